@@ -1,0 +1,85 @@
+// Thin I/O over dockerode: every call returns raw API JSON; mapping lives in src/core/docker-model.ts.
+import Docker from 'dockerode';
+import { AgentError, ErrorCodes } from '../errors.js';
+
+export interface DockerEvent {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  time?: number;
+  timeNano?: number;
+}
+
+export interface DockerApi {
+  info(): Promise<Record<string, unknown>>;
+  node(id: string): Promise<Record<string, unknown>>;
+  listContainers(labelFilter: string[]): Promise<{ Id: string; Labels?: Record<string, string> }[]>;
+  inspectContainer(id: string): Promise<unknown>;
+  listServices(): Promise<unknown[]>;
+  listRunningTasks(): Promise<unknown[]>;
+  /** Streams events until `signal` aborts; resolves when the stream ends, rejects when it fails. */
+  events(sinceSeconds: number, onEvent: (e: DockerEvent) => void, signal: AbortSignal): Promise<void>;
+}
+
+export function dockerOptions(dockerHost: string): Docker.DockerOptions {
+  const timeout = 10_000;
+  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length), timeout };
+  const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
+  return { host: url.hostname, port: Number(url.port || 2375), protocol: url.protocol === 'https:' ? 'https' : 'http', timeout };
+}
+
+export function createDockerApi(dockerHost: string): DockerApi {
+  const docker = new Docker(dockerOptions(dockerHost));
+  const wrap = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (err) {
+      throw toAgentError(what, dockerHost, err);
+    }
+  };
+  return {
+    info: () => wrap('GET /info', () => docker.info() as Promise<Record<string, unknown>>),
+    node: (id) => wrap(`GET /nodes/${id}`, () => docker.getNode(id).inspect() as Promise<Record<string, unknown>>),
+    listContainers: (labels) => wrap('GET /containers/json', () => docker.listContainers({ filters: { label: labels, status: ['running'] } })),
+    inspectContainer: (id) => wrap(`GET /containers/${id}/json`, () => docker.getContainer(id).inspect()),
+    listServices: () => wrap('GET /services', () => docker.listServices() as Promise<unknown[]>),
+    listRunningTasks: () => wrap('GET /tasks', () => docker.listTasks({ filters: { 'desired-state': ['running'] } }) as Promise<unknown[]>),
+    events: (since, onEvent, signal) => wrap('GET /events', () => streamEvents(docker, since, onEvent, signal)),
+  };
+}
+
+async function streamEvents(docker: Docker, since: number, onEvent: (e: DockerEvent) => void, signal: AbortSignal): Promise<void> {
+  const stream = (await docker.getEvents({ since, filters: { type: ['container', 'service', 'node'] } })) as NodeJS.ReadableStream & { destroy(): void };
+  await new Promise<void>((resolve, reject) => {
+    let buffered = '';
+    const stop = () => { stream.destroy(); resolve(); };
+    signal.addEventListener('abort', stop, { once: true });
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) {
+          try { onEvent(JSON.parse(line) as DockerEvent); } catch { /* a torn line: the periodic resync covers it */ }
+        }
+      }
+    });
+    stream.on('end', () => { signal.removeEventListener('abort', stop); resolve(); });
+    stream.on('error', (err) => { signal.removeEventListener('abort', stop); reject(err); });
+  });
+}
+
+/** Statuses from the engine that mean "this node cannot answer that" rather than "the engine is down". */
+export function isApiRefusal(err: unknown): boolean {
+  return err instanceof AgentError && err.code === ErrorCodes.DOCKER_API;
+}
+
+function toAgentError(what: string, dockerHost: string, err: unknown): AgentError {
+  const status = (err as { statusCode?: number }).statusCode;
+  const reason = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
+  if (typeof status === 'number') {
+    return new AgentError(ErrorCodes.DOCKER_API, `${what} answered ${status}: ${reason}`, { cause: err });
+  }
+  return new AgentError(ErrorCodes.DOCKER_UNREACHABLE, `Docker API at ${dockerHost} unreachable (${what}): ${reason}`, { cause: err });
+}

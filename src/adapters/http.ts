@@ -1,0 +1,88 @@
+// Outbound HTTP for scraping task counters and peer reports: undici, keep-alive, hard limits.
+import { Agent, errors, request, type Dispatcher } from 'undici';
+import { AgentError, ErrorCodes } from '../errors.js';
+
+export interface HttpLimits {
+  timeoutMs: number;
+  maxBytes: number;
+  /** Connections kept per origin; 1 keeps the agent's footprint on each task to a single socket. */
+  connectionsPerOrigin: number;
+}
+
+export interface HttpClient {
+  getText(url: string, headers?: Record<string, string>): Promise<string>;
+  /** TCP connections this client opened to `host:port` so far, and how many are open now. */
+  connectionsTo(hostPort: string): { opened: number; open: number };
+  close(): Promise<void>;
+}
+
+export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): HttpClient {
+  const agent = dispatcher ?? new Agent({
+    connections: limits.connectionsPerOrigin,
+    pipelining: 1,
+    keepAliveTimeout: 120_000,
+    keepAliveMaxTimeout: 600_000,
+    connect: { timeout: limits.timeoutMs },
+    headersTimeout: limits.timeoutMs,
+    bodyTimeout: limits.timeoutMs,
+    maxResponseSize: limits.maxBytes,
+  });
+  const opened = new Map<string, number>();
+  const open = new Map<string, number>();
+  agent.on('connect', (origin) => {
+    opened.set(origin.host, (opened.get(origin.host) ?? 0) + 1);
+    open.set(origin.host, (open.get(origin.host) ?? 0) + 1);
+  });
+  agent.on('disconnect', (origin) => open.set(origin.host, Math.max(0, (open.get(origin.host) ?? 0) - 1)));
+
+  return {
+    async getText(url, headers) {
+      const where = redactUrl(url);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, { dispatcher: agent, headers, signal: AbortSignal.timeout(limits.timeoutMs) });
+      } catch (err) {
+        throw classify(err, where, limits);
+      }
+      if (res.statusCode !== 200) {
+        await res.body.dump().catch(() => undefined);
+        throw new AgentError(ErrorCodes.HTTP_STATUS, `${where} answered HTTP ${res.statusCode}`);
+      }
+      const declared = Number(res.headers['content-length']);
+      if (declared > limits.maxBytes) {
+        res.body.destroy();
+        throw new AgentError(ErrorCodes.HTTP_BODY_TOO_LARGE, `${where} body of ${declared} bytes is over the ${limits.maxBytes}-byte limit`);
+      }
+      try {
+        return await res.body.text();
+      } catch (err) {
+        throw classify(err, where, limits);
+      }
+    },
+    connectionsTo: (hostPort) => ({ opened: opened.get(hostPort) ?? 0, open: open.get(hostPort) ?? 0 }),
+    close: () => agent.close(),
+  };
+}
+
+function classify(err: unknown, where: string, limits: HttpLimits): AgentError {
+  if (err instanceof errors.ResponseExceededMaxSizeError) {
+    return new AgentError(ErrorCodes.HTTP_BODY_TOO_LARGE, `${where} body is over the ${limits.maxBytes}-byte limit`, { cause: err });
+  }
+  const name = (err as Error).name;
+  if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError ||
+      name === 'TimeoutError' || name === 'AbortError') {
+    return new AgentError(ErrorCodes.HTTP_TIMEOUT, `${where} did not answer within ${limits.timeoutMs}ms`, { cause: err });
+  }
+  const code = (err as { code?: string }).code ?? name;
+  return new AgentError(ErrorCodes.HTTP_CONNECT, `${where} failed: ${code}`, { cause: err });
+}
+
+/** Keeps scheme, host and path shape but never credentials, query or tokens in paths. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname.split('/').map((seg) => (seg.length > 24 ? '…' : seg)).join('/')}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Entry point: swarm-balance agent | status | check | doctor | --help | --version
+import { readFileSync } from 'node:fs';
+import { startAgent } from './agent.js';
+import { helpText, parseConfig, secretValues } from './config.js';
+import { AgentError, errorCode, errorMessage } from './errors.js';
+import { createLogger } from './logger.js';
+import { VERSION } from './version.js';
+
+const USAGE = `swarm-balance ${VERSION}: finds Docker Swarm services whose traffic collapsed onto one replica.
+
+Usage:
+  swarm-balance agent [options]     run the agent (sampler, /metrics, evaluator)
+  swarm-balance --help | --version
+
+Options (each also an environment variable; secrets also as NAME_FILE):
+${helpText()}
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (command === 'agent') return runAgentCommand(rest);
+  process.stderr.write(`swarm-balance: unknown command ${JSON.stringify(command)}; see swarm-balance --help\n`);
+  return 2;
+}
+
+async function runAgentCommand(args: string[]): Promise<number> {
+  if (args.includes('--help')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const config = parseConfig(process.env, args, (p) => readFileSync(p, 'utf8'));
+  const logger = createLogger(config.logLevel, secretValues(config));
+  const agent = await startAgent(config, { logger });
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'stopping');
+      // Whatever happens, the process is gone within 5 s of the signal.
+      setTimeout(() => process.exit(1), 4500).unref();
+      agent.stop().then(resolve, resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    const prefix = err instanceof AgentError ? `${err.code}: ` : '';
+    process.stderr.write(`swarm-balance: ${prefix}${errorMessage(err)}\n`);
+    if (!(err instanceof AgentError)) process.stderr.write(`(code ${errorCode(err)})\n`);
+    process.exitCode = err instanceof AgentError && err.code === 'SB_CONFIG_INVALID' ? 2 : 1;
+  },
+);

@@ -1,0 +1,206 @@
+// One defaults table; parseConfig(env, argv, readFile) -> frozen Config. Errors name the setting and the value.
+import { ConfigError, ErrorCodes } from './errors.js';
+import { parseDuration } from './core/duration.js';
+
+type Kind = 'string' | 'duration' | 'int' | 'ratio' | 'listen' | 'url' | 'enum' | 'bool' | 'peers';
+
+interface Setting {
+  key: keyof Config;
+  env: string;
+  kind: Kind;
+  default: string | null;
+  help: string;
+  secret?: boolean;
+  choices?: readonly string[];
+  min?: number;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { key: 'dockerHost', env: 'DOCKER_HOST', kind: 'string', default: 'unix:///var/run/docker.sock', help: 'Docker API endpoint (unix:// or tcp://)' },
+  { key: 'listen', env: 'SWARM_BALANCE_LISTEN', kind: 'listen', default: '0.0.0.0:9479', help: 'HTTP listen address host:port' },
+  { key: 'procRoot', env: 'SWARM_BALANCE_PROC_ROOT', kind: 'string', default: '/proc', help: 'host procfs root (/host/proc in the stack)' },
+  { key: 'intervalMs', env: 'SWARM_BALANCE_INTERVAL', kind: 'duration', default: '5s', min: 100, help: 'sampling interval' },
+  { key: 'windowMs', env: 'SWARM_BALANCE_WINDOW', kind: 'duration', default: '60s', min: 1000, help: 'rate window' },
+  { key: 'peerToken', env: 'SWARM_BALANCE_PEER_TOKEN', kind: 'string', default: null, secret: true, help: 'shared secret for /v1/report' },
+  { key: 'skewThreshold', env: 'SWARM_BALANCE_SKEW_THRESHOLD', kind: 'ratio', default: '0.8', help: 'normalized imbalance that counts as collapse (0..1)' },
+  { key: 'skewForMs', env: 'SWARM_BALANCE_SKEW_FOR', kind: 'duration', default: '60s', help: 'how long a collapse must hold before firing' },
+  { key: 'resolveForMs', env: 'SWARM_BALANCE_RESOLVE_FOR', kind: 'duration', default: '30s', help: 'how long balance must hold before a firing collapse resolves' },
+  { key: 'minEvents', env: 'SWARM_BALANCE_MIN_EVENTS', kind: 'int', default: '30', min: 1, help: 'fewer events in the window: no verdict' },
+  { key: 'resyncMs', env: 'SWARM_BALANCE_RESYNC', kind: 'duration', default: '30s', min: 1000, help: 'full resync of tasks from the Docker API' },
+  { key: 'sampleSockets', env: 'SWARM_BALANCE_SAMPLE_SOCKETS', kind: 'bool', default: 'false', help: 'also count established inbound sockets per port from net/tcp{,6}' },
+  { key: 'requestTimeoutMs', env: 'SWARM_BALANCE_REQUEST_TIMEOUT', kind: 'duration', default: '2s', min: 10, help: 'timeout for scraping a task\'s request counter' },
+  { key: 'requestConcurrency', env: 'SWARM_BALANCE_REQUEST_CONCURRENCY', kind: 'int', default: '8', min: 1, help: 'task counter scrapes in flight at once' },
+  { key: 'requestMaxBytes', env: 'SWARM_BALANCE_REQUEST_MAX_BYTES', kind: 'int', default: '1048576', min: 1024, help: 'largest task counter body read' },
+  { key: 'logLevel', env: 'SWARM_BALANCE_LOG_LEVEL', kind: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log level' },
+];
+
+export type PeersSetting = { kind: 'static'; addresses: string[] } | { kind: 'dns'; name: string; port: number };
+
+export interface Config {
+  dockerHost: string;
+  listen: { host: string; port: number };
+  procRoot: string;
+  intervalMs: number;
+  windowMs: number;
+  peerToken: string | null;
+  skewThreshold: number;
+  skewForMs: number;
+  resolveForMs: number;
+  minEvents: number;
+  resyncMs: number;
+  sampleSockets: boolean;
+  requestTimeoutMs: number;
+  requestConcurrency: number;
+  requestMaxBytes: number;
+  logLevel: string;
+}
+
+export function flagName(env: string): string {
+  return '--' + env.replace(/^SWARM_BALANCE_/, '').toLowerCase().replace(/_/g, '-');
+}
+
+/** Reads a `*_FILE` secret; injected so config parsing stays testable without a filesystem. */
+export type ReadFile = (path: string) => string;
+
+export function parseConfig(env: Record<string, string | undefined>, argv: readonly string[], readFile: ReadFile): Readonly<Config> {
+  const flags = parseFlags(argv);
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const raw = rawValue(s, env, flags, readFile);
+    out[s.key] = raw === null ? emptyValue(s) : convert(s, raw);
+  }
+  const config = out as unknown as Config;
+  if (config.windowMs < config.intervalMs * 2) {
+    throw new ConfigError(`SWARM_BALANCE_WINDOW=${config.windowMs}ms must be at least twice SWARM_BALANCE_INTERVAL (${config.intervalMs}ms)`);
+  }
+  return Object.freeze(config);
+}
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const known = new Map<string, Setting>();
+  for (const s of SETTINGS) {
+    known.set(flagName(s.env), s);
+    if (s.secret) known.set(flagName(s.env) + '-file', s);
+  }
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (!known.has(name)) throw new ConfigError(`unknown option ${name} (see --help)`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`option ${name} needs a value`);
+    flags.set(name, value);
+  }
+  return flags;
+}
+
+function rawValue(s: Setting, env: Record<string, string | undefined>, flags: Map<string, string>, readFile: ReadFile): string | null {
+  const flag = flagName(s.env);
+  const direct = flags.get(flag) ?? nonEmpty(env[s.env]);
+  const filePath = s.secret ? flags.get(flag + '-file') ?? nonEmpty(env[s.env + '_FILE']) : undefined;
+  if (direct !== undefined && filePath !== undefined) {
+    throw new ConfigError(`${s.env} and ${s.env}_FILE are both set; set one`);
+  }
+  if (filePath !== undefined) {
+    let text: string;
+    try {
+      text = readFile(filePath);
+    } catch (err) {
+      throw new ConfigError(`${s.env}_FILE=${filePath} cannot be read: ${(err as Error).message}`, { cause: err }, ErrorCodes.CONFIG_FILE_UNREADABLE);
+    }
+    const value = text.trim();
+    if (value === '') throw new ConfigError(`${s.env}_FILE=${filePath} is empty`);
+    return value;
+  }
+  return direct ?? s.default;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function emptyValue(s: Setting): unknown {
+  return s.kind === 'bool' ? false : null;
+}
+
+function shown(s: Setting, raw: string): string {
+  return s.secret ? '(secret, not shown)' : JSON.stringify(raw);
+}
+
+function convert(s: Setting, raw: string): unknown {
+  const bad = (why: string): never => {
+    throw new ConfigError(`${s.env}=${shown(s, raw)} is invalid: ${why}`);
+  };
+  switch (s.kind) {
+    case 'string':
+      return raw;
+    case 'duration': {
+      const ms = parseDuration(raw);
+      if (ms === null) return bad('expected a duration such as 500ms, 5s, 1m or 1h');
+      if (ms < (s.min ?? 0)) return bad(`must be at least ${s.min}ms`);
+      return ms;
+    }
+    case 'int': {
+      if (!/^\d+$/.test(raw)) return bad('expected a whole number');
+      const n = Number(raw);
+      if (n < (s.min ?? 0)) return bad(`must be at least ${s.min}`);
+      return n;
+    }
+    case 'ratio': {
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n <= 0 || n > 1) return bad('expected a number above 0 and at most 1');
+      return n;
+    }
+    case 'bool':
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      return bad('expected true or false');
+    case 'enum':
+      if (!s.choices!.includes(raw)) return bad(`expected one of ${s.choices!.join(', ')}`);
+      return raw;
+    case 'url': {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        return bad('not a URL');
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return bad('expected an http:// or https:// URL');
+      return raw;
+    }
+    case 'listen': {
+      const m = /^(\[[^\]]+\]|[^:]*):(\d{1,5})$/.exec(raw);
+      const port = m ? Number(m[2]) : NaN;
+      if (!m || port > 65535) return bad('expected host:port, e.g. 0.0.0.0:9479');
+      return { host: m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0', port };
+    }
+    case 'peers':
+      return parsePeers(raw, bad);
+  }
+}
+
+function parsePeers(raw: string, bad: (why: string) => never): PeersSetting {
+  if (raw.startsWith('dns:')) {
+    const m = /^dns:([^:]+):(\d{1,5})$/.exec(raw);
+    if (!m) return bad('expected dns:NAME:PORT');
+    return { kind: 'dns', name: m[1]!, port: Number(m[2]) };
+  }
+  const addresses = raw.split(',').map((a) => a.trim()).filter(Boolean);
+  for (const a of addresses) if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(a)) bad(`peer ${JSON.stringify(a)} is not host:port`);
+  if (addresses.length === 0) return bad('no peers listed');
+  return { kind: 'static', addresses };
+}
+
+/** Every secret's value, so loggers and error texts can scrub them. */
+export function secretValues(config: Config): string[] {
+  return SETTINGS.filter((s) => s.secret).map((s) => config[s.key]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+export function helpText(): string {
+  const rows = SETTINGS.map((s) => {
+    const def = s.default === null ? '(none)' : s.default;
+    const file = s.secret ? ` (also ${s.env}_FILE)` : '';
+    return `  ${flagName(s.env).padEnd(30)} ${s.env}${file}\n  ${''.padEnd(30)} ${s.help}; default ${def}`;
+  });
+  return rows.join('\n');
+}

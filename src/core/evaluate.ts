@@ -1,0 +1,122 @@
+// From a view of each service's tasks to verdicts, detector states and effects.
+// The same function serves one node (issue: local view) and the whole swarm (cluster view).
+import { stepDetector, INITIAL_STATE, type DetectorEffect, type DetectorState } from './detector.js';
+import { readServiceLabels } from './labels.js';
+import { judge, skewStats, type TaskSignal, type Verdict } from './skew.js';
+import type { Signal, TaskReport } from './types.js';
+
+export interface ServiceView {
+  service: { id: string; name: string; stack: string; labels: Record<string, string>; desiredReplicas: number | null; endpointMode: string };
+  /** Running tasks with a report. */
+  tasks: TaskReport[];
+  /** Running tasks the service has but no agent reported (agent down, node unreachable). */
+  unknownTasks: { id: string; nodeId: string; slot: string }[];
+}
+
+export interface EvalSettings {
+  threshold: number;
+  minEvents: number;
+  alpha: number;
+  hysteresis: number;
+  skewForMs: number;
+  resolveForMs: number;
+}
+
+export interface TaskShare {
+  id: string;
+  name: string;
+  slot: string;
+  nodeId: string;
+  nodeName: string;
+  share: number | null;
+}
+
+export interface ServiceResult {
+  id: string;
+  name: string;
+  stack: string;
+  endpointMode: string;
+  desiredReplicas: number | null;
+  running: number;
+  signal: Signal | null;
+  threshold: number;
+  verdict: Verdict;
+  detector: DetectorState;
+  tasks: TaskShare[];
+  hotTask: TaskShare | null;
+  problems: string[];
+}
+
+export interface ServiceEffect {
+  effect: DetectorEffect;
+  result: ServiceResult;
+}
+
+export function evaluateServices(
+  views: readonly ServiceView[],
+  prev: ReadonlyMap<string, DetectorState>,
+  settings: EvalSettings,
+  now: number,
+): { results: ServiceResult[]; states: Map<string, DetectorState>; effects: ServiceEffect[] } {
+  const results: ServiceResult[] = [];
+  const states = new Map<string, DetectorState>();
+  const effects: ServiceEffect[] = [];
+  for (const view of views) {
+    const labels = readServiceLabels(view.service.labels);
+    if (labels.ignore) continue;
+    const prevState = prev.get(view.service.id) ?? INITIAL_STATE;
+    const threshold = labels.threshold ?? settings.threshold;
+    const counted = view.tasks.filter((t) => t.health !== 'unhealthy');
+    const signal = chooseSignal(counted, labels.signal, settings.minEvents);
+    let verdict: Verdict;
+    if (view.unknownTasks.length > 0) {
+      verdict = { kind: 'unknown', reason: `${view.unknownTasks.length} running task(s) without a report` };
+    } else {
+      const stats = skewStats(counted.flatMap((t) => taskSignal(t, signal)));
+      verdict = judge(stats, { ...settings, threshold }, prevState.state === 'firing');
+    }
+    const { next, effects: fx } = stepDetector(prevState, verdict, now, settings);
+    states.set(view.service.id, next);
+    const result = describe(view, signal, threshold, verdict, next, labels.problems);
+    results.push(result);
+    for (const effect of fx) effects.push({ effect, result });
+  }
+  return { results, states, effects };
+}
+
+/** `auto`: requests where every task has them; else connections when enough; else received bytes. */
+export function chooseSignal(tasks: readonly TaskReport[], choice: string, minEvents: number): Signal {
+  if (choice === 'connections' || choice === 'requests' || choice === 'bytes') return choice;
+  if (tasks.length > 0 && tasks.every((t) => t.window.requests !== undefined)) return 'requests';
+  const connections = tasks.reduce((sum, t) => sum + (t.window.connections?.events ?? 0), 0);
+  return connections >= minEvents ? 'connections' : 'bytes';
+}
+
+function taskSignal(task: TaskReport, signal: Signal): TaskSignal[] {
+  const w = task.window[signal];
+  return w ? [{ taskId: task.id, count: w.count, events: w.events, exposure: w.exposure }] : [];
+}
+
+function describe(view: ServiceView, signal: Signal, threshold: number, verdict: Verdict, detector: DetectorState, problems: string[]): ServiceResult {
+  const stats = 'stats' in verdict ? verdict.stats : null;
+  const shareOf = new Map(stats?.shares.map((s) => [s.taskId, s.share]) ?? []);
+  const tasks: TaskShare[] = view.tasks
+    .map((t) => ({ id: t.id, name: t.name, slot: t.slot, nodeId: t.nodeId, nodeName: t.nodeName, share: shareOf.get(t.id) ?? null }))
+    .sort((a, b) => a.slot.localeCompare(b.slot, undefined, { numeric: true }));
+  const hotTask = stats ? tasks.find((t) => t.id === stats.topTaskId) ?? null : null;
+  return {
+    id: view.service.id,
+    name: view.service.name,
+    stack: view.service.stack,
+    endpointMode: view.service.endpointMode,
+    desiredReplicas: view.service.desiredReplicas,
+    running: view.tasks.length + view.unknownTasks.length,
+    signal: stats ? signal : null,
+    threshold,
+    verdict,
+    detector,
+    tasks,
+    hotTask,
+    problems,
+  };
+}

@@ -1,0 +1,143 @@
+// Parsers for a network namespace's /proc/<pid>/net files. Pure: text in, data out.
+import { ParseError } from '../errors.js';
+
+export interface TcpCounters {
+  passiveOpens: number;
+  currEstab: number;
+}
+
+/** `Tcp:` header and value lines of net/snmp. */
+export function parseSnmpTcp(text: string): TcpCounters {
+  const lines = text.split('\n').filter((l) => l.startsWith('Tcp:'));
+  if (lines.length < 2) throw new ParseError('snmp-no-tcp', 'net/snmp has no Tcp: header and value lines');
+  const names = lines[0]!.trim().split(/\s+/).slice(1);
+  const values = lines[1]!.trim().split(/\s+/).slice(1);
+  if (names.length !== values.length) throw new ParseError('snmp-tcp-truncated', `net/snmp Tcp: has ${names.length} names but ${values.length} values`);
+  const field = (name: string): number => {
+    const i = names.indexOf(name);
+    const v = i < 0 ? NaN : Number(values[i]);
+    if (!Number.isFinite(v) || v < 0) throw new ParseError('snmp-tcp-field', `net/snmp Tcp: ${name} is missing or not a counter`);
+    return v;
+  };
+  return { passiveOpens: field('PassiveOpens'), currEstab: field('CurrEstab') };
+}
+
+export interface DevTotals {
+  receiveBytes: number;
+  receivePackets: number;
+}
+
+/** Received bytes and packets over every interface but loopback. */
+export function parseNetDev(text: string): DevTotals {
+  const lines = text.split('\n');
+  if (!lines[0]?.includes('Receive') || !lines[1]?.includes('bytes')) {
+    throw new ParseError('dev-header', 'net/dev does not start with its two header lines');
+  }
+  let receiveBytes = 0;
+  let receivePackets = 0;
+  for (const line of lines.slice(2)) {
+    if (line.trim() === '') continue;
+    const colon = line.indexOf(':');
+    if (colon < 0) throw new ParseError('dev-line', 'net/dev line without an interface name');
+    const iface = line.slice(0, colon).trim();
+    const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    if (fields.length < 16 || fields.some((n) => !Number.isFinite(n) || n < 0)) {
+      throw new ParseError('dev-fields', `net/dev line for ${iface} does not have 16 counters`);
+    }
+    if (iface === 'lo') continue;
+    receiveBytes += fields[0]!;
+    receivePackets += fields[1]!;
+  }
+  return { receiveBytes, receivePackets };
+}
+
+export interface TcpSocket {
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  state: number;
+}
+
+export const TCP_ESTABLISHED = 0x01;
+export const TCP_LISTEN = 0x0a;
+
+/** Rows of net/tcp or net/tcp6. */
+export function parseNetTcp(text: string): TcpSocket[] {
+  const lines = text.split('\n');
+  if (!/^\s*sl\s+local_address/.test(lines[0] ?? '')) throw new ParseError('tcp-header', 'net/tcp does not start with its header line');
+  const sockets: TcpSocket[] = [];
+  for (const line of lines.slice(1)) {
+    if (line.trim() === '') continue;
+    const f = line.trim().split(/\s+/);
+    const local = f[1]?.split(':');
+    const remote = f[2]?.split(':');
+    const state = parseInt(f[3] ?? '', 16);
+    if (!local || !remote || local.length !== 2 || remote.length !== 2 || !Number.isFinite(state)) {
+      throw new ParseError('tcp-line', 'net/tcp line is not sl local remote st ...');
+    }
+    sockets.push({
+      localAddress: hexAddress(local[0]!),
+      localPort: hexPort(local[1]!),
+      remoteAddress: hexAddress(remote[0]!),
+      remotePort: hexPort(remote[1]!),
+      state,
+    });
+  }
+  return sockets;
+}
+
+function hexPort(hex: string): number {
+  const port = parseInt(hex, 16);
+  if (!/^[0-9A-Fa-f]{4}$/.test(hex) || !Number.isFinite(port)) throw new ParseError('tcp-port', `bad port ${hex} in net/tcp`);
+  return port;
+}
+
+/** The kernel prints each 32-bit word in host (little-endian) order. */
+function hexAddress(hex: string): string {
+  if (hex.length === 8) return wordBytes(hex).join('.');
+  if (hex.length === 32) {
+    const bytes = [0, 8, 16, 24].flatMap((i) => wordBytes(hex.slice(i, i + 8)));
+    if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 255 && bytes[11] === 255) {
+      return bytes.slice(12).join('.'); // IPv4-mapped: report the IPv4 address
+    }
+    const groups: number[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+    return formatIpv6(groups);
+  }
+  throw new ParseError('tcp-address', `bad address ${hex} in net/tcp`);
+}
+
+/** RFC 5952: the longest run of two or more zero groups becomes `::`. */
+function formatIpv6(groups: number[]): string {
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < groups.length && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+function wordBytes(hex: string): number[] {
+  if (!/^[0-9A-Fa-f]{8}$/.test(hex)) throw new ParseError('tcp-address', `bad address ${hex} in net/tcp`);
+  const n = parseInt(hex, 16);
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+}
+
+/** Established sockets whose local port is one the namespace listens on: inbound connections. */
+export function inboundSockets(sockets: readonly TcpSocket[]): TcpSocket[] {
+  const listening = new Set(sockets.filter((s) => s.state === TCP_LISTEN).map((s) => s.localPort));
+  return sockets.filter((s) => s.state === TCP_ESTABLISHED && listening.has(s.localPort));
+}
+
+export function countByPort(sockets: readonly TcpSocket[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of sockets) out[String(s.localPort)] = (out[String(s.localPort)] ?? 0) + 1;
+  return out;
+}

@@ -1,0 +1,71 @@
+// Skew statistics for one service and one signal, and the verdict drawn from them.
+import { chiSquareSurvival } from './stats.js';
+
+export interface TaskSignal {
+  taskId: string;
+  /** Volume over the window (connections, requests or bytes). */
+  count: number;
+  /** Countable events behind the volume, for the significance test. */
+  events: number;
+  /** Seconds the task was observed in the window. */
+  exposure: number;
+}
+
+export interface SkewStats {
+  n: number;
+  events: number;
+  topTaskId: string;
+  /** Share of the busiest task, by rate, so a task alive half the window is not under-counted. */
+  topShare: number;
+  /** (s - 1/n) / (1 - 1/n): 0 for an even split, 1 when one task takes everything. */
+  imbalance: number;
+  shares: { taskId: string; share: number }[];
+  chiSquare: number;
+  pValue: number;
+}
+
+/** null when fewer than two tasks were observed. */
+export function skewStats(tasks: readonly TaskSignal[]): SkewStats | null {
+  const seen = tasks.filter((t) => t.exposure > 0);
+  const n = seen.length;
+  if (n < 2) return null;
+  const rates = seen.map((t) => t.count / t.exposure);
+  const rateSum = rates.reduce((a, b) => a + b, 0);
+  const shares = seen.map((t, i) => ({ taskId: t.taskId, share: rateSum > 0 ? rates[i]! / rateSum : 1 / n }));
+  let top = shares[0]!;
+  for (const s of shares) if (s.share > top.share) top = s;
+  const events = seen.reduce((a, t) => a + t.events, 0);
+  const exposureSum = seen.reduce((a, t) => a + t.exposure, 0);
+  let chiSquare = 0;
+  for (const t of seen) {
+    const expected = (events * t.exposure) / exposureSum;
+    if (expected > 0) chiSquare += (t.events - expected) ** 2 / expected;
+  }
+  const imbalance = Math.max(0, (top.share - 1 / n) / (1 - 1 / n));
+  return {
+    n, events, topTaskId: top.taskId, topShare: top.share, imbalance, shares, chiSquare,
+    pValue: chiSquareSurvival(chiSquare, n - 1),
+  };
+}
+
+export interface JudgeSettings {
+  threshold: number;
+  minEvents: number;
+  /** Significance level of the test against an even split. */
+  alpha: number;
+  /** While firing, balance must come back below threshold - hysteresis to count. */
+  hysteresis: number;
+}
+
+export type Verdict =
+  | { kind: 'skewed' | 'balanced'; stats: SkewStats }
+  | { kind: 'insufficient'; reason: 'too-few-tasks' | 'too-few-events'; stats: SkewStats | null }
+  | { kind: 'unknown'; reason: string };
+
+export function judge(stats: SkewStats | null, settings: JudgeSettings, firing: boolean): Verdict {
+  if (!stats) return { kind: 'insufficient', reason: 'too-few-tasks', stats: null };
+  if (stats.events < settings.minEvents) return { kind: 'insufficient', reason: 'too-few-events', stats };
+  const threshold = firing ? settings.threshold - settings.hysteresis : settings.threshold;
+  const skewed = stats.imbalance >= threshold && stats.pValue < settings.alpha;
+  return { kind: skewed ? 'skewed' : 'balanced', stats };
+}

@@ -1,0 +1,153 @@
+// Keeps this node's task list current: a full resync on a timer or when the event stream says something changed.
+import type { Logger } from 'pino';
+import type { DockerApi, DockerEvent } from './adapters/docker.js';
+import { composeService, COMPOSE_PROJECT_LABEL, runningTasksByService, serviceFromApi, SWARM_TASK_LABEL, taskFromInspect } from './core/docker-model.js';
+import type { NodeReport, ServiceInfo, TaskRef } from './core/types.js';
+import { errorMessage } from './errors.js';
+
+export interface NodeState {
+  id: string;
+  name: string;
+  role: NodeReport['node']['role'];
+  leader: boolean;
+}
+
+export interface DiscoverySnapshot {
+  dockerUp: boolean;
+  node: NodeState;
+  tasks: TaskRef[];
+  services: ServiceInfo[];
+  /** Set when the last refresh failed, with the reason. */
+  error: string | null;
+}
+
+const CONTAINER_ACTIONS = new Set(['start', 'die', 'destroy', 'health_status', 'kill', 'stop', 'pause', 'unpause', 'rename']);
+
+export class Discovery {
+  private snapshot: DiscoverySnapshot = {
+    dockerUp: false, node: { id: '', name: '', role: 'standalone', leader: false }, tasks: [], services: [], error: 'not yet connected',
+  };
+  private dirty = true;
+  private lastResync = 0;
+  private lastEventSeconds = 0;
+  private readonly inspected = new Map<string, unknown>();
+  private watching: AbortController | null = null;
+  private downSince: number | null = null;
+
+  constructor(private readonly docker: DockerApi, private readonly logger: Logger, private readonly resyncMs: number) {}
+
+  current(): DiscoverySnapshot {
+    return this.snapshot;
+  }
+
+  /** Re-reads the engine when something changed or the resync is due; otherwise keeps the snapshot. */
+  async refresh(now: number): Promise<DiscoverySnapshot> {
+    if (!this.dirty && this.snapshot.dockerUp && now - this.lastResync < this.resyncMs) return this.snapshot;
+    try {
+      this.dirty = false;
+      this.snapshot = await this.resync();
+      this.lastResync = now;
+      if (this.downSince !== null) {
+        this.logger.info({ downForMs: now - this.downSince }, 'Docker API reachable again');
+        this.downSince = null;
+      }
+      if (!this.watching) this.watch();
+    } catch (err) {
+      this.dirty = true;
+      this.snapshot = { ...this.snapshot, dockerUp: false, error: errorMessage(err) };
+      // Said once per outage; the retries every interval go to debug.
+      const first = this.downSince === null;
+      if (first) this.downSince = now;
+      this.logger[first ? 'warn' : 'debug']({ err: errorMessage(err) }, 'Docker API not usable; keeping the last known tasks and retrying every interval');
+    }
+    return this.snapshot;
+  }
+
+  stop(): void {
+    this.watching?.abort();
+    this.watching = null;
+  }
+
+  private async resync(): Promise<DiscoverySnapshot> {
+    const info = await this.docker.info();
+    const swarm = (info.Swarm ?? {}) as Record<string, unknown>;
+    const inSwarm = swarm.LocalNodeState === 'active' && typeof swarm.NodeID === 'string' && swarm.NodeID !== '';
+    const manager = inSwarm && swarm.ControlAvailable === true;
+    const name = typeof info.Name === 'string' ? info.Name : '';
+    const id = inSwarm ? (swarm.NodeID as string) : String(info.ID ?? name);
+    const leader = manager ? await this.isLeader(id) : false;
+    const node: NodeState = { id, name, role: inSwarm ? (manager ? 'manager' : 'worker') : 'standalone', leader };
+
+    const services = manager ? await this.swarmServices() : [];
+    const labelsByService = new Map(services.map((s) => [s.id, s.labels]));
+    const list = await this.docker.listContainers([inSwarm ? SWARM_TASK_LABEL : COMPOSE_PROJECT_LABEL]);
+    const live = new Set(list.map((c) => c.Id));
+    for (const key of this.inspected.keys()) if (!live.has(key)) this.inspected.delete(key);
+    const tasks: TaskRef[] = [];
+    for (const c of list) {
+      let inspect = this.inspected.get(c.Id);
+      if (!inspect) {
+        try {
+          inspect = await this.docker.inspectContainer(c.Id);
+        } catch {
+          continue; // gone between list and inspect
+        }
+        this.inspected.set(c.Id, inspect);
+      }
+      const serviceId = c.Labels?.['com.docker.swarm.service.id'] ?? '';
+      const task = taskFromInspect(inspect, { id, name }, labelsByService.get(serviceId));
+      if (task) tasks.push(task);
+      else this.inspected.delete(c.Id);
+    }
+    return { dockerUp: true, node, tasks, services: inSwarm ? services : composeServices(tasks), error: null };
+  }
+
+  private async isLeader(nodeId: string): Promise<boolean> {
+    const node = await this.docker.node(nodeId);
+    return (node.ManagerStatus as { Leader?: boolean } | undefined)?.Leader === true;
+  }
+
+  private async swarmServices(): Promise<ServiceInfo[]> {
+    const [services, tasks] = await Promise.all([this.docker.listServices(), this.docker.listRunningTasks()]);
+    const running = runningTasksByService(tasks);
+    return services.map((s) => {
+      const id = String((s as { ID?: string }).ID ?? '');
+      return serviceFromApi(s, running.get(id) ?? []);
+    });
+  }
+
+  /** Follows the event stream; any relevant event marks the snapshot dirty. Reconnects with `since`. */
+  private watch(): void {
+    const controller = new AbortController();
+    this.watching = controller;
+    const loop = async () => {
+      while (!controller.signal.aborted) {
+        const since = this.lastEventSeconds || Math.floor(Date.now() / 1000);
+        try {
+          await this.docker.events(since, (e) => this.onEvent(e), controller.signal);
+        } catch (err) {
+          if (controller.signal.aborted) break;
+          this.logger.debug({ err: errorMessage(err) }, 'event stream ended; reconnecting');
+        }
+        this.dirty = true;
+        if (!controller.signal.aborted) await new Promise((r) => setTimeout(r, 1000).unref());
+      }
+    };
+    void loop();
+  }
+
+  private onEvent(e: DockerEvent): void {
+    if (e.time) this.lastEventSeconds = e.time;
+    if (e.Type === 'container') {
+      if (!CONTAINER_ACTIONS.has((e.Action ?? '').split(':')[0]!)) return;
+      if (e.Actor?.ID) this.inspected.delete(e.Actor.ID); // health and state live in the inspect
+    }
+    this.dirty = true;
+  }
+}
+
+function composeServices(tasks: readonly TaskRef[]): ServiceInfo[] {
+  const groups = new Map<string, TaskRef[]>();
+  for (const t of tasks) groups.set(t.serviceId, [...(groups.get(t.serviceId) ?? []), t]);
+  return [...groups.values()].map(composeService);
+}

@@ -1,0 +1,63 @@
+// Requests per task from the task's own counter, for services that opt in with swarm-balance.requests.* labels.
+import { readServiceLabels } from '../core/labels.js';
+import { sumPrometheusMetric } from '../core/promtext.js';
+import { parseStubStatus } from '../core/stubstatus.js';
+import { AgentError, ParseError } from '../errors.js';
+import type { HttpClient } from '../adapters/http.js';
+import type { TaskRef } from '../core/types.js';
+import type { SampledCounters, Sampler, SamplerOutput, SamplerProblem } from './types.js';
+
+/** The address the agent reads a task at: the network named by the label, else the first non-ingress one. */
+export function taskAddress(task: TaskRef): string | null {
+  const wanted = task.labels['swarm-balance.requests.network'];
+  if (wanted) return task.networks[wanted] ?? null;
+  const names = Object.keys(task.networks).filter((n) => n !== 'ingress').sort();
+  return names.length > 0 ? task.networks[names[0]!]! : null;
+}
+
+export function counterUrl(template: string, ip: string): string {
+  return template.replaceAll('{ip}', ip.includes(':') ? `[${ip}]` : ip);
+}
+
+export function createHttpRequestsSampler(http: HttpClient, concurrency: number): Sampler {
+  return {
+    name: 'http_requests',
+    async sample(tasks: readonly TaskRef[]): Promise<SamplerOutput> {
+      const counters = new Map<string, SampledCounters>();
+      const errors: SamplerProblem[] = [];
+      const jobs = tasks.flatMap((task) => {
+        const labels = readServiceLabels(task.labels);
+        if (!labels.requestsUrl) return [];
+        return [async () => {
+          const ip = taskAddress(task);
+          if (!ip) {
+            errors.push({ reason: 'no-address', message: `${task.name} has no address to read its counter at`, taskId: task.id });
+            return;
+          }
+          const url = counterUrl(labels.requestsUrl!, ip);
+          try {
+            const body = await http.getText(url);
+            const requests = labels.requestsFormat === 'stub_status' ? parseStubStatus(body).requests : sumPrometheusMetric(body, labels.requestsMetric);
+            const self = http.connectionsTo(new URL(url).host);
+            counters.set(task.id, { requests, selfOpened: self.opened, selfOpen: self.open });
+          } catch (err) {
+            if (err instanceof ParseError) errors.push({ reason: err.reason, message: `${task.name}: ${err.message}`, taskId: task.id });
+            else if (err instanceof AgentError) errors.push({ reason: err.code, message: `${task.name}: ${err.message}`, taskId: task.id });
+            else throw err;
+          }
+        }];
+      });
+      await runBounded(jobs, concurrency);
+      return { counters, errors };
+    },
+    close: () => http.close(),
+  };
+}
+
+async function runBounded(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) await jobs[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+}

@@ -1,0 +1,35 @@
+// Optional: established inbound sockets per listening port, from net/tcp and net/tcp6.
+import { countByPort, inboundSockets, parseNetTcp, type TcpSocket } from '../core/procnet.js';
+import { AgentError, ParseError } from '../errors.js';
+import type { ProcReader } from '../adapters/procfs.js';
+import type { TaskRef } from '../core/types.js';
+import type { SampledCounters, Sampler, SamplerOutput, SamplerProblem } from './types.js';
+
+/** Inbound established sockets of one task, or null when its process is gone. */
+export async function readInboundSockets(read: ProcReader, pid: number): Promise<TcpSocket[] | null> {
+  const [tcp, tcp6] = await Promise.all([read(pid, 'net/tcp'), read(pid, 'net/tcp6')]);
+  if (tcp === null) return null;
+  const sockets = parseNetTcp(tcp);
+  if (tcp6 !== null) sockets.push(...parseNetTcp(tcp6));
+  return inboundSockets(sockets);
+}
+
+export function createProcSocketsSampler(read: ProcReader): Sampler {
+  return {
+    name: 'proc_sockets',
+    async sample(tasks: readonly TaskRef[]): Promise<SamplerOutput> {
+      const counters = new Map<string, SampledCounters>();
+      const errors: SamplerProblem[] = [];
+      await Promise.all(tasks.map(async (task) => {
+        try {
+          const inbound = await readInboundSockets(read, task.pid);
+          if (inbound) counters.set(task.id, { inboundByPort: countByPort(inbound) });
+        } catch (err) {
+          if (!(err instanceof AgentError)) throw err;
+          errors.push({ reason: err instanceof ParseError ? err.reason : err.code, message: `${task.name} (pid ${task.pid}): ${err.message}`, taskId: task.id });
+        }
+      }));
+      return { counters, errors };
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// A real dockerd in Swarm mode (test/support/engine.sh), real task containers, the agent as users run it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, createOverlay, createService, runClient, taskIps, waitForRunning, docker, type TaskIp } from '../support/docker.js';
+import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
+
+const NET = 'sbit-net';
+const NODE_IMAGE = 'sb-test/node:1';
+let agent: AgentProcess;
+
+interface ClusterBody {
+  services: { name: string; signal: string | null; detector: { state: string }; hotTask: { name: string; slot: string } | null }[];
+}
+
+async function serviceState(name: string) {
+  const body = await getJson<ClusterBody>(`${agent.url}/v1/cluster`);
+  return body.services.find((s) => s.name === name);
+}
+
+async function acceptedByTask(service: string): Promise<Map<string, number>> {
+  const samples = series(await scrape(agent.url), 'swarm_balance_task_connections_accepted_total', { service });
+  return new Map(samples.map((s) => [s.labels.task!, s.value]));
+}
+
+async function startDemoService(name: string, labels: Record<string, string> = {}): Promise<TaskIp[]> {
+  await createService({ name, image: NODE_IMAGE, replicas: 3, network: NET, endpointMode: 'dnsrr', args: ['node', '/app/demo-app.js'], labels });
+  await waitForRunning(name, 3, 90_000);
+  return taskIps(name, NET);
+}
+
+function load(args: string[], background?: { name: string }): Promise<string> {
+  return runClient({ network: NET, image: NODE_IMAGE, args: ['node', '/app/load.js', ...args], ...(background ? { detach: true, name: background.name } : {}) });
+}
+
+beforeAll(async () => {
+  await cleanup('sbit-');
+  await createOverlay(NET);
+  agent = await startAgentProcess({
+    DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
+    SWARM_BALANCE_INTERVAL: '1s', SWARM_BALANCE_WINDOW: '15s', SWARM_BALANCE_SKEW_FOR: '3s',
+    SWARM_BALANCE_RESOLVE_FOR: '3s', SWARM_BALANCE_MIN_EVENTS: '20', SWARM_BALANCE_LOG_LEVEL: 'debug',
+  }, 19480);
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await cleanup('sbit-');
+});
+
+describe('connections pinned to one task', () => {
+  let tasks: TaskIp[];
+
+  it('shows every task of a 3-replica service in /metrics', async () => {
+    tasks = await startDemoService('sbit-conn');
+    await waitFor(async () => (await acceptedByTask('sbit-conn')).size === 3, 20_000, 'three task series', agent.logs);
+    const info = series(await scrape(agent.url), 'swarm_balance_task_info', { service: 'sbit-conn' });
+    expect(info.map((s) => s.labels.task).sort()).toEqual(tasks.map((t) => t.taskId).sort());
+  });
+
+  it('counts N pinned connections on that task only and fires for the service', async () => {
+    const before = await acceptedByTask('sbit-conn');
+    const pinned = tasks[0]!;
+    const N = 60;
+    const out = JSON.parse(await load(['--mode', 'connections', '--target', `${pinned.ip}:8080`, '--requests', String(N)])) as { ok: number };
+    expect(out.ok).toBe(N);
+    await waitFor(async () => ((await acceptedByTask('sbit-conn')).get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0) >= N, 10_000, 'accepted counter to rise');
+    const after = await acceptedByTask('sbit-conn');
+    expect((after.get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0)).toBe(N);
+    for (const other of tasks.slice(1)) expect((after.get(other.taskId) ?? 0) - (before.get(other.taskId) ?? 0)).toBe(0);
+
+    await waitFor(async () => series(await scrape(agent.url), 'swarm_balance_service_skewed', { service: 'sbit-conn' })[0]?.value === 1, 20_000, 'service_skewed 1', agent.logs);
+    const state = await serviceState('sbit-conn');
+    expect(state).toMatchObject({ signal: 'connections', detector: { state: 'firing' }, hotTask: { slot: String(pinned.slot) } });
+  });
+
+  it('resolves once the traffic spreads over tasks.<service>', async () => {
+    await load(['--mode', 'spread', '--service', 'sbit-conn', '--port', '8080', '--rate', '20', '--forever'], { name: 'sbit-spread' });
+    await waitFor(async () => series(await scrape(agent.url), 'swarm_balance_service_skewed', { service: 'sbit-conn' })[0]?.value === 0, 40_000, 'service_skewed 0', agent.logs);
+    expect((await serviceState('sbit-conn'))?.detector.state).toMatch(/resolved|ok/);
+    await docker(['rm', '-f', 'sbit-spread']);
+  });
+});
+
+describe('a keep-alive client pinned to one task', () => {
+  it('is flagged through received bytes with nothing configured on the service', async () => {
+    const tasks = await startDemoService('sbit-ka');
+    const pinned = tasks[1]!;
+    const out = JSON.parse(await load(['--mode', 'pin', '--target', `${pinned.ip}:8080`, '--connections', '2', '--requests', '3000'])) as { ok: number; connections: number };
+    expect(out.ok).toBe(3000);
+    expect(out.connections).toBeLessThanOrEqual(2);
+    await waitFor(async () => (await serviceState('sbit-ka'))?.detector.state === 'firing', 20_000, 'sbit-ka firing', agent.logs);
+    expect(await serviceState('sbit-ka')).toMatchObject({ signal: 'bytes', hotTask: { slot: String(pinned.slot) } });
+  });
+});

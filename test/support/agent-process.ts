@@ -1,0 +1,78 @@
+// Runs the built agent (dist/cli.js) as a child process, the way users run it, and reads its endpoints.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface AgentProcess {
+  url: string;
+  child: ChildProcess;
+  logs: () => string;
+  stop(): Promise<number | null>;
+}
+
+export async function startAgentProcess(env: Record<string, string>, port: number): Promise<AgentProcess> {
+  const child = spawn(process.execPath, ['dist/cli.js', 'agent'], {
+    env: { PATH: process.env.PATH ?? '', SWARM_BALANCE_LISTEN: `127.0.0.1:${port}`, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok === true, 15_000, 'agent /healthz', () => output);
+  return {
+    url,
+    child,
+    logs: () => output,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}
+
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, context?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${context ? `\n--- context ---\n${context().slice(-4000)}` : ''}`);
+    await sleep(250);
+  }
+}
+
+export interface PromSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export function parsePromText(text: string): PromSample[] {
+  const out: PromSample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    out.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+export async function scrape(url: string): Promise<PromSample[]> {
+  const res = await fetch(`${url}/metrics`);
+  if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+  return parsePromText(await res.text());
+}
+
+export function series(samples: readonly PromSample[], name: string, labels: Record<string, string> = {}): PromSample[] {
+  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return (await res.json()) as T;
+}
