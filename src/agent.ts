@@ -1,22 +1,26 @@
 // Composition root: builds the parts, wires them, runs the sampling loop, stops cleanly on signals.
+import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { resolveAddresses } from './adapters/dns.js';
 import { createDockerApi, type DockerApi } from './adapters/docker.js';
 import { createHttpClient } from './adapters/http.js';
 import { createProcReader } from './adapters/procfs.js';
+import { ClusterEvaluator } from './cluster/evaluator.js';
+import { peerAddresses } from './cluster/peers.js';
+import { PeerPoller } from './cluster/poller.js';
 import type { Config } from './config.js';
-import { evaluateServices, type EvalSettings, type ServiceResult } from './core/evaluate.js';
-import type { DetectorState } from './core/detector.js';
+import type { EvalSettings } from './core/evaluate.js';
+import { countByAddress } from './core/procnet.js';
 import { TaskTable } from './core/task-table.js';
 import type { NodeReport, TaskReport } from './core/types.js';
-import { buildViews } from './core/views.js';
 import { Discovery } from './discovery.js';
 import { AgentError, ErrorCodes, errorMessage } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { createHttpRequestsSampler } from './samplers/http-requests.js';
 import { createProcConnectionsSampler } from './samplers/proc-connections.js';
-import { createProcSocketsSampler } from './samplers/proc-sockets.js';
+import { createProcSocketsSampler, readInboundSockets } from './samplers/proc-sockets.js';
 import { SamplerRegistry, type SamplerRun } from './samplers/registry.js';
 import { buildServer } from './server.js';
 import { VERSION } from './version.js';
@@ -25,13 +29,12 @@ export interface AgentDeps {
   logger: Logger;
   docker?: DockerApi;
   registry?: Registry;
+  resolve?: (name: string) => Promise<string[]>;
 }
 
 export interface AgentHandle {
   server: Server;
   address(): { host: string; port: number };
-  /** Runs one sampling cycle now (tests). */
-  cycle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,39 +48,56 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   const log = deps.logger;
   const registry = deps.registry ?? new Registry();
   const docker = deps.docker ?? createDockerApi(config.dockerHost);
-  const discovery = new Discovery(docker, log.child({ part: 'discovery' }), config.resyncMs);
+  const discovery = new Discovery(docker, log.child({ part: 'discovery' }), config.resyncMs, hostname());
   const readProc = createProcReader(config.procRoot);
-  const http = createHttpClient({ timeoutMs: config.requestTimeoutMs, maxBytes: config.requestMaxBytes, connectionsPerOrigin: 1 });
+  const taskHttp = createHttpClient({ timeoutMs: config.requestTimeoutMs, maxBytes: config.requestMaxBytes, connectionsPerOrigin: 1 });
+  const peerHttp = createHttpClient({ timeoutMs: config.peerTimeoutMs, maxBytes: config.peerMaxBytes, connectionsPerOrigin: 1 });
   const samplers = new SamplerRegistry([
     createProcConnectionsSampler(readProc),
     ...(config.sampleSockets ? [createProcSocketsSampler(readProc)] : []),
-    createHttpRequestsSampler(http, config.requestConcurrency),
+    createHttpRequestsSampler(taskHttp, config.requestConcurrency),
   ], log.child({ part: 'sampler' }));
-  const table = new TaskTable(config.windowMs, Date.now());
-  const settings = evalSettings(config);
+  const table = new TaskTable(config.windowMs, Date.now(), config.intervalMs * 3);
 
   let tasks: TaskReport[] = [];
-  let services: ServiceResult[] = [];
-  let states = new Map<string, DetectorState>();
   let runs: SamplerRun[] = [];
   let lastSample = 0;
   let ready = false;
 
   const metrics = createMetrics(registry, {
     tasks: () => tasks,
-    services: () => services,
+    services: () => evaluator.current().results,
     dockerUp: () => discovery.current().dockerUp,
-    evaluator: () => discovery.current().node.role !== 'worker' && discovery.current().dockerUp,
-    peers: () => ({}),
+    evaluator: () => evaluator.current().status.active,
+    peers: () => evaluator.peerCounts(),
     samplerRuns: () => runs,
     lastSampleSeconds: () => lastSample / 1000,
   }, VERSION);
 
-  const report = (): NodeReport => {
+  const evaluator = new ClusterEvaluator(evalSettings(config), new PeerPoller(peerHttp, config.peerToken, config.peerConcurrency, log.child({ part: 'peers' })),
+    log.child({ part: 'evaluator' }), ({ effect, result }) => {
+      const firing = effect.type === 'fire';
+      log.warn({
+        part: 'alert', service: result.name, stack: result.stack, state: firing ? 'firing' : 'resolved', signal: result.signal,
+        hotTask: result.hotTask?.name, hotNode: result.hotTask?.nodeName, share: result.hotTask?.share, pinning: result.summary,
+        skewedSince: new Date(effect.skewedSince).toISOString(),
+      }, firing ? `traffic of ${result.name} collapsed onto ${result.hotTask?.name ?? 'one replica'}` : `traffic of ${result.name} is spread again`);
+      metrics.notifications.inc({ channel: 'log', result: 'sent' });
+    });
+
+  /** This node's report; `inbound` names tasks whose inbound connections to list (read only when asked). */
+  const report = async (inbound: readonly string[] = []): Promise<NodeReport> => {
     const snap = discovery.current();
+    const wanted = new Set(inbound);
+    const withInbound = await Promise.all(tasks.map(async (t) => {
+      const ref = wanted.has(t.id) ? snap.tasks.find((r) => r.id === t.id) : undefined;
+      if (!ref) return t;
+      const sockets = await readInboundSockets(readProc, ref.pid).catch(() => null);
+      return sockets ? { ...t, inbound: countByAddress(sockets) } : t;
+    }));
     return {
       version: 1, at: lastSample, node: { ...snap.node }, dockerUp: snap.dockerUp, windowSeconds: config.windowMs / 1000,
-      tasks, services: snap.services,
+      tasks: withInbound, services: snap.services, endpoints: snap.endpoints, firing: evaluator.firing(),
     };
   };
 
@@ -90,25 +110,35 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
     for (const run of runs) for (const [reason, n] of run.problems) metrics.samplerErrors.inc({ sampler: run.name, reason }, n);
     tasks = table.reports();
     if (snap.node.role !== 'worker') {
-      // This node's verdict: services all of whose running tasks are here. The cluster view widens the input.
-      const views = buildViews(snap.services, tasks, new Set([snap.node.id]));
-      const evaluation = evaluateServices(views, states, settings, now);
-      services = evaluation.results;
-      states = evaluation.states;
-      for (const { effect, result: s } of evaluation.effects) {
-        const hot = s.hotTask;
-        log.warn({ part: 'detector', service: s.name, state: effect.type === 'fire' ? 'firing' : 'resolved', hotTask: hot?.name, share: hot?.share, signal: s.signal },
-          effect.type === 'fire' ? `traffic of ${s.name} collapsed onto ${hot?.name ?? 'one replica'}` : `traffic of ${s.name} is spread again`);
-      }
+      const peers = await peerAddresses(config.peers, snap.ownService, config.listen.port, deps.resolve ?? resolveAddresses)
+        .catch((err: unknown) => {
+          log.warn({ err: errorMessage(err) }, 'cannot resolve peers (SWARM_BALANCE_PEERS); judging this node alone this round');
+          return [];
+        });
+      await evaluator.round(now, snap, await report(evaluator.hotTasks()), peers);
     }
     lastSample = now;
     if (snap.dockerUp) ready = true;
   };
 
   const server = buildServer({
-    registry, logger: log.child({ part: 'server' }), ready: () => ready, report, peerToken: config.peerToken,
-    cluster: () => ({ status: 200, body: { at: lastSample, node: discovery.current().node, services } }),
+    registry, logger: log.child({ part: 'server' }), ready: () => ready, peerToken: config.peerToken,
+    report: (inbound) => report(inbound),
+    cluster: () => clusterBody(),
   });
+
+  const clusterBody = () => {
+    const { results, status, peers } = evaluator.current();
+    const node = discovery.current().node;
+    if (!status.evaluating) {
+      return { status: 503, body: { error: `this agent (node ${node.name || 'unknown'}, ${node.role}) does not evaluate; ask an agent on a manager`, node, evaluator: status } };
+    }
+    return {
+      status: 200,
+      body: { at: lastSample, node, evaluator: status, peers: peers.map((p) => ({ peer: p.peer, state: p.state, node: p.report?.node.name ?? null })), services: results },
+    };
+  };
+
   await listen(server, config.listen.host, config.listen.port);
   const bound = server.address();
   const port = typeof bound === 'object' && bound ? bound.port : config.listen.port;
@@ -130,13 +160,12 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   return {
     server,
     address: () => ({ host: config.listen.host, port }),
-    cycle,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
       discovery.stop();
       await Promise.race([running, new Promise((r) => setTimeout(r, 2000).unref())]);
-      await Promise.allSettled([samplers.close(), closeServer(server)]);
+      await Promise.allSettled([samplers.close(), peerHttp.close(), closeServer(server)]);
       log.info('swarm-balance agent stopped');
     },
   };

@@ -2,6 +2,8 @@
 // Entry point: swarm-balance agent | status | check | doctor | --help | --version
 import { readFileSync } from 'node:fs';
 import { startAgent } from './agent.js';
+import { doctorCommand } from './commands/doctor.js';
+import { checkCommand, statusCommand } from './commands/status.js';
 import { helpText, parseConfig, secretValues } from './config.js';
 import { AgentError, errorCode, errorMessage } from './errors.js';
 import { createLogger } from './logger.js';
@@ -11,7 +13,15 @@ const USAGE = `swarm-balance ${VERSION}: finds Docker Swarm services whose traff
 
 Usage:
   swarm-balance agent [options]     run the agent (sampler, /metrics, evaluator)
+  swarm-balance status [--url U] [--json] [--watch]
+                                    the cluster view: per service, replicas, share bars, state
+  swarm-balance check [--url U] [--service S]
+                                    exit 0 balanced, 1 skewed, 2 unknown
+  swarm-balance doctor [options]    check Docker API, Swarm role, proc root, peers, token
   swarm-balance --help | --version
+
+status and check ask the agent at --url (default $SWARM_BALANCE_URL or http://127.0.0.1:9479) and
+follow a shadow manager to the active evaluator.
 
 Options (each also an environment variable; secrets also as NAME_FILE):
 ${helpText()}
@@ -28,6 +38,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'agent') return runAgentCommand(rest);
+  if (command === 'status') return statusCommand(rest);
+  if (command === 'check') return checkCommand(rest);
+  if (command === 'doctor') return doctorCommand(rest);
   process.stderr.write(`swarm-balance: unknown command ${JSON.stringify(command)}; see swarm-balance --help\n`);
   return 2;
 }

@@ -21,6 +21,10 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'procRoot', env: 'SWARM_BALANCE_PROC_ROOT', kind: 'string', default: '/proc', help: 'host procfs root (/host/proc in the stack)' },
   { key: 'intervalMs', env: 'SWARM_BALANCE_INTERVAL', kind: 'duration', default: '5s', min: 100, help: 'sampling interval' },
   { key: 'windowMs', env: 'SWARM_BALANCE_WINDOW', kind: 'duration', default: '60s', min: 1000, help: 'rate window' },
+  { key: 'peers', env: 'SWARM_BALANCE_PEERS', kind: 'peers', default: null, help: 'peers: host:port,... or dns:NAME:PORT (default dns:tasks.<own service>:<listen port> when the agent runs as a Swarm task)' },
+  { key: 'peerTimeoutMs', env: 'SWARM_BALANCE_PEER_TIMEOUT', kind: 'duration', default: '2s', min: 10, help: 'timeout for one peer report' },
+  { key: 'peerConcurrency', env: 'SWARM_BALANCE_PEER_CONCURRENCY', kind: 'int', default: '64', min: 1, help: 'peer reports fetched at once' },
+  { key: 'peerMaxBytes', env: 'SWARM_BALANCE_PEER_MAX_BYTES', kind: 'int', default: '16777216', min: 1024, help: 'largest peer report read' },
   { key: 'peerToken', env: 'SWARM_BALANCE_PEER_TOKEN', kind: 'string', default: null, secret: true, help: 'shared secret for /v1/report' },
   { key: 'skewThreshold', env: 'SWARM_BALANCE_SKEW_THRESHOLD', kind: 'ratio', default: '0.8', help: 'normalized imbalance that counts as collapse (0..1)' },
   { key: 'skewForMs', env: 'SWARM_BALANCE_SKEW_FOR', kind: 'duration', default: '60s', help: 'how long a collapse must hold before firing' },
@@ -42,6 +46,10 @@ export interface Config {
   procRoot: string;
   intervalMs: number;
   windowMs: number;
+  peers: PeersSetting | null;
+  peerTimeoutMs: number;
+  peerConcurrency: number;
+  peerMaxBytes: number;
   peerToken: string | null;
   skewThreshold: number;
   skewForMs: number;

@@ -1,8 +1,8 @@
 // Keeps this node's task list current: a full resync on a timer or when the event stream says something changed.
 import type { Logger } from 'pino';
 import type { DockerApi, DockerEvent } from './adapters/docker.js';
-import { composeService, COMPOSE_PROJECT_LABEL, runningTasksByService, serviceFromApi, SWARM_TASK_LABEL, taskFromInspect } from './core/docker-model.js';
-import type { NodeReport, ServiceInfo, TaskRef } from './core/types.js';
+import { composeService, COMPOSE_PROJECT_LABEL, endpointsFromList, GWBRIDGE, gwbridgeAddresses, runningTasksByService, serviceFromApi, SWARM_TASK_LABEL, taskFromInspect } from './core/docker-model.js';
+import type { Endpoint, NodeReport, ServiceInfo, TaskRef } from './core/types.js';
 import { errorMessage } from './errors.js';
 
 export interface NodeState {
@@ -17,6 +17,9 @@ export interface DiscoverySnapshot {
   node: NodeState;
   tasks: TaskRef[];
   services: ServiceInfo[];
+  endpoints: Endpoint[];
+  /** The Swarm service this agent itself runs as, when it runs as a task. */
+  ownService: string | null;
   /** Set when the last refresh failed, with the reason. */
   error: string | null;
 }
@@ -25,7 +28,7 @@ const CONTAINER_ACTIONS = new Set(['start', 'die', 'destroy', 'health_status', '
 
 export class Discovery {
   private snapshot: DiscoverySnapshot = {
-    dockerUp: false, node: { id: '', name: '', role: 'standalone', leader: false }, tasks: [], services: [], error: 'not yet connected',
+    dockerUp: false, node: { id: '', name: '', role: 'standalone', leader: false }, tasks: [], services: [], endpoints: [], ownService: null, error: 'not yet connected',
   };
   private dirty = true;
   private lastResync = 0;
@@ -34,7 +37,8 @@ export class Discovery {
   private watching: AbortController | null = null;
   private downSince: number | null = null;
 
-  constructor(private readonly docker: DockerApi, private readonly logger: Logger, private readonly resyncMs: number) {}
+  /** `hostname`: Docker names a container's host after its id, which is how the agent finds itself. */
+  constructor(private readonly docker: DockerApi, private readonly logger: Logger, private readonly resyncMs: number, private readonly hostname: string) {}
 
   current(): DiscoverySnapshot {
     return this.snapshot;
@@ -42,11 +46,17 @@ export class Discovery {
 
   /** Re-reads the engine when something changed or the resync is due; otherwise keeps the snapshot. */
   async refresh(now: number): Promise<DiscoverySnapshot> {
-    if (!this.dirty && this.snapshot.dockerUp && now - this.lastResync < this.resyncMs) return this.snapshot;
+    const resyncDue = this.dirty || !this.snapshot.dockerUp || now - this.lastResync >= this.resyncMs;
     try {
-      this.dirty = false;
-      this.snapshot = await this.resync();
-      this.lastResync = now;
+      if (resyncDue) {
+        this.dirty = false;
+        this.snapshot = await this.resync();
+        this.lastResync = now;
+      } else if (this.snapshot.node.role === 'manager') {
+        // Leadership moves without touching our tasks; ask every cycle so a new leader acts at once.
+        const leader = await this.isLeader(this.snapshot.node.id);
+        if (leader !== this.snapshot.node.leader) this.snapshot = { ...this.snapshot, node: { ...this.snapshot.node, leader } };
+      }
       if (this.downSince !== null) {
         this.logger.info({ downForMs: now - this.downSince }, 'Docker API reachable again');
         this.downSince = null;
@@ -80,9 +90,16 @@ export class Discovery {
 
     const services = manager ? await this.swarmServices() : [];
     const labelsByService = new Map(services.map((s) => [s.id, s.labels]));
-    const list = await this.docker.listContainers([inSwarm ? SWARM_TASK_LABEL : COMPOSE_PROJECT_LABEL]);
+    const all = await this.docker.listContainers([]);
+    const endpoints = endpointsFromList(all, { id, name });
+    const ownContainer = this.hostname ? all.find((c) => c.Id.startsWith(this.hostname)) : undefined;
+    const ownService = ownContainer?.Labels?.['com.docker.swarm.service.name'] ?? null;
+    const taskLabel = inSwarm ? SWARM_TASK_LABEL : COMPOSE_PROJECT_LABEL;
+    const list = all.filter((c) => c.Labels?.[taskLabel] !== undefined);
     const live = new Set(list.map((c) => c.Id));
     for (const key of this.inspected.keys()) if (!live.has(key)) this.inspected.delete(key);
+    // Swarm tasks also sit on the node's gateway bridge, the one address a host-networked agent can reach.
+    const gateway = inSwarm ? gwbridgeAddresses(await this.docker.inspectNetwork(GWBRIDGE).catch(() => null)) : new Map<string, string>();
     const tasks: TaskRef[] = [];
     for (const c of list) {
       let inspect = this.inspected.get(c.Id);
@@ -96,10 +113,12 @@ export class Discovery {
       }
       const serviceId = c.Labels?.['com.docker.swarm.service.id'] ?? '';
       const task = taskFromInspect(inspect, { id, name }, labelsByService.get(serviceId));
+      const gatewayAddress = gateway.get(c.Id);
+      if (task && gatewayAddress) task.networks[GWBRIDGE] = gatewayAddress;
       if (task) tasks.push(task);
       else this.inspected.delete(c.Id);
     }
-    return { dockerUp: true, node, tasks, services: inSwarm ? services : composeServices(tasks), error: null };
+    return { dockerUp: true, node, tasks, services: inSwarm ? services : composeServices(tasks), endpoints, ownService, error: null };
   }
 
   private async isLeader(nodeId: string): Promise<boolean> {

@@ -8,7 +8,8 @@ export interface ServerDeps {
   registry: Registry;
   logger: Logger;
   ready(): boolean;
-  report(): unknown;
+  /** `inbound`: task ids whose inbound connections the caller wants listed. */
+  report(inbound: string[]): Promise<unknown>;
   cluster(): { status: number; body: unknown };
   peerToken: string | null;
 }
@@ -24,7 +25,8 @@ export function buildServer(deps: ServerDeps): Server {
 }
 
 async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const url = new URL(req.url ?? '/', 'http://agent');
+  const path = url.pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n', { allow: 'GET, HEAD' });
   switch (path) {
     case '/metrics':
@@ -35,7 +37,9 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
       return deps.ready() ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', 'not ready: no complete sample yet\n');
     case '/v1/report':
       if (!authorized(req, deps.peerToken)) return send(res, 401, 'application/json', JSON.stringify({ error: 'missing or wrong bearer token' }), { 'www-authenticate': 'Bearer' });
-      return send(res, 200, 'application/json', JSON.stringify(deps.report()));
+      return send(res, 200, 'application/json', JSON.stringify(await deps.report(
+        (url.searchParams.get('inbound') ?? '').split(',').filter(Boolean).slice(0, 1000),
+      )));
     case '/v1/cluster': {
       const { status, body } = deps.cluster();
       return send(res, status, 'application/json', JSON.stringify(body));

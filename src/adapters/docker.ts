@@ -17,6 +17,7 @@ export interface DockerApi {
   inspectContainer(id: string): Promise<unknown>;
   listServices(): Promise<unknown[]>;
   listRunningTasks(): Promise<unknown[]>;
+  inspectNetwork(name: string): Promise<unknown>;
   /** Streams events until `signal` aborts; resolves when the stream ends, rejects when it fails. */
   events(sinceSeconds: number, onEvent: (e: DockerEvent) => void, signal: AbortSignal): Promise<void>;
 }
@@ -40,9 +41,10 @@ export function createDockerApi(dockerHost: string): DockerApi {
   return {
     info: () => wrap('GET /info', () => docker.info() as Promise<Record<string, unknown>>),
     node: (id) => wrap(`GET /nodes/${id}`, () => docker.getNode(id).inspect() as Promise<Record<string, unknown>>),
-    listContainers: (labels) => wrap('GET /containers/json', () => docker.listContainers({ filters: { label: labels, status: ['running'] } })),
+    listContainers: (labels) => wrap('GET /containers/json', () => docker.listContainers({ filters: { ...(labels.length > 0 ? { label: labels } : {}), status: ['running'] } })),
     inspectContainer: (id) => wrap(`GET /containers/${id}/json`, () => docker.getContainer(id).inspect()),
     listServices: () => wrap('GET /services', () => docker.listServices() as Promise<unknown[]>),
+    inspectNetwork: (name) => wrap(`GET /networks/${name}`, () => docker.getNetwork(name).inspect()),
     listRunningTasks: () => wrap('GET /tasks', () => docker.listTasks({ filters: { 'desired-state': ['running'] } }) as Promise<unknown[]>),
     events: (since, onEvent, signal) => wrap('GET /events', () => streamEvents(docker, since, onEvent, signal)),
   };

@@ -2,6 +2,12 @@
 import { Agent, errors, request, type Dispatcher } from 'undici';
 import { AgentError, ErrorCodes } from '../errors.js';
 
+export class HttpStatusError extends AgentError {
+  constructor(readonly status: number, where: string) {
+    super(ErrorCodes.HTTP_STATUS, `${where} answered HTTP ${status}`);
+  }
+}
+
 export interface HttpLimits {
   timeoutMs: number;
   maxBytes: number;
@@ -46,7 +52,7 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
       }
       if (res.statusCode !== 200) {
         await res.body.dump().catch(() => undefined);
-        throw new AgentError(ErrorCodes.HTTP_STATUS, `${where} answered HTTP ${res.statusCode}`);
+        throw new HttpStatusError(res.statusCode, where);
       }
       const declared = Number(res.headers['content-length']);
       if (declared > limits.maxBytes) {

@@ -1,5 +1,5 @@
 // Docker API objects (as JSON) to the agent's own shapes. Pure, so tests feed it real API responses.
-import type { Health, PortSpec, ServiceInfo, TaskRef } from './types.js';
+import type { Endpoint, Health, PortSpec, ServiceInfo, TaskRef } from './types.js';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
@@ -136,4 +136,38 @@ export function composeService(tasks: readonly TaskRef[]): ServiceInfo {
     endpointMode: 'none', ports: [], labels: first.labels, version: null,
     runningTasks: tasks.map((t) => ({ id: t.id, nodeId: t.nodeId, slot: t.slot })), updateInProgress: false,
   };
+}
+
+/** GET /containers/json entries to the addresses they hold on each network. */
+export function endpointsFromList(containers: unknown, node: NodeIdentity): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const c of Array.isArray(containers) ? containers : []) {
+    const container = obj(c);
+    const labels = labelsOf(container.Labels);
+    const names = Array.isArray(container.Names) ? container.Names : [];
+    const name = str(names[0]).replace(/^\//, '') || str(container.Id).slice(0, 12);
+    const taskName = labels['com.docker.swarm.task.name'];
+    const service = labels['com.docker.swarm.service.name'] ?? labels['com.docker.compose.service'];
+    for (const [network, net] of Object.entries(obj(obj(container.NetworkSettings).Networks))) {
+      const address = str(obj(net).IPAddress);
+      if (!address) continue;
+      out.push({
+        address, container: name, containerId: str(container.Id), network, nodeId: node.id, nodeName: node.name,
+        ...(taskName ? { task: taskName.split('.').slice(0, 2).join('.') } : {}), ...(service ? { service } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+export const GWBRIDGE = 'docker_gwbridge';
+
+/** GET /networks/docker_gwbridge: container id -> its address on the node's gateway bridge. */
+export function gwbridgeAddresses(network: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [id, c] of Object.entries(obj(obj(network).Containers))) {
+    const address = str(obj(c).IPv4Address).split('/')[0];
+    if (address) out.set(id, address);
+  }
+  return out;
 }

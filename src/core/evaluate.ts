@@ -69,8 +69,12 @@ export function evaluateServices(
     const counted = view.tasks.filter((t) => t.health !== 'unhealthy');
     const signal = chooseSignal(counted, labels.signal, settings.minEvents);
     let verdict: Verdict;
+    const withoutData = counted.filter((t) => t.window[signal] === undefined);
     if (view.unknownTasks.length > 0) {
       verdict = { kind: 'unknown', reason: `${view.unknownTasks.length} running task(s) without a report` };
+    } else if (withoutData.length > 0) {
+      // A task nobody measured may be the busy one: judging the others would invent a collapse.
+      verdict = { kind: 'unknown', reason: `no fresh ${signal} figures for ${withoutData.map((t) => t.name).join(', ')}` };
     } else {
       const stats = skewStats(counted.flatMap((t) => taskSignal(t, signal)));
       verdict = judge(stats, { ...settings, threshold }, prevState.state === 'firing');

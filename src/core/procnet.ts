@@ -141,3 +141,9 @@ export function countByPort(sockets: readonly TcpSocket[]): Record<string, numbe
   for (const s of sockets) out[String(s.localPort)] = (out[String(s.localPort)] ?? 0) + 1;
   return out;
 }
+
+export function countByAddress(sockets: readonly TcpSocket[]): { address: string; connections: number }[] {
+  const counts = new Map<string, number>();
+  for (const s of sockets) counts.set(s.remoteAddress, (counts.get(s.remoteAddress) ?? 0) + 1);
+  return [...counts].map(([address, connections]) => ({ address, connections }));
+}

@@ -11,6 +11,7 @@ interface Entry {
   task: TaskRef;
   history: TaskHistory;
   counters: TaskCounters;
+  sampledAt?: number;
   rawAccepted?: number;
   adjustedAccepted?: number;
 }
@@ -18,10 +19,17 @@ interface Entry {
 export class TaskTable {
   private readonly entries = new Map<string, Entry>();
 
-  /** `watchingSince`: tasks that started after it count from zero at their start. */
-  constructor(private readonly windowMs: number, private readonly watchingSince: number) {}
+  private lastUpdate = 0;
+
+  /**
+   * `watchingSince`: tasks that started after it count from zero at their start.
+   * `staleMs`: a task with no fresh sample for this long reports no window figures: stale counts
+   * must not pass for current ones (its process vanished, or the engine went away).
+   */
+  constructor(private readonly windowMs: number, private readonly watchingSince: number, private readonly staleMs: number) {}
 
   update(now: number, tasks: readonly TaskRef[], counters: ReadonlyMap<string, CycleCounters>): void {
+    this.lastUpdate = now;
     const live = new Set(tasks.map((t) => t.id));
     for (const id of this.entries.keys()) if (!live.has(id)) this.entries.delete(id);
     for (const task of tasks) {
@@ -36,6 +44,7 @@ export class TaskTable {
         entry.counters = this.withoutSelf(entry, read);
         const zeroAt = task.startedAt > this.watchingSince ? task.startedAt : undefined;
         entry.history.add(now, entry.counters, zeroAt);
+        entry.sampledAt = now;
       }
       entry.history.prune(now, this.windowMs);
     }
@@ -61,8 +70,9 @@ export class TaskTable {
   }
 
   reports(): TaskReport[] {
-    return [...this.entries.values()].map(({ task, history, counters }) => {
-      const window = history.window();
+    return [...this.entries.values()].map(({ task, history, counters, sampledAt }) => {
+      const fresh = sampledAt !== undefined && this.lastUpdate - sampledAt <= this.staleMs;
+      const window = fresh ? history.window() : {};
       return {
         id: task.id, name: task.name, containerId: task.containerId, serviceId: task.serviceId, serviceName: task.serviceName,
         stack: task.stack, slot: task.slot, nodeId: task.nodeId, nodeName: task.nodeName, health: task.health,

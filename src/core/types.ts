@@ -90,6 +90,20 @@ export interface TaskReport {
   window: TaskWindow;
   /** Per-second rates over the window, per signal. */
   rates: Partial<Record<Signal, number>>;
+  /** Established inbound connections by remote address; only for tasks the evaluator asked about. */
+  inbound?: { address: string; connections: number }[];
+}
+
+/** A local container address, so the evaluator can name the client behind a remote address. */
+export interface Endpoint {
+  address: string;
+  container: string;
+  containerId: string;
+  network: string;
+  nodeId: string;
+  nodeName: string;
+  task?: string;
+  service?: string;
 }
 
 export interface NodeReport {
@@ -100,4 +114,8 @@ export interface NodeReport {
   windowSeconds: number;
   tasks: TaskReport[];
   services: ServiceInfo[];
+  /** Addresses of every container on the node (not only tasks). */
+  endpoints: Endpoint[];
+  /** The active evaluator's firing services, so a manager that takes over does not announce them again. */
+  firing: string[];
 }

@@ -1,4 +1,5 @@
 // Requests per task from the task's own counter, for services that opt in with swarm-balance.requests.* labels.
+import { runBounded } from '../core/concurrency.js';
 import { readServiceLabels } from '../core/labels.js';
 import { sumPrometheusMetric } from '../core/promtext.js';
 import { parseStubStatus } from '../core/stubstatus.js';
@@ -7,11 +8,14 @@ import type { HttpClient } from '../adapters/http.js';
 import type { TaskRef } from '../core/types.js';
 import type { SampledCounters, Sampler, SamplerOutput, SamplerProblem } from './types.js';
 
-/** The address the agent reads a task at: the network named by the label, else the first non-ingress one. */
+/**
+ * The address the agent reads a task at: the network named by the label (`docker_gwbridge` for an
+ * agent on the host network), else the first network that is neither ingress nor the gateway bridge.
+ */
 export function taskAddress(task: TaskRef): string | null {
   const wanted = task.labels['swarm-balance.requests.network'];
   if (wanted) return task.networks[wanted] ?? null;
-  const names = Object.keys(task.networks).filter((n) => n !== 'ingress').sort();
+  const names = Object.keys(task.networks).filter((n) => n !== 'ingress' && n !== 'docker_gwbridge').sort();
   return names.length > 0 ? task.networks[names[0]!]! : null;
 }
 
@@ -25,39 +29,30 @@ export function createHttpRequestsSampler(http: HttpClient, concurrency: number)
     async sample(tasks: readonly TaskRef[]): Promise<SamplerOutput> {
       const counters = new Map<string, SampledCounters>();
       const errors: SamplerProblem[] = [];
-      const jobs = tasks.flatMap((task) => {
+      const opted = tasks.flatMap((task) => {
         const labels = readServiceLabels(task.labels);
-        if (!labels.requestsUrl) return [];
-        return [async () => {
-          const ip = taskAddress(task);
-          if (!ip) {
-            errors.push({ reason: 'no-address', message: `${task.name} has no address to read its counter at`, taskId: task.id });
-            return;
-          }
-          const url = counterUrl(labels.requestsUrl!, ip);
-          try {
-            const body = await http.getText(url);
-            const requests = labels.requestsFormat === 'stub_status' ? parseStubStatus(body).requests : sumPrometheusMetric(body, labels.requestsMetric);
-            const self = http.connectionsTo(new URL(url).host);
-            counters.set(task.id, { requests, selfOpened: self.opened, selfOpen: self.open });
-          } catch (err) {
-            if (err instanceof ParseError) errors.push({ reason: err.reason, message: `${task.name}: ${err.message}`, taskId: task.id });
-            else if (err instanceof AgentError) errors.push({ reason: err.code, message: `${task.name}: ${err.message}`, taskId: task.id });
-            else throw err;
-          }
-        }];
+        return labels.requestsUrl ? [{ task, labels }] : [];
       });
-      await runBounded(jobs, concurrency);
+      await runBounded(opted, concurrency, async ({ task, labels }) => {
+        const ip = taskAddress(task);
+        if (!ip) {
+          errors.push({ reason: 'no-address', message: `${task.name} has no address to read its counter at`, taskId: task.id });
+          return;
+        }
+        const url = counterUrl(labels.requestsUrl!, ip);
+        try {
+          const body = await http.getText(url);
+          const requests = labels.requestsFormat === 'stub_status' ? parseStubStatus(body).requests : sumPrometheusMetric(body, labels.requestsMetric);
+          const self = http.connectionsTo(new URL(url).host);
+          counters.set(task.id, { requests, selfOpened: self.opened, selfOpen: self.open });
+        } catch (err) {
+          if (err instanceof ParseError) errors.push({ reason: err.reason, message: `${task.name}: ${err.message}`, taskId: task.id });
+          else if (err instanceof AgentError) errors.push({ reason: err.code, message: `${task.name}: ${err.message}`, taskId: task.id });
+          else throw err;
+        }
+      });
       return { counters, errors };
     },
     close: () => http.close(),
   };
-}
-
-async function runBounded(jobs: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) await jobs[next++]!();
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
 }

@@ -91,3 +91,28 @@ describe('a keep-alive client pinned to one task', () => {
     expect(await serviceState('sbit-ka')).toMatchObject({ signal: 'bytes', hotTask: { slot: String(pinned.slot) } });
   });
 });
+
+describe('a service that counts its own requests', () => {
+  it('exposes task_requests_total, fires on the requests signal, and keeps the agent\'s scrapes out of the connection counts', async () => {
+    const tasks = await startDemoService('sbit-req', {
+      'swarm-balance.requests.url': 'http://{ip}:8080/metrics',
+      'swarm-balance.requests.network': 'docker_gwbridge',
+    });
+    const requestsOf = async () => new Map(series(await scrape(agent.url), 'swarm_balance_task_requests_total', { service: 'sbit-req' }).map((s) => [s.labels.task!, s.value]));
+    await waitFor(async () => (await requestsOf()).size === 3, 20_000, 'three request series', agent.logs);
+    const before = await requestsOf();
+    const pinned = tasks[2]!;
+    const out = JSON.parse(await load(['--mode', 'pin', '--target', `${pinned.ip}:8080`, '--connections', '2', '--requests', '1000'])) as { ok: number };
+    expect(out.ok).toBe(1000);
+    await waitFor(async () => ((await requestsOf()).get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0) >= 1000, 10_000, 'request counter to rise');
+    const after = await requestsOf();
+    expect((after.get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0)).toBe(1000);
+    for (const other of tasks.filter((t) => t !== pinned)) expect(after.get(other.taskId)).toBe(before.get(other.taskId));
+
+    await waitFor(async () => (await serviceState('sbit-req'))?.detector.state === 'firing', 20_000, 'sbit-req firing', agent.logs);
+    expect(await serviceState('sbit-req')).toMatchObject({ signal: 'requests', hotTask: { slot: String(pinned.slot) } });
+    // The idle replicas were scraped every second over their own connection, yet accepted nothing.
+    const accepted = await acceptedByTask('sbit-req');
+    for (const other of tasks.filter((t) => t !== pinned)) expect(accepted.get(other.taskId)).toBe(0);
+  });
+});

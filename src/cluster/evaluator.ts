@@ -1,0 +1,107 @@
+// The cluster view: this node's report and every peer's, joined with the service specs a manager sees,
+// judged per service. Every manager evaluates; only the active one (the Swarm leader's agent) announces.
+import type { Logger } from 'pino';
+import type { DetectorState } from '../core/detector.js';
+import { evaluateServices, type EvalSettings, type ServiceEffect, type ServiceResult } from '../core/evaluate.js';
+import { describePinning, pinningOf, type Pinning } from '../core/pinning.js';
+import type { NodeReport } from '../core/types.js';
+import { buildViews } from '../core/views.js';
+import type { DiscoverySnapshot } from '../discovery.js';
+import { PEER_STATES, type PeerPoller, type PeerResult } from './poller.js';
+
+export interface ClusterResult extends ServiceResult {
+  pinning: Pinning | null;
+  summary: string | null;
+}
+
+export interface EvaluatorStatus {
+  evaluating: boolean;
+  active: boolean;
+  /** The agent that announces, as far as this one knows. */
+  activeEvaluator: { node: string; peer: string | null } | null;
+}
+
+export type Announce = (effect: ServiceEffect & { result: ClusterResult }) => void;
+
+export class ClusterEvaluator {
+  private states = new Map<string, DetectorState>();
+  private results: ClusterResult[] = [];
+  private peerResults: PeerResult[] = [];
+  private announcedByLeader = new Set<string>();
+  private status: EvaluatorStatus = { evaluating: false, active: false, activeEvaluator: null };
+  private wasActive = false;
+
+  constructor(
+    private readonly settings: EvalSettings,
+    private readonly poller: PeerPoller,
+    private readonly logger: Logger,
+    private readonly announce: Announce,
+  ) {}
+
+  current(): { results: ClusterResult[]; status: EvaluatorStatus; peers: readonly PeerResult[] } {
+    return { results: this.results, status: this.status, peers: this.peerResults };
+  }
+
+  /** Services firing under this agent's watch while it is the active evaluator. */
+  firing(): string[] {
+    return this.status.active ? this.results.filter((r) => r.detector.state === 'firing').map((r) => r.id) : [];
+  }
+
+  /** Tasks whose inbound connections are worth reading: the hot replica of each pending or firing service. */
+  hotTasks(): string[] {
+    return this.results.filter((r) => r.detector.state === 'pending' || r.detector.state === 'firing').flatMap((r) => (r.hotTask ? [r.hotTask.id] : []));
+  }
+
+  peerCounts(): Record<string, number> {
+    const counts: Record<string, number> = Object.fromEntries(PEER_STATES.map((s) => [s, 0]));
+    for (const p of this.peerResults) counts[p.state] = (counts[p.state] ?? 0) + 1;
+    return counts;
+  }
+
+  async round(now: number, snap: DiscoverySnapshot, own: NodeReport, peers: readonly string[]): Promise<void> {
+    this.peerResults = peers.length > 0 ? await this.poller.poll(peers, this.hotTasks()) : [];
+    const evaluating = snap.dockerUp && snap.node.role !== 'worker';
+    const active = evaluating && (snap.node.role === 'standalone' || snap.node.leader);
+    const reports = [own, ...this.peerResults.flatMap((p) => (p.report && p.report.node.id !== own.node.id ? [p.report] : []))];
+    const leaderPeer = this.peerResults.find((p) => p.report?.node.leader && p.report.dockerUp && p.report.node.id !== own.node.id);
+    if (leaderPeer?.report) this.announcedByLeader = new Set(leaderPeer.report.firing);
+    this.status = {
+      evaluating, active,
+      activeEvaluator: active ? { node: own.node.name, peer: null } : leaderPeer?.report ? { node: leaderPeer.report.node.name, peer: leaderPeer.peer } : null,
+    };
+    if (active !== this.wasActive) {
+      this.logger.info({ active, node: own.node.name }, active ? 'this agent is now the active evaluator' : 'this agent is no longer the active evaluator');
+      this.wasActive = active;
+    }
+    if (!evaluating) {
+      this.results = [];
+      return;
+    }
+
+    // A single agent (no peers) judges only the services whose tasks all sit on its node.
+    const reportingNodes = peers.length > 0 ? null : new Set([own.node.id]);
+    const tasks = reports.flatMap((r) => r.tasks);
+    const endpoints = reports.flatMap((r) => r.endpoints);
+    const views = buildViews(snap.services.filter((s) => s.name !== snap.ownService), tasks, reportingNodes);
+    const evaluation = evaluateServices(views, this.states, this.settings, now);
+    this.states = evaluation.states;
+    const byTask = new Map(tasks.map((t) => [t.id, t]));
+    const decorate = (r: ServiceResult): ClusterResult => {
+      const hot = r.hotTask ? byTask.get(r.hotTask.id) : undefined;
+      const pinning = hot && r.detector.state !== 'ok' ? pinningOf(hot, endpoints) : null;
+      return { ...r, pinning, summary: pinning ? describePinning(pinning, r.hotTask?.share ?? null) : null };
+    };
+    this.results = evaluation.results.map(decorate);
+    const resultById = new Map(this.results.map((r) => [r.id, r]));
+    for (const e of evaluation.effects) {
+      const result = resultById.get(e.result.id)!;
+      if (!active) continue; // shadow evaluation: the state is kept warm, nothing is said
+      if (e.effect.type === 'fire' && this.announcedByLeader.has(result.id)) {
+        this.logger.info({ service: result.name }, 'collapse already announced by the previous evaluator; not announcing again');
+        continue;
+      }
+      this.announce({ effect: e.effect, result });
+    }
+    if (active) this.announcedByLeader = new Set(this.firing());
+  }
+}

@@ -1,0 +1,74 @@
+// Asks every peer for its /v1/report each round: bounded concurrency, per-peer timeout, size limit.
+// A peer that fails is counted by cause and logged when its state changes, never once per round.
+import type { Logger } from 'pino';
+import { HttpStatusError, type HttpClient } from '../adapters/http.js';
+import { runBounded } from '../core/concurrency.js';
+import { parseNodeReport } from '../core/report-schema.js';
+import type { NodeReport } from '../core/types.js';
+import { AgentError, ErrorCodes, ParseError, errorMessage } from '../errors.js';
+
+export type PeerState = 'ok' | 'timeout' | 'unreachable' | 'unauthorized' | 'invalid' | 'too_large' | 'error';
+export const PEER_STATES: readonly PeerState[] = ['ok', 'timeout', 'unreachable', 'unauthorized', 'invalid', 'too_large', 'error'];
+
+export interface PeerResult {
+  peer: string;
+  state: PeerState;
+  report?: NodeReport;
+  error?: string;
+}
+
+export class PeerPoller {
+  private readonly lastState = new Map<string, PeerState>();
+
+  constructor(
+    private readonly http: HttpClient,
+    private readonly token: string | null,
+    private readonly concurrency: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** `inbound`: task ids whose inbound connections the peers should list (hot tasks only). */
+  async poll(peers: readonly string[], inbound: readonly string[]): Promise<PeerResult[]> {
+    const query = inbound.length > 0 ? `?inbound=${inbound.map(encodeURIComponent).join(',')}` : '';
+    const headers = this.token ? { authorization: `Bearer ${this.token}` } : undefined;
+    const results: PeerResult[] = [];
+    await runBounded(peers, this.concurrency, async (peer) => {
+      const result = await this.pollOne(peer, `http://${peer}/v1/report${query}`, headers);
+      results.push(result);
+      this.noteState(result);
+    });
+    for (const peer of this.lastState.keys()) if (!peers.includes(peer)) this.lastState.delete(peer);
+    return results;
+  }
+
+  private async pollOne(peer: string, url: string, headers?: Record<string, string>): Promise<PeerResult> {
+    try {
+      const body = await this.http.getText(url, headers);
+      return { peer, state: 'ok', report: parseNodeReport(JSON.parse(body)) };
+    } catch (err) {
+      return { peer, state: stateOf(err), error: errorMessage(err) };
+    }
+  }
+
+  private noteState(result: PeerResult): void {
+    const before = this.lastState.get(result.peer);
+    this.lastState.set(result.peer, result.state);
+    if (before === result.state) return;
+    if (result.state === 'ok') {
+      if (before !== undefined) this.logger.info({ peer: result.peer, was: before }, 'peer answers again');
+    } else {
+      this.logger.warn({ peer: result.peer, state: result.state, err: result.error }, 'peer report refused; its tasks count as unknown until it answers');
+    }
+  }
+}
+
+function stateOf(err: unknown): PeerState {
+  if (err instanceof SyntaxError || err instanceof ParseError) return 'invalid';
+  if (err instanceof HttpStatusError) return err.status === 401 || err.status === 403 ? 'unauthorized' : 'error';
+  if (err instanceof AgentError) {
+    if (err.code === ErrorCodes.HTTP_TIMEOUT) return 'timeout';
+    if (err.code === ErrorCodes.HTTP_BODY_TOO_LARGE) return 'too_large';
+    if (err.code === ErrorCodes.HTTP_CONNECT) return 'unreachable';
+  }
+  return 'error';
+}

@@ -1,0 +1,68 @@
+// `swarm-balance doctor`: checks what the agent needs, one line each, with the setting to fix.
+import { readFileSync } from 'node:fs';
+import { createDockerApi } from '../adapters/docker.js';
+import { resolveAddresses } from '../adapters/dns.js';
+import { createHttpClient } from '../adapters/http.js';
+import { createProcReader } from '../adapters/procfs.js';
+import { peerAddresses } from '../cluster/peers.js';
+import { parseConfig } from '../config.js';
+import { parseSnmpTcp } from '../core/procnet.js';
+import { parseNodeReport } from '../core/report-schema.js';
+import { errorMessage } from '../errors.js';
+import { hostname } from 'node:os';
+import { Discovery } from '../discovery.js';
+import { pino } from 'pino';
+
+interface Check {
+  ok: boolean | null;
+  what: string;
+  detail: string;
+}
+
+export async function doctorCommand(args: readonly string[]): Promise<number> {
+  const config = parseConfig(process.env, args, (p) => readFileSync(p, 'utf8'));
+  const checks: Check[] = [];
+  const docker = createDockerApi(config.dockerHost);
+  const discovery = new Discovery(docker, pino({ level: 'silent' }), config.resyncMs, hostname());
+  const snap = await discovery.refresh(Date.now());
+  discovery.stop();
+  checks.push({ ok: snap.dockerUp, what: 'Docker API', detail: snap.dockerUp ? `${config.dockerHost} answers` : `${snap.error} (DOCKER_HOST)` });
+  if (snap.dockerUp) {
+    const leader = snap.node.role === 'manager' ? (snap.node.leader ? ', the leader: this agent will announce' : ', not the leader: shadow evaluator') : '';
+    checks.push({ ok: true, what: 'Swarm role', detail: `node ${snap.node.name} is ${snap.node.role}${leader}` });
+    const read = createProcReader(config.procRoot);
+    const task = snap.tasks[0];
+    if (!task) {
+      checks.push({ ok: null, what: 'proc root', detail: `no running task on this node to check ${config.procRoot} against` });
+    } else {
+      try {
+        const text = await read(task.pid, 'net/snmp');
+        if (text === null) checks.push({ ok: false, what: 'proc root', detail: `${config.procRoot}/${task.pid} (task ${task.name}) does not exist: SWARM_BALANCE_PROC_ROOT is not the host's /proc` });
+        else checks.push({ ok: true, what: 'proc root', detail: `${config.procRoot}/${task.pid}/net/snmp of ${task.name}: ${parseSnmpTcp(text).passiveOpens} connections accepted` });
+      } catch (err) {
+        checks.push({ ok: false, what: 'proc root', detail: `${errorMessage(err)} (SWARM_BALANCE_PROC_ROOT)` });
+      }
+    }
+  }
+  const peers = await peerAddresses(config.peers, snap.ownService, config.listen.port, resolveAddresses).catch((err: unknown) => {
+    checks.push({ ok: false, what: 'peers', detail: `${errorMessage(err)} (SWARM_BALANCE_PEERS)` });
+    return null;
+  });
+  if (peers && peers.length === 0) checks.push({ ok: null, what: 'peers', detail: 'none configured and not running as a Swarm task: the agent judges its own node only' });
+  if (peers && peers.length > 0) {
+    const http = createHttpClient({ timeoutMs: config.peerTimeoutMs, maxBytes: config.peerMaxBytes, connectionsPerOrigin: 1 });
+    const headers = config.peerToken ? { authorization: `Bearer ${config.peerToken}` } : undefined;
+    await Promise.all(peers.map(async (peer) => {
+      try {
+        const report = parseNodeReport(JSON.parse(await http.getText(`http://${peer}/v1/report`, headers)));
+        checks.push({ ok: true, what: `peer ${peer}`, detail: `node ${report.node.name} (${report.node.role}), ${report.tasks.length} task(s)` });
+      } catch (err) {
+        checks.push({ ok: false, what: `peer ${peer}`, detail: errorMessage(err) });
+      }
+    }));
+    await http.close();
+  }
+  checks.push({ ok: config.peerToken ? true : null, what: 'peer token', detail: config.peerToken ? 'set: /v1/report requires it' : 'not set: anyone who reaches port 9479 can read /v1/report (SWARM_BALANCE_PEER_TOKEN)' });
+  for (const c of checks) process.stdout.write(`${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : 'warn'}  ${c.what}: ${c.detail}\n`);
+  return checks.some((c) => c.ok === false) ? 1 : 0;
+}

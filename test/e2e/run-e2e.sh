@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# End-to-end suite on the 3-node testbed. Needs root, the host test engine with the sb-test images
+# (test/support/engine.sh up && test/support/images.sh) and a build (npm run build).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+trap 'bash test/e2e/testbed.sh down >/dev/null 2>&1 || true' EXIT
+npx vitest run --project e2e
