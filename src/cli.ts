@@ -67,7 +67,11 @@ async function runAgentCommand(args: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    // One-shot commands end here even if a keep-alive socket or the event stream is still open.
+    if (process.argv[2] === 'agent') process.exitCode = code;
+    else process.exit(code);
+  },
   (err: unknown) => {
     const prefix = err instanceof AgentError ? `${err.code}: ` : '';
     process.stderr.write(`swarm-balance: ${prefix}${errorMessage(err)}\n`);

@@ -1,4 +1,6 @@
 // A real dockerd in Swarm mode (test/support/engine.sh), real task containers, the agent as users run it.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, createOverlay, createService, runClient, taskIps, waitForRunning, docker, type TaskIp } from '../support/docker.js';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
@@ -114,5 +116,34 @@ describe('a service that counts its own requests', () => {
     // The idle replicas were scraped every second over their own connection, yet accepted nothing.
     const accepted = await acceptedByTask('sbit-req');
     for (const other of tasks.filter((t) => t !== pinned)) expect(accepted.get(other.taskId)).toBe(0);
+  });
+});
+
+describe('swarm-balance doctor', () => {
+  it('reports the engine, the Swarm role and a task PID readable under the proc root', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['dist/cli.js', 'doctor'], {
+      env: { PATH: process.env.PATH ?? '', DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock' },
+    });
+    expect(stdout).toMatch(/^ok +Docker API: /m);
+    expect(stdout).toMatch(/^ok +Swarm role: node .* is manager, the leader/m);
+    expect(stdout).toMatch(/^ok +proc root: \/proc\/\d+\/net\/snmp of sbit-/m);
+  });
+
+  it('fails naming SWARM_BALANCE_PROC_ROOT when the proc root is not the host\'s', async () => {
+    const result = await promisify(execFile)(process.execPath, ['dist/cli.js', 'doctor'], {
+      env: { PATH: process.env.PATH ?? '', DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock', SWARM_BALANCE_PROC_ROOT: '/nonexistent' },
+    }).then(() => ({ code: 0, stdout: '' }), (err: { code: number; stdout: string }) => err);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^FAIL +proc root: .*SWARM_BALANCE_PROC_ROOT/m);
+  });
+});
+
+describe('stopping', () => {
+  it('exits cleanly within 5 s of SIGTERM', async () => {
+    const started = Date.now();
+    const code = await agent.stop();
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(agent.logs()).toContain('swarm-balance agent stopped');
   });
 });
