@@ -81,7 +81,15 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
   if (config.windowMs < config.intervalMs * 2) {
     throw new ConfigError(`SWARM_BALANCE_WINDOW=${config.windowMs}ms must be at least twice SWARM_BALANCE_INTERVAL (${config.intervalMs}ms)`);
   }
-  return Object.freeze(config);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function parseFlags(argv: readonly string[]): Map<string, string> {
@@ -93,9 +101,14 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    // A stray word may be half of an unquoted secret: name its position, never its text.
+    if (!arg.startsWith('--')) throw new ConfigError(`argument ${i + 1} is not an option (arguments that are not --options are not shown; see --help)`);
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (!known.has(name)) throw new ConfigError(`unknown option ${name} (see --help)`);
-    const value = inline ?? argv[++i];
+    const setting = known.get(name);
+    if (!setting) throw new ConfigError(`unknown option ${name} (see --help)`);
+    const next = argv[i + 1];
+    const bareSwitch = setting.kind === 'bool' && inline === undefined && (next === undefined || next.startsWith('--'));
+    const value = bareSwitch ? 'true' : inline ?? argv[++i];
     if (value === undefined) throw new ConfigError(`option ${name} needs a value`);
     flags.set(name, value);
   }
@@ -104,10 +117,14 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
 
 function rawValue(s: Setting, env: Record<string, string | undefined>, flags: Map<string, string>, readFile: ReadFile): string | null {
   const flag = flagName(s.env);
-  const direct = flags.get(flag) ?? nonEmpty(env[s.env]);
-  const filePath = s.secret ? flags.get(flag + '-file') ?? nonEmpty(env[s.env + '_FILE']) : undefined;
+  // Flags win over the environment; within one source a value and a file for it conflict.
+  const fromFlags = { direct: flags.get(flag), file: s.secret ? flags.get(flag + '-file') : undefined };
+  const fromEnv = { direct: nonEmpty(env[s.env]), file: s.secret ? nonEmpty(env[s.env + '_FILE']) : undefined };
+  const source = fromFlags.direct !== undefined || fromFlags.file !== undefined ? fromFlags : fromEnv;
+  const { direct, file: filePath } = source;
   if (direct !== undefined && filePath !== undefined) {
-    throw new ConfigError(`${s.env} and ${s.env}_FILE are both set; set one`);
+    const names = source === fromFlags ? `${flag} and ${flag}-file` : `${s.env} and ${s.env}_FILE`;
+    throw new ConfigError(`${names} are both set; set one`);
   }
   if (filePath !== undefined) {
     let text: string;

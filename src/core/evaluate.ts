@@ -3,10 +3,10 @@
 import { stepDetector, INITIAL_STATE, type DetectorEffect, type DetectorState } from './detector.js';
 import { readServiceLabels } from './labels.js';
 import { judge, skewStats, type TaskSignal, type Verdict } from './skew.js';
-import type { Signal, TaskReport } from './types.js';
+import type { PortSpec, Signal, TaskReport } from './types.js';
 
 export interface ServiceView {
-  service: { id: string; name: string; stack: string; labels: Record<string, string>; desiredReplicas: number | null; endpointMode: string };
+  service: { id: string; name: string; stack: string; labels: Record<string, string>; desiredReplicas: number | null; endpointMode: string; ports: PortSpec[] };
   /** Running tasks with a report. */
   tasks: TaskReport[];
   /** Running tasks the service has but no agent reported (agent down, node unreachable). */
@@ -36,6 +36,7 @@ export interface ServiceResult {
   name: string;
   stack: string;
   endpointMode: string;
+  ports: PortSpec[];
   desiredReplicas: number | null;
   running: number;
   signal: Signal | null;
@@ -113,6 +114,7 @@ function describe(view: ServiceView, signal: Signal, threshold: number, verdict:
     name: view.service.name,
     stack: view.service.stack,
     endpointMode: view.service.endpointMode,
+    ports: view.service.ports,
     desiredReplicas: view.service.desiredReplicas,
     running: view.tasks.length + view.unknownTasks.length,
     signal: stats ? signal : null,

@@ -72,7 +72,8 @@ export function parseNetTcp(text: string): TcpSocket[] {
     const f = line.trim().split(/\s+/);
     const local = f[1]?.split(':');
     const remote = f[2]?.split(':');
-    const state = parseInt(f[3] ?? '', 16);
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode: a row cut short is not a socket.
+    const state = /^[0-9A-Fa-f]{2}$/.test(f[3] ?? '') ? parseInt(f[3]!, 16) : NaN;
     if (!local || !remote || local.length !== 2 || remote.length !== 2 || !Number.isFinite(state)) {
       throw new ParseError('tcp-line', 'net/tcp line is not sl local remote st ...');
     }
@@ -83,6 +84,7 @@ export function parseNetTcp(text: string): TcpSocket[] {
       remotePort: hexPort(remote[1]!),
       state,
     });
+    if (f.length < 10) throw new ParseError('tcp-line', 'net/tcp line is cut short');
   }
   return sockets;
 }

@@ -66,6 +66,7 @@ export function judge(stats: SkewStats | null, settings: JudgeSettings, firing: 
   if (!stats) return { kind: 'insufficient', reason: 'too-few-tasks', stats: null };
   if (stats.events < settings.minEvents) return { kind: 'insufficient', reason: 'too-few-events', stats };
   const threshold = firing ? settings.threshold - settings.hysteresis : settings.threshold;
-  const skewed = stats.imbalance >= threshold && stats.pValue < settings.alpha;
+  // The epsilon keeps a split exactly at the threshold (45/5 at 0.8) from rounding below it.
+  const skewed = stats.imbalance >= threshold - 1e-9 && stats.pValue < settings.alpha;
   return { kind: skewed ? 'skewed' : 'balanced', stats };
 }

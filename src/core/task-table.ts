@@ -12,6 +12,10 @@ interface Entry {
   history: TaskHistory;
   counters: TaskCounters;
   sampledAt?: number;
+  selfOpened?: number;
+  selfOpen?: number;
+  /** Scrape connections opened before the counter last restarted. */
+  selfBase?: number;
   rawAccepted?: number;
   adjustedAccepted?: number;
 }
@@ -55,17 +59,26 @@ export class TaskTable {
    * connection counted before the kernel's counter was read must not look like a counter reset.
    */
   private withoutSelf(entry: Entry, read: CycleCounters): TaskCounters {
-    const { selfOpened = 0, selfOpen = 0, ...counters } = read;
+    const { selfOpened, selfOpen, ...counters } = read;
+    // A cycle whose scrape failed still had the earlier scrape connections: carry the last counts.
+    const previousOpened = entry.selfOpened ?? 0;
+    const opened = selfOpened ?? previousOpened;
+    const open = selfOpen ?? entry.selfOpen ?? 0;
+    entry.selfOpened = opened;
+    entry.selfOpen = open;
     if (counters.connectionsAccepted === undefined) return counters;
     const raw = counters.connectionsAccepted;
-    let adjusted = Math.max(0, raw - selfOpened);
-    if (entry.rawAccepted !== undefined && raw >= entry.rawAccepted) adjusted = Math.max(adjusted, entry.adjustedAccepted ?? 0);
+    const reset = entry.rawAccepted !== undefined && raw < entry.rawAccepted;
+    // After a reset only the scrape connections opened since then count against the new counter.
+    if (reset) entry.selfBase = previousOpened;
+    let adjusted = Math.max(0, raw - (opened - (entry.selfBase ?? 0)));
+    if (entry.rawAccepted !== undefined && !reset) adjusted = Math.max(adjusted, entry.adjustedAccepted ?? 0);
     entry.rawAccepted = raw;
     entry.adjustedAccepted = adjusted;
     return {
       ...counters,
       connectionsAccepted: adjusted,
-      ...(counters.connectionsActive !== undefined ? { connectionsActive: Math.max(0, counters.connectionsActive - selfOpen) } : {}),
+      ...(counters.connectionsActive !== undefined ? { connectionsActive: Math.max(0, counters.connectionsActive - open) } : {}),
     };
   }
 

@@ -1,0 +1,42 @@
+// POSTs one JSON body with undici and reports what came back; never throws for HTTP statuses.
+import { Agent, request, type Dispatcher } from 'undici';
+import type { AttemptResult } from '../core/retry.js';
+
+export type PostJson = (url: string, body: unknown) => Promise<AttemptResult>;
+
+const MAX_BODY = 64 * 1024;
+
+export function createPoster(timeoutMs: number, dispatcher?: Dispatcher): { post: PostJson; close(): Promise<void> } {
+  const agent = dispatcher ?? new Agent({ connections: 4, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: timeoutMs } });
+  return {
+    async post(url, body) {
+      try {
+        const res = await request(url, {
+          method: 'POST', dispatcher: agent, signal: AbortSignal.timeout(timeoutMs),
+          headers: { 'content-type': 'application/json', 'user-agent': 'swarm-balance' },
+          body: JSON.stringify(body),
+        });
+        const text = await readCapped(res.body);
+        const retryAfter = res.headers['retry-after'];
+        return { kind: 'response', status: res.statusCode, retryAfterHeader: typeof retryAfter === 'string' ? retryAfter : null, body: text };
+      } catch (err) {
+        // The error text may carry the URL, which holds the secret: keep only its kind.
+        const e = err as { name?: string; code?: string };
+        return { kind: 'network', reason: e.code ?? e.name ?? 'network error' };
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+  let text = '';
+  for await (const chunk of body) {
+    text += (chunk as Buffer).toString('utf8');
+    if (text.length > MAX_BODY) {
+      body.destroy();
+      break;
+    }
+  }
+  return text.slice(0, MAX_BODY);
+}

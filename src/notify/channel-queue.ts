@@ -1,0 +1,118 @@
+// One channel's outbox: ordered, bounded, rate-limited, retried. Messages that became irrelevant
+// while the channel was down are folded rather than sent stale (see README "Delivery").
+import type { Logger } from 'pino';
+import type { AlertEvent } from '../core/alert.js';
+import { decide, type BackoffSettings } from '../core/retry.js';
+import type { PostJson } from '../adapters/post.js';
+
+export interface Channel {
+  name: string;
+  /** Where to POST; holds the secret, so it is never logged. */
+  url: string;
+  render(event: AlertEvent): unknown;
+  /** Least time between two sends on this channel (its documented rate limit). */
+  minIntervalMs: number;
+  /** Re-send a firing alert this often (Alertmanager forgets alerts not re-sent), or null. */
+  refreshMs: number | null;
+}
+
+export type Outcome = 'sent' | 'retry' | 'rate_limited' | 'failed' | 'dropped';
+
+export interface QueueDeps {
+  post: PostJson;
+  logger: Logger;
+  count(channel: string, outcome: Outcome): void;
+  now(): number;
+  random(): number;
+  backoff: BackoffSettings;
+  limit: number;
+  maxAgeMs: number;
+}
+
+interface Pending {
+  event: AlertEvent;
+  attempt: number;
+  notBefore: number;
+  enqueuedAt: number;
+}
+
+export class ChannelQueue {
+  private items: Pending[] = [];
+  private busy = false;
+  private nextSendAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private failingSince: number | null = null;
+
+  constructor(readonly channel: Channel, private readonly deps: QueueDeps) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  enqueue(event: AlertEvent): void {
+    if (this.closed) return;
+    // A newer message about the same collapse supersedes an unsent repeat; a resolved one also
+    // supersedes the unsent firing: one message then says it fired and ended.
+    const superseded = (p: Pending) => p.event.id === event.id && p !== this.items[0] &&
+      (p.event.kind === 'repeat' || (event.kind === 'resolved' && p.event.kind === 'firing'));
+    const kept = this.items.filter((p) => !superseded(p));
+    for (let i = kept.length; i < this.items.length; i++) this.deps.count(this.channel.name, 'dropped');
+    this.items = kept;
+    if (this.items.length >= this.deps.limit) {
+      const victim = this.items.findIndex((p, i) => i > 0 && p.event.kind === 'repeat');
+      this.items.splice(victim > 0 ? victim : 1, 1);
+      this.deps.count(this.channel.name, 'dropped');
+      this.deps.logger.warn({ channel: this.channel.name, limit: this.deps.limit }, 'notification queue full: dropped the oldest repeat (or oldest message)');
+    }
+    const now = this.deps.now();
+    this.items.push({ event, attempt: 0, notBefore: now, enqueuedAt: now });
+    this.schedule();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (this.busy || this.closed || this.timer || this.items.length === 0) return;
+    const wait = Math.max(0, this.nextSendAt - this.deps.now(), this.items[0]!.notBefore - this.deps.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.sendHead();
+    }, wait);
+    this.timer.unref?.();
+  }
+
+  private async sendHead(): Promise<void> {
+    const head = this.items[0];
+    if (!head || this.closed) return;
+    this.busy = true;
+    head.attempt++;
+    const result = await this.deps.post(this.channel.url, this.channel.render(head.event));
+    const now = this.deps.now();
+    this.nextSendAt = now + this.channel.minIntervalMs;
+    const decision = decide(result, head.attempt, now, this.deps.random(), this.deps.backoff);
+    const log = { channel: this.channel.name, service: head.event.service, kind: head.event.kind, attempt: head.attempt };
+    if (decision.action === 'done') {
+      this.items.shift();
+      this.deps.count(this.channel.name, 'sent');
+      if (this.failingSince !== null) this.deps.logger.info({ ...log, downForMs: now - this.failingSince }, 'channel delivers again');
+      this.failingSince = null;
+      this.deps.logger.info(log, 'notification sent');
+    } else if (decision.action === 'retry' && now - head.enqueuedAt + decision.afterMs <= this.deps.maxAgeMs) {
+      head.notBefore = now + decision.afterMs;
+      this.deps.count(this.channel.name, decision.rateLimited ? 'rate_limited' : 'retry');
+      const first = this.failingSince === null;
+      this.failingSince ??= now;
+      this.deps.logger[first ? 'warn' : 'debug']({ ...log, why: decision.why, retryInMs: decision.afterMs }, 'notification not delivered yet; retrying');
+    } else {
+      this.items.shift();
+      this.deps.count(this.channel.name, 'failed');
+      this.deps.logger.error({ ...log, why: decision.why }, 'notification given up');
+    }
+    this.busy = false;
+    this.schedule();
+  }
+}

@@ -1,0 +1,152 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import type { ServiceResult } from '../../src/core/evaluate.js';
+import type { TaskReport } from '../../src/core/types.js';
+import { createMetrics, type MetricsSource } from '../../src/metrics.js';
+import type { SamplerRun } from '../../src/samplers/registry.js';
+import { taskReport } from './support/factories.js';
+
+/** A source whose state the test changes between scrapes. */
+function fakeSource() {
+  const state = {
+    tasks: [] as TaskReport[],
+    services: [] as ServiceResult[],
+    runs: [] as SamplerRun[],
+  };
+  const source: MetricsSource = {
+    tasks: () => state.tasks,
+    services: () => state.services,
+    dockerUp: () => true,
+    evaluator: () => false,
+    peers: () => ({ ok: 2, failed: 1 }),
+    samplerRuns: () => state.runs,
+    lastSampleSeconds: () => 1_764_151_200,
+  };
+  return { state, source };
+}
+
+function setup() {
+  const registry = new Registry();
+  const { state, source } = fakeSource();
+  const metrics = createMetrics(registry, source, '0.1.0');
+  return { registry, state, metrics };
+}
+
+async function series(registry: Registry, name: string) {
+  const metric = registry.getSingleMetric(`swarm_balance_${name}`);
+  if (!metric) throw new Error(`no metric swarm_balance_${name}`);
+  return (await metric.get()).values.map((v) => ({ labels: v.labels, value: v.value }));
+}
+
+const web1 = taskReport({
+  id: 'kq3m1m0xk8x2', name: 'shop_web.1', slot: '1', nodeName: 'worker-1', nodeId: 'n1', health: 'healthy',
+  counters: { connectionsAccepted: 42, connectionsActive: 3, receiveBytes: 9000, receivePackets: 90, requests: 400 },
+});
+const web2 = taskReport({
+  id: 'p0o9i8u7y6t5', name: 'shop_web.2', slot: '2', nodeName: 'worker-2', nodeId: 'n2',
+  counters: { connectionsAccepted: 7, receiveBytes: 100, receivePackets: 2 },
+});
+
+const LABELS_1 = { service: 'shop_web', stack: 'shop', task: 'kq3m1m0xk8x2', slot: '1', node: 'worker-1' };
+const LABELS_2 = { service: 'shop_web', stack: 'shop', task: 'p0o9i8u7y6t5', slot: '2', node: 'worker-2' };
+
+function serviceResult(state: 'ok' | 'firing'): ServiceResult {
+  const stats = { n: 2, events: 300, topTaskId: web1.id, topShare: 1, imbalance: 1, shares: [], chiSquare: 300, pValue: 1e-60 };
+  const share = (t: TaskReport, s: number) => ({ id: t.id, name: t.name, slot: t.slot, nodeId: t.nodeId, nodeName: t.nodeName, share: s });
+  return {
+    id: 'svc-web', name: 'shop_web', stack: 'shop', endpointMode: 'vip', ports: [], desiredReplicas: 2, running: 2, signal: 'connections',
+    threshold: 0.8, verdict: { kind: 'skewed', stats }, detector: { state, since: 0 },
+    tasks: [share(web1, 1), share(web2, 0)], hotTask: share(web1, 1), problems: [],
+  };
+}
+
+describe('createMetrics', () => {
+  it.each([
+    ['task_connections_accepted_total', [[LABELS_1, 42], [LABELS_2, 7]]],
+    ['task_receive_bytes_total', [[LABELS_1, 9000], [LABELS_2, 100]]],
+    ['task_requests_total', [[LABELS_1, 400]]],
+    ['task_connections_active', [[LABELS_1, 3]]],
+  ])('exposes %s per task with the labels service, stack, task, slot and node', async (name, expected) => {
+    const { registry, state } = setup();
+    state.tasks = [web1, web2];
+    expect(await series(registry, name)).toEqual((expected as [object, number][]).map(([labels, value]) => ({ labels, value })));
+  });
+
+  it('exposes one task_info series per task', async () => {
+    const { registry, state } = setup();
+    state.tasks = [web1];
+    expect(await series(registry, 'task_info')).toEqual([{
+      labels: { ...LABELS_1, task_name: 'shop_web.1', container: web1.containerId.slice(0, 12), node_id: 'n1', service_id: 'svc-web', health: 'healthy' },
+      value: 1,
+    }]);
+  });
+
+  it('drops a task\'s series on the next scrape once the source no longer has it', async () => {
+    const { registry, state } = setup();
+    state.tasks = [web1, web2];
+    await registry.metrics();
+    state.tasks = [web2];
+    const text = await registry.metrics();
+    expect(text).not.toContain('kq3m1m0xk8x2');
+    expect(text).toContain('p0o9i8u7y6t5');
+    expect(await series(registry, 'task_connections_accepted_total')).toEqual([{ labels: LABELS_2, value: 7 }]);
+  });
+
+  it('exposes a service\'s figures while the evaluator reports it and drops them after', async () => {
+    const { registry, state } = setup();
+    state.services = [serviceResult('firing')];
+    expect(await series(registry, 'service_skewed')).toEqual([{ labels: { service: 'shop_web', stack: 'shop' }, value: 1 }]);
+    expect(await series(registry, 'service_top_share')).toEqual([{ labels: { service: 'shop_web', stack: 'shop' }, value: 1 }]);
+    expect(await series(registry, 'service_task_share')).toEqual([{ labels: LABELS_1, value: 1 }, { labels: LABELS_2, value: 0 }]);
+    state.services = [];
+    expect(await series(registry, 'service_skewed')).toEqual([]);
+    expect(await series(registry, 'service_task_share')).toEqual([]);
+  });
+
+  it('reports service_skewed 0 while not firing', async () => {
+    const { registry, state } = setup();
+    state.services = [serviceResult('ok')];
+    expect(await series(registry, 'service_skewed')).toEqual([{ labels: { service: 'shop_web', stack: 'shop' }, value: 0 }]);
+  });
+
+  it('exposes the agent\'s own state', async () => {
+    const { registry, state } = setup();
+    state.runs = [
+      { name: 'proc_connections', success: true, durationSeconds: 0.004, problems: new Map() },
+      { name: 'http_requests', success: false, durationSeconds: 0, problems: new Map([['failed', 1]]) },
+    ];
+    expect(await series(registry, 'up')).toEqual([{ labels: {}, value: 1 }]);
+    expect(await series(registry, 'docker_up')).toEqual([{ labels: {}, value: 1 }]);
+    expect(await series(registry, 'evaluator')).toEqual([{ labels: {}, value: 0 }]);
+    expect(await series(registry, 'peers')).toEqual([{ labels: { state: 'ok' }, value: 2 }, { labels: { state: 'failed' }, value: 1 }]);
+    expect(await series(registry, 'sampler_success')).toEqual([
+      { labels: { sampler: 'proc_connections' }, value: 1 }, { labels: { sampler: 'http_requests' }, value: 0 },
+    ]);
+    expect(await series(registry, 'last_sample_timestamp_seconds')).toEqual([{ labels: {}, value: 1_764_151_200 }]);
+    expect(await series(registry, 'build_info')).toEqual([{ labels: { version: '0.1.0' }, value: 1 }]);
+  });
+
+  it('counts sampler errors, notifications and remediations on the counters it returns', async () => {
+    const { registry, metrics } = setup();
+    metrics.samplerErrors.inc({ sampler: 'proc_connections', reason: 'snmp-no-tcp' }, 2);
+    metrics.notifications.inc({ channel: 'slack', result: 'ok' });
+    expect(await series(registry, 'sampler_errors_total')).toEqual([{ labels: { sampler: 'proc_connections', reason: 'snmp-no-tcp' }, value: 2 }]);
+    expect(await series(registry, 'notifications_total')).toEqual([{ labels: { channel: 'slack', result: 'ok' }, value: 1 }]);
+  });
+
+  it('registers on the registry it is given only, so two agents in one process do not clash', async () => {
+    const a = setup();
+    const b = setup();
+    a.state.tasks = [web1];
+    b.state.tasks = [web2];
+    expect(await series(a.registry, 'task_connections_accepted_total')).toEqual([{ labels: LABELS_1, value: 42 }]);
+    expect(await series(b.registry, 'task_connections_accepted_total')).toEqual([{ labels: LABELS_2, value: 7 }]);
+  });
+
+  it('names every metric with the swarm_balance_ prefix', async () => {
+    const { registry } = setup();
+    const names = (await registry.getMetricsAsJSON()).map((m) => m.name);
+    expect(names.length).toBeGreaterThan(10);
+    expect(names.filter((n) => !n.startsWith('swarm_balance_'))).toEqual([]);
+  });
+});
