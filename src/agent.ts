@@ -7,11 +7,19 @@ import { resolveAddresses } from './adapters/dns.js';
 import { createDockerApi, type DockerApi } from './adapters/docker.js';
 import { createHttpClient } from './adapters/http.js';
 import { createProcReader } from './adapters/procfs.js';
-import { ClusterEvaluator } from './cluster/evaluator.js';
+import cron from 'node-cron';
+import { createPoster } from './adapters/post.js';
+import { ClusterEvaluator, type ClusterResult } from './cluster/evaluator.js';
+import { alertEvent, type AlertEvent } from './core/alert.js';
+import { DigestAccumulator, digestMessage } from './core/digest.js';
+import { configuredChannels } from './notify/channels.js';
+import { Notifier } from './notify/notifier.js';
+import { Remediator, type RemediationNotice } from './remediate/remediator.js';
 import { peerAddresses } from './cluster/peers.js';
 import { PeerPoller } from './cluster/poller.js';
 import type { Config } from './config.js';
 import type { EvalSettings } from './core/evaluate.js';
+import { readServiceLabels } from './core/labels.js';
 import { countByAddress } from './core/procnet.js';
 import { TaskTable } from './core/task-table.js';
 import type { NodeReport, TaskReport } from './core/types.js';
@@ -74,6 +82,25 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
     lastSampleSeconds: () => lastSample / 1000,
   }, VERSION);
 
+  const poster = createPoster(config.notifyTimeoutMs);
+  const notifyLog = log.child({ part: 'notify' });
+  const notifier = new Notifier(configuredChannels(config), {
+    post: poster.post, logger: notifyLog, now: Date.now, random: Math.random,
+    count: (channel, result) => metrics.notifications.inc({ channel, result }),
+    backoff: { baseMs: 1000, maxMs: 60_000 }, limit: config.notifyQueue, maxAgeMs: config.notifyMaxAgeMs,
+  }, { repeatMs: config.repeatMs });
+  const remediator = new Remediator({
+    docker, logger: log.child({ part: 'remediate' }),
+    settings: { mode: config.remediate, cooldownMs: config.remediateCooldownMs, budget: config.remediateBudget, budgetWindowMs: 3_600_000, settleMs: config.remediateSettleMs },
+    notify: (n: RemediationNotice) => {
+      metrics.remediations.inc({ service: n.service, action: n.action, result: n.result });
+      notifier.text({ kind: 'text', id: `remediation:${n.service}:${Date.now()}`, service: n.service, lines: [`swarm-balance remediation: ${n.lines[0]}`, ...n.lines.slice(1)], structured: { schema: 'swarm-balance.remediation/v1', ...n } });
+    },
+  });
+  const digest = new DigestAccumulator(Date.now());
+  const eventOf = (r: ClusterResult, kind: AlertEvent['kind'], at: number, endedAt?: number): AlertEvent =>
+    alertEvent(kind, r, { at, startedAt: r.detector.skewedSince ?? r.detector.since, ...(endedAt !== undefined ? { endedAt } : {}) }, config.dashboardUrl);
+
   const evaluator = new ClusterEvaluator(evalSettings(config), new PeerPoller(peerHttp, config.peerToken, config.peerConcurrency, log.child({ part: 'peers' })),
     log.child({ part: 'evaluator' }), ({ effect, result }) => {
       const firing = effect.type === 'fire';
@@ -83,7 +110,26 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
         skewedSince: new Date(effect.skewedSince).toISOString(),
       }, firing ? `traffic of ${result.name} collapsed onto ${result.hotTask?.name ?? 'one replica'}` : `traffic of ${result.name} is spread again`);
       metrics.notifications.inc({ channel: 'log', result: 'sent' });
+      const event = alertEvent(firing ? 'firing' : 'resolved', result, { at: effect.at, startedAt: effect.skewedSince, ...(firing ? {} : { endedAt: effect.at }) }, config.dashboardUrl);
+      notifier.announce(event);
     });
+
+  /** After each round: keep firing alerts alive in chat, remediate, add to the digest. */
+  const afterRound = async (now: number) => {
+    const { results, status } = evaluator.current();
+    if (status.evaluating) digest.add(results.map((r) => ({ name: r.name, stack: r.stack, firing: r.detector.state === 'firing', imbalance: 'stats' in r.verdict && r.verdict.stats ? r.verdict.stats.imbalance : null })), now);
+    if (!status.active) {
+      notifier.release();
+      return;
+    }
+    const firing = results.filter((r) => r.detector.state === 'firing');
+    notifier.sync(firing.map((r) => eventOf(r, 'firing', now)));
+    await remediator.round(results.map((r) => ({ id: r.id, name: r.name, collapseId: `${r.id}:${r.detector.skewedSince ?? r.detector.since}`, firing: r.detector.state === 'firing' })), now);
+  };
+  const digestTask = config.digestCron ? cron.schedule(config.digestCron, () => {
+    const message = digestMessage(digest.take(Date.now(), config.dashboardUrl));
+    if (evaluator.current().status.active) notifier.text(message);
+  }) : null;
 
   /** This node's report; `inbound` names tasks whose inbound connections to list (read only when asked). */
   const report = async (inbound: readonly string[] = []): Promise<NodeReport> => {
@@ -104,8 +150,10 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   const cycle = async (): Promise<void> => {
     const now = Date.now();
     const snap = await discovery.refresh(now);
-    const result = await samplers.run(snap.tasks);
-    table.update(now, snap.tasks, result.counters);
+    // The agents' own tasks carry only polls, and ignored services asked to be left out: neither is sampled.
+    const watched = snap.tasks.filter((t) => t.serviceName !== snap.ownService && !readServiceLabels(t.labels).ignore);
+    const result = await samplers.run(watched);
+    table.update(now, watched, result.counters);
     runs = result.runs;
     for (const run of runs) for (const [reason, n] of run.problems) metrics.samplerErrors.inc({ sampler: run.name, reason }, n);
     tasks = table.reports();
@@ -116,6 +164,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
           return [];
         });
       await evaluator.round(now, snap, await report(evaluator.hotTasks()), peers);
+      await afterRound(now);
     }
     lastSample = now;
     if (snap.dockerUp) ready = true;
@@ -123,6 +172,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
 
   const server = buildServer({
     registry, logger: log.child({ part: 'server' }), ready: () => ready, peerToken: config.peerToken,
+    keepAliveMs: Math.max(65_000, 3 * config.intervalMs),
     report: (inbound) => report(inbound),
     cluster: () => clusterBody(),
   });
@@ -142,7 +192,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   await listen(server, config.listen.host, config.listen.port);
   const bound = server.address();
   const port = typeof bound === 'object' && bound ? bound.port : config.listen.port;
-  log.info({ listen: `${config.listen.host}:${port}`, dockerHost: config.dockerHost, procRoot: config.procRoot, interval: config.intervalMs, window: config.windowMs, samplers: samplers.names, version: VERSION }, 'swarm-balance agent started');
+  log.info({ listen: `${config.listen.host}:${port}`, dockerHost: config.dockerHost, procRoot: config.procRoot, interval: config.intervalMs, window: config.windowMs, samplers: samplers.names, notify: notifier.channels, remediate: config.remediate, version: VERSION }, 'swarm-balance agent started');
 
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
@@ -165,7 +215,9 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
       if (timer) clearTimeout(timer);
       discovery.stop();
       await Promise.race([running, new Promise((r) => setTimeout(r, 2000).unref())]);
-      await Promise.allSettled([samplers.close(), peerHttp.close(), closeServer(server)]);
+      await digestTask?.stop();
+      notifier.close();
+      await Promise.allSettled([samplers.close(), peerHttp.close(), poster.close(), closeServer(server)]);
       log.info('swarm-balance agent stopped');
     },
   };

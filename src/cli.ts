@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { startAgent } from './agent.js';
 import { doctorCommand } from './commands/doctor.js';
+import { notifyTestCommand } from './commands/notify-test.js';
 import { checkCommand, statusCommand } from './commands/status.js';
 import { helpText, parseConfig, secretValues } from './config.js';
 import { AgentError, errorCode, errorMessage } from './errors.js';
@@ -18,6 +19,8 @@ Usage:
   swarm-balance check [--url U] [--service S]
                                     exit 0 balanced, 1 skewed, 2 unknown
   swarm-balance doctor [options]    check Docker API, Swarm role, proc root, peers, token
+  swarm-balance notify-test [options]
+                                    send a test message to every configured channel
   swarm-balance --help | --version
 
 status and check ask the agent at --url (default $SWARM_BALANCE_URL or http://127.0.0.1:9479) and
@@ -41,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'status') return statusCommand(rest);
   if (command === 'check') return checkCommand(rest);
   if (command === 'doctor') return doctorCommand(rest);
+  if (command === 'notify-test') return notifyTestCommand(rest);
   process.stderr.write(`swarm-balance: unknown command ${JSON.stringify(command)}; see swarm-balance --help\n`);
   return 2;
 }

@@ -1,8 +1,9 @@
 // One defaults table; parseConfig(env, argv, readFile) -> frozen Config. Errors name the setting and the value.
+import cron from 'node-cron';
 import { ConfigError, ErrorCodes } from './errors.js';
 import { parseDuration } from './core/duration.js';
 
-type Kind = 'string' | 'duration' | 'int' | 'ratio' | 'listen' | 'url' | 'enum' | 'bool' | 'peers';
+type Kind = 'string' | 'duration' | 'int' | 'ratio' | 'listen' | 'url' | 'enum' | 'bool' | 'peers' | 'cron';
 
 interface Setting {
   key: keyof Config;
@@ -35,6 +36,25 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'requestTimeoutMs', env: 'SWARM_BALANCE_REQUEST_TIMEOUT', kind: 'duration', default: '2s', min: 10, help: 'timeout for scraping a task\'s request counter' },
   { key: 'requestConcurrency', env: 'SWARM_BALANCE_REQUEST_CONCURRENCY', kind: 'int', default: '8', min: 1, help: 'task counter scrapes in flight at once' },
   { key: 'requestMaxBytes', env: 'SWARM_BALANCE_REQUEST_MAX_BYTES', kind: 'int', default: '1048576', min: 1024, help: 'largest task counter body read' },
+  { key: 'slackWebhookUrl', env: 'SWARM_BALANCE_SLACK_WEBHOOK_URL', kind: 'url', default: null, secret: true, help: 'Slack incoming webhook URL' },
+  { key: 'teamsWebhookUrl', env: 'SWARM_BALANCE_TEAMS_WEBHOOK_URL', kind: 'url', default: null, secret: true, help: 'Microsoft Teams Workflows webhook URL' },
+  { key: 'discordWebhookUrl', env: 'SWARM_BALANCE_DISCORD_WEBHOOK_URL', kind: 'url', default: null, secret: true, help: 'Discord webhook URL' },
+  { key: 'mattermostWebhookUrl', env: 'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL', kind: 'url', default: null, secret: true, help: 'Mattermost incoming webhook URL' },
+  { key: 'telegramBotToken', env: 'SWARM_BALANCE_TELEGRAM_BOT_TOKEN', kind: 'string', default: null, secret: true, help: 'Telegram bot token (with SWARM_BALANCE_TELEGRAM_CHAT_ID)' },
+  { key: 'telegramChatId', env: 'SWARM_BALANCE_TELEGRAM_CHAT_ID', kind: 'string', default: null, help: 'Telegram chat id' },
+  { key: 'telegramApiUrl', env: 'SWARM_BALANCE_TELEGRAM_API_URL', kind: 'url', default: 'https://api.telegram.org', help: 'Telegram Bot API base URL' },
+  { key: 'webhookUrl', env: 'SWARM_BALANCE_WEBHOOK_URL', kind: 'url', default: null, secret: true, help: 'generic JSON webhook URL (schema swarm-balance.alert/v1)' },
+  { key: 'alertmanagerUrl', env: 'SWARM_BALANCE_ALERTMANAGER_URL', kind: 'url', default: null, help: 'Alertmanager base URL (alerts go to /api/v2/alerts)' },
+  { key: 'dashboardUrl', env: 'SWARM_BALANCE_DASHBOARD_URL', kind: 'url', default: null, help: 'Grafana dashboard URL linked from every message' },
+  { key: 'repeatMs', env: 'SWARM_BALANCE_REPEAT', kind: 'duration', default: '4h', help: 'repeat a firing alert in chat this often; 0 = never' },
+  { key: 'digestCron', env: 'SWARM_BALANCE_DIGEST_CRON', kind: 'cron', default: null, help: 'cron expression for a balance digest per service, e.g. "0 9 * * 1-5"; off when unset' },
+  { key: 'notifyTimeoutMs', env: 'SWARM_BALANCE_NOTIFY_TIMEOUT', kind: 'duration', default: '10s', min: 100, help: 'timeout for one delivery attempt' },
+  { key: 'notifyQueue', env: 'SWARM_BALANCE_NOTIFY_QUEUE', kind: 'int', default: '1000', min: 1, help: 'messages queued per channel at most' },
+  { key: 'notifyMaxAgeMs', env: 'SWARM_BALANCE_NOTIFY_MAX_AGE', kind: 'duration', default: '1h', min: 1000, help: 'give up on a message not delivered within this time' },
+  { key: 'remediate', env: 'SWARM_BALANCE_REMEDIATE', kind: 'enum', default: 'off', choices: ['off', 'dry-run', 'on'], help: 'endpoint-mode remediation: off, dry-run or on' },
+  { key: 'remediateCooldownMs', env: 'SWARM_BALANCE_REMEDIATE_COOLDOWN', kind: 'duration', default: '30m', help: 'least time between two endpoint-mode switches of one service' },
+  { key: 'remediateBudget', env: 'SWARM_BALANCE_REMEDIATE_BUDGET', kind: 'int', default: '3', min: 1, help: 'endpoint-mode switches allowed per hour across the swarm' },
+  { key: 'remediateSettleMs', env: 'SWARM_BALANCE_REMEDIATE_SETTLE', kind: 'duration', default: '2m', help: 'wait this long after a switch before checking whether it helped' },
   { key: 'logLevel', env: 'SWARM_BALANCE_LOG_LEVEL', kind: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log level' },
 ];
 
@@ -60,6 +80,25 @@ export interface Config {
   requestTimeoutMs: number;
   requestConcurrency: number;
   requestMaxBytes: number;
+  slackWebhookUrl: string | null;
+  teamsWebhookUrl: string | null;
+  discordWebhookUrl: string | null;
+  mattermostWebhookUrl: string | null;
+  telegramBotToken: string | null;
+  telegramChatId: string | null;
+  telegramApiUrl: string;
+  webhookUrl: string | null;
+  alertmanagerUrl: string | null;
+  dashboardUrl: string | null;
+  repeatMs: number;
+  digestCron: string | null;
+  notifyTimeoutMs: number;
+  notifyQueue: number;
+  notifyMaxAgeMs: number;
+  remediate: 'off' | 'dry-run' | 'on';
+  remediateCooldownMs: number;
+  remediateBudget: number;
+  remediateSettleMs: number;
   logLevel: string;
 }
 
@@ -80,6 +119,9 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
   const config = out as unknown as Config;
   if (config.windowMs < config.intervalMs * 2) {
     throw new ConfigError(`SWARM_BALANCE_WINDOW=${config.windowMs}ms must be at least twice SWARM_BALANCE_INTERVAL (${config.intervalMs}ms)`);
+  }
+  if ((config.telegramBotToken === null) !== (config.telegramChatId === null)) {
+    throw new ConfigError('SWARM_BALANCE_TELEGRAM_BOT_TOKEN and SWARM_BALANCE_TELEGRAM_CHAT_ID must be set together');
   }
   return deepFreeze(config);
 }
@@ -201,6 +243,9 @@ function convert(s: Setting, raw: string): unknown {
     }
     case 'peers':
       return parsePeers(raw, bad);
+    case 'cron':
+      if (!cron.validate(raw.trim())) return bad('expected a cron expression such as "0 9 * * 1-5" (minute hour day month weekday)');
+      return raw.trim();
   }
 }
 

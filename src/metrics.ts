@@ -71,6 +71,7 @@ export function createMetrics(registry: Registry, source: MetricsSource, version
   serviceGauge('service_top_share', 'Share of the busiest replica over the window (by rate).', (s) => statsOf(s)?.topShare ?? null);
   serviceGauge('service_imbalance', 'Normalized imbalance (s - 1/n) / (1 - 1/n): 0 even, 1 all on one replica.', (s) => statsOf(s)?.imbalance ?? null);
   serviceGauge('service_skewed', '1 while a collapse alert is firing for the service.', (s) => (s.detector.state === 'firing' ? 1 : 0));
+  serviceGauge('service_tasks_unknown', 'Running tasks of the service that no agent reported (agent down or node unreachable).', (s) => s.running - s.tasks.length);
   serviceGauge('service_threshold', 'Imbalance threshold in force for the service.', (s) => s.threshold);
   gauge('service_task_share', 'Share of each replica over the window (by rate).', TASK_LABELS, (g) => {
     for (const s of source.services()) {

@@ -12,16 +12,23 @@ export interface ServerDeps {
   report(inbound: string[]): Promise<unknown>;
   cluster(): { status: number; body: unknown };
   peerToken: string | null;
+  /** How long an idle poller connection stays open (default 65 s). */
+  keepAliveMs?: number;
 }
 
 export function buildServer(deps: ServerDeps): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(deps, req, res).catch((err: unknown) => {
       deps.logger.error({ err, path: req.url }, 'request failed');
       if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
       else res.destroy();
     });
   });
+  // Pollers come back every interval: keep their connections open across rounds (Node's 5 s default
+  // would close them just before the next round at the default interval).
+  server.keepAliveTimeout = deps.keepAliveMs ?? 65_000;
+  server.headersTimeout = server.keepAliveTimeout + 1000;
+  return server;
 }
 
 async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -52,7 +59,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
 function authorized(req: IncomingMessage, token: string | null): boolean {
   if (token === null) return true;
   const header = req.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const match = /^bearer\s+(.+)$/i.exec(header);
+  const given = Buffer.from(match ? match[1]! : '');
   const wanted = Buffer.from(token);
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }

@@ -18,6 +18,9 @@ export interface DockerApi {
   listServices(): Promise<unknown[]>;
   listRunningTasks(): Promise<unknown[]>;
   inspectNetwork(name: string): Promise<unknown>;
+  inspectService(id: string): Promise<unknown>;
+  /** POST /services/{id}/update?version=N with the whole spec. */
+  updateService(id: string, version: number, spec: unknown): Promise<void>;
   /** Streams events until `signal` aborts; resolves when the stream ends, rejects when it fails. */
   events(sinceSeconds: number, onEvent: (e: DockerEvent) => void, signal: AbortSignal): Promise<void>;
 }
@@ -44,6 +47,11 @@ export function createDockerApi(dockerHost: string): DockerApi {
     listContainers: (labels) => wrap('GET /containers/json', () => docker.listContainers({ filters: { ...(labels.length > 0 ? { label: labels } : {}), status: ['running'] } })),
     inspectContainer: (id) => wrap(`GET /containers/${id}/json`, () => docker.getContainer(id).inspect()),
     listServices: () => wrap('GET /services', () => docker.listServices() as Promise<unknown[]>),
+    inspectService: (id) => wrap(`GET /services/${id}`, () => docker.getService(id).inspect()),
+    updateService: (id, version, spec) => wrap(`POST /services/${id}/update`, async () => {
+      // docker-modem: _query goes to the query string, _body is the JSON body.
+      await docker.getService(id).update({ _query: { version }, _body: spec });
+    }),
     inspectNetwork: (name) => wrap(`GET /networks/${name}`, () => docker.getNetwork(name).inspect()),
     listRunningTasks: () => wrap('GET /tasks', () => docker.listTasks({ filters: { 'desired-state': ['running'] } }) as Promise<unknown[]>),
     events: (since, onEvent, signal) => wrap('GET /events', () => streamEvents(docker, since, onEvent, signal)),
@@ -70,6 +78,12 @@ async function streamEvents(docker: Docker, since: number, onEvent: (e: DockerEv
     stream.on('end', () => { signal.removeEventListener('abort', stop); resolve(); });
     stream.on('error', (err) => { signal.removeEventListener('abort', stop); reject(err); });
   });
+}
+
+/** The HTTP status an engine error carried, if it answered at all. */
+export function apiStatus(err: unknown): number | undefined {
+  const cause = (err as { cause?: { statusCode?: number } }).cause;
+  return typeof cause?.statusCode === 'number' ? cause.statusCode : undefined;
 }
 
 /** Statuses from the engine that mean "this node cannot answer that" rather than "the engine is down". */

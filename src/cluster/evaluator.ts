@@ -92,16 +92,39 @@ export class ClusterEvaluator {
       return { ...r, pinning, summary: pinning ? describePinning(pinning, r.hotTask?.share ?? null) : null };
     };
     this.results = evaluation.results.map(decorate);
-    const resultById = new Map(this.results.map((r) => [r.id, r]));
-    for (const e of evaluation.effects) {
-      const result = resultById.get(e.result.id)!;
-      if (!active) continue; // shadow evaluation: the state is kept warm, nothing is said
-      if (e.effect.type === 'fire' && this.announcedByLeader.has(result.id)) {
-        this.logger.info({ service: result.name }, 'collapse already announced by the previous evaluator; not announcing again');
-        continue;
-      }
-      this.announce({ effect: e.effect, result });
+    if (active) this.announceChanges(now, evaluation.effects);
+  }
+
+  /**
+   * The active evaluator says what changed since the last thing announced, whoever announced it:
+   * a collapse the previous leader already announced is not announced again, and one that began
+   * firing while this agent was in shadow is announced now, at the handover.
+   */
+  private announceChanges(now: number, effects: readonly ServiceEffect[]): void {
+    const byId = new Map(this.results.map((r) => [r.id, r]));
+    for (const e of effects) {
+      if (e.effect.type !== 'resolve') continue;
+      const result = byId.get(e.result.id);
+      if (result && this.announcedByLeader.has(result.id)) this.announce({ effect: e.effect, result });
+      this.announcedByLeader.delete(e.result.id);
     }
-    if (active) this.announcedByLeader = new Set(this.firing());
+    for (const result of this.results) {
+      const skewedSince = result.detector.skewedSince ?? result.detector.since;
+      if (result.detector.state === 'firing' && !this.announcedByLeader.has(result.id)) {
+        this.announce({ effect: { type: 'fire', at: now, skewedSince }, result });
+      } else if (result.detector.state === 'firing') {
+        if (effects.some((e) => e.effect.type === 'fire' && e.result.id === result.id)) {
+          this.logger.info({ service: result.name }, 'collapse already announced by the previous evaluator; not announcing again');
+        }
+      }
+    }
+    // Announced collapses this view no longer holds as firing or pending: said to be over.
+    for (const id of this.announcedByLeader) {
+      const result = byId.get(id);
+      if (result && (result.detector.state === 'ok' || result.detector.state === 'resolved') && result.verdict.kind !== 'unknown') {
+        this.announce({ effect: { type: 'resolve', at: now, skewedSince: result.detector.since }, result });
+      }
+    }
+    this.announcedByLeader = new Set(this.firing());
   }
 }

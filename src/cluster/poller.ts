@@ -37,7 +37,8 @@ export class PeerPoller {
       results.push(result);
       this.noteState(result);
     });
-    for (const peer of this.lastState.keys()) if (!peers.includes(peer)) this.lastState.delete(peer);
+    const current = new Set(peers);
+    for (const peer of this.lastState.keys()) if (!current.has(peer)) this.lastState.delete(peer);
     return results;
   }
 

@@ -35,6 +35,7 @@ export interface AlertEvent {
   replicasShare: AlertReplica[];
   /** "sbe2e-web.1 on sbn3 takes 100 % …; 100 % of its 4 connections come from proxy.1 (10.0.1.23 on sbn2)". */
   pinning: string | null;
+  /** Project-written prose; the only markup in `cause` and `fix` is backtick `code` spans. */
   cause: string;
   fix: string;
   /** The exact command that applies the fix, where one does. */
@@ -64,7 +65,8 @@ export function adviceFor(service: string, endpointMode: string, ports: readonly
   }
   if (endpointMode === 'vip') {
     const ingress = ports.filter((p) => p.publishMode === 'ingress' && p.published !== undefined);
-    const portFlags = ingress.map((p) => ` --publish-rm ${p.published} --publish-add mode=host,target=${p.target},published=${p.published},protocol=${p.protocol}`).join('');
+    // The CLI's --publish-rm matches the target port and protocol, not the published port.
+    const portFlags = ingress.map((p) => ` --publish-rm ${p.target}/${p.protocol} --publish-add mode=host,target=${p.target},published=${p.published},protocol=${p.protocol}`).join('');
     return {
       cause: 'vip: the routing mesh balances connections, not requests; keep-alive clients (proxy upstream pools, HTTP/2, gRPC, DB pools) stay pinned to the replica they reached first.',
       fix: 'Cap requests per upstream connection (nginx `keepalive_requests`, HAProxy `http-reuse`/`max-reuse`) so clients reconnect and spread, or switch to dnsrr'

@@ -2,6 +2,7 @@
 // The same function serves one node (issue: local view) and the whole swarm (cluster view).
 import { stepDetector, INITIAL_STATE, type DetectorEffect, type DetectorState } from './detector.js';
 import { readServiceLabels } from './labels.js';
+import { compareSlots } from './order.js';
 import { judge, skewStats, type TaskSignal, type Verdict } from './skew.js';
 import type { PortSpec, Signal, TaskReport } from './types.js';
 
@@ -107,7 +108,7 @@ function describe(view: ServiceView, signal: Signal, threshold: number, verdict:
   const shareOf = new Map(stats?.shares.map((s) => [s.taskId, s.share]) ?? []);
   const tasks: TaskShare[] = view.tasks
     .map((t) => ({ id: t.id, name: t.name, slot: t.slot, nodeId: t.nodeId, nodeName: t.nodeName, share: shareOf.get(t.id) ?? null }))
-    .sort((a, b) => a.slot.localeCompare(b.slot, undefined, { numeric: true }));
+    .sort((a, b) => compareSlots(a.slot, b.slot));
   const hotTask = stats ? tasks.find((t) => t.id === stats.topTaskId) ?? null : null;
   return {
     id: view.service.id,

@@ -23,7 +23,7 @@ const strMap = (v: unknown, what: string): Record<string, string> => {
 
 export function parseNodeReport(body: unknown): NodeReport {
   if (!isObj(body)) fail('is not a JSON object');
-  if (body.version !== 1) fail(`version ${JSON.stringify(body.version)} is not 1`);
+  if (body.version !== 1) fail(`version is ${typeof body.version === 'number' ? body.version : `a ${typeof body.version}`}, not 1`);
   const node = isObj(body.node) ? body.node : fail('node is missing');
   const role = (ROLES as readonly unknown[]).includes(node.role) ? (node.role as NodeReport['node']['role']) : fail('node.role is unknown');
   if (!Array.isArray(body.tasks)) fail('tasks is not an array');

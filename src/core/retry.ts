@@ -42,8 +42,11 @@ export function retryAfterMs(header: string | null, body: string, now: number): 
   if (header !== null && header.trim() !== '') {
     const seconds = Number(header.trim());
     if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-    const date = Date.parse(header);
-    if (Number.isFinite(date)) return Math.max(0, date - now);
+    // Only an HTTP-date (IMF-fixdate) counts as a date; Date.parse reads junk like "-5" as 2001.
+    if (/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(header.trim())) {
+      const date = Date.parse(header);
+      if (Number.isFinite(date)) return Math.max(0, date - now);
+    }
   }
   try {
     const json = JSON.parse(body) as { retry_after?: unknown; parameters?: { retry_after?: unknown } };

@@ -2,6 +2,7 @@
 // while the channel was down are folded rather than sent stale (see README "Delivery").
 import type { Logger } from 'pino';
 import type { AlertEvent } from '../core/alert.js';
+import type { TextMessage } from '../core/render-text.js';
 import { decide, type BackoffSettings } from '../core/retry.js';
 import type { PostJson } from '../adapters/post.js';
 
@@ -10,6 +11,8 @@ export interface Channel {
   /** Where to POST; holds the secret, so it is never logged. */
   url: string;
   render(event: AlertEvent): unknown;
+  /** A plain message's body (digest, remediation notice), or null for a channel that takes none. */
+  renderText: ((message: TextMessage) => unknown) | null;
   /** Least time between two sends on this channel (its documented rate limit). */
   minIntervalMs: number;
   /** Re-send a firing alert this often (Alertmanager forgets alerts not re-sent), or null. */
@@ -29,8 +32,10 @@ export interface QueueDeps {
   maxAgeMs: number;
 }
 
+export type Message = AlertEvent | TextMessage;
+
 interface Pending {
-  event: AlertEvent;
+  event: Message;
   attempt: number;
   notBefore: number;
   enqueuedAt: number;
@@ -50,8 +55,8 @@ export class ChannelQueue {
     return this.items.length;
   }
 
-  enqueue(event: AlertEvent): void {
-    if (this.closed) return;
+  enqueue(event: Message): void {
+    if (this.closed || (event.kind === 'text' && !this.channel.renderText)) return;
     // A newer message about the same collapse supersedes an unsent repeat; a resolved one also
     // supersedes the unsent firing: one message then says it fired and ended.
     const superseded = (p: Pending) => p.event.id === event.id && p !== this.items[0] &&
@@ -60,6 +65,12 @@ export class ChannelQueue {
     for (let i = kept.length; i < this.items.length; i++) this.deps.count(this.channel.name, 'dropped');
     this.items = kept;
     if (this.items.length >= this.deps.limit) {
+      // The head may be in flight and cannot be dropped: with nothing behind it, the newcomer goes.
+      if (this.items.length === 1) {
+        this.deps.count(this.channel.name, 'dropped');
+        this.deps.logger.warn({ channel: this.channel.name, limit: this.deps.limit }, 'notification queue full: dropped the new message');
+        return;
+      }
       const victim = this.items.findIndex((p, i) => i > 0 && p.event.kind === 'repeat');
       this.items.splice(victim > 0 ? victim : 1, 1);
       this.deps.count(this.channel.name, 'dropped');
@@ -90,7 +101,8 @@ export class ChannelQueue {
     if (!head || this.closed) return;
     this.busy = true;
     head.attempt++;
-    const result = await this.deps.post(this.channel.url, this.channel.render(head.event));
+    const body = head.event.kind === 'text' ? this.channel.renderText!(head.event) : this.channel.render(head.event);
+    const result = await this.deps.post(this.channel.url, body);
     const now = this.deps.now();
     this.nextSendAt = now + this.channel.minIntervalMs;
     const decision = decide(result, head.attempt, now, this.deps.random(), this.deps.backoff);

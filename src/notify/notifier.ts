@@ -1,5 +1,6 @@
 // Fans alert events out to every channel's queue; keeps firing alerts alive with repeats/refreshes.
 import type { AlertEvent } from '../core/alert.js';
+import type { TextMessage } from '../core/render-text.js';
 import { ChannelQueue, type Channel, type QueueDeps } from './channel-queue.js';
 
 export interface NotifierSettings {
@@ -52,6 +53,11 @@ export class Notifier {
         }
       }
     }
+  }
+
+  /** A plain message (digest, remediation notice), to every channel that takes one. */
+  text(message: TextMessage): void {
+    for (const q of this.queues) q.enqueue(message);
   }
 
   /** Stops following firing alerts (this agent is no longer the active evaluator); queued messages still go out. */

@@ -1,0 +1,278 @@
+// Bench: one PeerPoller round over N loopback peers, cold and warm, at two concurrencies; the process's CPU
+// and RSS; a round after the agent's idle interval; and the judging half of a ClusterEvaluator round.
+// Goal from the spec: a round over 5,000 peers in at most 1 s. How to build and run: bench/README.md.
+//   node <out>/bench/poll-round.js [--peers=1000,5000] [--concurrency=64,256] [--tasks=10] [--services=500]
+//        [--farm=static|agent] [--keepalive=MS] [--warm=5] [--idle=5000] [--profile=DIR] [--profile-phases=DIR] [--markdown] [--json]
+// Each case runs in a fresh child process (so RSS is its own) next to a fresh peer farm process.
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHttpClient, type HttpClient } from '../src/adapters/http.js';
+import { evalSettings } from '../src/agent.js';
+import { ClusterEvaluator } from '../src/cluster/evaluator.js';
+import { PeerPoller, type PeerResult } from '../src/cluster/poller.js';
+import { parseConfig } from '../src/config.js';
+import type { ServiceInfo } from '../src/core/types.js';
+import type { DiscoverySnapshot } from '../src/discovery.js';
+import { createLogger } from '../src/logger.js';
+import { nodeReport } from '../test/support/fake-peers.js';
+import type { FarmMessage, FarmOptions } from './peer-farm.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const FARM = fileURLToPath(new URL('./peer-farm.js', import.meta.url));
+const TOKEN = 'bench-peer-token-0123456789abcdef';
+const PORT = 19479;
+const MiB = 1024 * 1024;
+
+interface CaseSpec {
+  peers: number;
+  concurrency: number;
+  tasks: number;
+  serviceCount: number;
+  mode: FarmOptions['mode'];
+  keepAliveMs: number | null;
+  warmRounds: number;
+  /** Where to write CPU profiles of the warm rounds and of the judging rounds, one file each; '' for none. */
+  profileDir: string;
+  /** Start-to-start gap before the "after idle" round (the agent's interval); 0 skips that round. */
+  idleMs: number;
+}
+
+interface RoundFigures {
+  ms: number;
+  cpuMs: number;
+  farmCpuMs: number;
+  ok: number;
+  /** Connections the client opened during the round. */
+  opened: number;
+  rssMiB: number;
+  heapMiB: number;
+  heapTotalMiB: number;
+  externalMiB: number;
+}
+
+interface CaseResult {
+  spec: CaseSpec;
+  reportBytes: number;
+  baseRssMiB: number;
+  cold: RoundFigures;
+  warm: RoundFigures[];
+  idle: RoundFigures | null;
+  judgeMs: number[];
+  judgeRssMiB: number;
+  logLines: number;
+}
+
+function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type']): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: T) => {
+      if (m.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(m);
+    };
+    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before sending ${type}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+async function runCase(spec: CaseSpec): Promise<CaseResult> {
+  const config = parseConfig({}, [], () => '');
+  const farmOptions: FarmOptions = { count: spec.peers, tasks: spec.tasks, serviceCount: spec.serviceCount, port: PORT, token: TOKEN, mode: spec.mode, keepAliveMs: spec.keepAliveMs };
+  const farm = fork(FARM, [JSON.stringify(farmOptions)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const ready = await nextMessage<Extract<FarmMessage, { type: 'ready' }>>(farm, 'ready');
+    const addresses = ready.addresses;
+    const farmCpu = async (): Promise<number> => {
+      farm.send('cpu');
+      const m = await nextMessage<Extract<FarmMessage, { type: 'cpu' }>>(farm, 'cpu');
+      return m.userMs + m.systemMs;
+    };
+
+    // As the agent builds them (src/agent.ts), with the configuration defaults.
+    const http = createHttpClient({ timeoutMs: config.peerTimeoutMs, maxBytes: config.peerMaxBytes, connectionsPerOrigin: 1 });
+    let logLines = 0;
+    const logger = createLogger(config.logLevel, [TOKEN], { write: () => { logLines++; } });
+    const poller = new PeerPoller(http, TOKEN, spec.concurrency, logger.child({ part: 'peers' }));
+    const opened = () => addresses.reduce((sum, a) => sum + http.connectionsTo(a).opened, 0);
+    const baseRssMiB = process.memoryUsage().rss / MiB;
+
+    let last: PeerResult[] = [];
+    let lastStart = 0;
+    const round = async (): Promise<RoundFigures> => {
+      const openedBefore = opened();
+      const farm0 = await farmCpu();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      lastStart = t0;
+      last = await poller.poll(addresses, []);
+      const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      const farmCpuMs = (await farmCpu()) - farm0;
+      const mem = process.memoryUsage();
+      return {
+        ms, cpuMs: (cpu.user + cpu.system) / 1000, farmCpuMs, ok: last.filter((r) => r.state === 'ok').length,
+        opened: opened() - openedBefore, rssMiB: mem.rss / MiB, heapMiB: mem.heapUsed / MiB,
+        heapTotalMiB: mem.heapTotal / MiB, externalMiB: mem.external / MiB,
+      };
+    };
+
+    const cold = await round();
+    const warm: RoundFigures[] = [];
+    const profileTo = async (phase: string) => (spec.profileDir ? await startProfile(`${spec.profileDir}/${phase}-${spec.peers}-c${spec.concurrency}.cpuprofile`) : null);
+    const warmProfile = await profileTo('warm');
+    for (let i = 0; i < spec.warmRounds; i++) warm.push(await round());
+    await warmProfile?.();
+
+    // The judging half of a cluster round, over the reports just fetched (the poll itself is replayed).
+    const judge = judgeOver(last, spec, config);
+    const judgeMs: number[] = [];
+    const judgeProfile = await profileTo('judge');
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      await judge.evaluator.round(Date.now(), judge.snap, judge.own, addresses);
+      judgeMs.push(performance.now() - t0);
+    }
+    await judgeProfile?.();
+    const judgeRssMiB = process.memoryUsage().rss / MiB;
+
+    let idle: RoundFigures | null = null;
+    if (spec.idleMs > 0) {
+      await sleep(Math.max(0, lastStart + spec.idleMs - performance.now()));
+      idle = await round();
+    }
+    await http.close();
+    return { spec, reportBytes: ready.reportBytes, baseRssMiB, cold, warm, idle, judgeMs, judgeRssMiB, logLines };
+  } finally {
+    farm.kill();
+  }
+}
+
+/** CPU profile of a stretch of this process (the inspector's, as --cpu-prof would write it), written to `file` when stopped. */
+async function startProfile(file: string): Promise<() => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+/** Replays fixed peer results, so a ClusterEvaluator round measures joining and judging only. */
+class ReplayPoller extends PeerPoller {
+  constructor(private readonly results: PeerResult[], logger: ReturnType<typeof createLogger>) {
+    const offline: HttpClient = { getText: () => Promise.reject(new Error('replay only')), connectionsTo: () => ({ opened: 0, open: 0 }), close: () => Promise.resolve() };
+    super(offline, null, 1, logger);
+  }
+
+  override poll(): Promise<PeerResult[]> {
+    return Promise.resolve(this.results);
+  }
+}
+
+function judgeOver(results: PeerResult[], spec: CaseSpec, config: ReturnType<typeof parseConfig>) {
+  const logger = createLogger('silent', []);
+  const own = nodeReport({ node: spec.peers, tasks: spec.tasks, serviceCount: spec.serviceCount, role: 'manager', leader: true });
+  const services = new Map<string, ServiceInfo>();
+  for (const t of [own, ...results.flatMap((r) => (r.report ? [r.report] : []))].flatMap((r) => r.tasks)) {
+    let s = services.get(t.serviceId);
+    if (!s) {
+      s = { id: t.serviceId, name: t.serviceName, stack: t.stack, mode: 'replicated', desiredReplicas: 0, endpointMode: 'vip', ports: [], labels: {}, version: 1, runningTasks: [], updateInProgress: false };
+      services.set(t.serviceId, s);
+    }
+    s.runningTasks!.push({ id: t.id, nodeId: t.nodeId, slot: t.slot });
+    s.desiredReplicas = s.runningTasks!.length;
+  }
+  // The engine lists a service's tasks in no particular slot order (by id here, which is random).
+  for (const s of services.values()) s.runningTasks!.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const snap: DiscoverySnapshot = {
+    dockerUp: true, node: { ...own.node }, tasks: [], services: [...services.values()], endpoints: own.endpoints, ownService: 'monitoring_swarm-balance', error: null,
+  };
+  const evaluator = new ClusterEvaluator(evalSettings(config), new ReplayPoller(results, logger), logger, () => undefined);
+  return { evaluator, snap, own };
+}
+
+// ---- driver -------------------------------------------------------------------------------------------
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const f0 = (x: number): string => x.toFixed(0);
+
+function machine(): string[] {
+  const model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  const nofile = /Max open files\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? '?';
+  return [
+    `cpus: ${availableParallelism()} × ${model}`,
+    `memory: ${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+    `node: ${process.version}, ulimit -n ${nofile}`,
+  ];
+}
+
+function table(results: CaseResult[], markdown: boolean): string {
+  const head = ['peers', 'conc.', 'report B', 'cold ms', 'warm ms (med/max)', 'after idle ms', 'reconnects after idle', 'CPU ms cold/warm', 'farm CPU ms warm',
+    'RSS MiB base/cold/warm/judged', 'heap MiB warm', 'judge ms', 'ok'];
+  const rows = results.map((r) => {
+    const warmMs = r.warm.map((w) => w.ms);
+    const w = r.warm[Math.floor(r.warm.length / 2)]!;
+    return [
+      String(r.spec.peers), String(r.spec.concurrency), String(r.reportBytes), f0(r.cold.ms), `${f0(median(warmMs))} / ${f0(Math.max(...warmMs))}`,
+      r.idle ? f0(r.idle.ms) : '-', r.idle ? String(r.idle.opened) : '-', `${f0(r.cold.cpuMs)} / ${f0(w.cpuMs)}`, f0(w.farmCpuMs),
+      `${f0(r.baseRssMiB)} / ${f0(r.cold.rssMiB)} / ${f0(r.warm.at(-1)!.rssMiB)} / ${f0(r.judgeRssMiB)}`, f0(w.heapMiB), f0(median(r.judgeMs)),
+      `${r.cold.ok}/${r.warm.at(-1)!.ok}${r.idle ? `/${r.idle.ok}` : ''}`,
+    ];
+  });
+  if (markdown) {
+    const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+    return [line(head), line(head.map(() => '---:')), ...rows.map(line)].join('\n');
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+async function drive(argv: string[]): Promise<void> {
+  const flag = (name: string, fallback: string): string => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+  const list = (name: string, fallback: string) => flag(name, fallback).split(',').map(Number);
+  const profileDir = flag('profile', '');
+  const markdown = argv.includes('--markdown');
+  const keepAlive = flag('keepalive', '');
+  const base = {
+    tasks: Number(flag('tasks', '10')), serviceCount: Number(flag('services', '500')), mode: flag('farm', 'static') as FarmOptions['mode'],
+    keepAliveMs: keepAlive === '' ? null : Number(keepAlive), warmRounds: Number(flag('warm', '5')), idleMs: Number(flag('idle', '5000')), profileDir: flag('profile-phases', ''),
+  };
+  console.log(machine().join('\n'));
+  console.log(`farm: ${base.mode}, ${base.tasks} tasks per peer over ${base.serviceCount} services, server keepAliveTimeout ${base.keepAliveMs ?? 'Node default (5000)'} ms`);
+  console.log(`warm = ${base.warmRounds} back-to-back rounds after the cold one; "after idle" starts ${base.idleMs} ms after the last warm one started\n`);
+  const results: CaseResult[] = [];
+  for (const peers of list('peers', '1000,5000')) {
+    for (const concurrency of list('concurrency', '64,256')) {
+      const spec: CaseSpec = { ...base, peers, concurrency };
+      const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=poll-${peers}-c${concurrency}.cpuprofile`] : [];
+      const child = fork(SELF, ['--case', JSON.stringify(spec)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const result = await nextMessage<{ type: 'result'; result: CaseResult }>(child, 'result');
+      await once(child, 'exit');
+      results.push(result.result);
+      console.error(`done: ${peers} peers, concurrency ${concurrency}: cold ${f0(result.result.cold.ms)} ms, warm ${f0(median(result.result.warm.map((w) => w.ms)))} ms`);
+    }
+  }
+  console.log(table(results, markdown));
+  if (argv.includes('--json')) console.log(JSON.stringify(results, null, 1));
+}
+
+if (process.argv[2] === '--case') {
+  const result = await runCase(JSON.parse(process.argv[3]!) as CaseSpec);
+  process.send!({ type: 'result', result });
+  process.disconnect();
+} else {
+  await drive(process.argv.slice(2));
+}

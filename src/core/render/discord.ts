@@ -1,0 +1,86 @@
+// Discord webhook body: one embed coloured by state, and no mentions parsed at all.
+// Limits (discord-api-docs, Message resource, "Embed Limits"): title 256, description 4096, up to 25 fields,
+// field name 256, field value 1024, footer text 2048, and 6000 characters across all of them.
+// `allowed_mentions: { parse: [] }` suppresses every mention (Message resource, "Allowed Mentions Object").
+import type { AlertEvent, AlertKind } from '../alert.js';
+import {
+  type Budget, cap, codeSafe, escapeDiscord, fitBudget, isoTime, moreLine, oneLine, proseWithCode, shareLines,
+  truncate,
+} from './shared.js';
+import {
+  durationText, emoji, headline, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+} from './words.js';
+
+export const DISCORD_LIMITS = {
+  title: 256, description: 4096, fields: 25, fieldName: 256, fieldValue: 1024, footer: 2048, total: 6000,
+} as const;
+
+/** Embed colours as integers: firing red, resolved green, repeat orange, test blue. */
+export const DISCORD_COLORS: Record<AlertKind, number> = { firing: 0xe53935, resolved: 0x43a047, repeat: 0xfb8c00, test: 0x1e88e5 };
+
+export interface DiscordField { name: string; value: string; inline?: boolean }
+export interface DiscordEmbed {
+  title: string;
+  url?: string;
+  description: string;
+  color: number;
+  fields: DiscordField[];
+  footer: { text: string };
+  timestamp: string;
+}
+export interface DiscordMessage { embeds: DiscordEmbed[]; allowed_mentions: { parse: never[] } }
+
+export function renderDiscord(e: AlertEvent): DiscordMessage {
+  return fitBudget((b) => build(e, b), fitsDiscord);
+}
+
+/** Characters Discord counts toward the 6000 total of a message's embeds. */
+export function embedChars(m: DiscordMessage): number {
+  return m.embeds.reduce((sum, em) => sum + em.title.length + em.description.length + em.footer.text.length
+    + em.fields.reduce((s, f) => s + f.name.length + f.value.length, 0), 0);
+}
+
+export function fitsDiscord(m: DiscordMessage): boolean {
+  const L = DISCORD_LIMITS;
+  return embedChars(m) <= L.total && m.embeds.every((em) => em.title.length <= L.title && em.description.length <= L.description
+    && em.footer.text.length <= L.footer && em.fields.length <= L.fields
+    && em.fields.every((f) => f.name.length <= L.fieldName && f.value.length <= L.fieldValue));
+}
+
+/** A URL for a masked link `[label](url)`: characters that would end the link are percent-encoded. */
+function linkUrl(url: string): string {
+  return url.replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+function build(e: AlertEvent, b: Budget): DiscordMessage {
+  const t = (text: string, max: number) => truncate(oneLine(text), Math.min(cap(max, b), DISCORD_LIMITS.fieldValue), escapeDiscord);
+  const { lines, more } = shareLines(e, b.rows);
+  const table = [...lines, ...(more > 0 ? [moreLine(more)] : [])].map(codeSafe).join('\n');
+  const description = [
+    `**${t(statusNote(e), 300)}**`,
+    ...(e.pinning ? [t(e.pinning, 1000)] : []),
+    `**Traffic share per replica**\n\`\`\`\n${truncate(table, cap(2400, b))}\n\`\`\``,
+  ].join('\n\n');
+  const fields: DiscordField[] = [
+    { name: 'Service', value: t(e.service, 200), inline: true },
+    { name: 'Stack', value: t(stackText(e), 100), inline: true },
+    { name: 'Replicas', value: replicasText(e), inline: true },
+    { name: 'Hot replica', value: t(hotText(e) ?? 'none stands out', 300) },
+    { name: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: t(durationText(e), 200) },
+    ...(signalText(e) ? [{ name: 'Signal', value: t(signalText(e) ?? '', 200) }] : []),
+    { name: 'Likely cause', value: proseWithCode(e.cause, cap(1000, b), escapeDiscord) },
+    { name: 'Fix', value: proseWithCode(e.fix, cap(1000, b), escapeDiscord) },
+  ];
+  if (e.command) fields.push({ name: 'Command', value: `\`\`\`\n${truncate(codeSafe(e.command), cap(DISCORD_LIMITS.fieldValue - 8, b))}\n\`\`\`` });
+  if (e.dashboardUrl) fields.push({ name: 'Dashboard', value: truncate(`[Open the dashboard](${linkUrl(e.dashboardUrl)})`, DISCORD_LIMITS.fieldValue) });
+  const embed: DiscordEmbed = {
+    title: truncate(oneLine(`${emoji(e.kind)} ${headline(e.kind)} — ${e.service}`), DISCORD_LIMITS.title, escapeDiscord),
+    ...(e.dashboardUrl ? { url: e.dashboardUrl } : {}),
+    description,
+    color: DISCORD_COLORS[e.kind],
+    fields,
+    footer: { text: truncate(oneLine(`swarm-balance · ${kindLabel(e.kind)} · alert ${e.id}`), 200) },
+    timestamp: isoTime(e.at),
+  };
+  return { embeds: [embed], allowed_mentions: { parse: [] } };
+}

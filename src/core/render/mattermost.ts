@@ -1,0 +1,74 @@
+// Mattermost incoming webhook body: a markdown `text` line and one Slack-compatible attachment.
+// developers.mattermost.com "Incoming webhooks" / "Message attachments": `text` is markdown and triggers
+// @-mentions; an attachment has a required plain `fallback`, `color` (hex), `title`, markdown `text` and
+// `fields` ({ title, value, short }). Every interpolated value is markdown-escaped and its `@` defused.
+// Sizes: a post holds 16383 runes (PostMessageMaxRunesV2), 4000 on old servers (V1); older servers also
+// refuse attachments over 7900 characters, so the whole attachment list is kept under that.
+import type { AlertEvent, AlertKind } from '../alert.js';
+import {
+  type Budget, cap, codeSafe, defuseMentions, escapeMattermost, fitBudget, moreLine, oneLine, proseWithCode,
+  shareLines, shortTime, truncate,
+} from './shared.js';
+import {
+  durationText, emoji, headline, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+  summaryLine,
+} from './words.js';
+
+export const MATTERMOST_LIMITS = { text: 4000, attachments: 7900 } as const;
+export const MATTERMOST_COLORS: Record<AlertKind, string> = { firing: '#E53935', resolved: '#43A047', repeat: '#FB8C00', test: '#1E88E5' };
+
+export interface MattermostField { title: string; value: string; short: boolean }
+export interface MattermostAttachment {
+  fallback: string;
+  color: string;
+  title: string;
+  title_link?: string;
+  text: string;
+  fields: MattermostField[];
+  footer: string;
+}
+export interface MattermostMessage { text: string; attachments: MattermostAttachment[] }
+
+export function renderMattermost(e: AlertEvent): MattermostMessage {
+  return fitBudget((b) => build(e, b), fitsMattermost);
+}
+
+export function fitsMattermost(m: MattermostMessage): boolean {
+  return m.text.length <= MATTERMOST_LIMITS.text && JSON.stringify(m.attachments).length <= MATTERMOST_LIMITS.attachments;
+}
+
+function build(e: AlertEvent, b: Budget): MattermostMessage {
+  const t = (text: string, max: number) => truncate(oneLine(text), cap(max, b), escapeMattermost);
+  const code = (text: string) => defuseMentions(codeSafe(text));
+  const { lines, more } = shareLines(e, b.rows);
+  const table = [...lines, ...(more > 0 ? [moreLine(more)] : [])].map(code).join('\n');
+  const text = [
+    `**${t(statusNote(e), 300)}**`,
+    ...(e.pinning ? [t(e.pinning, 1000)] : []),
+    `**Traffic share per replica**\n\`\`\`\n${truncate(table, cap(2400, b))}\n\`\`\``,
+    `**Likely cause:** ${proseWithCode(e.cause, cap(1000, b), escapeMattermost, defuseMentions)}`,
+    `**Fix:** ${proseWithCode(e.fix, cap(1000, b), escapeMattermost, defuseMentions)}`,
+    ...(e.command ? [`**Command:**\n\`\`\`\n${truncate(code(e.command), cap(1500, b))}\n\`\`\``] : []),
+    ...(e.dashboardUrl ? [`[Open the dashboard](<${e.dashboardUrl.replace(/[<>\s]/g, encodeURIComponent)}>)`] : []),
+  ].join('\n\n');
+  const attachment: MattermostAttachment = {
+    fallback: truncate(oneLine(summaryLine(e)), 500, defuseMentions),
+    color: MATTERMOST_COLORS[e.kind],
+    title: `${emoji(e.kind)} ${headline(e.kind)}`,
+    ...(e.dashboardUrl ? { title_link: e.dashboardUrl } : {}),
+    text,
+    fields: [
+      { title: 'Service', value: t(e.service, 200), short: true },
+      { title: 'Stack', value: t(stackText(e), 100), short: true },
+      { title: 'Replicas', value: replicasText(e), short: true },
+      { title: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: t(durationText(e), 200), short: true },
+      { title: 'Hot replica', value: t(hotText(e) ?? 'none stands out', 300), short: false },
+      ...(signalText(e) ? [{ title: 'Signal', value: t(signalText(e) ?? '', 200), short: false }] : []),
+    ],
+    footer: truncate(oneLine(`swarm-balance · ${kindLabel(e.kind)} · alert ${e.id} · ${shortTime(e.at)}`), 300, defuseMentions),
+  };
+  return {
+    text: `${emoji(e.kind)} **${headline(e.kind)}** — ${t(e.service, 200)} (stack ${t(stackText(e), 100)})`,
+    attachments: [attachment],
+  };
+}

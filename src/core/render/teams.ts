@@ -1,0 +1,87 @@
+// Microsoft Teams (Workflows "When a Teams webhook request is received") body: a message with one Adaptive Card.
+// learn.microsoft.com "Create Incoming Webhooks": the message size limit is 28 KB. Adaptive Cards schema:
+// TextBlock, FactSet (Fact.title/Fact.value) and Action.OpenUrl; TextBlock and facts read markdown, while
+// TextRun text inside a RichTextBlock does not ("Markdown is not supported"), so every value that comes from
+// the cluster (service, stack, node, pinning, advice, command) goes into TextRuns and needs no escaping.
+import type { AlertEvent, AlertKind } from '../alert.js';
+import {
+  type Budget, cap, fitBudget, jsonBytes, moreLine, oneLine, shareLines, shortTime, truncate,
+} from './shared.js';
+import {
+  durationText, emoji, headline, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+} from './words.js';
+
+/** Kept below 28 KB with room for the HTTP client's own framing. */
+export const TEAMS_LIMITS = { bytes: 27 * 1024 } as const;
+export const TEAMS_COLORS: Record<AlertKind, string> = { firing: 'Attention', resolved: 'Good', repeat: 'Warning', test: 'Accent' };
+
+export interface TeamsTextRun { type: 'TextRun'; text: string; weight?: 'Bolder'; fontType?: 'Monospace'; isSubtle?: boolean }
+export type TeamsElement =
+  | { type: 'TextBlock'; text: string; wrap: true; size?: string; weight?: string; color?: string; style?: string; isSubtle?: boolean }
+  | { type: 'RichTextBlock'; inlines: TeamsTextRun[]; spacing?: 'None' | 'Small' }
+  | { type: 'FactSet'; facts: { title: string; value: string }[] }
+  | { type: 'Container'; items: TeamsElement[] };
+export interface TeamsCard {
+  $schema: 'http://adaptivecards.io/schemas/adaptive-card.json';
+  type: 'AdaptiveCard';
+  version: '1.4';
+  msteams: { width: 'Full' };
+  body: TeamsElement[];
+  actions?: { type: 'Action.OpenUrl'; title: string; url: string }[];
+}
+export interface TeamsMessage {
+  type: 'message';
+  attachments: { contentType: 'application/vnd.microsoft.card.adaptive'; contentUrl: null; content: TeamsCard }[];
+}
+
+export function renderTeams(e: AlertEvent): TeamsMessage {
+  return fitBudget((b) => build(e, b), (m) => jsonBytes(m) <= TEAMS_LIMITS.bytes);
+}
+
+const run = (text: string, extra: Omit<TeamsTextRun, 'type' | 'text'> = {}): TeamsTextRun => ({ type: 'TextRun', text, ...extra });
+const labelled = (label: string, value: string | TeamsTextRun[]): TeamsElement =>
+  ({ type: 'RichTextBlock', inlines: [run(`${label}: `, { weight: 'Bolder' }), ...(typeof value === 'string' ? [run(value)] : value)] });
+/** Prose with `code spans` as runs, the spans in a monospace font (TextRuns read no markdown). */
+const prose = (text: string): TeamsTextRun[] =>
+  text.split(/(`[^`]+`)/).map((part, i) => (i % 2 === 1 ? run(part.slice(1, -1), { fontType: 'Monospace' }) : run(part))).filter((r) => r.text !== '');
+
+function build(e: AlertEvent, b: Budget): TeamsMessage {
+  const t = (text: string, max: number) => truncate(oneLine(text), cap(max, b));
+  const { lines, more } = shareLines(e, b.rows);
+  const facts = [
+    { title: 'Replicas', value: replicasText(e) },
+    { title: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: durationText(e) },
+    { title: 'Sent', value: shortTime(e.at) },
+  ];
+  const body: TeamsElement[] = [
+    // Fixed words only in markdown-reading elements; values from the cluster go in TextRuns below.
+    { type: 'TextBlock', text: `${emoji(e.kind)} ${headline(e.kind)}`, wrap: true, size: 'Large', weight: 'Bolder', color: TEAMS_COLORS[e.kind], style: 'heading' },
+    { type: 'RichTextBlock', inlines: [run(t(statusNote(e), 300), e.kind === 'test' ? { weight: 'Bolder' } : {})] },
+    labelled('Service', t(e.service, 200)),
+    labelled('Stack', t(stackText(e), 100)),
+    labelled('Endpoint mode', t(e.endpointMode, 40)),
+    { type: 'FactSet', facts },
+    labelled('Hot replica', t(hotText(e) ?? 'none stands out', 300)),
+    ...(e.pinning ? [labelled('Pinning', t(e.pinning, 1000))] : []),
+    ...(signalText(e) ? [labelled('Signal', t(signalText(e) ?? '', 200))] : []),
+    { type: 'TextBlock', text: 'Traffic share per replica', wrap: true, weight: 'Bolder' },
+    {
+      type: 'Container',
+      items: [...lines, ...(more > 0 ? [moreLine(more)] : [])]
+        .map((line): TeamsElement => ({ type: 'RichTextBlock', spacing: 'None', inlines: [run(line, { fontType: 'Monospace' })] })),
+    },
+    labelled('Likely cause', prose(t(e.cause, 1200))),
+    labelled('Fix', prose(t(e.fix, 1200))),
+    ...(e.command ? [{ type: 'RichTextBlock', inlines: [run('Command: ', { weight: 'Bolder' }), run(truncate(e.command, cap(2000, b)), { fontType: 'Monospace' })] } satisfies TeamsElement] : []),
+    { type: 'RichTextBlock', inlines: [run(`swarm-balance · ${kindLabel(e.kind)} · alert ${t(e.id, 200)}`, { isSubtle: true })] },
+  ];
+  const card: TeamsCard = {
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    type: 'AdaptiveCard',
+    version: '1.4',
+    msteams: { width: 'Full' },
+    body,
+    ...(e.dashboardUrl ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the dashboard', url: e.dashboardUrl }] } : {}),
+  };
+  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
+}

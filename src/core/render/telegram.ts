@@ -1,0 +1,66 @@
+// Telegram Bot API sendMessage body in HTML parse mode.
+// core.telegram.org/bots/api#sendmessage: `text` is 1-4096 characters after entities parsing.
+// #html-style: only <b>, <i>, <code>, <pre>, <a href> are used here, and every interpolated value has its
+// `<`, `>` and `&` replaced by entities. Bot API 7.0 moved `disable_web_page_preview` into
+// `link_preview_options`; both are sent so old and new servers skip the preview.
+import type { AlertEvent } from '../alert.js';
+import {
+  type Budget, cap, escapeHtml, fitBudget, moreLine, oneLine, proseWithCode, shareLines, shortTime, truncate,
+} from './shared.js';
+import {
+  durationText, emoji, headline, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+} from './words.js';
+
+export const TELEGRAM_LIMITS = { text: 4096 } as const;
+
+export interface TelegramMessage {
+  chat_id: string;
+  text: string;
+  parse_mode: 'HTML';
+  disable_web_page_preview: true;
+  link_preview_options: { is_disabled: true };
+}
+
+export function renderTelegram(e: AlertEvent, chatId: string): TelegramMessage {
+  return fitBudget((b) => build(e, chatId, b), (m) => visibleLength(m.text) <= TELEGRAM_LIMITS.text);
+}
+
+/** Characters Telegram counts: the text without tags, each entity one character. */
+export function visibleLength(html: string): number {
+  return html.replace(/<[^>]*>/g, '').replace(/&(?:lt|gt|amp|quot);/g, '_').length;
+}
+
+function build(e: AlertEvent, chatId: string, b: Budget): TelegramMessage {
+  const t = (text: string, max: number) => escapeHtml(truncate(oneLine(text), cap(max, b)));
+  const { lines, more } = shareLines(e, b.rows);
+  const table = escapeHtml(truncate([...lines, ...(more > 0 ? [moreLine(more)] : [])].join('\n'), cap(2000, b)));
+  const note = t(statusNote(e), 300);
+  const code = (span: string) => `<code>${escapeHtml(span.slice(1, -1))}</code>`;
+  const parts = [
+    `<b>${escapeHtml(`${emoji(e.kind)} ${headline(e.kind)}`)}</b>`,
+    e.kind === 'test' ? `<b>${note}</b>` : `<i>${note}</i>`,
+    '',
+    `<b>Service:</b> <code>${t(e.service, 200)}</code>`,
+    `<b>Stack:</b> <code>${t(stackText(e), 100)}</code>`,
+    `<b>Replicas:</b> ${replicasText(e)}`,
+    `<b>Hot replica:</b> ${t(hotText(e) ?? 'none stands out', 300)}`,
+    ...(e.pinning ? [`<b>Pinning:</b> ${t(e.pinning, 800)}`] : []),
+    `<b>${e.kind === 'resolved' ? 'Lasted' : 'Duration'}:</b> ${t(durationText(e), 200)}`,
+    ...(signalText(e) ? [`<b>Signal:</b> ${t(signalText(e) ?? '', 200)}`] : []),
+    '',
+    '<b>Traffic share per replica</b>',
+    `<pre>${table}</pre>`,
+    `<b>Likely cause:</b> ${proseWithCode(e.cause, cap(800, b), escapeHtml, code)}`,
+    `<b>Fix:</b> ${proseWithCode(e.fix, cap(800, b), escapeHtml, code)}`,
+    ...(e.command ? ['<b>Command:</b>', `<pre>${escapeHtml(truncate(e.command, cap(1000, b)))}</pre>`] : []),
+    ...(e.dashboardUrl ? [`<a href="${escapeHtml(e.dashboardUrl.replace(/"/g, '%22'))}">Open the dashboard</a>`] : []),
+    `<i>swarm-balance · ${kindLabel(e.kind)} · alert ${t(e.id, 200)} · ${shortTime(e.at)}</i>`,
+  ];
+  return {
+    chat_id: chatId,
+    text: parts.join('\n'),
+    parse_mode: 'HTML',
+    disable_web_page_preview: true,
+    link_preview_options: { is_disabled: true },
+  };
+}

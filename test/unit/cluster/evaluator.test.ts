@@ -1,0 +1,230 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { ClusterEvaluator, type Announce } from '../../../src/cluster/evaluator.js';
+import type { PeerPoller, PeerResult, PeerState } from '../../../src/cluster/poller.js';
+import type { EvalSettings } from '../../../src/core/evaluate.js';
+import type { NodeReport, ServiceInfo, TaskReport } from '../../../src/core/types.js';
+import type { DiscoverySnapshot } from '../../../src/discovery.js';
+import { endpoint, nodeReport, serviceInfo, snapshot, webTask } from '../support/cluster-factories.js';
+
+const S = 1000;
+const SETTINGS: EvalSettings = { threshold: 0.8, minEvents: 30, alpha: 0.001, hysteresis: 0.1, skewForMs: 60 * S, resolveForMs: 30 * S };
+const PEER = '10.0.9.2:9479';
+
+/** shop_web with slot 1 on node-1 (this agent) and slot 2 on node-2 (the peer). */
+const WEB: ServiceInfo = serviceInfo({ runningTasks: [{ id: 't1', nodeId: 'node-id-1', slot: '1' }, { id: 't2', nodeId: 'node-id-2', slot: '2' }] });
+/** The agent's own service, as lopsided as can be. */
+const AGENT: ServiceInfo = serviceInfo({
+  id: 'svc-agent', name: 'mon_agent', stack: 'mon',
+  runningTasks: [{ id: 'a1', nodeId: 'node-id-1', slot: '1' }, { id: 'a2', nodeId: 'node-id-2', slot: '2' }],
+});
+
+type Role = NodeReport['node']['role'];
+
+/** This node (node-1) as discovery and its own report see it. */
+function self(role: Role, leader: boolean, tasks: TaskReport[], over: Partial<DiscoverySnapshot> = {}): { snap: DiscoverySnapshot; own: NodeReport } {
+  const node = { id: 'node-id-1', name: 'node-1', role, leader };
+  return {
+    snap: snapshot({ node, services: [WEB], ...over }),
+    own: nodeReport({ node, tasks }),
+  };
+}
+
+/** The peer on node-2 answering with its tasks. */
+function peerOk(tasks: TaskReport[], over: { leader?: boolean; firing?: string[]; endpoints?: NodeReport['endpoints'] } = {}): PeerResult {
+  return {
+    peer: PEER, state: 'ok',
+    report: nodeReport({
+      node: { id: 'node-id-2', name: 'node-2', role: 'manager', leader: over.leader ?? false },
+      tasks, firing: over.firing ?? [], endpoints: over.endpoints ?? [],
+    }),
+  };
+}
+
+const peerDown = (state: PeerState, peer = PEER): PeerResult => ({ peer, state, error: state });
+
+/** The evaluator with a scripted poller: `answer` is what the next polls return; every poll and announcement is recorded. */
+function harness() {
+  const polls: { peers: string[]; inbound: string[] }[] = [];
+  const announced: Parameters<Announce>[0][] = [];
+  const script = { answer: [] as PeerResult[] };
+  const poller = {
+    async poll(peers: readonly string[], inbound: readonly string[]) {
+      polls.push({ peers: [...peers], inbound: [...inbound] });
+      return script.answer;
+    },
+  };
+  const evaluator = new ClusterEvaluator(SETTINGS, poller as unknown as PeerPoller, pino({ level: 'silent' }), (e) => announced.push(e));
+  return { evaluator, polls, announced, script };
+}
+
+const collapsed = { own: [webTask(1, 1, 3000)], peer: [webTask(2, 2, 0)] };
+const even = { own: [webTask(1, 1, 1500)], peer: [webTask(2, 2, 1500)] };
+
+describe('ClusterEvaluator', () => {
+  it('announces a collapse once, when it has lasted SKEW_FOR, on the Swarm leader', async () => {
+    const h = harness();
+    h.script.answer = [peerOk(collapsed.peer)];
+    const { snap, own } = self('manager', true, collapsed.own);
+    for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
+    expect(h.announced.map((a) => [a.effect.type, a.effect.at, a.result.name, a.result.hotTask?.id])).toEqual([['fire', 60 * S, 'shop_web', 't1']]);
+    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: true, activeEvaluator: { node: 'node-1', peer: null } });
+    expect(h.evaluator.firing()).toEqual(['svc-web']);
+  });
+
+  it('announces on a standalone agent judging the services whose tasks all sit on its node', async () => {
+    const h = harness();
+    const local = serviceInfo({ runningTasks: [{ id: 't1', nodeId: 'node-id-1', slot: '1' }, { id: 't3', nodeId: 'node-id-1', slot: '3' }] });
+    const { snap, own } = self('standalone', false, [webTask(1, 1, 3000), webTask(3, 1, 0)], { services: [local, WEB] });
+    await h.evaluator.round(0, snap, own, []);
+    await h.evaluator.round(60 * S, snap, own, []);
+    expect(h.polls).toEqual([]);
+    expect(h.evaluator.current().results.map((r) => r.id)).toEqual(['svc-web']);
+    expect(h.evaluator.current().results[0]?.tasks.map((t) => t.id)).toEqual(['t1', 't3']);
+    expect(h.announced.map((a) => a.effect.type)).toEqual(['fire']);
+    expect(h.evaluator.current().status.active).toBe(true);
+  });
+
+  it('keeps a shadow evaluation warm on a manager that is not the leader, and never announces', async () => {
+    const h = harness();
+    h.script.answer = [peerOk(collapsed.peer, { leader: true })];
+    const { snap, own } = self('manager', false, collapsed.own);
+    for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
+    expect(h.announced).toEqual([]);
+    expect(h.evaluator.current().results[0]?.detector.state).toBe('firing');
+    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: false, activeEvaluator: { node: 'node-2', peer: PEER } });
+    expect(h.evaluator.firing()).toEqual([]);
+  });
+
+  it.each<[string, Role, boolean]>([
+    ['a worker', 'worker', false],
+    ['a manager whose Docker API is down', 'manager', true],
+  ])('does not evaluate on %s', async (what, role, leader) => {
+    const h = harness();
+    h.script.answer = [peerOk(collapsed.peer)];
+    const { snap, own } = self(role, leader, collapsed.own, { dockerUp: !what.includes('down') });
+    await h.evaluator.round(0, snap, own, [PEER]);
+    await h.evaluator.round(60 * S, snap, own, [PEER]);
+    expect(h.evaluator.current().results).toEqual([]);
+    expect(h.evaluator.current().status).toMatchObject({ evaluating: false, active: false });
+    expect(h.announced).toEqual([]);
+  });
+
+  it('does not announce again a collapse the previous leader already reported firing', async () => {
+    const h = harness();
+    const shadow = self('manager', false, collapsed.own);
+    h.script.answer = [peerOk(collapsed.peer, { leader: true, firing: ['svc-web'] })];
+    await h.evaluator.round(0, shadow.snap, shadow.own, [PEER]);
+    // Leadership moves to this node just as the collapse has lasted SKEW_FOR; the old leader no longer leads.
+    const leader = self('manager', true, collapsed.own);
+    h.script.answer = [peerOk(collapsed.peer, { leader: false })];
+    await h.evaluator.round(60 * S, leader.snap, leader.own, [PEER]);
+    await h.evaluator.round(70 * S, leader.snap, leader.own, [PEER]);
+    expect(h.announced).toEqual([]);
+    expect(h.evaluator.firing()).toEqual(['svc-web']);
+
+    // The new leader announces what happens next: the resolve, then a fresh collapse.
+    const balanced = self('manager', true, even.own);
+    h.script.answer = [peerOk(even.peer)];
+    for (let t = 80 * S; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, balanced.snap, balanced.own, [PEER]);
+    h.script.answer = [peerOk(collapsed.peer)];
+    for (let t = 130 * S; t <= 200 * S; t += 10 * S) await h.evaluator.round(t, leader.snap, leader.own, [PEER]);
+    expect(h.announced.map((a) => [a.effect.type, a.effect.at])).toEqual([['resolve', 110 * S], ['fire', 190 * S]]);
+  });
+
+  it('announces after a takeover a collapse the previous leader had not reported', async () => {
+    const h = harness();
+    const shadow = self('manager', false, collapsed.own);
+    h.script.answer = [peerOk(collapsed.peer, { leader: true, firing: ['svc-other'] })];
+    await h.evaluator.round(0, shadow.snap, shadow.own, [PEER]);
+    const leader = self('manager', true, collapsed.own);
+    h.script.answer = [peerOk(collapsed.peer, { leader: false })];
+    await h.evaluator.round(60 * S, leader.snap, leader.own, [PEER]);
+    expect(h.announced.map((a) => a.effect.type)).toEqual(['fire']);
+  });
+
+  it('announces after a takeover a collapse that began firing during the shadow rounds and that the old leader never reported', async () => {
+    const h = harness();
+    const shadow = self('manager', false, collapsed.own);
+    // The old leader lists nothing firing (it started judging later, or died before it fired).
+    h.script.answer = [peerOk(collapsed.peer, { leader: true, firing: [] })];
+    await h.evaluator.round(0, shadow.snap, shadow.own, [PEER]);
+    await h.evaluator.round(60 * S, shadow.snap, shadow.own, [PEER]);
+    expect(h.evaluator.current().results[0]?.detector.state).toBe('firing');
+    // Leadership moves here; the old leader's agent answers as a plain manager.
+    const leader = self('manager', true, collapsed.own);
+    h.script.answer = [peerOk(collapsed.peer, { leader: false })];
+    await h.evaluator.round(70 * S, leader.snap, leader.own, [PEER]);
+    await h.evaluator.round(80 * S, leader.snap, leader.own, [PEER]);
+    expect(h.announced.map((a) => [a.effect.type, a.result.name])).toEqual([['fire', 'shop_web']]);
+  });
+
+  it.each<PeerState>(['timeout', 'unreachable', 'unauthorized', 'invalid', 'too_large', 'error'])(
+    'counts the tasks of a peer that answered %s as unknown and never fires on them',
+    async (state) => {
+      const h = harness();
+      h.script.answer = [peerDown(state)];
+      const { snap, own } = self('manager', true, collapsed.own);
+      for (let t = 0; t <= 300 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
+      const [result] = h.evaluator.current().results;
+      expect(result?.verdict).toEqual({ kind: 'unknown', reason: '1 running task(s) without a report' });
+      expect(result?.detector.state).toBe('ok');
+      expect(h.announced).toEqual([]);
+    },
+  );
+
+  it('ignores a peer report that claims to be this node', async () => {
+    const h = harness();
+    const impostor = peerOk(collapsed.peer);
+    impostor.report!.node.id = 'node-id-1';
+    h.script.answer = [impostor];
+    const { snap, own } = self('manager', true, collapsed.own);
+    await h.evaluator.round(0, snap, own, [PEER]);
+    expect(h.evaluator.current().results[0]?.verdict.kind).toBe('unknown');
+  });
+
+  it('leaves the agent\'s own service out of the judgement', async () => {
+    const h = harness();
+    h.script.answer = [peerOk([...collapsed.peer, webTask(2, 2, 0, { id: 'a2', serviceId: 'svc-agent', serviceName: 'mon_agent', name: 'mon_agent.2' })])];
+    const { snap, own } = self('manager', true, [...collapsed.own, webTask(1, 1, 5000, { id: 'a1', serviceId: 'svc-agent', serviceName: 'mon_agent', name: 'mon_agent.1' })],
+      { services: [WEB, AGENT], ownService: 'mon_agent' });
+    await h.evaluator.round(0, snap, own, [PEER]);
+    await h.evaluator.round(60 * S, snap, own, [PEER]);
+    expect(h.evaluator.current().results.map((r) => r.name)).toEqual(['shop_web']);
+    expect(h.announced.map((a) => a.result.name)).toEqual(['shop_web']);
+  });
+
+  it('lists the hot replica of pending and firing services and asks the peers for its inbound connections', async () => {
+    const h = harness();
+    const api = serviceInfo({ id: 'svc-api', name: 'shop_api', runningTasks: [{ id: 'b1', nodeId: 'node-id-1', slot: '1' }, { id: 'b2', nodeId: 'node-id-2', slot: '2' }] });
+    const apiTask = (slot: number, node: number) => webTask(slot, node, 1000, { id: `b${slot}`, serviceId: 'svc-api', serviceName: 'shop_api', name: `shop_api.${slot}` });
+    h.script.answer = [peerOk([...collapsed.peer, apiTask(2, 2)])];
+    const { snap, own } = self('manager', true, [...collapsed.own, apiTask(1, 1)], { services: [WEB, api] });
+    expect(h.evaluator.hotTasks()).toEqual([]);
+    await h.evaluator.round(0, snap, own, [PEER]);
+    expect(h.evaluator.hotTasks()).toEqual(['t1']);
+    await h.evaluator.round(60 * S, snap, own, [PEER]);
+    expect(h.evaluator.hotTasks()).toEqual(['t1']);
+    expect(h.polls.map((p) => p.inbound)).toEqual([[], ['t1']]);
+  });
+
+  it('names who pins the hot replica from the inbound connections and endpoints the agents report', async () => {
+    const h = harness();
+    h.script.answer = [peerOk(collapsed.peer, { endpoints: [endpoint({ address: '10.0.2.9', task: 'shop_proxy.1', nodeName: 'node-2' })] })];
+    const hotTask = webTask(1, 1, 3000, { inbound: [{ address: '10.0.2.9', connections: 9 }, { address: '10.0.0.2', connections: 1 }] });
+    const { snap, own } = self('manager', true, [hotTask]);
+    await h.evaluator.round(0, snap, own, [PEER]);
+    const [result] = h.evaluator.current().results;
+    expect(result?.pinning?.clients.map((c) => c.task ?? c.address)).toEqual(['shop_proxy.1', '10.0.0.2']);
+    expect(result?.summary).toBe('shop_web.1 on node-1 takes 100 % of the traffic; 90 % of its 10 open connection(s) come from shop_proxy.1 (10.0.2.9 on node-2)');
+  });
+
+  it('counts the peers by the state of their last answer', async () => {
+    const h = harness();
+    h.script.answer = [peerOk(even.peer), peerDown('timeout', 'a:1'), peerDown('timeout', 'b:1'), peerDown('unauthorized', 'c:1')];
+    const { snap, own } = self('manager', true, even.own);
+    expect(h.evaluator.peerCounts()).toEqual({ ok: 0, timeout: 0, unreachable: 0, unauthorized: 0, invalid: 0, too_large: 0, error: 0 });
+    await h.evaluator.round(0, snap, own, [PEER, 'a:1', 'b:1', 'c:1']);
+    expect(h.evaluator.peerCounts()).toEqual({ ok: 1, timeout: 2, unreachable: 0, unauthorized: 1, invalid: 0, too_large: 0, error: 0 });
+  });
+});

@@ -1,0 +1,55 @@
+// Pure builders for the cluster and notification shapes. No state: every call returns a fresh object.
+import type { AlertEvent } from '../../../src/core/alert.js';
+import type { Endpoint, NodeReport, ServiceInfo, TaskReport } from '../../../src/core/types.js';
+import type { DiscoverySnapshot } from '../../../src/discovery.js';
+import { taskReport } from './factories.js';
+
+export function endpoint(over: Partial<Endpoint> = {}): Endpoint {
+  return {
+    address: '10.0.2.9', container: 'shop_proxy.1.abc', containerId: 'proxy-container-0123', network: 'shop_default',
+    nodeId: 'node-id-2', nodeName: 'node-2', ...over,
+  };
+}
+
+export function serviceInfo(over: Partial<ServiceInfo> = {}): ServiceInfo {
+  return {
+    id: 'svc-web', name: 'shop_web', stack: 'shop', mode: 'replicated', desiredReplicas: 2, endpointMode: 'vip',
+    ports: [], labels: {}, version: 1, runningTasks: [], updateInProgress: false, ...over,
+  };
+}
+
+export function nodeReport(over: Partial<NodeReport> = {}): NodeReport {
+  return {
+    version: 1, at: 1_700_000_000_000,
+    node: { id: 'node-id-1', name: 'node-1', role: 'manager', leader: true },
+    dockerUp: true, windowSeconds: 60, tasks: [], services: [], endpoints: [], firing: [],
+    ...over,
+  };
+}
+
+export function snapshot(over: Partial<DiscoverySnapshot> = {}): DiscoverySnapshot {
+  return {
+    dockerUp: true, node: { id: 'node-id-1', name: 'node-1', role: 'manager', leader: true },
+    tasks: [], services: [], endpoints: [], ownService: null, error: null, ...over,
+  };
+}
+
+/** A report of one task of shop_web in slot `slot` on node `node-<node>`, with `count` connections in the window. */
+export function webTask(slot: number, node: number, count: number, over: Partial<TaskReport> = {}): TaskReport {
+  return taskReport({
+    id: `t${slot}`, slot: String(slot), name: `shop_web.${slot}`, nodeId: `node-id-${node}`, nodeName: `node-${node}`,
+    health: 'healthy', window: { connections: { count, events: count, exposure: 60 } }, ...over,
+  });
+}
+
+export function alertEvent(over: Partial<AlertEvent> = {}): AlertEvent {
+  return {
+    id: 'svc-web:1000', kind: 'firing', at: 61_000, startedAt: 1000, endedAt: null,
+    service: 'shop_web', serviceId: 'svc-web', stack: 'shop', endpointMode: 'vip',
+    replicas: { running: 2, desired: 2 }, signal: 'connections', threshold: 0.8, imbalance: 1,
+    hot: { name: 'shop_web.1', slot: '1', node: 'node-1', share: 1 },
+    replicasShare: [{ name: 'shop_web.1', slot: '1', node: 'node-1', share: 1 }, { name: 'shop_web.2', slot: '2', node: 'node-2', share: 0 }],
+    pinning: null, cause: 'vip', fix: 'cap keep-alive', command: null, dashboardUrl: null,
+    ...over,
+  };
+}
