@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
+import { startRecorder, type Recorder } from '../support/recorder.js';
 import { dockerOn, downTestbed, leaderNode, NODES, nodeDockerHost, nodeHostname, startNode, stopNode, upTestbed, type NodeNum } from './testbed.js';
 
 const run = promisify(execFile);
@@ -14,6 +15,11 @@ const PORT = (n: NodeNum) => 19500 + n;
 const PEERS = NODES.map((n) => `127.0.0.1:${PORT(n)}`).join(',');
 const INTERVAL_MS = 1000;
 const agents = new Map<NodeNum, AgentProcess>();
+let chat: Recorder;
+/** Every channel, each at its own path on the one recorder. */
+const CHANNELS = { slack: '/slack', teams: '/teams', discord: '/discord', mattermost: '/mattermost', telegram: '/botE2E-TOKEN', webhook: '/webhook', alertmanager: '/api/v2/alerts' } as const;
+const perChannel = () => Object.fromEntries(Object.entries(CHANNELS).map(([name, path]) => [name, chat.on(path).length]));
+const everyChannel = (n: number) => Object.fromEntries(Object.keys(CHANNELS).map((name) => [name, n]));
 
 interface ClusterService {
   name: string;
@@ -32,6 +38,10 @@ function startAgent(n: NodeNum): Promise<AgentProcess> {
     DOCKER_HOST: nodeDockerHost(n), SWARM_BALANCE_PEERS: PEERS, SWARM_BALANCE_PEER_TOKEN: TOKEN,
     SWARM_BALANCE_INTERVAL: `${INTERVAL_MS}ms`, SWARM_BALANCE_WINDOW: '15s', SWARM_BALANCE_SKEW_FOR: '3s',
     SWARM_BALANCE_RESOLVE_FOR: '3s', SWARM_BALANCE_MIN_EVENTS: '20', SWARM_BALANCE_PEER_TIMEOUT: '700ms',
+    SWARM_BALANCE_SLACK_WEBHOOK_URL: `${chat.url}/slack`, SWARM_BALANCE_TEAMS_WEBHOOK_URL: `${chat.url}/teams`,
+    SWARM_BALANCE_DISCORD_WEBHOOK_URL: `${chat.url}/discord`, SWARM_BALANCE_MATTERMOST_WEBHOOK_URL: `${chat.url}/mattermost`,
+    SWARM_BALANCE_TELEGRAM_API_URL: chat.url, SWARM_BALANCE_TELEGRAM_BOT_TOKEN: 'E2E-TOKEN', SWARM_BALANCE_TELEGRAM_CHAT_ID: '-100123',
+    SWARM_BALANCE_WEBHOOK_URL: `${chat.url}/webhook`, SWARM_BALANCE_ALERTMANAGER_URL: chat.url,
   }, PORT(n)).then((a) => {
     agents.set(n, a);
     return a;
@@ -67,6 +77,7 @@ let clientNode: NodeNum;
 let hotNode: NodeNum;
 
 beforeAll(async () => {
+  chat = await startRecorder();
   await upTestbed(['sb-test/node:1']);
   leader = await leaderNode();
   const others = NODES.filter((n) => n !== leader);
@@ -80,6 +91,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const a of agents.values()) await a.stop();
+  await chat?.close();
   await downTestbed();
 });
 
@@ -120,6 +132,10 @@ describe('the cluster view on a real 3-node swarm', () => {
     expect(pinned.summary).toContain('sbe2e-client');
     expect(await announced(leader)).toBe(1);
     for (const n of NODES.filter((x) => x !== leader)) expect(await announced(n)).toBe(0);
+    // Exactly one firing message per configured channel, from the active evaluator only.
+    await waitFor(async () => Object.values(perChannel()).every((c) => c >= 1), 15_000, 'a message on every channel', () => JSON.stringify(perChannel()));
+    expect(perChannel()).toEqual(everyChannel(1));
+    expect((chat.on('/webhook')[0]!.body as { kind: string }).kind).toBe('firing');
   });
 
   it('answers status and check from any agent, following a shadow to the active evaluator', async () => {
@@ -157,6 +173,7 @@ describe('the cluster view on a real 3-node swarm', () => {
     await new Promise((r) => setTimeout(r, 5000));
     expect((await view(leader))?.detector.state).toBe('firing');
     expect(await announced(leader)).toBe(0);
+    expect(perChannel()).toEqual(everyChannel(1));
     await startNode(oldLeader);
   });
 
@@ -168,5 +185,12 @@ describe('the cluster view on a real 3-node swarm', () => {
     await waitFor(async () => ['resolved', 'ok'].includes((await view(leader))?.detector.state ?? 'missing'), 60_000, 'resolved', () => agent(leader).logs());
     expect(await announced(leader)).toBe(1);
     expect((await cli(['check', '--url', agent(leader).url, '--service', SERVICE])).code).toBe(0);
+    // One resolved message per channel, from the new evaluator: two in all, no duplicate across the handover.
+    await waitFor(async () => Object.values(perChannel()).every((c) => c >= 2), 15_000, 'resolved on every channel', () => JSON.stringify(perChannel()));
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(perChannel()).toEqual(everyChannel(2));
+    expect((chat.on('/webhook')[1]!.body as { kind: string }).kind).toBe('resolved');
+    const resolvedAlert = (chat.on('/api/v2/alerts')[1]!.body as { endsAt: string }[])[0]!;
+    expect(Date.parse(resolvedAlert.endsAt)).toBeLessThanOrEqual(Date.now());
   });
 });
