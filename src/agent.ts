@@ -24,7 +24,8 @@ import { countByAddress } from './core/procnet.js';
 import { TaskTable } from './core/task-table.js';
 import type { NodeReport, TaskReport } from './core/types.js';
 import { Discovery } from './discovery.js';
-import { AgentError, ErrorCodes, errorMessage } from './errors.js';
+import { readFileSync } from 'node:fs';
+import { AgentError, ConfigError, ErrorCodes, errorMessage } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { createHttpRequestsSampler } from './samplers/http-requests.js';
 import { createProcConnectionsSampler } from './samplers/proc-connections.js';
@@ -59,7 +60,8 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   const discovery = new Discovery(docker, log.child({ part: 'discovery' }), config.resyncMs, hostname());
   const readProc = createProcReader(config.procRoot);
   const taskHttp = createHttpClient({ timeoutMs: config.requestTimeoutMs, maxBytes: config.requestMaxBytes, connectionsPerOrigin: 1 });
-  const peerHttp = createHttpClient({ timeoutMs: config.peerTimeoutMs, maxBytes: config.peerMaxBytes, connectionsPerOrigin: 1 });
+  const tls = readTls(config);
+  const peerHttp = createHttpClient({ timeoutMs: config.peerTimeoutMs, maxBytes: config.peerMaxBytes, connectionsPerOrigin: 1, ...(tls?.ca ? { ca: tls.ca } : {}) });
   const samplers = new SamplerRegistry([
     createProcConnectionsSampler(readProc),
     ...(config.sampleSockets ? [createProcSocketsSampler(readProc)] : []),
@@ -101,7 +103,8 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   const eventOf = (r: ClusterResult, kind: AlertEvent['kind'], at: number, endedAt?: number): AlertEvent =>
     alertEvent(kind, r, { at, startedAt: r.detector.skewedSince ?? r.detector.since, ...(endedAt !== undefined ? { endedAt } : {}) }, config.dashboardUrl);
 
-  const evaluator = new ClusterEvaluator(evalSettings(config), new PeerPoller(peerHttp, config.peerToken, config.peerConcurrency, log.child({ part: 'peers' })),
+  const poller = new PeerPoller(peerHttp, config.peerToken, config.peerConcurrency, log.child({ part: 'peers' }), tls ? 'https' : 'http');
+  const evaluator = new ClusterEvaluator(evalSettings(config), poller,
     log.child({ part: 'evaluator' }), ({ effect, result }) => {
       const firing = effect.type === 'fire';
       log.warn({
@@ -173,6 +176,8 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   const server = buildServer({
     registry, logger: log.child({ part: 'server' }), ready: () => ready, peerToken: config.peerToken,
     keepAliveMs: Math.max(65_000, 3 * config.intervalMs),
+    readAuth: { token: config.metricsToken, users: config.basicAuthUsers },
+    ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     report: (inbound) => report(inbound),
     cluster: () => clusterBody(),
   });
@@ -220,6 +225,23 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
       await Promise.allSettled([samplers.close(), peerHttp.close(), poster.close(), closeServer(server)]);
       log.info('swarm-balance agent stopped');
     },
+  };
+}
+
+/** The TLS files, read once at start; a missing or unreadable one stops the agent with its variable named. */
+function readTls(config: Config): { cert: string; key: string; ca: string | null } | null {
+  if (!config.tlsCertFile || !config.tlsKeyFile) return null;
+  const read = (path: string, env: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`${env}=${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`, { cause: err }, ErrorCodes.CONFIG_FILE_UNREADABLE);
+    }
+  };
+  return {
+    cert: read(config.tlsCertFile, 'SWARM_BALANCE_TLS_CERT_FILE'),
+    key: read(config.tlsKeyFile, 'SWARM_BALANCE_TLS_KEY_FILE'),
+    ca: config.tlsCaFile ? read(config.tlsCaFile, 'SWARM_BALANCE_TLS_CA_FILE') : null,
   };
 }
 

@@ -3,7 +3,7 @@ import cron from 'node-cron';
 import { ConfigError, ErrorCodes } from './errors.js';
 import { parseDuration } from './core/duration.js';
 
-type Kind = 'string' | 'duration' | 'int' | 'ratio' | 'listen' | 'url' | 'enum' | 'bool' | 'peers' | 'cron';
+type Kind = 'string' | 'duration' | 'int' | 'ratio' | 'listen' | 'url' | 'enum' | 'bool' | 'peers' | 'cron' | 'users';
 
 interface Setting {
   key: keyof Config;
@@ -27,6 +27,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'peerConcurrency', env: 'SWARM_BALANCE_PEER_CONCURRENCY', kind: 'int', default: '64', min: 1, help: 'peer reports fetched at once' },
   { key: 'peerMaxBytes', env: 'SWARM_BALANCE_PEER_MAX_BYTES', kind: 'int', default: '16777216', min: 1024, help: 'largest peer report read' },
   { key: 'peerToken', env: 'SWARM_BALANCE_PEER_TOKEN', kind: 'string', default: null, secret: true, help: 'shared secret for /v1/report' },
+  { key: 'metricsToken', env: 'SWARM_BALANCE_METRICS_TOKEN', kind: 'string', default: null, secret: true, help: 'bearer token /metrics and /v1/cluster require' },
+  { key: 'basicAuthUsers', env: 'SWARM_BALANCE_BASIC_AUTH_USERS', kind: 'users', default: null, secret: true, help: 'user:bcrypt-hash pairs (comma or newline separated) allowed on /metrics and /v1/cluster' },
+  { key: 'tlsCertFile', env: 'SWARM_BALANCE_TLS_CERT_FILE', kind: 'string', default: null, help: 'PEM certificate: serve HTTPS (peers are then polled over HTTPS)' },
+  { key: 'tlsKeyFile', env: 'SWARM_BALANCE_TLS_KEY_FILE', kind: 'string', default: null, help: 'PEM private key for SWARM_BALANCE_TLS_CERT_FILE' },
+  { key: 'tlsCaFile', env: 'SWARM_BALANCE_TLS_CA_FILE', kind: 'string', default: null, help: 'PEM CA bundle that peers\' certificates are checked against' },
   { key: 'skewThreshold', env: 'SWARM_BALANCE_SKEW_THRESHOLD', kind: 'ratio', default: '0.8', help: 'normalized imbalance that counts as collapse (0..1)' },
   { key: 'skewForMs', env: 'SWARM_BALANCE_SKEW_FOR', kind: 'duration', default: '60s', help: 'how long a collapse must hold before firing' },
   { key: 'resolveForMs', env: 'SWARM_BALANCE_RESOLVE_FOR', kind: 'duration', default: '30s', help: 'how long balance must hold before a firing collapse resolves' },
@@ -71,6 +76,11 @@ export interface Config {
   peerConcurrency: number;
   peerMaxBytes: number;
   peerToken: string | null;
+  metricsToken: string | null;
+  basicAuthUsers: Record<string, string> | null;
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  tlsCaFile: string | null;
   skewThreshold: number;
   skewForMs: number;
   resolveForMs: number;
@@ -119,6 +129,9 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
   const config = out as unknown as Config;
   if (config.windowMs < config.intervalMs * 2) {
     throw new ConfigError(`SWARM_BALANCE_WINDOW=${config.windowMs}ms must be at least twice SWARM_BALANCE_INTERVAL (${config.intervalMs}ms)`);
+  }
+  if ((config.tlsCertFile === null) !== (config.tlsKeyFile === null)) {
+    throw new ConfigError('SWARM_BALANCE_TLS_CERT_FILE and SWARM_BALANCE_TLS_KEY_FILE must be set together');
   }
   if ((config.telegramBotToken === null) !== (config.telegramChatId === null)) {
     throw new ConfigError('SWARM_BALANCE_TELEGRAM_BOT_TOKEN and SWARM_BALANCE_TELEGRAM_CHAT_ID must be set together');
@@ -243,6 +256,17 @@ function convert(s: Setting, raw: string): unknown {
     }
     case 'peers':
       return parsePeers(raw, bad);
+    case 'users': {
+      const users: Record<string, string> = {};
+      for (const entry of raw.split(/[,\n]/).map((e) => e.trim()).filter(Boolean)) {
+        const colon = entry.indexOf(':');
+        const user = entry.slice(0, colon);
+        const hash = entry.slice(colon + 1);
+        if (colon < 1 || !/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash)) return bad('expected user:bcrypt-hash pairs, e.g. admin:$2b$10$… (htpasswd -nbB user password)');
+        users[user] = hash;
+      }
+      return users;
+    }
     case 'cron':
       if (!cron.validate(raw.trim())) return bad('expected a cron expression such as "0 9 * * 1-5" (minute hour day month weekday)');
       return raw.trim();

@@ -13,6 +13,8 @@ export interface HttpLimits {
   maxBytes: number;
   /** Connections kept per origin; 1 keeps the agent's footprint on each task to a single socket. */
   connectionsPerOrigin: number;
+  /** PEM CA bundle to check HTTPS peers against (the system's when absent). */
+  ca?: string;
 }
 
 export interface HttpClient {
@@ -28,7 +30,7 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
     pipelining: 1,
     keepAliveTimeout: 120_000,
     keepAliveMaxTimeout: 600_000,
-    connect: { timeout: limits.timeoutMs },
+    connect: { timeout: limits.timeoutMs, ...(limits.ca ? { ca: limits.ca } : {}) },
     headersTimeout: limits.timeoutMs,
     bodyTimeout: limits.timeoutMs,
     maxResponseSize: limits.maxBytes,

@@ -25,6 +25,7 @@ export class PeerPoller {
     private readonly token: string | null,
     private readonly concurrency: number,
     private readonly logger: Logger,
+    private readonly scheme: 'http' | 'https' = 'http',
   ) {}
 
   /** `inbound`: task ids whose inbound connections the peers should list (hot tasks only). */
@@ -33,7 +34,7 @@ export class PeerPoller {
     const headers = this.token ? { authorization: `Bearer ${this.token}` } : undefined;
     const results: PeerResult[] = [];
     await runBounded(peers, this.concurrency, async (peer) => {
-      const result = await this.pollOne(peer, `http://${peer}/v1/report${query}`, headers);
+      const result = await this.pollOne(peer, `${this.scheme}://${peer}/v1/report${query}`, headers);
       results.push(result);
       this.noteState(result);
     });

@@ -1,5 +1,6 @@
 // `swarm-balance status` and `check`: read /v1/cluster from an agent, follow to the active evaluator.
-import { request } from 'undici';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
 import { checkOutcome, renderStatus, type StatusBody } from '../core/render-status.js';
 
 export interface ClientOptions {
@@ -27,15 +28,22 @@ export function parseClientArgs(args: readonly string[]): ClientOptions {
 
 /** The cluster view from `url`; a shadow manager's view is followed to the active evaluator once. */
 export async function fetchCluster(url: string): Promise<StatusBody & { evaluator: { activeEvaluator: { node: string; peer: string | null } | null; active: boolean } }> {
+  // The same token and CA the agents use, from the environment, so the CLI works where they do.
+  const token = process.env.SWARM_BALANCE_METRICS_TOKEN;
+  const caFile = process.env.SWARM_BALANCE_TLS_CA_FILE;
+  const dispatcher = caFile ? new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } }) : undefined;
   const get = async (base: string) => {
-    const res = await request(`${base}/v1/cluster`, { signal: AbortSignal.timeout(5000) });
+    const res = await request(`${base}/v1/cluster`, {
+      signal: AbortSignal.timeout(5000), ...(dispatcher ? { dispatcher } : {}),
+      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    });
     const body = (await res.body.json()) as StatusBody & { error?: string; evaluator: { active: boolean; activeEvaluator: { node: string; peer: string | null } | null } };
     if (res.statusCode !== 200) throw new Error(`${base}/v1/cluster answered ${res.statusCode}: ${body.error ?? ''}`);
     return body;
   };
   const body = await get(url);
   const peer = body.evaluator.activeEvaluator?.peer;
-  if (!body.evaluator.active && peer) return get(`http://${peer}`).catch(() => body);
+  if (!body.evaluator.active && peer) return get(`${new URL(url).protocol}//${peer}`).catch(() => body);
   return body;
 }
 

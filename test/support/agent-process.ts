@@ -1,6 +1,7 @@
 // Runs the built agent (dist/cli.js) as a child process, the way users run it, and reads its endpoints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface AgentProcess {
@@ -10,7 +11,7 @@ export interface AgentProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startAgentProcess(env: Record<string, string>, port: number): Promise<AgentProcess> {
+export async function startAgentProcess(env: Record<string, string>, port: number, opts: { tls?: boolean } = {}): Promise<AgentProcess> {
   const child = spawn(process.execPath, ['dist/cli.js', 'agent'], {
     env: { PATH: process.env.PATH ?? '', SWARM_BALANCE_LISTEN: `127.0.0.1:${port}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -18,8 +19,12 @@ export async function startAgentProcess(env: Record<string, string>, port: numbe
   let output = '';
   child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
   child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok === true, 15_000, 'agent /healthz', () => output);
+  const url = `${opts.tls ? 'https://localhost' : 'http://127.0.0.1'}:${port}`;
+  // Over TLS the certificate is the test's own: only wait for the port to accept connections.
+  const up = opts.tls
+    ? () => new Promise<boolean>((resolve) => { const s = connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); }).on('error', () => resolve(false)); })
+    : async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok === true;
+  await waitFor(up, 15_000, 'agent /healthz', () => output);
   return {
     url,
     child,
