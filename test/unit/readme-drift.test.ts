@@ -1,0 +1,27 @@
+// The README is the operator's reference: every setting and every metric must be in it.
+import { readFileSync } from 'node:fs';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { SETTINGS } from '../../src/config.js';
+import { createMetrics, PREFIX } from '../../src/metrics.js';
+import { ErrorCodes } from '../../src/errors.js';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+describe('README', () => {
+  it.each(SETTINGS.map((s) => [s.env]))('documents %s', (env) => {
+    expect(readme).toContain(`\`${env}\``);
+  });
+
+  const registry = new Registry();
+  createMetrics(registry, {
+    tasks: () => [], services: () => [], dockerUp: () => true, evaluator: () => true, peers: () => ({}), samplerRuns: () => [], lastSampleSeconds: () => 0,
+  }, 'test');
+  it.each(registry.getMetricsAsArray().map((m) => [m.name.slice(PREFIX.length)]))('lists the metric %s', (name) => {
+    expect(readme).toContain(`\`${name}\``);
+  });
+
+  it.each(Object.values(ErrorCodes).map((c) => [c]))('explains the error code %s', (code) => {
+    expect(readme).toContain(`\`${code}\``);
+  });
+});
