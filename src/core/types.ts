@@ -72,20 +72,8 @@ export interface SignalWindow {
 
 export type TaskWindow = Partial<Record<Signal, SignalWindow>>;
 
-/** A task as reported by an agent: identity, latest counters, window figures. */
-export interface TaskReport {
-  id: string;
-  name: string;
-  containerId: string;
-  serviceId: string;
-  serviceName: string;
-  stack: string;
-  slot: string;
-  nodeId: string;
-  nodeName: string;
-  health: Health;
-  startedAt: number;
-  networks: Record<string, string>;
+/** A task as reported by an agent: its identity (no PID or labels: they mean nothing off its node), latest counters, window figures. */
+export interface TaskReport extends Omit<TaskRef, 'pid' | 'labels'> {
   counters: TaskCounters;
   window: TaskWindow;
   /** Per-second rates over the window, per signal. */

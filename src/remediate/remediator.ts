@@ -94,7 +94,10 @@ export class Remediator {
           this.deps.logger.warn({ service: s.name, attempt }, 'service changed under us (update out of sequence); inspecting again');
           continue;
         }
-        const why = isOutOfSequence(apiStatus(err), message) ? `the service kept changing under us (update out of sequence ${MAX_ATTEMPTS} times); giving up` : message;
+        const status = apiStatus(err);
+        const why = isOutOfSequence(status, message) ? `the service kept changing under us (update out of sequence ${MAX_ATTEMPTS} times); giving up`
+          : status === 403 || status === 405 ? `the Docker API refused the write (HTTP ${status}): this agent reads the engine through a read-only gate; remediation needs write access on the managers' agents (see the README, "read-only Docker API") — ${message}`
+            : message;
         this.say(s.name, plan.action, 'failed', [`remediation of ${s.name} failed (${plan.action})`, why]);
         return true;
       }
