@@ -21,8 +21,9 @@ export function createPoster(timeoutMs: number, dispatcher?: Dispatcher): { post
         return { kind: 'response', status: res.statusCode, retryAfterHeader: typeof retryAfter === 'string' ? retryAfter : null, body: text };
       } catch (err) {
         // The error text may carry the URL, which holds the secret: keep only its kind.
-        const e = err as { name?: string; code?: string };
-        return { kind: 'network', reason: e.code ?? e.name ?? 'network error' };
+        // A timeout is a DOMException whose legacy numeric `code` (23) says nothing: prefer its name.
+        const e = err as { name?: string; code?: unknown };
+        return { kind: 'network', reason: typeof e.code === 'string' ? e.code : e.name ?? 'network error' };
       }
     },
     close: () => agent.close(),

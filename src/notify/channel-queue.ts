@@ -59,7 +59,9 @@ export class ChannelQueue {
     if (this.closed || (event.kind === 'text' && !this.channel.renderText)) return;
     // A newer message about the same collapse supersedes an unsent repeat; a resolved one also
     // supersedes the unsent firing: one message then says it fired and ended.
-    const superseded = (p: Pending) => p.event.id === event.id && p !== this.items[0] &&
+    // Only the message being sent right now cannot be withdrawn; one waiting for its retry can.
+    const inFlight = (p: Pending) => this.busy && p === this.items[0];
+    const superseded = (p: Pending) => p.event.id === event.id && !inFlight(p) &&
       (p.event.kind === 'repeat' || (event.kind === 'resolved' && p.event.kind === 'firing'));
     const kept = this.items.filter((p) => !superseded(p));
     for (let i = kept.length; i < this.items.length; i++) this.deps.count(this.channel.name, 'dropped');
