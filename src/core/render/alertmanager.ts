@@ -29,7 +29,7 @@ export function renderAlertmanager(e: AlertEvent, options: { validityMs?: number
   const { lines, more } = shareLines(e, 20);
   const description = [
     statusNote(e),
-    `Service ${e.service} (stack ${stackText(e)}), replicas ${replicasText(e)}, endpoint mode ${e.endpointMode}.`,
+    `Service ${e.service}${e.stack ? ` (stack ${stackText(e)})` : ''}, replicas ${replicasText(e)}, endpoint mode ${e.endpointMode}.`,
     `Hot replica: ${hotText(e) ?? 'none stands out'}.`,
     `${e.kind === 'resolved' ? 'Lasted' : 'Duration'}: ${durationText(e)}.`,
     `Likely cause: ${e.cause}`,

@@ -68,7 +68,7 @@ function build(e: AlertEvent, b: Budget): MattermostMessage {
     footer: truncate(oneLine(`swarm-balance · ${kindLabel(e.kind)} · alert ${e.id} · ${shortTime(e.at)}`), 300, defuseMentions),
   };
   return {
-    text: `${emoji(e.kind)} **${headline(e.kind)}** — ${t(e.service, 200)} (stack ${t(stackText(e), 100)})`,
+    text: `${emoji(e.kind)} **${headline(e.kind)}** — ${t(e.service, 200)}${e.stack ? ` (stack ${t(stackText(e), 100)})` : ''}`,
     attachments: [attachment],
   };
 }

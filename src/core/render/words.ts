@@ -16,7 +16,7 @@ export const kindLabel = (kind: AlertKind): string => LABEL[kind];
 export const headline = (kind: AlertKind): string => HEADLINE[kind];
 
 export function stackText(e: AlertEvent): string {
-  return e.stack === '' ? 'no stack' : oneLine(e.stack);
+  return e.stack === '' ? 'none' : oneLine(e.stack);
 }
 
 export function replicasText(e: AlertEvent): string {
@@ -59,7 +59,7 @@ export function signalText(e: AlertEvent): string | null {
 
 /** One plain line for notifications and clients that show no formatting. */
 export function summaryLine(e: AlertEvent, serviceMax = 200): string {
-  const who = `${truncate(oneLine(e.service), serviceMax)} (stack ${truncate(stackText(e), 100)})`;
+  const who = `${truncate(oneLine(e.service), serviceMax)}${e.stack ? ` (stack ${truncate(stackText(e), 100)})` : ''}`;
   switch (e.kind) {
     case 'test':
       return `[TEST] ${who}: test message from swarm-balance, nothing is wrong`;
