@@ -4,7 +4,7 @@
 // the agent's real metrics code serving a collapsed service, evaluates the rules, and a real
 // Alertmanager with the example configuration delivers to Slack and the Teams relay (local stand-ins).
 // Every dashboard query then runs in that Prometheus. No Docker needed.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -18,6 +18,7 @@ import type { ServiceResult } from '../../src/core/evaluate.js';
 import type { TaskReport } from '../../src/core/types.js';
 import { createMetrics, type AgentMetrics } from '../../src/metrics.js';
 import { waitFor } from '../support/agent-process.js';
+import { promQuery, startDaemon, stopDaemon, type Daemon, type PromVector } from '../support/daemons.js';
 import {
   agentMetricNames, allPanels, dashboardQueries, loadDashboard, metricNamesIn, REPO_ROOT, type Dashboard, type GrafanaPanel,
 } from '../support/dashboard.js';
@@ -407,34 +408,6 @@ async function fakeAgent(): Promise<{ server: Server; target: string; metrics: A
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { server, target: `127.0.0.1:${(server.address() as AddressInfo).port}`, metrics };
-}
-
-interface Daemon { child: ChildProcess; logs: () => string; url: string }
-
-async function startDaemon(cmd: string, args: string[], url: string): Promise<Daemon> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
-  const failed = new Promise<never>((_, reject) => child.once('error', reject));
-  await Promise.race([failed, waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, `${cmd} ready`, () => out)]);
-  return { child, logs: () => out, url };
-}
-
-async function stopDaemon(d: Daemon | undefined): Promise<void> {
-  if (!d || d.child.exitCode !== null || d.child.signalCode !== null) return;
-  d.child.kill('SIGTERM');
-  await Promise.race([once(d.child, 'exit'), new Promise((r) => setTimeout(r, 10_000))]);
-  if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
-}
-
-interface PromVector { metric: Record<string, string>; value: [number, string] }
-
-async function promQuery(base: string, query: string, range?: { seconds: number; step: number }): Promise<{ status: string; error?: string; data?: { result: unknown[] } }> {
-  const now = Date.now() / 1000;
-  const params = new URLSearchParams(range ? { query, start: String(now - range.seconds), end: String(now), step: String(range.step) } : { query });
-  const res = await fetch(`${base}/api/v1/${range ? 'query_range' : 'query'}`, { method: 'POST', body: params });
-  return (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
 }
 
 describe('end to end: the rules in a real Prometheus, the example routing in a real Alertmanager', () => {
