@@ -139,6 +139,16 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
   return deepFreeze(config);
 }
 
+/** second? minute hour day-of-month month day-of-week: every number within its field's range. */
+function cronFieldsInBounds(expr: string): boolean {
+  const fields = expr.split(/\s+/);
+  if (fields.length < 5 || fields.length > 6) return false;
+  const limits = (fields.length === 6 ? [59] : []).concat([59, 23, 31, 12, 7]);
+  return fields.every((f, i) => (f.match(/\d+/g) ?? []).every((n) => n.length <= 2 && Number(n) <= limits[i]!));
+}
+
+const BOOL_WORD = /^(1|true|yes|on|0|false|no|off)$/i;
+
 function deepFreeze<T>(value: T): Readonly<T> {
   if (value && typeof value === 'object') {
     for (const v of Object.values(value)) deepFreeze(v);
@@ -162,7 +172,8 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     const setting = known.get(name);
     if (!setting) throw new ConfigError(`unknown option ${name} (see --help)`);
     const next = argv[i + 1];
-    const bareSwitch = setting.kind === 'bool' && inline === undefined && (next === undefined || next.startsWith('--'));
+    // A switch takes the next word only when it is a yes/no word; anything else stays a (hidden) stray word.
+    const bareSwitch = setting.kind === 'bool' && inline === undefined && (next === undefined || !BOOL_WORD.test(next));
     const value = bareSwitch ? 'true' : inline ?? argv[++i];
     if (value === undefined) throw new ConfigError(`option ${name} needs a value`);
     flags.set(name, value);
@@ -223,6 +234,7 @@ function convert(s: Setting, raw: string): unknown {
     case 'int': {
       if (!/^\d+$/.test(raw)) return bad('expected a whole number');
       const n = Number(raw);
+      if (!Number.isSafeInteger(n)) return bad('too large');
       if (n < (s.min ?? 0)) return bad(`must be at least ${s.min}`);
       return n;
     }
@@ -268,7 +280,8 @@ function convert(s: Setting, raw: string): unknown {
       return users;
     }
     case 'cron':
-      if (!cron.validate(raw.trim())) return bad('expected a cron expression such as "0 9 * * 1-5" (minute hour day month weekday)');
+      // node-cron expands ranges in memory: check the bounds first so "1-100000000" cannot exhaust it.
+      if (!cronFieldsInBounds(raw.trim()) || !cron.validate(raw.trim())) return bad('expected a cron expression such as "0 9 * * 1-5" (minute hour day month weekday)');
       return raw.trim();
   }
 }

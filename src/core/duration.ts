@@ -6,11 +6,14 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 /** Milliseconds, or null when the text is not a duration. */
 export function parseDuration(text: string): number | null {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(trimmed)) return null;
-  let total = 0;
-  for (const match of trimmed.matchAll(PART)) total += Number(match[1]) * (UNIT_MS[match[2]!] ?? 0);
-  return Math.round(total);
+  let total: number;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) total = Number(trimmed) * 1000;
+  else if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(trimmed)) {
+    total = 0;
+    for (const match of trimmed.matchAll(PART)) total += Number(match[1]) * (UNIT_MS[match[2]!] ?? 0);
+  } else return null;
+  // 400 digits of seconds is not a duration anyone meant.
+  return Number.isSafeInteger(Math.round(total)) ? Math.round(total) : null;
 }
 
 export function formatDuration(ms: number): string {

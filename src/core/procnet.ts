@@ -16,7 +16,7 @@ export function parseSnmpTcp(text: string): TcpCounters {
   const field = (name: string): number => {
     const i = names.indexOf(name);
     const v = i < 0 ? NaN : Number(values[i]);
-    if (!Number.isFinite(v) || v < 0) throw new ParseError('snmp-tcp-field', `net/snmp Tcp: ${name} is missing or not a counter`);
+    if (!Number.isInteger(v) || v < 0) throw new ParseError('snmp-tcp-field', `net/snmp Tcp: ${name} is missing or not a counter`);
     return v;
   };
   return { passiveOpens: field('PassiveOpens'), currEstab: field('CurrEstab') };
@@ -41,13 +41,14 @@ export function parseNetDev(text: string): DevTotals {
     if (colon < 0) throw new ParseError('dev-line', 'net/dev line without an interface name');
     const iface = line.slice(0, colon).trim();
     const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number);
-    if (fields.length < 16 || fields.some((n) => !Number.isFinite(n) || n < 0)) {
+    if (fields.length < 16 || fields.some((n) => !Number.isInteger(n) || n < 0)) {
       throw new ParseError('dev-fields', `net/dev line for ${iface} does not have 16 counters`);
     }
     if (iface === 'lo') continue;
     receiveBytes += fields[0]!;
     receivePackets += fields[1]!;
   }
+  if (!Number.isFinite(receiveBytes) || !Number.isFinite(receivePackets)) throw new ParseError('dev-fields', 'net/dev counters add up past the largest number');
   return { receiveBytes, receivePackets };
 }
 

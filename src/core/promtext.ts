@@ -1,8 +1,9 @@
 // Sum of one metric's samples in Prometheus text exposition format (0.0.4 and OpenMetrics).
 import { ParseError } from '../errors.js';
 
-// name{labels} value [timestamp] [# exemplar]; OpenMetrics timestamps may be fractional.
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*?\})?\s+(\S+)(\s+-?\d+(?:\.\d+)?)?(\s+#\s.*)?\s*$/;
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
+// value [timestamp] [# exemplar]; timestamps may be fractional or in exponent form (Go prints 1.52e+09).
+const REST = /^\s+(\S+)(\s+-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)?(\s+#\s.*)?\s*$/;
 const DECLARED = /^#\s+TYPE\s+([a-zA-Z_:][a-zA-Z0-9_:]*)\s/;
 
 /** Sums every sample of `metric` (all label sets). OpenMetrics `_total` naming is accepted either way. */
@@ -20,14 +21,40 @@ export function sumPrometheusMetric(text: string, metric: string): number {
       continue;
     }
     if (line === '') continue;
-    const m = SAMPLE.exec(line);
-    if (!m) throw new ParseError('prom-line', 'Prometheus text has a line that is not a sample');
-    if (!wanted.has(m[1]!)) continue;
-    const value = Number(m[3]);
-    if (!Number.isFinite(value) || value < 0) throw new ParseError('prom-value', `${m[1]} has value ${m[3]}, not a counter`);
+    const sample = parseSample(line);
+    if (!wanted.has(sample.name)) continue;
+    const value = Number(sample.value);
+    if (!Number.isFinite(value) || value < 0) throw new ParseError('prom-value', `${sample.name} has value ${sample.value.slice(0, 40)}, not a counter`);
     sum += value;
+    if (!Number.isFinite(sum)) throw new ParseError('prom-value', `${sample.name} adds up past the largest number`);
     found = true;
   }
   if (!found && !declared) throw new ParseError('prom-missing', `metric ${metric} is not in the response`);
   return sum;
+}
+
+function notASample(): never {
+  throw new ParseError('prom-line', 'Prometheus text has a line that is not a sample');
+}
+
+/** name, then a label block read quote-aware (values may hold `}`, `"` and `#` escaped or not), then the rest. */
+function parseSample(line: string): { name: string; value: string } {
+  const name = NAME.exec(line)?.[0] ?? notASample();
+  let i = name.length;
+  if (line[i] === '{') {
+    i++;
+    let quoted = false;
+    for (; i < line.length; i++) {
+      const c = line[i];
+      if (quoted) {
+        if (c === '\\') i++;
+        else if (c === '"') quoted = false;
+      } else if (c === '"') quoted = true;
+      else if (c === '}') break;
+    }
+    if (i >= line.length) notASample();
+    i++;
+  }
+  const rest = REST.exec(line.slice(i)) ?? notASample();
+  return { name, value: rest[1]! };
 }

@@ -29,23 +29,41 @@ export function skewStats(tasks: readonly TaskSignal[]): SkewStats | null {
   const seen = tasks.filter((t) => t.exposure > 0);
   const n = seen.length;
   if (n < 2) return null;
-  const rates = seen.map((t) => t.count / t.exposure);
+  // Peers may send any finite figures: work on values scaled by their largest so no sum overflows.
+  const rates = scaled(seen.map((t) => t.count / t.exposure));
   const rateSum = rates.reduce((a, b) => a + b, 0);
   const shares = seen.map((t, i) => ({ taskId: t.taskId, share: rateSum > 0 ? rates[i]! / rateSum : 1 / n }));
   let top = shares[0]!;
   for (const s of shares) if (s.share > top.share) top = s;
+  const maxEvents = Math.max(...seen.map((t) => t.events));
   const events = seen.reduce((a, t) => a + t.events, 0);
-  const exposureSum = seen.reduce((a, t) => a + t.exposure, 0);
-  let chiSquare = 0;
-  for (const t of seen) {
-    const expected = (events * t.exposure) / exposureSum;
-    if (expected > 0) chiSquare += (t.events - expected) ** 2 / expected;
-  }
-  const imbalance = Math.max(0, (top.share - 1 / n) / (1 - 1 / n));
+  const exposures = scaled(seen.map((t) => t.exposure));
+  const exposureSum = exposures.reduce((a, b) => a + b, 0);
+  const eventScale = maxEvents > LARGE ? maxEvents : 1;
+  const unitEvents = seen.map((t) => t.events / eventScale);
+  const unitTotal = unitEvents.reduce((a, b) => a + b, 0);
+  let unitChi = 0;
+  unitEvents.forEach((e, i) => {
+    const expected = (unitTotal * exposures[i]!) / exposureSum;
+    if (expected > 0) unitChi += (e - expected) ** 2 / expected;
+  });
+  // Chi-square grows linearly with the counts: scale back up (Infinity means certainly uneven).
+  const chiSquare = unitChi * eventScale;
+  const imbalance = Math.min(1, Math.max(0, (top.share - 1 / n) / (1 - 1 / n)));
   return {
     n, events, topTaskId: top.taskId, topShare: top.share, imbalance, shares, chiSquare,
     pValue: chiSquareSurvival(chiSquare, n - 1),
   };
+}
+
+/** Beyond this, sums of a few values may overflow: scale first. Real figures never get near it. */
+const LARGE = 1e150;
+
+/** Values as they are, or divided by the largest when they are huge (Infinity as 1, the rest as 0). */
+function scaled(values: readonly number[]): number[] {
+  if (values.some((v) => v === Infinity)) return values.map((v) => (v === Infinity ? 1 : 0));
+  const max = Math.max(...values);
+  return max > LARGE ? values.map((v) => v / max) : [...values];
 }
 
 export interface JudgeSettings {

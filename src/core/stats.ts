@@ -3,6 +3,7 @@
 /** P(X >= x) for a chi-square variable with `df` degrees of freedom. */
 export function chiSquareSurvival(x: number, df: number): number {
   if (!(x > 0)) return 1;
+  if (!Number.isFinite(x)) return 0;
   return regularizedGammaQ(df / 2, x / 2);
 }
 
