@@ -142,7 +142,10 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
       const ref = wanted.has(t.id) ? snap.tasks.find((r) => r.id === t.id) : undefined;
       if (!ref) return t;
       const sockets = await readInboundSockets(readProc, ref.pid).catch(() => null);
-      return sockets ? { ...t, inbound: countByAddress(sockets) } : t;
+      // Connections to the task's gateway-bridge address come from this host (the agent's own counter
+      // reads among them), never from a client of the service.
+      const gateway = ref.networks['docker_gwbridge'];
+      return sockets ? { ...t, inbound: countByAddress(sockets.filter((s) => s.localAddress !== gateway)) } : t;
     }));
     return {
       version: 1, at: lastSample, node: { ...snap.node }, dockerUp: snap.dockerUp, windowSeconds: config.windowMs / 1000,
