@@ -11,18 +11,29 @@ export interface AgentProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startAgentProcess(env: Record<string, string>, port: number, opts: { tls?: boolean } = {}): Promise<AgentProcess> {
-  const child = spawn(process.execPath, ['dist/cli.js', 'agent'], {
-    env: { PATH: process.env.PATH ?? '', SWARM_BALANCE_LISTEN: `127.0.0.1:${port}`, ...env },
+export interface AgentProcessOptions {
+  tls?: boolean;
+  /** Address to listen on and be reached at (default 127.0.0.1). */
+  host?: string;
+  /** A command the agent runs under, e.g. ['nsenter', '--net=/var/run/netns/sbn1'] to put it on a test host. */
+  wrap?: string[];
+}
+
+export async function startAgentProcess(env: Record<string, string>, port: number, opts: AgentProcessOptions = {}): Promise<AgentProcess> {
+  const host = opts.host ?? '127.0.0.1';
+  const argv = [process.execPath, 'dist/cli.js', 'agent'];
+  const [command, ...args] = [...(opts.wrap ?? []), ...argv];
+  const child = spawn(command!, args, {
+    env: { PATH: process.env.PATH ?? '', SWARM_BALANCE_LISTEN: `${host}:${port}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
   child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
-  const url = `${opts.tls ? 'https://localhost' : 'http://127.0.0.1'}:${port}`;
+  const url = opts.tls ? `https://localhost:${port}` : `http://${host}:${port}`;
   // Over TLS the certificate is the test's own: only wait for the port to accept connections.
   const up = opts.tls
-    ? () => new Promise<boolean>((resolve) => { const s = connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); }).on('error', () => resolve(false)); })
+    ? () => new Promise<boolean>((resolve) => { const s = connect(port, host, () => { s.destroy(); resolve(true); }).on('error', () => resolve(false)); })
     : async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok === true;
   await waitFor(up, 15_000, 'agent /healthz', () => output);
   return {
