@@ -115,7 +115,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
       metrics.notifications.inc({ channel: 'log', result: 'sent' });
       const event = alertEvent(firing ? 'firing' : 'resolved', result, { at: effect.at, startedAt: effect.skewedSince, ...(firing ? {} : { endedAt: effect.at }) }, config.dashboardUrl);
       notifier.announce(event);
-    });
+    }, config.intervalMs);
 
   /** After each round: keep firing alerts alive in chat, remediate, add to the digest. */
   const afterRound = async (now: number) => {

@@ -36,6 +36,8 @@ export class ClusterEvaluator {
     private readonly poller: PeerPoller,
     private readonly logger: Logger,
     private readonly announce: Announce,
+    /** No peer request starts later than this into a round (one interval keeps rounds from piling up). */
+    private readonly roundBudgetMs = Infinity,
   ) {}
 
   current(): { results: ClusterResult[]; status: EvaluatorStatus; peers: readonly PeerResult[] } {
@@ -59,7 +61,7 @@ export class ClusterEvaluator {
   }
 
   async round(now: number, snap: DiscoverySnapshot, own: NodeReport, peers: readonly string[]): Promise<void> {
-    this.peerResults = peers.length > 0 ? await this.poller.poll(peers, this.hotTasks()) : [];
+    this.peerResults = peers.length > 0 ? await this.poller.poll(peers, this.hotTasks(), this.roundBudgetMs) : [];
     const evaluating = snap.dockerUp && snap.node.role !== 'worker';
     const active = evaluating && (snap.node.role === 'standalone' || snap.node.leader);
     const reports = [own, ...this.peerResults.flatMap((p) => (p.report && p.report.node.id !== own.node.id ? [p.report] : []))];

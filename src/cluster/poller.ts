@@ -29,12 +29,19 @@ export class PeerPoller {
   ) {}
 
   /** `inbound`: task ids whose inbound connections the peers should list (hot tasks only). */
-  async poll(peers: readonly string[], inbound: readonly string[]): Promise<PeerResult[]> {
+  /**
+   * `budgetMs`: no new request starts after this long, so a swarm of silent peers cannot stretch a
+   * round to (silent peers / concurrency) timeouts; the ones left count as timed out.
+   */
+  async poll(peers: readonly string[], inbound: readonly string[], budgetMs = Infinity): Promise<PeerResult[]> {
+    const deadline = Date.now() + budgetMs;
     const query = inbound.length > 0 ? `?inbound=${inbound.map(encodeURIComponent).join(',')}` : '';
     const headers = this.token ? { authorization: `Bearer ${this.token}` } : undefined;
     const results: PeerResult[] = [];
     await runBounded(peers, this.concurrency, async (peer) => {
-      const result = await this.pollOne(peer, `${this.scheme}://${peer}/v1/report${query}`, headers);
+      const result: PeerResult = Date.now() >= deadline
+        ? { peer, state: 'timeout', error: `not asked: the round's ${budgetMs} ms were spent on peers that did not answer` }
+        : await this.pollOne(peer, `${this.scheme}://${peer}/v1/report${query}`, headers);
       results.push(result);
       this.noteState(result);
     });
