@@ -68,7 +68,8 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
       }
     },
     connectionsTo: (hostPort) => ({ opened: opened.get(hostPort) ?? 0, open: open.get(hostPort) ?? 0 }),
-    close: () => agent.close(),
+    // Shutting down: requests still in flight are abandoned rather than waited for.
+    close: () => agent.destroy(),
   };
 }
 

@@ -26,7 +26,8 @@ export function createPoster(timeoutMs: number, dispatcher?: Dispatcher): { post
         return { kind: 'network', reason: typeof e.code === 'string' ? e.code : e.name ?? 'network error' };
       }
     },
-    close: () => agent.close(),
+    // Shutting down: requests still in flight are abandoned rather than waited for.
+    close: () => agent.destroy(),
   };
 }
 

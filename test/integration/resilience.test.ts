@@ -81,8 +81,8 @@ describe('an engine restarted mid-run and tasks rescheduled', () => {
       await watchRates();
       const seen = series(await scrape(agent.url), 'swarm_balance_task_info', { service: SERVICE }).map((s) => s.labels.task!).sort();
       return JSON.stringify(seen) === JSON.stringify(now);
-    }, 60_000, 'task series matching the engine after restart', agent.logs);
+    }, 150_000, 'task series matching the engine after restart', agent.logs);
     expect(negativeRates).toEqual([]);
     expect(agent.child.exitCode).toBeNull();
-  });
+  }, 300_000);
 });

@@ -51,6 +51,8 @@ beforeAll(async () => {
   await start(19601, 19602, PEER_TOKEN);
   await start(19602, 19601, PEER_TOKEN);
   await start(19603, 19601, 'not-the-peer-token');
+  // The first cycle must have reached the engine before /v1/cluster answers 200.
+  await waitFor(async () => (await get('https://localhost:19601/readyz')).status === 200, 60_000, 'agent ready', agents[0]!.logs);
 });
 
 afterAll(async () => {

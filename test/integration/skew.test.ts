@@ -69,7 +69,7 @@ describe('connections pinned to one task', () => {
     expect((after.get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0)).toBe(N);
     for (const other of tasks.slice(1)) expect((after.get(other.taskId) ?? 0) - (before.get(other.taskId) ?? 0)).toBe(0);
 
-    await waitFor(async () => series(await scrape(agent.url), 'swarm_balance_service_skewed', { service: 'sbit-conn' })[0]?.value === 1, 20_000, 'service_skewed 1', agent.logs);
+    await waitFor(async () => series(await scrape(agent.url), 'swarm_balance_service_skewed', { service: 'sbit-conn' })[0]?.value === 1, 45_000, 'service_skewed 1', agent.logs);
     const state = await serviceState('sbit-conn');
     expect(state).toMatchObject({ signal: 'connections', detector: { state: 'firing' }, hotTask: { slot: String(pinned.slot) } });
   });
@@ -89,7 +89,7 @@ describe('a keep-alive client pinned to one task', () => {
     const out = JSON.parse(await load(['--mode', 'pin', '--target', `${pinned.ip}:8080`, '--connections', '2', '--requests', '3000'])) as { ok: number; connections: number };
     expect(out.ok).toBe(3000);
     expect(out.connections).toBeLessThanOrEqual(2);
-    await waitFor(async () => (await serviceState('sbit-ka'))?.detector.state === 'firing', 20_000, 'sbit-ka firing', agent.logs);
+    await waitFor(async () => (await serviceState('sbit-ka'))?.detector.state === 'firing', 45_000, 'sbit-ka firing', agent.logs);
     expect(await serviceState('sbit-ka')).toMatchObject({ signal: 'bytes', hotTask: { slot: String(pinned.slot) } });
   });
 });
@@ -111,7 +111,7 @@ describe('a service that counts its own requests', () => {
     expect((after.get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0)).toBe(1000);
     for (const other of tasks.filter((t) => t !== pinned)) expect(after.get(other.taskId)).toBe(before.get(other.taskId));
 
-    await waitFor(async () => (await serviceState('sbit-req'))?.detector.state === 'firing', 20_000, 'sbit-req firing', agent.logs);
+    await waitFor(async () => (await serviceState('sbit-req'))?.detector.state === 'firing', 45_000, 'sbit-req firing', agent.logs);
     expect(await serviceState('sbit-req')).toMatchObject({ signal: 'requests', hotTask: { slot: String(pinned.slot) } });
     // The idle replicas were scraped every second over their own connection, yet accepted nothing.
     const accepted = await acceptedByTask('sbit-req');
