@@ -35,7 +35,10 @@ export async function startAgentProcess(env: Record<string, string>, port: numbe
   const up = opts.tls
     ? () => new Promise<boolean>((resolve) => { const s = connect(port, host, () => { s.destroy(); resolve(true); }).on('error', () => resolve(false)); })
     : async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok === true;
-  await waitFor(up, 15_000, 'agent /healthz', () => output);
+  // Our own child must be the one answering: if it exited (say, its port was taken), fail at once.
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`agent exited with ${code} before it answered\n${output.slice(-2000)}`))));
+  await Promise.race([exited, waitFor(up, 15_000, 'agent /healthz', () => output)]);
+  exited.catch(() => undefined);
   return {
     url,
     child,
