@@ -136,8 +136,18 @@ export async function runClient(spec: ClientSpec): Promise<string> {
     ...(spec.name ? ['--name', spec.name] : []), ...kv('--env', spec.env),
     spec.image, ...(spec.args ?? []),
   ];
-  const out = await docker(flags, { timeoutMs: spec.timeoutMs ?? 300_000 });
-  return spec.detach ? out.trim() : out;
+  // Right after an engine (re)start, attaching to an attachable overlay can time out once or twice
+  // ("attaching to network failed … context deadline exceeded"): try again a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = await docker(flags, { timeoutMs: spec.timeoutMs ?? 300_000 });
+      return spec.detach ? out.trim() : out;
+    } catch (err) {
+      if (attempt >= 4 || !/attaching to network failed/.test((err as Error).message)) throw err;
+      if (spec.name) await docker(['rm', '-f', spec.name]).catch(() => undefined);
+      await sleep(3000);
+    }
+  }
 }
 
 export async function removeService(name: string): Promise<void> {
