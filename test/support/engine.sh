@@ -6,6 +6,8 @@
 #   bash test/support/engine.sh stop    # stop dockerd but stay in the swarm (services survive a
 #                                       # `start`, like an engine restart on a real node)
 #   bash test/support/engine.sh start   # same as up
+#   bash test/support/engine.sh fresh   # down, wipe the data root, up: an empty engine (CI starts so,
+#                                       # whatever an earlier run on the same machine left behind)
 #   bash test/support/engine.sh env     # prints: export DOCKER_HOST=unix:///run/sb-test/docker.sock
 #   bash test/support/engine.sh status  # exit 0 when the engine answers, 1 otherwise
 #
@@ -160,11 +162,24 @@ stop_daemon() {
   log "dockerd stopped"
 }
 
+# Everything an earlier run left (services, tasks, networks, images) goes with the data root.
+cmd_fresh() {
+  [[ $(id -u) -eq 0 ]] || die "must run as root"
+  cmd_down
+  local mounts
+  mounts=$(awk '{print $5}' /proc/self/mountinfo | grep -E "^($DATA_ROOT|$EXEC_ROOT)(/|$)" | sort -r || true)
+  [[ -z $mounts ]] || { log "unmounting $(wc -l <<<"$mounts") leftover mount(s)"; xargs -r -n1 umount -l <<<"$mounts" || true; }
+  log "removing $DATA_ROOT and $EXEC_ROOT"
+  rm -rf "$DATA_ROOT" "$EXEC_ROOT"
+  cmd_up
+}
+
 case ${1:-} in
   up | start) cmd_up ;;
+  fresh) cmd_fresh ;;
   down) cmd_down ;;
   stop) stop_daemon ;;
   env) echo "export DOCKER_HOST=unix://$SOCK" ;;
   status) answers && echo "up: $(docker info --format '{{.ServerVersion}} swarm={{.Swarm.LocalNodeState}}')" || { echo down; exit 1; } ;;
-  *) echo "usage: $0 up|down|start|stop|env|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|fresh|start|stop|env|status" >&2; exit 2 ;;
 esac
