@@ -177,7 +177,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   };
 
   const server = buildServer({
-    registry, logger: log.child({ part: 'server' }), ready: () => ready, peerToken: config.peerToken,
+    exposition: metrics.exposition, logger: log.child({ part: 'server' }), ready: () => ready, peerToken: config.peerToken,
     keepAliveMs: Math.max(65_000, 3 * config.intervalMs),
     readAuth: { token: config.metricsToken, users: config.basicAuthUsers },
     ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),

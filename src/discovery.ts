@@ -1,7 +1,7 @@
 // Keeps this node's task list current: a full resync on a timer or when the event stream says something changed.
 import type { Logger } from 'pino';
 import type { DockerApi, DockerEvent } from './adapters/docker.js';
-import { composeService, COMPOSE_PROJECT_LABEL, endpointsFromList, GWBRIDGE, gwbridgeAddresses, runningTasksByService, serviceFromApi, SWARM_TASK_LABEL, taskFromInspect } from './core/docker-model.js';
+import { composeService, COMPOSE_PROJECT_LABEL, endpointsFromList, GWBRIDGE, gwbridgeAddresses, runningTasksByService, serviceFromApi, slimInspect, SWARM_TASK_LABEL, taskFromInspect } from './core/docker-model.js';
 import type { Endpoint, NodeReport, ServiceInfo, TaskRef } from './core/types.js';
 import { errorMessage } from './errors.js';
 
@@ -105,7 +105,7 @@ export class Discovery {
       let inspect = this.inspected.get(c.Id);
       if (!inspect) {
         try {
-          inspect = await this.docker.inspectContainer(c.Id);
+          inspect = slimInspect(await this.docker.inspectContainer(c.Id));
         } catch {
           continue; // gone between list and inspect
         }

@@ -2,11 +2,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { createAuthorizer, type AuthRules } from './auth.js';
-import type { Registry } from 'prom-client';
+import type { MetricsExposition } from './metrics.js';
 import type { Logger } from 'pino';
 
 export interface ServerDeps {
-  registry: Registry;
+  /** /metrics: a prom-client Registry, or the agent's exposition around one. */
+  exposition: MetricsExposition;
   logger: Logger;
   ready(): boolean;
   /** `inbound`: task ids whose inbound connections the caller wants listed. */
@@ -57,7 +58,7 @@ async function handle(deps: ServerDeps, gates: Gates, req: IncomingMessage, res:
   }
   switch (path) {
     case '/metrics':
-      return send(res, 200, deps.registry.contentType, await deps.registry.metrics());
+      return send(res, 200, deps.exposition.contentType, await deps.exposition.metrics());
     case '/healthz':
       return send(res, 200, 'text/plain', 'ok\n');
     case '/readyz':

@@ -19,6 +19,23 @@ export interface NodeIdentity {
 }
 
 /**
+ * Of a container inspect, only what taskFromInspect reads. An inspect is 5–10 KB of JSON (mounts,
+ * host config, the whole environment); the discovery cache keeps one per task, so it keeps this.
+ */
+export function slimInspect(inspect: unknown): Json {
+  const c = obj(inspect);
+  const state = obj(c.State);
+  const networks: Json = {};
+  for (const [name, net] of Object.entries(obj(obj(c.NetworkSettings).Networks))) networks[name] = { IPAddress: obj(net).IPAddress };
+  return {
+    Id: c.Id,
+    State: { Pid: state.Pid, Running: state.Running, StartedAt: state.StartedAt, Health: { Status: obj(state.Health).Status } },
+    Config: { Labels: labelsOf(obj(c.Config).Labels) },
+    NetworkSettings: { Networks: networks },
+  };
+}
+
+/**
  * A running container (GET /containers/{id}/json) as a task, or null when it is not a Swarm task
  * or Compose replica, or not running.
  */

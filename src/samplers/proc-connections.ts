@@ -5,6 +5,9 @@ import type { ProcReader } from '../adapters/procfs.js';
 import type { TaskRef } from '../core/types.js';
 import type { SampledCounters, Sampler, SamplerOutput, SamplerProblem } from './types.js';
 
+const BATCH = 50;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export function createProcConnectionsSampler(read: ProcReader): Sampler {
   return {
     name: 'proc_connections',
@@ -12,7 +15,7 @@ export function createProcConnectionsSampler(read: ProcReader): Sampler {
       const counters = new Map<string, SampledCounters>();
       const errors: SamplerProblem[] = [];
       let missing = 0;
-      await Promise.all(tasks.map(async (task) => {
+      const sampleOne = async (task: TaskRef): Promise<void> => {
         try {
           const [snmp, dev] = await Promise.all([read(task.pid, 'net/snmp'), read(task.pid, 'net/dev')]);
           if (snmp === null || dev === null) {
@@ -31,7 +34,13 @@ export function createProcConnectionsSampler(read: ProcReader): Sampler {
           if (!(err instanceof AgentError)) throw err;
           errors.push({ reason: err instanceof ParseError ? err.reason : err.code, message: `${task.name} (pid ${task.pid}): ${err.message}`, taskId: task.id });
         }
-      }));
+      };
+      // The reader is synchronous (adapters/procfs.ts): a batch at a time, then let scrapes and
+      // peer requests in, so 500 tasks never hold the event loop for one long stretch.
+      for (let i = 0; i < tasks.length; i += BATCH) {
+        if (i > 0) await yieldToEventLoop();
+        for (const task of tasks.slice(i, i + BATCH)) await sampleOne(task);
+      }
       // One vanished PID is churn; every PID missing means the proc root is not the host's.
       if (tasks.length > 0 && missing === tasks.length) {
         errors.push({ reason: 'pids-not-in-proc-root', message: `none of ${tasks.length} task PIDs is under the proc root; is SWARM_BALANCE_PROC_ROOT the host's /proc?` });

@@ -154,7 +154,7 @@ describe('the agent server\'s /v1/report behind SWARM_BALANCE_PEER_TOKEN', () =>
 
   beforeAll(async () => {
     server = buildServer({
-      registry: new Registry(), logger: memoryLogger().logger, ready: () => true, peerToken: SERVER_TOKEN,
+      exposition: new Registry(), logger: memoryLogger().logger, ready: () => true, peerToken: SERVER_TOKEN,
       report: (inbound) => {
         asked.push(inbound);
         return Promise.resolve(report);
@@ -224,7 +224,7 @@ describe('keep-alive between rounds at the default interval', () => {
 
   const startAgentServer = async (keepAliveMs: number | null): Promise<string> => {
     const server = buildServer({
-      registry: new Registry(), logger: memoryLogger().logger, ready: () => true, peerToken: null,
+      exposition: new Registry(), logger: memoryLogger().logger, ready: () => true, peerToken: null,
       report: () => Promise.resolve(nodeReport({ node: 3, tasks: 2 })), cluster: () => ({ status: 503, body: {} }),
     });
     if (keepAliveMs !== null) server.keepAliveTimeout = keepAliveMs;

@@ -2,7 +2,8 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { ServiceResult } from '../../src/core/evaluate.js';
 import type { TaskReport } from '../../src/core/types.js';
-import { createMetrics, type MetricsSource } from '../../src/metrics.js';
+import { createMetrics, type MetricsExposition, type MetricsSource } from '../../src/metrics.js';
+import { parsePromText } from '../support/agent-process.js';
 import type { SamplerRun } from '../../src/samplers/registry.js';
 import { taskReport } from './support/factories.js';
 
@@ -29,13 +30,16 @@ function setup() {
   const registry = new Registry();
   const { state, source } = fakeSource();
   const metrics = createMetrics(registry, source, '0.1.0');
-  return { registry, state, metrics };
+  return { exposition: metrics.exposition, state, metrics };
 }
 
-async function series(registry: Registry, name: string) {
-  const metric = registry.getSingleMetric(`swarm_balance_${name}`);
-  if (!metric) throw new Error(`no metric swarm_balance_${name}`);
-  return (await metric.get()).values.map((v) => ({ labels: v.labels, value: v.value }));
+/** The series of one family as /metrics shows them, after checking its HELP and TYPE lines are there. */
+async function series(exposition: MetricsExposition, name: string) {
+  const text = await exposition.metrics();
+  const full = `swarm_balance_${name}`;
+  expect(text).toMatch(new RegExp(`^# HELP ${full} \\S`, 'm'));
+  expect(text).toMatch(new RegExp(`^# TYPE ${full} (counter|gauge)$`, 'm'));
+  return parsePromText(text).filter((s) => s.name === full).map((s) => ({ labels: s.labels, value: s.value }));
 }
 
 const web1 = taskReport({
@@ -67,71 +71,71 @@ describe('createMetrics', () => {
     ['task_requests_total', [[LABELS_1, 400]]],
     ['task_connections_active', [[LABELS_1, 3]]],
   ])('exposes %s per task with the labels service, stack, task, slot and node', async (name, expected) => {
-    const { registry, state } = setup();
+    const { exposition, state } = setup();
     state.tasks = [web1, web2];
-    expect(await series(registry, name)).toEqual((expected as [object, number][]).map(([labels, value]) => ({ labels, value })));
+    expect(await series(exposition, name)).toEqual((expected as [object, number][]).map(([labels, value]) => ({ labels, value })));
   });
 
   it('exposes one task_info series per task', async () => {
-    const { registry, state } = setup();
+    const { exposition, state } = setup();
     state.tasks = [web1];
-    expect(await series(registry, 'task_info')).toEqual([{
+    expect(await series(exposition, 'task_info')).toEqual([{
       labels: { ...LABELS_1, task_name: 'shop_web.1', container: web1.containerId.slice(0, 12), node_id: 'n1', service_id: 'svc-web', health: 'healthy' },
       value: 1,
     }]);
   });
 
   it('drops a task\'s series on the next scrape once the source no longer has it', async () => {
-    const { registry, state } = setup();
+    const { exposition, state } = setup();
     state.tasks = [web1, web2];
-    await registry.metrics();
+    await exposition.metrics();
     state.tasks = [web2];
-    const text = await registry.metrics();
+    const text = await exposition.metrics();
     expect(text).not.toContain('kq3m1m0xk8x2');
     expect(text).toContain('p0o9i8u7y6t5');
-    expect(await series(registry, 'task_connections_accepted_total')).toEqual([{ labels: LABELS_2, value: 7 }]);
+    expect(await series(exposition, 'task_connections_accepted_total')).toEqual([{ labels: LABELS_2, value: 7 }]);
   });
 
   it('exposes a service\'s figures while the evaluator reports it and drops them after', async () => {
-    const { registry, state } = setup();
+    const { exposition, state } = setup();
     state.services = [serviceResult('firing')];
-    expect(await series(registry, 'service_skewed')).toEqual([{ labels: { service: 'shop_web', stack: 'shop' }, value: 1 }]);
-    expect(await series(registry, 'service_top_share')).toEqual([{ labels: { service: 'shop_web', stack: 'shop' }, value: 1 }]);
-    expect(await series(registry, 'service_task_share')).toEqual([{ labels: LABELS_1, value: 1 }, { labels: LABELS_2, value: 0 }]);
+    expect(await series(exposition, 'service_skewed')).toEqual([{ labels: { service: 'shop_web', stack: 'shop' }, value: 1 }]);
+    expect(await series(exposition, 'service_top_share')).toEqual([{ labels: { service: 'shop_web', stack: 'shop' }, value: 1 }]);
+    expect(await series(exposition, 'service_task_share')).toEqual([{ labels: LABELS_1, value: 1 }, { labels: LABELS_2, value: 0 }]);
     state.services = [];
-    expect(await series(registry, 'service_skewed')).toEqual([]);
-    expect(await series(registry, 'service_task_share')).toEqual([]);
+    expect(await series(exposition, 'service_skewed')).toEqual([]);
+    expect(await series(exposition, 'service_task_share')).toEqual([]);
   });
 
   it('reports service_skewed 0 while not firing', async () => {
-    const { registry, state } = setup();
+    const { exposition, state } = setup();
     state.services = [serviceResult('ok')];
-    expect(await series(registry, 'service_skewed')).toEqual([{ labels: { service: 'shop_web', stack: 'shop' }, value: 0 }]);
+    expect(await series(exposition, 'service_skewed')).toEqual([{ labels: { service: 'shop_web', stack: 'shop' }, value: 0 }]);
   });
 
   it('exposes the agent\'s own state', async () => {
-    const { registry, state } = setup();
+    const { exposition, state } = setup();
     state.runs = [
       { name: 'proc_connections', success: true, durationSeconds: 0.004, problems: new Map() },
       { name: 'http_requests', success: false, durationSeconds: 0, problems: new Map([['failed', 1]]) },
     ];
-    expect(await series(registry, 'up')).toEqual([{ labels: {}, value: 1 }]);
-    expect(await series(registry, 'docker_up')).toEqual([{ labels: {}, value: 1 }]);
-    expect(await series(registry, 'evaluator')).toEqual([{ labels: {}, value: 0 }]);
-    expect(await series(registry, 'peers')).toEqual([{ labels: { state: 'ok' }, value: 2 }, { labels: { state: 'failed' }, value: 1 }]);
-    expect(await series(registry, 'sampler_success')).toEqual([
+    expect(await series(exposition, 'up')).toEqual([{ labels: {}, value: 1 }]);
+    expect(await series(exposition, 'docker_up')).toEqual([{ labels: {}, value: 1 }]);
+    expect(await series(exposition, 'evaluator')).toEqual([{ labels: {}, value: 0 }]);
+    expect(await series(exposition, 'peers')).toEqual([{ labels: { state: 'ok' }, value: 2 }, { labels: { state: 'failed' }, value: 1 }]);
+    expect(await series(exposition, 'sampler_success')).toEqual([
       { labels: { sampler: 'proc_connections' }, value: 1 }, { labels: { sampler: 'http_requests' }, value: 0 },
     ]);
-    expect(await series(registry, 'last_sample_timestamp_seconds')).toEqual([{ labels: {}, value: 1_764_151_200 }]);
-    expect(await series(registry, 'build_info')).toEqual([{ labels: { version: '0.1.0' }, value: 1 }]);
+    expect(await series(exposition, 'last_sample_timestamp_seconds')).toEqual([{ labels: {}, value: 1_764_151_200 }]);
+    expect(await series(exposition, 'build_info')).toEqual([{ labels: { version: '0.1.0' }, value: 1 }]);
   });
 
   it('counts sampler errors, notifications and remediations on the counters it returns', async () => {
-    const { registry, metrics } = setup();
+    const { exposition, metrics } = setup();
     metrics.samplerErrors.inc({ sampler: 'proc_connections', reason: 'snmp-no-tcp' }, 2);
     metrics.notifications.inc({ channel: 'slack', result: 'ok' });
-    expect(await series(registry, 'sampler_errors_total')).toEqual([{ labels: { sampler: 'proc_connections', reason: 'snmp-no-tcp' }, value: 2 }]);
-    expect(await series(registry, 'notifications_total')).toEqual([{ labels: { channel: 'slack', result: 'ok' }, value: 1 }]);
+    expect(await series(exposition, 'sampler_errors_total')).toEqual([{ labels: { sampler: 'proc_connections', reason: 'snmp-no-tcp' }, value: 2 }]);
+    expect(await series(exposition, 'notifications_total')).toEqual([{ labels: { channel: 'slack', result: 'ok' }, value: 1 }]);
   });
 
   it('registers on the registry it is given only, so two agents in one process do not clash', async () => {
@@ -139,14 +143,33 @@ describe('createMetrics', () => {
     const b = setup();
     a.state.tasks = [web1];
     b.state.tasks = [web2];
-    expect(await series(a.registry, 'task_connections_accepted_total')).toEqual([{ labels: LABELS_1, value: 42 }]);
-    expect(await series(b.registry, 'task_connections_accepted_total')).toEqual([{ labels: LABELS_2, value: 7 }]);
+    expect(await series(a.exposition, 'task_connections_accepted_total')).toEqual([{ labels: LABELS_1, value: 42 }]);
+    expect(await series(b.exposition, 'task_connections_accepted_total')).toEqual([{ labels: LABELS_2, value: 7 }]);
   });
 
   it('names every metric with the swarm_balance_ prefix', async () => {
-    const { registry } = setup();
-    const names = (await registry.getMetricsAsJSON()).map((m) => m.name);
-    expect(names.length).toBeGreaterThan(10);
+    const { exposition } = setup();
+    const names = [...(await exposition.metrics()).matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(20);
+    expect(new Set(names).size).toBe(names.length);
     expect(names.filter((n) => !n.startsWith('swarm_balance_'))).toEqual([]);
+  });
+
+  it('escapes label values that hold quotes, backslashes and newlines', async () => {
+    const { exposition, state } = setup();
+    state.tasks = [taskReport({ id: 't"1', name: 'odd.1', serviceName: 'a\\b', stack: 'line\nbreak', nodeName: 'n"x', counters: { connectionsAccepted: 5, receiveBytes: 1, receivePackets: 1 } })];
+    const text = await exposition.metrics();
+    expect(text).toContain('swarm_balance_task_connections_accepted_total{service="a\\\\b",stack="line\\nbreak",task="t\\"1",slot="1",node="n\\"x"} 5\n');
+  });
+
+  it('renders the task and service text once per change of the source\'s reports', async () => {
+    const { exposition, state } = setup();
+    const task = structuredClone(web1);
+    state.tasks = [task];
+    const first = await exposition.metrics();
+    task.counters.connectionsAccepted = 43; // changed in place: not a new state, so the text stays
+    expect(await exposition.metrics()).toBe(first);
+    state.tasks = [task, web2];
+    expect(await exposition.metrics()).toContain('p0o9i8u7y6t5');
   });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/config.js';
 import { createMetrics, PREFIX } from '../../src/metrics.js';
 import { ErrorCodes } from '../../src/errors.js';
+import { TEXT_FAMILIES } from '../../src/core/metrics-text.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -17,7 +18,8 @@ describe('README', () => {
   createMetrics(registry, {
     tasks: () => [], services: () => [], dockerUp: () => true, evaluator: () => true, peers: () => ({}), samplerRuns: () => [], lastSampleSeconds: () => 0,
   }, 'test');
-  it.each(registry.getMetricsAsArray().map((m) => [m.name.slice(PREFIX.length)]))('lists the metric %s', (name) => {
+  const names = [...registry.getMetricsAsArray().map((m) => m.name.slice(PREFIX.length)), ...TEXT_FAMILIES.map((f) => f.name)];
+  it.each(names.map((n) => [n]))('lists the metric %s', (name) => {
     expect(readme).toContain(`\`${name}\``);
   });
 

@@ -27,7 +27,7 @@ async function start(over: Partial<ServerDeps> = {}): Promise<Harness> {
   new Gauge({ name: 'swarm_balance_up', help: 'The agent is running; 1.', registers: [registry], collect() { this.set(1); } });
   const state = { ready: false, inbound: [] as string[][] };
   const server = buildServer({
-    registry,
+    exposition: registry,
     logger: pino({ level: 'silent' }),
     ready: () => state.ready,
     report: (inbound) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  composeService, endpointsFromList, gwbridgeAddresses, runningTasksByService, serviceFromApi, taskFromInspect,
+  composeService, endpointsFromList, gwbridgeAddresses, runningTasksByService, serviceFromApi, slimInspect, taskFromInspect,
 } from '../../../src/core/docker-model.js';
 import type { TaskRef } from '../../../src/core/types.js';
 
@@ -81,6 +81,33 @@ const COMPOSE_LABELS = {
   'com.docker.compose.service': 'web',
   'com.docker.compose.version': '2.29.7',
 };
+
+describe('slimInspect', () => {
+  it.each([
+    ['a replicated task', SWARM_CONTAINER],
+    ['a global task', withState({}, GLOBAL_LABELS)],
+    ['a Compose replica without health', withState({ Health: undefined }, COMPOSE_LABELS)],
+    ['an exited container', withState({ Running: false, Pid: 0 }, GLOBAL_LABELS)],
+  ])('keeps all that taskFromInspect reads of %s', (_what, inspect) => {
+    expect(taskFromInspect(slimInspect(inspect), NODE)).toEqual(taskFromInspect(inspect, NODE));
+  });
+
+  it('drops the rest: environment, command, image', () => {
+    const full = JSON.stringify(SWARM_CONTAINER);
+    const slim = JSON.stringify(slimInspect(SWARM_CONTAINER));
+    for (const key of ['"Env"', 'NODE_VERSION', '"Args"', '"Image"']) {
+      expect(full).toContain(key);
+      expect(slim).not.toContain(key);
+    }
+    expect(slim.length).toBeLessThan(JSON.stringify(SWARM_CONTAINER).length / 2);
+  });
+
+  it('takes garbage without throwing and yields no task from it', () => {
+    for (const junk of [null, 42, 'x', [], { State: 'up', NetworkSettings: { Networks: [1, null] } }]) {
+      expect(taskFromInspect(slimInspect(junk), NODE)).toBeNull();
+    }
+  });
+});
 
 describe('taskFromInspect', () => {
   it('reads a replicated Swarm task container', () => {
