@@ -402,7 +402,7 @@ async function fakeAgent(): Promise<{ server: Server; target: string; metrics: A
   metrics.samplerErrors.inc({ sampler: 'http_requests', reason: 'SB_HTTP_TIMEOUT' });
   metrics.remediations.inc({ service: 'shop_web', action: 'endpoint-mode', result: 'failed' });
   const server = createServer((_req, res) => {
-    registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+    metrics.exposition.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.exposition.contentType }).end(text),
       (err: unknown) => res.writeHead(500).end(String(err)));
   });
   server.listen(0, '127.0.0.1');

@@ -1,13 +1,15 @@
 // The Grafana dashboard (dashboards/swarm-balance.json) as data: its panels, and every PromQL query in
-// it as Grafana would send it for given variable values. Plus the small PromQL and metrics.ts readers
-// the drift checks use. Shared by the static checks and by tests that run the queries against a live
+// it as Grafana would send it for given variable values. Plus the small PromQL reader and the agent's metric
+// names the drift checks use. Shared by the static checks and by tests that run the queries against a live
 // Prometheus.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Registry } from 'prom-client';
+import { TEXT_FAMILIES } from '../../src/core/metrics-text.js';
+import { createMetrics, PREFIX } from '../../src/metrics.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DASHBOARD_PATH = fileURLToPath(new URL('../../dashboards/swarm-balance.json', import.meta.url));
-export const METRICS_SOURCE_PATH = fileURLToPath(new URL('../../src/metrics.ts', import.meta.url));
 
 export interface DatasourceRef { type?: string; uid?: string }
 export interface GridPos { x: number; y: number; w: number; h: number }
@@ -226,25 +228,21 @@ export function metricNamesIn(expr: string): string[] {
 }
 
 /**
- * The metric names src/metrics.ts defines, read from its text: the first string argument of the
- * metric helpers (`taskCounter('…'`, `gauge('…'`, `serviceGauge('…'`, `new Counter({ name: PREFIX + '…'`),
- * with the prefix. Histograms and summaries also get their _bucket/_sum/_count series.
+ * Every metric name the agent exposes, from its own code: the prom-client metrics createMetrics
+ * registers and the families written as text (src/core/metrics-text.ts). Histograms and summaries
+ * also get their _bucket/_sum/_count series.
  */
-export function metricsDefinedIn(source: string): string[] {
-  const prefix = /export const PREFIX = ['"]([\w:]*)['"]/.exec(source)?.[1];
-  if (prefix === undefined) throw new Error('src/metrics.ts: no `export const PREFIX = \'…\'` found');
-  const names = new Set<string>();
-  const re = /(\b\w*(?:[Cc]ounter|[Gg]auge|[Hh]istogram|[Ss]ummary)\s*(?:<[^>]*>)?\(\s*|name:\s*PREFIX\s*\+\s*)['"]([a-z_:][\w:]*)['"]/g;
-  for (const m of source.matchAll(re)) {
-    const name = prefix + m[2]!;
+export function agentMetricNames(): string[] {
+  const registry = new Registry();
+  createMetrics(registry, {
+    tasks: () => [], services: () => [], dockerUp: () => true, evaluator: () => true, peers: () => ({}), samplerRuns: () => [], lastSampleSeconds: () => 0,
+  }, 'names');
+  const names = new Set<string>(TEXT_FAMILIES.map((f) => PREFIX + f.name));
+  for (const m of registry.getMetricsAsArray()) {
+    const { name, type } = m as unknown as { name: string; type: string };
     names.add(name);
-    const before = source.slice(Math.max(0, m.index - 120), m.index + m[1]!.length);
-    if (/Histogram/.test(before)) for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);
-    if (/Summary/.test(before)) for (const s of ['_sum', '_count']) names.add(name + s);
+    if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);
+    if (type === 'summary') for (const s of ['_sum', '_count']) names.add(name + s);
   }
   return [...names].sort();
-}
-
-export function agentMetricNames(path = METRICS_SOURCE_PATH): string[] {
-  return metricsDefinedIn(readFileSync(path, 'utf8'));
 }
