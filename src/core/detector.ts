@@ -25,6 +25,14 @@ export interface DetectorTimings {
 
 export const INITIAL_STATE: DetectorState = Object.freeze({ state: 'ok', since: 0 });
 
+/**
+ * Rounds run on a timer, and a timer may fire a millisecond or two earlier than Date.now() expects:
+ * a collapse seen for 12 rounds of 5 s was once measured 59.999 s long and fired a round late.
+ * A duration this close to SKEW_FOR or RESOLVE_FOR counts as reached.
+ */
+export const TIMER_SLACK_MS = 100;
+const lasted = (since: number, now: number, forMs: number): boolean => now - since >= forMs - TIMER_SLACK_MS;
+
 export function stepDetector(
   prev: DetectorState,
   verdict: Verdict,
@@ -46,7 +54,7 @@ export function stepDetector(
       const skewedSince = prev.skewedSince ?? prev.since;
       if (skewed || unknown) return stay({ state: 'firing', since: prev.since, skewedSince, ...(unknown && prev.balancedSince !== undefined ? { balancedSince: prev.balancedSince } : {}) });
       const balancedSince = prev.balancedSince ?? now;
-      if (now - balancedSince >= timings.resolveForMs) {
+      if (lasted(balancedSince, now, timings.resolveForMs)) {
         return { next: { state: 'resolved', since: now }, effects: [{ type: 'resolve', at: now, skewedSince }] };
       }
       return stay({ ...prev, skewedSince, balancedSince });
@@ -56,7 +64,7 @@ export function stepDetector(
 
 function pendingOrFiring(pending: DetectorState, now: number, timings: DetectorTimings) {
   const skewedSince = pending.skewedSince ?? pending.since;
-  if (now - skewedSince >= timings.skewForMs) {
+  if (lasted(skewedSince, now, timings.skewForMs)) {
     return { next: { state: 'firing' as const, since: now, skewedSince }, effects: [{ type: 'fire' as const, at: now, skewedSince }] };
   }
   return stay(pending);

@@ -56,6 +56,12 @@ describe('stepDetector', () => {
       [0, 'skewed', 'pending'], [60, 'skewed', 'firing', 'fire'], [70, 'balanced', 'firing'], [100, 'balanced', 'resolved', 'resolve'],
       [105, 'skewed', 'pending'], [165, 'skewed', 'firing', 'fire'],
     ]],
+    ['fires on a round that came a millisecond early, as timers may, and not 0.2 s early', [
+      [0.044, 'skewed', 'pending'], [59.844, 'skewed', 'pending'], [60.043, 'skewed', 'firing', 'fire'],
+    ]],
+    ['resolves on a round that came a millisecond early', [
+      [0, 'skewed', 'pending'], [60, 'skewed', 'firing', 'fire'], [70.044, 'balanced', 'firing'], [100.043, 'balanced', 'resolved', 'resolve'],
+    ]],
     ['stays resolved through an unknown verdict', [
       [0, 'skewed', 'pending'], [60, 'skewed', 'firing', 'fire'], [70, 'balanced', 'firing'], [100, 'balanced', 'resolved', 'resolve'],
       [105, 'unknown', 'resolved'], [110, 'balanced', 'ok'],
