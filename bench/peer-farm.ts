@@ -31,7 +31,7 @@ function peerServer(opts: FarmOptions, i: number): { server: Server; bytes: numb
   const body = bodyBytes(report);
   if (opts.mode === 'agent') {
     const server = buildServer({
-      registry: new Registry(), logger: pino({ level: 'silent' }), ready: () => true, peerToken: opts.token,
+      exposition: new Registry(), logger: pino({ level: 'silent' }), ready: () => true, peerToken: opts.token,
       report: () => Promise.resolve(report), cluster: () => ({ status: 503, body: {} }),
     });
     return { server, bytes: body.length };

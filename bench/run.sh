@@ -7,14 +7,15 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 name=${1:?usage: bash bench/run.sh <bench> [flags], e.g. bash bench/run.sh poll-round --peers=5000}
 shift
-out=node_modules/.cache/swarm-balance-bench
+# One output folder per bench, so two benches can run at once without one rebuilding under the other.
+out=node_modules/.cache/swarm-balance-bench/$name
 rm -rf "$out"
-npx tsc -p bench/tsconfig.json
+npx tsc -p bench/tsconfig.json --outDir "$out"
 cp package.json "$out/package.json"
 # The peer farm holds two descriptors per peer (listening and accepted socket), the poller one.
 want=20000
 if [[ $(ulimit -n) != unlimited && $(ulimit -n) -lt $want ]]; then ulimit -n "$want" 2>/dev/null || ulimit -n "$(ulimit -Hn)"; fi
 # Node flags for the bench processes only (not for tsc), e.g. a preload from the compiled output:
-#   BENCH_NODE_OPTIONS="--import ./$out/bench/shared-collator-preload.js" bash bench/run.sh poll-round
+#   BENCH_NODE_OPTIONS="--import ./node_modules/.cache/swarm-balance-bench/poll-round/bench/shared-collator-preload.js" bash bench/run.sh poll-round
 if [[ -n ${BENCH_NODE_OPTIONS:-} ]]; then export NODE_OPTIONS=$BENCH_NODE_OPTIONS; fi
 exec node "$out/bench/$name.js" "$@"

@@ -1,7 +1,7 @@
 // Experiment, not a fix: preloaded with `node --import`, makes String#localeCompare(that, undefined, { numeric: true })
 // use one shared Intl.Collator, to measure what suggestion 2 in BENCHMARKS.md would save in the judging step
 // without touching src/. Every other call goes to the original.
-//   BENCH_NODE_OPTIONS="--import ./node_modules/.cache/swarm-balance-bench/bench/shared-collator-preload.js" bash bench/run.sh poll-round ...
+//   BENCH_NODE_OPTIONS="--import ./node_modules/.cache/swarm-balance-bench/poll-round/bench/shared-collator-preload.js" bash bench/run.sh poll-round ...
 const shared = new Intl.Collator(undefined, { numeric: true });
 const original: (this: string, that: string, locales?: string | string[], options?: Intl.CollatorOptions) => number = String.prototype.localeCompare;
 
