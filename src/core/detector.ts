@@ -26,9 +26,9 @@ export interface DetectorTimings {
 export const INITIAL_STATE: DetectorState = Object.freeze({ state: 'ok', since: 0 });
 
 /**
- * Rounds run on a timer, and a timer may fire a millisecond or two earlier than Date.now() expects:
- * a collapse seen for 12 rounds of 5 s was once measured 59.999 s long and fired a round late.
- * A duration this close to SKEW_FOR or RESOLVE_FOR counts as reached.
+ * Rounds run on a timer, and a timer may fire a millisecond earlier than Date.now() expects: rounds
+ * 5 s apart were measured at +9.999 s, +14.999 s, ... so the 12th could fall short of a 60 s SKEW_FOR
+ * and fire a round late. A duration this close to SKEW_FOR or RESOLVE_FOR counts as reached.
  */
 export const TIMER_SLACK_MS = 100;
 const lasted = (since: number, now: number, forMs: number): boolean => now - since >= forMs - TIMER_SLACK_MS;
