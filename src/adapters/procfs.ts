@@ -1,7 +1,7 @@
 // Reads files under the configured proc root. A vanished process is "no data" (null), not an error.
 //
 // Reads are synchronous, into one buffer the reader keeps: /proc/<pid>/net files are made by the
-// kernel in memory and are a few hundred bytes. The promise API would take three thread-pool hops
+// kernel in memory and are about a kilobyte. The promise API would take three thread-pool hops
 // per file (open, read, close) and, as procfs reports size 0, allocate a 64 KiB buffer per file in
 // flight: tens of MiB of RSS with 500 tasks read at once (BENCHMARKS.md). Callers read
 // in batches and yield between them (see proc-connections.ts) so the event loop is never held long.
