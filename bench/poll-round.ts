@@ -6,12 +6,10 @@
 // Each case runs in a fresh child process (so RSS is its own) next to a fresh peer farm process.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHttpClient, type HttpClient } from '../src/adapters/http.js';
 import { evalSettings } from '../src/agent.js';
@@ -23,6 +21,7 @@ import type { DiscoverySnapshot } from '../src/discovery.js';
 import { createLogger } from '../src/logger.js';
 import { nodeReport } from '../test/support/fake-peers.js';
 import type { FarmMessage, FarmOptions } from './peer-farm.js';
+import { startProfile } from './support/common.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const FARM = fileURLToPath(new URL('./peer-farm.js', import.meta.url));
@@ -155,19 +154,6 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
   }
 }
 
-/** CPU profile of a stretch of this process (the inspector's, as --cpu-prof would write it), written to `file` when stopped. */
-async function startProfile(file: string): Promise<() => Promise<void>> {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile } = await session.post('Profiler.stop');
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  };
-}
 
 /** Replays fixed peer results, so a ClusterEvaluator round measures joining and judging only. */
 class ReplayPoller extends PeerPoller {
