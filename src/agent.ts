@@ -32,6 +32,7 @@ import { createProcConnectionsSampler } from './samplers/proc-connections.js';
 import { createProcSocketsSampler, readInboundSockets } from './samplers/proc-sockets.js';
 import { SamplerRegistry, type SamplerRun } from './samplers/registry.js';
 import { buildServer } from './server.js';
+import { checkTlsFiles } from './tls-files.js';
 import { VERSION } from './version.js';
 
 export interface AgentDeps {
@@ -178,7 +179,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
 
   const server = buildServer({
     exposition: metrics.exposition, logger: log.child({ part: 'server' }), ready: () => ready, peerToken: config.peerToken,
-    keepAliveMs: Math.max(65_000, 3 * config.intervalMs),
+    keepAliveMs: Math.max(65_000, 3 * config.intervalMs), maxConnections: config.maxConnections,
     readAuth: { token: config.metricsToken, users: config.basicAuthUsers },
     ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     report: (inbound) => report(inbound),
@@ -241,11 +242,11 @@ function readTls(config: Config): { cert: string; key: string; ca: string | null
       throw new ConfigError(`${env}=${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`, { cause: err }, ErrorCodes.CONFIG_FILE_UNREADABLE);
     }
   };
-  return {
+  return checkTlsFiles({
     cert: read(config.tlsCertFile, 'SWARM_BALANCE_TLS_CERT_FILE'),
     key: read(config.tlsKeyFile, 'SWARM_BALANCE_TLS_KEY_FILE'),
     ca: config.tlsCaFile ? read(config.tlsCaFile, 'SWARM_BALANCE_TLS_CA_FILE') : null,
-  };
+  });
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

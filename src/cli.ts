@@ -5,7 +5,7 @@ import { startAgent } from './agent.js';
 import { doctorCommand } from './commands/doctor.js';
 import { notifyTestCommand } from './commands/notify-test.js';
 import { checkCommand, statusCommand } from './commands/status.js';
-import { helpText, parseConfig, secretValues } from './config.js';
+import { helpText, parseConfig, secretValues, unknownVariables } from './config.js';
 import { AgentError, errorCode, errorMessage } from './errors.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
@@ -56,6 +56,9 @@ async function runAgentCommand(args: string[]): Promise<number> {
   }
   const config = parseConfig(process.env, args, (p) => readFileSync(p, 'utf8'));
   const logger = createLogger(config.logLevel, secretValues(config));
+  for (const { name, closest } of unknownVariables(process.env)) {
+    logger.warn({ variable: name, closest }, `${name} is not a setting of swarm-balance and is ignored; did you mean ${closest}?`);
+  }
   const agent = await startAgent(config, { logger });
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
