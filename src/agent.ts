@@ -20,6 +20,7 @@ import { PeerPoller } from './cluster/poller.js';
 import type { Config } from './config.js';
 import type { EvalSettings } from './core/evaluate.js';
 import { readServiceLabels } from './core/labels.js';
+import { reportForPeers } from './core/report-for-peers.js';
 import { countByAddress } from './core/procnet.js';
 import { TaskTable } from './core/task-table.js';
 import type { NodeReport, TaskReport } from './core/types.js';
@@ -182,7 +183,8 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
     keepAliveMs: Math.max(65_000, 3 * config.intervalMs), maxConnections: config.maxConnections,
     readAuth: { token: config.metricsToken, users: config.basicAuthUsers },
     ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
-    report: (inbound) => report(inbound),
+    // Peers get only what evaluation reads (Swarm tasks, swarm-balance.* labels); the local evaluator sees all.
+    report: async (inbound) => reportForPeers(await report(inbound)),
     cluster: () => clusterBody(),
   });
 
