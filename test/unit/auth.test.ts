@@ -75,7 +75,7 @@ describe('basic auth', () => {
     expect(statuses.slice(10)).toEqual([429, 429]);
     expect((await get(port, '/metrics', { user: 'admin', password: 'wrong', from: '127.0.0.4' })).status).toBe(401);
     expect((await get(port, '/metrics', { user: 'admin', password: PASSWORD, from: '127.0.0.3' })).status).toBe(200);
-  });
+  }, 30_000);
 
   it('checks an unknown user against a real hash, as long as a known one (it takes a place in the check queue)', async () => {
     const { port } = await start();
