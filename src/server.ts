@@ -61,29 +61,43 @@ export function buildServer(deps: ServerDeps): Server {
 }
 
 /**
- * Holds at most `cap` connections: a new one closes the longest-held connection that has no request
- * in flight (an idle keep-alive socket, or one still sending its headers); when every connection is
- * busy, the new one is closed. Pollers' reused connections stay open as long as the cap allows.
+ * Holds at most `cap` connections. A new one past the cap closes, first, the oldest connection that
+ * never completed a request (a silent or slow-header one), else the least recently used keep-alive
+ * connection with no request in flight; when every connection is busy, the new one is closed. So a
+ * flood of sockets that send nothing cannot push out the pollers' reused connections.
  */
 function capConnections(server: Server, cap: number, tls: boolean): void {
-  const open = new Map<Socket, { inFlight: number }>();
+  const fresh = new Set<Socket>();
+  /** Connections that carried a request, least recently active first. */
+  const used = new Map<Socket, { inFlight: number }>();
   // A hard stop above the cap for what is not tracked yet (TLS handshakes).
   server.maxConnections = cap + 64;
   server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
-    if (open.size >= cap) {
-      const idle = [...open].find(([, s]) => s.inFlight === 0)?.[0];
-      if (!idle) return void socket.destroy();
-      open.delete(idle);
-      idle.destroy();
+    if (fresh.size + used.size >= cap) {
+      const victim = fresh.values().next().value ?? [...used].find(([, s]) => s.inFlight === 0)?.[0];
+      if (!victim) return void socket.destroy();
+      fresh.delete(victim);
+      used.delete(victim);
+      victim.destroy();
     }
-    open.set(socket, { inFlight: 0 });
-    socket.once('close', () => open.delete(socket));
+    fresh.add(socket);
+    socket.once('close', () => {
+      fresh.delete(socket);
+      used.delete(socket);
+    });
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const state = open.get(req.socket);
-    if (!state) return;
+    const socket = req.socket;
+    if (!fresh.delete(socket) && !used.has(socket)) return;
+    const state = used.get(socket) ?? { inFlight: 0 };
     state.inFlight++;
-    res.once('close', () => { state.inFlight--; });
+    used.delete(socket);
+    used.set(socket, state);
+    res.once('close', () => {
+      state.inFlight--;
+      // Move to the back: most recently active.
+      if (used.delete(socket) && !socket.destroyed) used.set(socket, state);
+    });
   });
 }
 

@@ -83,7 +83,18 @@ describe('the server under a pile of sockets', () => {
     agent.destroy();
   });
 
-  it('closes the longest-idle connection, not a busy one, to make room past the cap', async () => {
+  it('keeps a poller\'s kept-alive connection through a flood of sockets that send nothing', async () => {
+    const { port } = await start(16);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await healthz(port, agent);
+    for (let i = 0; i < 40; i++) await open(port);
+    const second = await healthz(port, agent);
+    expect(second.status).toBe(200);
+    expect(second.socket).toBe(first.socket);
+    agent.destroy();
+  });
+
+  it('closes the oldest connection that sent nothing, not a busy one, to make room past the cap', async () => {
     const { server, port } = await start(10);
     const idle = await Promise.all(Array.from({ length: 10 }, () => open(port)));
     expect((await healthz(port)).status).toBe(200);
