@@ -159,8 +159,25 @@ async function handle(deps: ServerDeps, gates: Gates, req: IncomingMessage, res:
   }
 }
 
+/**
+ * A turned-away client waits a second for its 429: an attacker on kept-alive connections then sends
+ * about one request per connection per second instead of thousands, which would hold the event loop
+ * as surely as bcrypt did. Past TARPIT_MAX waiting answers, the 429 goes out at once.
+ */
+const TARPIT_MS = 1000;
+const TARPIT_MAX = 256;
+let tarpitted = 0;
+
 function tooMany(res: ServerResponse, type: string, body: string): void {
-  send(res, 429, type, body, { 'retry-after': '10' });
+  const answer = () => {
+    if (!res.destroyed && !res.headersSent) send(res, 429, type, body, { 'retry-after': '10' });
+  };
+  if (tarpitted >= TARPIT_MAX) return answer();
+  tarpitted++;
+  setTimeout(() => {
+    tarpitted--;
+    answer();
+  }, TARPIT_MS).unref();
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {

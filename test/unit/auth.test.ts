@@ -73,6 +73,10 @@ describe('basic auth', () => {
     for (let i = 0; i < 12; i++) statuses.push((await get(port, '/metrics', { user: 'admin', password: `wrong${i}`, from: '127.0.0.3' })).status);
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses.slice(10)).toEqual([429, 429]);
+    // The 429 is held back a second, so a client cannot turn the refusals into a flood of its own.
+    const started = Date.now();
+    expect((await get(port, '/metrics', { user: 'admin', password: 'wrong', from: '127.0.0.3' })).status).toBe(429);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect((await get(port, '/metrics', { user: 'admin', password: 'wrong', from: '127.0.0.4' })).status).toBe(401);
     expect((await get(port, '/metrics', { user: 'admin', password: PASSWORD, from: '127.0.0.3' })).status).toBe(200);
   }, 30_000);
