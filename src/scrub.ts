@@ -2,9 +2,14 @@
 // that holds one (a chat service may echo a request's path back in its error reply, whole or in parts).
 import { SETTINGS, type Config } from './config.js';
 
-/** Path segments this short, or plain lowercase words (`webhooks`, `hooks`), are the service's, not the secret. */
-const secretLooking = (part: string): boolean => part.length >= 6 && !/^[a-z-]+$/.test(part);
+/**
+ * Parts of an address that look like a secret: 6 characters or more, and neither a plain lowercase word
+ * (`webhooks`, `wait=true`'s `true`) nor a date (`api-version=2016-06-01`), which would scrub ordinary log text.
+ * The whole path and query are scrubbed in any case.
+ */
+const secretLooking = (part: string): boolean => part.length >= 6 && !/^[a-z-]+$/.test(part) && !/^\d{4}-\d{2}-\d{2}$/.test(part);
 
+/** The address, its path and query, and the parts of them that look like a secret. */
 export function urlParts(raw: string): string[] {
   let url: URL;
   try {
@@ -15,9 +20,8 @@ export function urlParts(raw: string): string[] {
   const parts = [raw, url.pathname + url.search];
   if (url.pathname.length > 1) parts.push(url.pathname);
   if (url.search.length > 1) parts.push(url.search, url.search.slice(1));
-  for (const [key, value] of url.searchParams) parts.push(`${key}=${value}`, value);
+  for (const [key, value] of url.searchParams) if (secretLooking(value)) parts.push(`${key}=${value}`, value);
   parts.push(...url.pathname.split('/').filter(secretLooking));
-  for (const [, value] of url.searchParams) if (value.length >= 4) parts.push(value);
   return parts;
 }
 
@@ -42,7 +46,7 @@ export function scrubTexts(config: Config): string[] {
 export function makeScrubber(texts: readonly string[]): (text: string) => string {
   const spellings = new Set<string>();
   for (const t of texts) {
-    if (t.length < 4) continue;
+    if (t === '') continue;
     spellings.add(t);
     spellings.add(encodeURIComponent(t));
     spellings.add(t.replaceAll('/', '\\/'));
@@ -52,7 +56,7 @@ export function makeScrubber(texts: readonly string[]): (text: string) => string
       // not URL-encoded text
     }
   }
-  const ordered = [...spellings].filter((t) => t.length >= 4).sort((a, b) => b.length - a.length);
+  const ordered = [...spellings].filter((t) => t !== '').sort((a, b) => b.length - a.length);
   if (ordered.length === 0) return (text) => text;
   return (text) => ordered.reduce((t, s) => (t.includes(s) ? t.split(s).join('[redacted]') : t), text);
 }

@@ -99,3 +99,16 @@ describe.each(CASES)('the $channel channel, against a service that echoes the re
     for (const secret of c.secrets) expect(printed).not.toContain(secret);
   });
 });
+
+describe('makeScrubber over a configuration', () => {
+  it('scrubs every secret value, even a short one, but not ordinary words from the address', async () => {
+    const { makeScrubber } = await import('../../../src/scrub.js');
+    const config = parseConfig({
+      SWARM_BALANCE_PEER_TOKEN: 'abc', SWARM_BALANCE_DISCORD_WEBHOOK_URL: 'https://discord.example/api/webhooks/123456789012345678/tok3nSecret?wait=true',
+    }, [], noFile);
+    const scrub = makeScrubber(scrubTexts(config));
+    expect(scrub('token abc; {"firing":true,"service":"webhooks"}; https://discord.example/api/webhooks/123456789012345678/tok3nSecret?wait=true'))
+      .toBe('token [redacted]; {"firing":true,"service":"webhooks"}; [redacted]');
+    expect(scrub('echo: tok3nSecret and 123456789012345678')).toBe('echo: [redacted] and [redacted]');
+  });
+});
