@@ -5,7 +5,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildServer, DEFAULT_MAX_CONNECTIONS, HEADERS_TIMEOUT_MS } from '../../src/server.js';
+import { buildServer, DEFAULT_MAX_CONNECTIONS, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/server.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -68,6 +68,21 @@ describe('the server under a pile of sockets', () => {
         new Promise((_, reject) => setTimeout(() => reject(new Error('slow-header sockets still open')), HEADERS_TIMEOUT_MS + 5000)),
       ]);
       expect((await healthz(port)).status).toBe(200);
+    } finally {
+      clearInterval(drip);
+    }
+  }, 30_000);
+
+  it('closes a client that sends its body a byte at a time once the request is overdue (Node\'s default: 300 s)', async () => {
+    const { port } = await start();
+    const s = await open(port);
+    s.write('POST /v1/report HTTP/1.1\r\nHost: agent\r\nContent-Length: 100000\r\n\r\n');
+    const drip = setInterval(() => { if (!s.destroyed) s.write('x'); }, 200);
+    try {
+      await Promise.race([
+        closed(s),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('slow-body socket still open')), REQUEST_TIMEOUT_MS + 5000)),
+      ]);
     } finally {
       clearInterval(drip);
     }
