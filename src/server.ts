@@ -35,6 +35,7 @@ export function buildServer(deps: ServerDeps): Server {
     peer: createAuthorizer({ token: deps.peerToken, users: null }),
     read: createAuthorizer(deps.readAuth ?? { token: null, users: null }),
     readChallenge: usersMap(deps.readAuth?.users ?? null).size > 0 ? 'Basic realm="swarm-balance"' : 'Bearer',
+    tooMany: tarpit(),
   };
   const logFailure = boundedLog(deps.logger, 10, 60_000);
   const listener = (req: IncomingMessage, res: ServerResponse) => {
@@ -120,6 +121,8 @@ function boundedLog(logger: Logger, max: number, periodMs: number): (fields: obj
 }
 
 interface Gates {
+  /** Answers 429 to a turned-away client (after a wait; see tarpit()). */
+  tooMany(res: ServerResponse, type: string, body: string): void;
   peer: Authorizer;
   read: Authorizer;
   readChallenge: string;
@@ -132,7 +135,7 @@ async function handle(deps: ServerDeps, gates: Gates, req: IncomingMessage, res:
   const client = req.socket.remoteAddress ?? 'unknown';
   if (path === '/metrics' || path === '/v1/cluster') {
     const verdict = await gates.read.check(req.headers.authorization, client);
-    if (verdict === 'limited') return tooMany(res, 'text/plain', 'too many failed credential checks; try again later\n');
+    if (verdict === 'limited') return gates.tooMany(res, 'text/plain', 'too many failed credential checks; try again later\n');
     if (verdict !== 'ok') return send(res, 401, 'text/plain', 'missing or wrong credentials\n', { 'www-authenticate': gates.readChallenge });
   }
   switch (path) {
@@ -144,7 +147,7 @@ async function handle(deps: ServerDeps, gates: Gates, req: IncomingMessage, res:
       return deps.ready() ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', 'not ready: no complete sample yet\n');
     case '/v1/report': {
       const verdict: AuthVerdict = await gates.peer.check(req.headers.authorization, client);
-      if (verdict === 'limited') return tooMany(res, 'application/json', JSON.stringify({ error: 'too many failed credential checks; try again later' }));
+      if (verdict === 'limited') return gates.tooMany(res, 'application/json', JSON.stringify({ error: 'too many failed credential checks; try again later' }));
       if (verdict !== 'ok') return send(res, 401, 'application/json', JSON.stringify({ error: 'missing or wrong bearer token' }), { 'www-authenticate': 'Bearer' });
       return send(res, 200, 'application/json', JSON.stringify(await deps.report(
         (url.searchParams.get('inbound') ?? '').split(',').filter(Boolean).slice(0, 1000),
@@ -166,18 +169,20 @@ async function handle(deps: ServerDeps, gates: Gates, req: IncomingMessage, res:
  */
 const TARPIT_MS = 1000;
 const TARPIT_MAX = 256;
-let tarpitted = 0;
 
-function tooMany(res: ServerResponse, type: string, body: string): void {
-  const answer = () => {
-    if (!res.destroyed && !res.headersSent) send(res, 429, type, body, { 'retry-after': '10' });
+function tarpit(): Gates['tooMany'] {
+  let waiting = 0;
+  return (res, type, body) => {
+    const answer = () => {
+      if (!res.destroyed && !res.headersSent) send(res, 429, type, body, { 'retry-after': '10' });
+    };
+    if (waiting >= TARPIT_MAX) return answer();
+    waiting++;
+    setTimeout(() => {
+      waiting--;
+      answer();
+    }, TARPIT_MS).unref();
   };
-  if (tarpitted >= TARPIT_MAX) return answer();
-  tarpitted++;
-  setTimeout(() => {
-    tarpitted--;
-    answer();
-  }, TARPIT_MS).unref();
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
