@@ -106,10 +106,11 @@ export function createAuthorizer(rules: AuthRules, limits: AuthLimits = AUTH_LIM
     async check(header, client) {
       if (!required) return 'ok';
       const first = cheap(header ?? '');
-      if ('verdict' in first && first.verdict === 'ok') return 'ok';
-      // Right credentials always pass; anything else from a client that failed too often is turned away unchecked.
+      // A token, right or wrong, costs a hash: answered at once. Only bcrypt checks are rate-limited per
+      // client: one that failed too often is turned away unchecked (remembered credentials still pass).
+      if ('verdict' in first) return first.verdict;
       if (limiter.blocked(client, now())) return 'limited';
-      const verdict = 'verdict' in first ? first.verdict : await slow(first.basic, first.key);
+      const verdict = await slow(first.basic, first.key);
       if (verdict === 'denied') limiter.fail(client, now());
       return verdict;
     },

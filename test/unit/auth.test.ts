@@ -91,6 +91,22 @@ describe('basic auth', () => {
     expect((await Promise.all(unknown)).map((r) => r.status)).toEqual(Array(16).fill(401));
   });
 
+  it('keeps answering 401 to wrong bearer tokens (cheap to check, too long to guess): a peer with a stale token is told so, not throttled', async () => {
+    const { port } = await start();
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      statuses.push(await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/v1/report', agent: false, headers: { authorization: 'Bearer stale-token' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      }));
+    }
+    expect(statuses).toEqual(Array(15).fill(401));
+  });
+
   it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('answers 401 (not 500) to the user name %s', async (user) => {
     const { port, logged } = await start();
     const res = await get(port, '/metrics', { user, password: 'x' });
