@@ -285,7 +285,8 @@ function convert(s: Setting, raw: string): unknown {
       const m = /^(\[[^\]]+\]|[^:]*):(\d{1,5})$/.exec(raw);
       const port = m ? Number(m[2]) : NaN;
       if (!m) return bad('expected host:port, e.g. 0.0.0.0:9479');
-      if (port < 1 || port > 65535) return bad('port must be between 1 and 65535');
+      // 0 asks the system for any free port (the demo does): the address is logged at start.
+      if (port > 65535) return bad('port must be between 0 (any free port) and 65535');
       return { host: m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0', port };
     }
     case 'peers':

@@ -30,8 +30,7 @@ describe('start-up refuses', () => {
     ['a repeat past the timer limit', { SWARM_BALANCE_REPEAT: '30d' }, /SWARM_BALANCE_REPEAT.*must be between 0ms and 168h/],
     ['a peer on port 99999', { SWARM_BALANCE_PEERS: '10.0.0.1:9479,10.0.0.2:99999' }, /SWARM_BALANCE_PEERS.*port must be between 1 and 65535/],
     ['a DNS peer on port 0', { SWARM_BALANCE_PEERS: 'dns:tasks.agent:0' }, /SWARM_BALANCE_PEERS.*port must be between 1 and 65535/],
-    ['listening on port 0', { SWARM_BALANCE_LISTEN: '0.0.0.0:0' }, /SWARM_BALANCE_LISTEN.*port must be between 1 and 65535/],
-    ['listening on port 70000', { SWARM_BALANCE_LISTEN: '0.0.0.0:70000' }, /SWARM_BALANCE_LISTEN.*port must be between 1 and 65535/],
+    ['listening on port 70000', { SWARM_BALANCE_LISTEN: '0.0.0.0:70000' }, /SWARM_BALANCE_LISTEN.*port must be between 0 \(any free port\) and 65535/],
     ['user:pass in a webhook URL', { SWARM_BALANCE_WEBHOOK_URL: 'https://bob:pw@hooks.example/x' }, /SWARM_BALANCE_WEBHOOK_URL.*user:password@/],
     ['user:pass in the Alertmanager URL', { SWARM_BALANCE_ALERTMANAGER_URL: 'http://am:pw@127.0.0.1:9093' }, /SWARM_BALANCE_ALERTMANAGER_URL.*user:password@/],
     ['a garbage DOCKER_HOST', { DOCKER_HOST: 'garbage' }, /DOCKER_HOST="garbage" is invalid: expected unix:\/\/\/path/],
@@ -59,6 +58,7 @@ describe('start-up accepts', () => {
     ['a repeat of 0 (never)', { SWARM_BALANCE_REPEAT: '0' }],
     ['a day-long window', { SWARM_BALANCE_WINDOW: '24h' }],
     ['a connection cap', { SWARM_BALANCE_MAX_CONNECTIONS: '4096' }],
+    ['listening on any free port (0), as the demo does', { SWARM_BALANCE_LISTEN: '127.0.0.1:0' }],
   ])('%s', (_what, env) => {
     expect(() => parseConfig(env, [], noFiles)).not.toThrow();
   });
