@@ -35,7 +35,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'peerToken', env: 'SWARM_BALANCE_PEER_TOKEN', kind: 'string', default: null, secret: true, help: 'shared secret for /v1/report' },
   { key: 'metricsToken', env: 'SWARM_BALANCE_METRICS_TOKEN', kind: 'string', default: null, secret: true, help: 'bearer token /metrics and /v1/cluster require' },
   { key: 'basicAuthUsers', env: 'SWARM_BALANCE_BASIC_AUTH_USERS', kind: 'users', default: null, secret: true, help: 'user:bcrypt-hash pairs (comma or newline separated) allowed on /metrics and /v1/cluster' },
-  { key: 'maxConnections', env: 'SWARM_BALANCE_MAX_CONNECTIONS', kind: 'int', default: '1024', min: 16, max: 1_000_000, help: 'connections the HTTP server holds at once; past it the longest-idle one is closed' },
+  { key: 'maxConnections', env: 'SWARM_BALANCE_MAX_CONNECTIONS', kind: 'int', default: '1024', min: 16, max: 1_000_000, help: 'connections the HTTP server holds at once; past it an idle one is closed to make room' },
   { key: 'tlsCertFile', env: 'SWARM_BALANCE_TLS_CERT_FILE', kind: 'string', default: null, help: 'PEM certificate: serve HTTPS (peers are then polled over HTTPS)' },
   { key: 'tlsKeyFile', env: 'SWARM_BALANCE_TLS_KEY_FILE', kind: 'string', default: null, help: 'PEM private key for SWARM_BALANCE_TLS_CERT_FILE' },
   { key: 'tlsCaFile', env: 'SWARM_BALANCE_TLS_CA_FILE', kind: 'string', default: null, help: 'PEM CA bundle that peers\' certificates are checked against' },
