@@ -38,7 +38,8 @@ export function readServiceLabels(labels: Readonly<Record<string, string>>): Ser
 
   const requestsRaw = get('requests.url') ?? null;
   const urlProblem = requestsRaw === null ? null : requestsUrlProblem(requestsRaw);
-  if (urlProblem !== null) problems.push(`swarm-balance.requests.url=${requestsRaw} is refused: ${urlProblem}; the counter is not read`);
+  // The value is not repeated: a refused URL may hold credentials, and problems reach /v1/cluster and the log.
+  if (urlProblem !== null) problems.push(`swarm-balance.requests.url is refused: ${urlProblem}; the counter is not read`);
   const requestsUrl = urlProblem === null ? requestsRaw : null;
 
   return {

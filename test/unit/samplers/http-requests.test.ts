@@ -38,7 +38,8 @@ describe('swarm-balance.requests.url', () => {
     const label = template.replaceAll('{port}', String(port));
     const labels = readServiceLabels({ 'swarm-balance.requests.url': label });
     expect(labels.requestsUrl).toBeNull();
-    expect(labels.problems.join(' ')).toMatch(/swarm-balance.requests.url/);
+    expect(labels.problems.join(' ')).toMatch(/swarm-balance.requests.url is refused/);
+    expect(labels.problems.join(' ')).not.toContain('127.0.0.2');
     const sampler = createHttpRequestsSampler(createHttpClient({ timeoutMs: 1000, maxBytes: 65536, connectionsPerOrigin: 1 }), 2);
     const task = taskRef({ networks: { shop_default: '127.0.0.1' }, labels: { 'swarm-balance.requests.url': label } });
     const out = await sampler.sample([task]);
