@@ -20,6 +20,7 @@ import { PeerPoller } from './cluster/poller.js';
 import type { Config } from './config.js';
 import type { EvalSettings } from './core/evaluate.js';
 import { readServiceLabels } from './core/labels.js';
+import { reportForPeers } from './core/report-for-peers.js';
 import { countByAddress } from './core/procnet.js';
 import { TaskTable } from './core/task-table.js';
 import type { NodeReport, TaskReport } from './core/types.js';
@@ -32,6 +33,7 @@ import { createProcConnectionsSampler } from './samplers/proc-connections.js';
 import { createProcSocketsSampler, readInboundSockets } from './samplers/proc-sockets.js';
 import { SamplerRegistry, type SamplerRun } from './samplers/registry.js';
 import { buildServer } from './server.js';
+import { checkTlsFiles } from './tls-files.js';
 import { VERSION } from './version.js';
 
 export interface AgentDeps {
@@ -178,10 +180,11 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
 
   const server = buildServer({
     exposition: metrics.exposition, logger: log.child({ part: 'server' }), ready: () => ready, peerToken: config.peerToken,
-    keepAliveMs: Math.max(65_000, 3 * config.intervalMs),
+    keepAliveMs: Math.max(65_000, 3 * config.intervalMs), maxConnections: config.maxConnections,
     readAuth: { token: config.metricsToken, users: config.basicAuthUsers },
     ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
-    report: (inbound) => report(inbound),
+    // Peers get only what evaluation reads (Swarm tasks, swarm-balance.* labels); the local evaluator sees all.
+    report: async (inbound) => reportForPeers(await report(inbound)),
     cluster: () => clusterBody(),
   });
 
@@ -241,11 +244,11 @@ function readTls(config: Config): { cert: string; key: string; ca: string | null
       throw new ConfigError(`${env}=${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`, { cause: err }, ErrorCodes.CONFIG_FILE_UNREADABLE);
     }
   };
-  return {
+  return checkTlsFiles({
     cert: read(config.tlsCertFile, 'SWARM_BALANCE_TLS_CERT_FILE'),
     key: read(config.tlsKeyFile, 'SWARM_BALANCE_TLS_KEY_FILE'),
     ca: config.tlsCaFile ? read(config.tlsCaFile, 'SWARM_BALANCE_TLS_CA_FILE') : null,
-  };
+  });
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

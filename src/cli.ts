@@ -5,9 +5,10 @@ import { startAgent } from './agent.js';
 import { doctorCommand } from './commands/doctor.js';
 import { notifyTestCommand } from './commands/notify-test.js';
 import { checkCommand, statusCommand } from './commands/status.js';
-import { helpText, parseConfig, secretValues } from './config.js';
+import { helpText, parseConfig, unknownVariables } from './config.js';
 import { AgentError, errorCode, errorMessage } from './errors.js';
 import { createLogger } from './logger.js';
+import { makeScrubber, scrubTexts } from './scrub.js';
 import { VERSION } from './version.js';
 
 const USAGE = `swarm-balance ${VERSION}: finds Docker Swarm services whose traffic collapsed onto one replica.
@@ -29,6 +30,9 @@ follow a shadow manager to the active evaluator.
 Options (each also an environment variable; secrets also as NAME_FILE):
 ${helpText()}
 `;
+
+/** Set once the configuration is known: what an error printed on the way out must not show. */
+let scrubErrors = (text: string): string => text;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -55,7 +59,11 @@ async function runAgentCommand(args: string[]): Promise<number> {
     return 0;
   }
   const config = parseConfig(process.env, args, (p) => readFileSync(p, 'utf8'));
-  const logger = createLogger(config.logLevel, secretValues(config));
+  const logger = createLogger(config.logLevel, scrubTexts(config));
+  scrubErrors = makeScrubber(scrubTexts(config));
+  for (const { name, closest } of unknownVariables(process.env)) {
+    logger.warn({ variable: name, closest }, `${name} is not a setting of swarm-balance and is ignored; did you mean ${closest}?`);
+  }
   const agent = await startAgent(config, { logger });
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -78,7 +86,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const prefix = err instanceof AgentError ? `${err.code}: ` : '';
-    process.stderr.write(`swarm-balance: ${prefix}${errorMessage(err)}\n`);
+    process.stderr.write(`swarm-balance: ${prefix}${scrubErrors(errorMessage(err))}\n`);
     if (!(err instanceof AgentError)) process.stderr.write(`(code ${errorCode(err)})\n`);
     process.exitCode = err instanceof AgentError && err.code === 'SB_CONFIG_INVALID' ? 2 : 1;
   },

@@ -1,8 +1,9 @@
 // One root logger; parts take children. Secret values are scrubbed from every line.
 import { pino, type Logger } from 'pino';
+import { makeScrubber } from './scrub.js';
 
 export function createLogger(level: string, secrets: readonly string[], destination?: pino.DestinationStream): Logger {
-  const scrub = (text: string): string => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
+  const scrub = makeScrubber(secrets);
   return pino({
     level,
     base: { name: 'swarm-balance' },

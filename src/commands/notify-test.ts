@@ -4,6 +4,7 @@ import { createPoster } from '../adapters/post.js';
 import { parseConfig } from '../config.js';
 import { adviceFor, type AlertEvent } from '../core/alert.js';
 import { configuredChannels } from '../notify/channels.js';
+import { makeScrubber, scrubTexts } from '../scrub.js';
 
 export function testEvent(now: number, dashboardUrl: string | null): AlertEvent {
   const advice = adviceFor('example_web', 'vip', [{ target: 80, published: 8080, protocol: 'tcp', publishMode: 'ingress' }]);
@@ -30,6 +31,8 @@ export async function notifyTestCommand(args: readonly string[]): Promise<number
     return 2;
   }
   const poster = createPoster(config.notifyTimeoutMs);
+  // A service may echo the request's path (the secret) in its reply: nothing printed shows it.
+  const scrub = makeScrubber(scrubTexts(config));
   const event = testEvent(Date.now(), config.dashboardUrl);
   let failed = 0;
   for (const channel of channels) {
@@ -37,9 +40,9 @@ export async function notifyTestCommand(args: readonly string[]): Promise<number
     const ok = result.kind === 'response' && result.status >= 200 && result.status < 300;
     if (!ok) failed++;
     const answer = result.kind === 'response'
-      ? `HTTP ${result.status}${result.body ? ` ${result.body.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`
+      ? `HTTP ${result.status}${result.body ? ` ${scrub(result.body).replace(/\s+/g, ' ').slice(0, 200)}` : ''}`
       : `no answer (${result.reason})`;
-    process.stdout.write(`${ok ? 'ok  ' : 'FAIL'}  ${channel.name.padEnd(12)} ${answer}\n`);
+    process.stdout.write(scrub(`${ok ? 'ok  ' : 'FAIL'}  ${channel.name.padEnd(12)} ${answer}\n`));
   }
   await poster.close();
   return failed > 0 ? 1 : 0;

@@ -36,8 +36,11 @@ export function readServiceLabels(labels: Readonly<Record<string, string>>): Ser
   const requestsFormat = formatRaw === 'stub_status' ? 'stub_status' : 'prometheus';
   if (formatRaw !== requestsFormat) problems.push(`swarm-balance.requests.format=${formatRaw} is not prometheus or stub_status; using prometheus`);
 
-  const requestsUrl = get('requests.url') ?? null;
-  if (requestsUrl !== null && !requestsUrl.includes('{ip}')) problems.push('swarm-balance.requests.url has no {ip} placeholder; every task would be read at the same address');
+  const requestsRaw = get('requests.url') ?? null;
+  const urlProblem = requestsRaw === null ? null : requestsUrlProblem(requestsRaw);
+  // The value is not repeated: a refused URL may hold credentials, and problems reach /v1/cluster and the log.
+  if (urlProblem !== null) problems.push(`swarm-balance.requests.url is refused: ${urlProblem}; the counter is not read`);
+  const requestsUrl = urlProblem === null ? requestsRaw : null;
 
   return {
     ignore: /^(1|true|yes)$/i.test(get('ignore') ?? ''),
@@ -50,4 +53,25 @@ export function readServiceLabels(labels: Readonly<Record<string, string>>): Ser
     remediatePorts: get('remediate.ports') === 'host' ? 'host' : null,
     problems,
   };
+}
+
+/** An address from TEST-NET-1 (RFC 5737) stands in for {ip} while the template is checked. */
+const PROBE_IP = '192.0.2.1';
+
+/**
+ * The label is set by whoever deploys the service; the agent reads the counter with its own network
+ * position. So the label may choose scheme, port, path and query, never the host: the host is {ip},
+ * the task's own address. Null when the template is acceptable.
+ */
+export function requestsUrlProblem(template: string): string | null {
+  const m = /^(https?):\/\/\{ip\}(?=[:/?]|$)/.exec(template);
+  if (!m) return 'it must start with http://{ip} or https://{ip} (the task\'s own address; only port, path and query may be chosen)';
+  let url: URL;
+  try {
+    url = new URL(template.replaceAll('{ip}', PROBE_IP));
+  } catch {
+    return 'it is not a URL once {ip} is filled in';
+  }
+  if (url.hostname !== PROBE_IP || url.username !== '' || url.password !== '') return 'the host must be {ip} alone, with no user name or password';
+  return null;
 }

@@ -101,8 +101,9 @@ export interface NodeReport {
   dockerUp: boolean;
   windowSeconds: number;
   tasks: TaskReport[];
+  /** On /v1/report each service carries only its swarm-balance.* labels. */
   services: ServiceInfo[];
-  /** Addresses of every container on the node (not only tasks). */
+  /** Addresses of containers on the node; on /v1/report only those of Swarm tasks (see report-for-peers.ts). */
   endpoints: Endpoint[];
   /** The active evaluator's firing services, so a manager that takes over does not announce them again. */
   firing: string[];

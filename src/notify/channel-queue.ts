@@ -5,6 +5,7 @@ import type { AlertEvent } from '../core/alert.js';
 import type { TextMessage } from '../core/render-text.js';
 import { decide, type BackoffSettings } from '../core/retry.js';
 import type { PostJson } from '../adapters/post.js';
+import { makeScrubber, urlParts } from '../scrub.js';
 
 export interface Channel {
   name: string;
@@ -48,8 +49,12 @@ export class ChannelQueue {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private failingSince: number | null = null;
+  /** A reply may echo the request's address; it is scrubbed before anything reads it (and cuts it short). */
+  private readonly scrub: (text: string) => string;
 
-  constructor(readonly channel: Channel, private readonly deps: QueueDeps) {}
+  constructor(readonly channel: Channel, private readonly deps: QueueDeps) {
+    this.scrub = makeScrubber(urlParts(channel.url));
+  }
 
   get length(): number {
     return this.items.length;
@@ -104,7 +109,8 @@ export class ChannelQueue {
     this.busy = true;
     head.attempt++;
     const body = head.event.kind === 'text' ? this.channel.renderText!(head.event) : this.channel.render(head.event);
-    const result = await this.deps.post(this.channel.url, body);
+    const answer = await this.deps.post(this.channel.url, body);
+    const result = answer.kind === 'response' ? { ...answer, body: this.scrub(answer.body) } : answer;
     const now = this.deps.now();
     this.nextSendAt = now + this.channel.minIntervalMs;
     const decision = decide(result, head.attempt, now, this.deps.random(), this.deps.backoff);

@@ -7,9 +7,19 @@ import { errorMessage } from '../errors.js';
 
 export interface RemediationNotice {
   service: string;
+  /** The service id, when the notice is about one service the engine knows. */
+  serviceId?: string;
   action: string;
   result: 'applied' | 'dry_run' | 'refused' | 'failed' | 'helped' | 'still_collapsed' | 'rolled_back';
   lines: string[];
+  /** What an update changes (or would change): only the endpoint, never the rest of the spec. */
+  change?: { before: EndpointView; after: EndpointView };
+}
+
+/** The endpoint of a service as a notice may show it: mode and published ports, nothing else of the spec. */
+export interface EndpointView {
+  mode: string;
+  ports: string[];
 }
 
 export interface RemediatorDeps {
@@ -83,7 +93,7 @@ export class Remediator {
         return true;
       }
       if (plan.dryRun) {
-        this.say(s.name, plan.action, 'dry_run', describe(s.name, plan, 'dry-run: would switch'));
+        this.say(s.name, plan.action, 'dry_run', describe(s.name, plan, 'dry-run: would switch'), { serviceId: s.id, change: changeOf(service.Spec, plan.spec) });
         return true;
       }
       try {
@@ -107,7 +117,7 @@ export class Remediator {
         at: now + this.deps.settings.settleMs, service: s.name, previousEndpoint: service.Spec.EndpointSpec,
         rollback: labels['swarm-balance.remediate.rollback'] === 'true',
       });
-      this.say(s.name, plan.action, 'applied', describe(s.name, plan, 'switched'));
+      this.say(s.name, plan.action, 'applied', describe(s.name, plan, 'switched'), { serviceId: s.id, change: changeOf(service.Spec, plan.spec) });
       return true;
     }
     return true;
@@ -150,18 +160,30 @@ export class Remediator {
     return Math.max(ours.length, seen.length);
   }
 
-  private say(service: string, action: string, result: RemediationNotice['result'], lines: string[]): void {
+  private say(service: string, action: string, result: RemediationNotice['result'], lines: string[], extra: Pick<RemediationNotice, 'serviceId' | 'change'> = {}): void {
     const level = result === 'failed' ? 'error' : result === 'refused' || result === 'still_collapsed' ? 'warn' : 'info';
-    this.deps.logger[level]({ service, action, result }, lines.join(' — '));
-    this.deps.notify({ service, action, result, lines });
+    this.deps.logger[level]({ service, action, result, ...extra }, lines.join(' — '));
+    this.deps.notify({ service, action, result, lines, ...extra });
   }
 }
 
+// The spec holds the service's env, labels, mounts, secrets and configs: a notice names only the endpoint change.
 function describe(service: string, plan: Extract<Plan, { kind: 'update' }>, verb: string): string[] {
   return [
     `${verb} ${service} from ${plan.from} to ${plan.to} (service version ${plan.version})`,
     ...(plan.movedPorts.length > 0 ? [`published ports ${plan.movedPorts.join(', ')} move to host mode in the same update`] : []),
-    `POST /services/${service}/update?version=${plan.version}`,
-    `body (the service's own spec, only EndpointSpec changed): ${JSON.stringify(plan.spec)}`,
+    `POST /services/${service}/update?version=${plan.version} (the service's own spec with only EndpointSpec changed)`,
   ];
+}
+
+function endpointView(spec: ServiceSpec): EndpointView {
+  const ports = spec.EndpointSpec?.Ports ?? [];
+  return {
+    mode: spec.EndpointSpec?.Mode ?? 'vip',
+    ports: ports.map((p) => `${p.PublishedPort ?? '-'}:${p.TargetPort ?? '-'}/${p.Protocol ?? 'tcp'} ${p.PublishMode ?? 'ingress'}`),
+  };
+}
+
+function changeOf(before: ServiceSpec, after: ServiceSpec): { before: EndpointView; after: EndpointView } {
+  return { before: endpointView(before), after: endpointView(after) };
 }

@@ -23,6 +23,15 @@ export function counterUrl(template: string, ip: string): string {
   return template.replaceAll('{ip}', ip.includes(':') ? `[${ip}]` : ip);
 }
 
+function sameHost(url: string, ip: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === ip || host === new URL(`http://${ip.includes(':') ? `[${ip}]` : ip}`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+}
+
 export function createHttpRequestsSampler(http: HttpClient, concurrency: number): Sampler {
   return {
     name: 'http_requests',
@@ -40,6 +49,11 @@ export function createHttpRequestsSampler(http: HttpClient, concurrency: number)
           return;
         }
         const url = counterUrl(labels.requestsUrl!, ip);
+        // The label was checked to name no other host; the filled-in address is checked again all the same.
+        if (!sameHost(url, ip)) {
+          errors.push({ reason: 'foreign-host', message: `${task.name}: swarm-balance.requests.url names a host other than the task's own address; not read`, taskId: task.id });
+          return;
+        }
         try {
           const body = await http.getText(url);
           const requests = labels.requestsFormat === 'stub_status' ? parseStubStatus(body).requests : sumPrometheusMetric(body, labels.requestsMetric);
