@@ -1,0 +1,110 @@
+// Reads a JSON body chunk by chunk and refuses it as soon as its shape goes past fixed limits: nesting,
+// entries per object or array, values in all, string and number length, bytes. Only a body that stayed
+// within them is handed to JSON.parse, so nothing a peer sends can make the parse cost more than the
+// limits allow (10 MB of nested brackets once took 1.8 GB). Nothing is built while checking.
+import { ParseError } from '../errors.js';
+import type { JsonLimits } from './report-limits.js';
+
+/** Stable reasons, used as metric label values. */
+export type JsonRefusal = 'too_large' | 'too_deep' | 'too_many_entries' | 'too_many_values' | 'string_too_long' | 'number_too_long' | 'invalid_json';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/** Bytes that make up numbers and the literals true, false and null. */
+const TOKEN = new Uint8Array(256);
+for (const c of '0123456789+-.eEtruefalsn') TOKEN[c.charCodeAt(0)] = 1;
+
+function refuse(reason: JsonRefusal, message: string): never {
+  throw new ParseError(reason, message);
+}
+
+export class BoundedJsonReader {
+  private readonly chunks: Uint8Array[] = [];
+  private bytes = 0;
+  private depth = 0;
+  /** Commas seen in each open container: its entries less one. */
+  private readonly commas: Int32Array;
+  private inString = false;
+  private escaped = false;
+  private stringBytes = 0;
+  private tokenBytes = 0;
+  private values = 0;
+
+  constructor(private readonly limits: JsonLimits) {
+    this.commas = new Int32Array(limits.maxDepth + 1);
+  }
+
+  /** Checks the next piece of the body; throws a ParseError (reason: a JsonRefusal) once a limit is passed. */
+  push(chunk: Uint8Array): void {
+    const l = this.limits;
+    this.bytes += chunk.length;
+    if (this.bytes > l.maxBytes) refuse('too_large', `body is over the ${l.maxBytes}-byte limit`);
+    this.chunks.push(chunk);
+    let { depth, inString, escaped, stringBytes, tokenBytes, values } = this;
+    const commas = this.commas;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (inString) {
+        if (++stringBytes > l.maxStringBytes) refuse('string_too_long', `a string is over ${l.maxStringBytes} bytes`);
+        if (escaped) escaped = false;
+        else if (c === BACKSLASH) escaped = true;
+        else if (c === QUOTE) inString = false;
+        continue;
+      }
+      if (TOKEN[c] === 1) {
+        if (tokenBytes++ === 0 && ++values > l.maxValues) refuse('too_many_values', `more than ${l.maxValues} values`);
+        if (tokenBytes > l.maxNumberBytes) refuse('number_too_long', `a number is over ${l.maxNumberBytes} bytes`);
+        continue;
+      }
+      tokenBytes = 0;
+      switch (c) {
+        case QUOTE:
+          inString = true;
+          stringBytes = 0;
+          if (++values > l.maxValues) refuse('too_many_values', `more than ${l.maxValues} values`);
+          break;
+        case OPEN_BRACE:
+        case OPEN_BRACKET:
+          if (++depth > l.maxDepth) refuse('too_deep', `nested deeper than ${l.maxDepth}`);
+          commas[depth] = 0;
+          if (++values > l.maxValues) refuse('too_many_values', `more than ${l.maxValues} values`);
+          break;
+        case CLOSE_BRACE:
+        case CLOSE_BRACKET:
+          if (depth === 0) refuse('invalid_json', 'a bracket closes that was never opened');
+          depth--;
+          break;
+        case COMMA:
+          if (depth === 0) refuse('invalid_json', 'a comma outside any object or array');
+          if (++commas[depth]! >= l.maxEntries) refuse('too_many_entries', `an object or array has more than ${l.maxEntries} entries`);
+          break;
+        default:
+          // Whitespace, a colon, or a byte JSON.parse will refuse.
+      }
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    this.stringBytes = stringBytes;
+    this.tokenBytes = tokenBytes;
+    this.values = values;
+  }
+
+  /** The body as a value; a body that is not JSON is refused as `invalid_json`. */
+  parse(): unknown {
+    const decoder = new TextDecoder('utf-8');
+    const text = this.chunks.map((c) => decoder.decode(c, { stream: true })).join('') + decoder.decode();
+    this.chunks.length = 0;
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      return refuse('invalid_json', `not JSON: ${(err as Error).message}`);
+    }
+  }
+}
