@@ -68,7 +68,7 @@ describe('ClusterEvaluator', () => {
     const { snap, own } = self('manager', true, collapsed.own);
     for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
     expect(h.announced.map((a) => [a.effect.type, a.effect.at, a.result.name, a.result.hotTask?.id])).toEqual([['fire', 60 * S, 'shop_web', 't1']]);
-    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: true, activeEvaluator: { node: 'node-1', peer: null } });
+    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: true, activeEvaluator: { node: 'node-1', peer: null, verified: true } });
     expect(h.evaluator.firing()).toEqual(['svc-web']);
   });
 
@@ -92,7 +92,7 @@ describe('ClusterEvaluator', () => {
     for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
     expect(h.announced).toEqual([]);
     expect(h.evaluator.current().results[0]?.detector.state).toBe('firing');
-    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: false, activeEvaluator: { node: 'node-2', peer: PEER } });
+    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: false, activeEvaluator: { node: 'node-2', peer: PEER, verified: true } });
     expect(h.evaluator.firing()).toEqual([]);
   });
 
@@ -223,8 +223,8 @@ describe('ClusterEvaluator', () => {
     const h = harness();
     h.script.answer = [peerOk(even.peer), peerDown('timeout', 'a:1'), peerDown('timeout', 'b:1'), peerDown('unauthorized', 'c:1')];
     const { snap, own } = self('manager', true, even.own);
-    expect(h.evaluator.peerCounts()).toEqual({ ok: 0, timeout: 0, unreachable: 0, unauthorized: 0, invalid: 0, too_large: 0, error: 0 });
+    expect(h.evaluator.peerCounts()).toEqual({ ok: 0, timeout: 0, unreachable: 0, unauthorized: 0, invalid: 0, too_large: 0, error: 0, rejected: 0 });
     await h.evaluator.round(0, snap, own, [PEER, 'a:1', 'b:1', 'c:1']);
-    expect(h.evaluator.peerCounts()).toEqual({ ok: 1, timeout: 2, unreachable: 0, unauthorized: 1, invalid: 0, too_large: 0, error: 0 });
+    expect(h.evaluator.peerCounts()).toEqual({ ok: 1, timeout: 2, unreachable: 0, unauthorized: 1, invalid: 0, too_large: 0, error: 0, rejected: 0 });
   });
 });
