@@ -39,12 +39,15 @@ export interface JsonLimits {
   maxNumberBytes: number;
 }
 
-/** A task is about 45 values, an endpoint 9, a manager's service about 20 with its running task list. */
+/**
+ * Values count keys too: a task is about 75 (keys and values), an endpoint 17, a manager's service
+ * about 25 with its running task list; each gets close to twice that.
+ */
 export const REPORT_LIMITS: JsonLimits = {
   maxBytes: REPORT_MAX_BYTES,
   maxDepth: 6,
   maxEntries: Math.max(NODE_CAPACITY.tasks, NODE_CAPACITY.endpoints, NODE_CAPACITY.services),
-  maxValues: NODE_CAPACITY.tasks * 64 + NODE_CAPACITY.endpoints * 12 + NODE_CAPACITY.services * 24,
+  maxValues: NODE_CAPACITY.tasks * 128 + NODE_CAPACITY.endpoints * 24 + NODE_CAPACITY.services * 48,
   maxStringBytes: 8 * 1024,
   maxNumberBytes: 32,
 };
