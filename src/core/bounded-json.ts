@@ -25,7 +25,9 @@ function refuse(reason: JsonRefusal, message: string): never {
 }
 
 export class BoundedJsonReader {
-  private readonly chunks: Uint8Array[] = [];
+  /** The body so far as text, decoded piece by piece so the bytes are not kept as well. */
+  private readonly pieces: string[] = [];
+  private readonly decoder = new TextDecoder('utf-8');
   private bytes = 0;
   private depth = 0;
   /** Commas seen in each open container: its entries less one. */
@@ -45,7 +47,6 @@ export class BoundedJsonReader {
     const l = this.limits;
     this.bytes += chunk.length;
     if (this.bytes > l.maxBytes) refuse('too_large', `body is over the ${l.maxBytes}-byte limit`);
-    this.chunks.push(chunk);
     let { depth, inString, escaped, stringBytes, tokenBytes, values } = this;
     const commas = this.commas;
     for (let i = 0; i < chunk.length; i++) {
@@ -94,13 +95,14 @@ export class BoundedJsonReader {
     this.stringBytes = stringBytes;
     this.tokenBytes = tokenBytes;
     this.values = values;
+    this.pieces.push(this.decoder.decode(chunk, { stream: true }));
   }
 
   /** The body as a value; a body that is not JSON is refused as `invalid_json`. */
   parse(): unknown {
-    const decoder = new TextDecoder('utf-8');
-    const text = this.chunks.map((c) => decoder.decode(c, { stream: true })).join('') + decoder.decode();
-    this.chunks.length = 0;
+    this.pieces.push(this.decoder.decode());
+    const text = this.pieces.join('');
+    this.pieces.length = 0;
     try {
       return JSON.parse(text);
     } catch (err) {
