@@ -52,10 +52,19 @@ export class BoundedJsonReader {
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i]!;
       if (inString) {
-        if (++stringBytes > l.maxStringBytes) refuse('string_too_long', `a string is over ${l.maxStringBytes} bytes`);
-        if (escaped) escaped = false;
-        else if (c === BACKSLASH) escaped = true;
-        else if (c === QUOTE) inString = false;
+        // A tight loop to the closing quote, never past the string's budget.
+        const stop = Math.min(chunk.length, i + l.maxStringBytes - stringBytes + 1);
+        let j = i;
+        for (; j < stop; j++) {
+          const b = chunk[j]!;
+          if (escaped) escaped = false;
+          else if (b === BACKSLASH) escaped = true;
+          else if (b === QUOTE) break;
+        }
+        stringBytes += j - i + (j < stop ? 1 : 0);
+        if (stringBytes > l.maxStringBytes) refuse('string_too_long', `a string is over ${l.maxStringBytes} bytes`);
+        if (j < stop) inString = false;
+        i = j;
         continue;
       }
       if (TOKEN[c] === 1) {
