@@ -42,6 +42,13 @@ let forgery: 'collapse' | 'idle' = 'collapse';
 interface Fake { name: string; address: string; reasons: string[]; body: () => Buffer | string; declare?: boolean; seen: number }
 const fakes: Fake[] = [];
 const fakeHost = (port: number) => `${BRIDGE_ADDRESS}:${port}`;
+/** A body made once and sent on every request. */
+const once = (make: () => string): (() => Buffer) => {
+  let bytes: Buffer | null = null;
+  return () => (bytes ??= Buffer.from(make()));
+};
+/** Alert messages the webhook got (remediation notices left out). */
+const alerts = () => webhook.map((m) => (m as { kind?: string }).kind).filter((k) => k === 'firing' || k === 'resolved');
 
 const agent = (n: NodeNum) => agents.get(n)!;
 async function metrics(n: NodeNum) {
@@ -160,10 +167,10 @@ beforeAll(async () => {
   fakes.push(
     { name: 'forges another node\'s tasks', address: fakeHost(19701), reasons: ['node_mismatch'], seen: 0,
       body: () => JSON.stringify(forgery === 'collapse' ? forged(hotNode, NODES.map((n) => [n, n === hotNode ? 5000 : 0])) : forged(hotNode, [[hotNode, 0]])) },
-    { name: 'nested brackets', address: fakeHost(19702), reasons: ['too_deep'], seen: 0, body: () => '['.repeat(MB16) },
-    { name: 'a long string', address: fakeHost(19703), reasons: ['string_too_long'], seen: 0, body: () => `{"version":1,"node":{"id":"${'x'.repeat(MB16 - 40)}"}}` },
-    { name: 'a huge array', address: fakeHost(19704), reasons: ['too_many_entries'], seen: 0, body: () => `{"version":1,"tasks":[${'0,'.repeat(MB16 / 2 - 16)}0]}` },
-    { name: '16 MB declared', address: fakeHost(19705), reasons: ['too_large'], seen: 0, declare: true, body: () => ' '.repeat(MB16) },
+    { name: 'nested brackets', address: fakeHost(19702), reasons: ['too_deep'], seen: 0, body: once(() => '['.repeat(MB16)) },
+    { name: 'a long string', address: fakeHost(19703), reasons: ['string_too_long'], seen: 0, body: once(() => `{"version":1,"node":{"id":"${'x'.repeat(MB16 - 40)}"}}`) },
+    { name: 'a huge array', address: fakeHost(19704), reasons: ['too_many_entries'], seen: 0, body: once(() => `{"version":1,"tasks":[${'0,'.repeat(MB16 / 2 - 16)}0]}`) },
+    { name: '16 MB declared', address: fakeHost(19705), reasons: ['too_large'], seen: 0, declare: true, body: once(() => ' '.repeat(MB16)) },
   );
   for (const f of fakes) await hostFake(f);
   // On the shadow node's own address: its node's report listing the hot node's task as idle, and one
@@ -205,13 +212,17 @@ describe('hostile peers on a real 3-node swarm', () => {
     for (const f of fakes) expect(body.peers.find((p) => p.peer === f.address)?.state, f.name).toMatch(/^(rejected|invalid|too_large)$/);
     for (const n of NODES.filter((x) => x !== leader)) expect(body.peers.find((p) => p.peer === `${nodeAddress(n)}:${PORT}`)).toMatchObject({ state: 'ok', verified: true });
     for (const n of NODES) {
-      const refused = logLines(n).filter((l) => REFUSED.includes(l.msg as string));
-      expect(refused.map((l) => l.peer).sort(), `node ${n}`).toEqual(fakes.map((f) => f.address).sort());
+      // On the hot node's own agent the forger claims that agent's own node: such a report is dropped
+      // quietly there (an agent's own tasks come only from its own sampling), so it is not logged.
+      const expected = fakes.filter((f) => !(n === hotNode && f === fakes[0])).map((f) => f.address);
+      const refused = logLines(n).filter((l) => REFUSED.includes(l.msg as string) && fakes.some((f) => f.address === l.peer));
+      expect(refused.map((l) => l.peer).sort(), `node ${n}`).toEqual(expected.sort());
       expect(agent(n).logs()).not.toContain(PEER_TOKEN);
       expect(agent(n).logs()).not.toContain(METRICS_TOKEN);
     }
     expect(webhook).toEqual([]);
     expect(await metric(leader, 'remediations_total')).toBe(0);
+    for (const n of NODES) expect(await metric(n, 'notifications_total', { channel: 'log' }), `node ${n}`).toBe(0);
     expect((await dockerOn(leader, ['service', 'inspect', '--format', '{{.Spec.EndpointSpec.Mode}}', SERVICE])).trim()).toBe('dnsrr');
   });
 
@@ -221,9 +232,9 @@ describe('hostile peers on a real 3-node swarm', () => {
       '--mode', 'pin', '--target', `${placement.get(hotNode)!.address}:8080`, '--connections', '4', '--rate', '200', '--forever']);
     await waitFor(async () => (await view(leader))?.detector.state === 'firing', 60_000, 'firing on the leader', () => agent(leader).logs());
     expect((await view(leader))!.hotTask?.nodeName).toBe(nodeHostname(hotNode));
-    await waitFor(async () => webhook.length >= 1, 15_000, 'the firing message');
+    await waitFor(async () => alerts().length >= 1, 15_000, 'the firing message');
     await new Promise((r) => setTimeout(r, 4000));
-    expect(webhook.map((m) => (m as { kind: string }).kind)).toEqual(['firing']);
+    expect(alerts()).toEqual(['firing']);
     expect(await metric(leader, 'notifications_total', { channel: 'log' })).toBe(1);
     for (const n of NODES.filter((x) => x !== leader)) expect(await metric(n, 'notifications_total', { channel: 'log' })).toBe(0);
   });
@@ -265,7 +276,7 @@ describe('hostile peers on a real 3-node swarm', () => {
       expect(s?.detector.state).toBe('firing');
       await new Promise((r) => setTimeout(r, 1000));
     }
-    expect(webhook.map((m) => (m as { kind: string }).kind)).toEqual(['firing']);
+    expect(alerts()).toEqual(['firing']);
     const refused = logLines(leader).filter((l) => REFUSED.includes(l.msg as string) && l.peer === fakes[0]!.address);
     expect(refused).toHaveLength(1);
   });
