@@ -30,8 +30,12 @@ const CASES: Record<string, () => Promise<Buffer>> = {
   'long-string': async () => Buffer.from(`{"version":1,"node":{"id":"${'x'.repeat(MB16 - 40)}"}}`),
   'long-number': async () => Buffer.from(`[${'9'.repeat(MB16 - 2)}]`),
   'whitespace': async () => Buffer.from(`${' '.repeat(MB16 - 2)}{}`),
-  // Just under every limit: 850 strings of 8 KB in one array, ~6.9 MB, refused only by the report's shape.
-  'largest-within-limits': async () => Buffer.from(`{"version":1,"junk":[${Array(850).fill(`"${'y'.repeat(8_000)}"`).join(',')}]}`),
+  // Just under every limit: strings of the longest length allowed filling the size cap, refused only by the report's shape.
+  'largest-within-limits': async () => {
+    const { REPORT_LIMITS } = await import('../src/core/report-limits.js');
+    const n = Math.floor((REPORT_LIMITS.maxBytes - 64) / (REPORT_LIMITS.maxStringBytes + 1));
+    return Buffer.from(`{"version":1,"junk":[${Array(n).fill(`"${'y'.repeat(REPORT_LIMITS.maxStringBytes - 2)}"`).join(',')}]}`);
+  },
   'valid-2000-tasks': async () => Buffer.from(JSON.stringify((await import('../test/support/fake-peers.js')).nodeReport({ node: 5, tasks: 2000, role: 'manager', services: 200, serviceCount: 200 }))),
   'valid-2500-tasks': async () => Buffer.from(JSON.stringify((await import('../test/support/fake-peers.js')).nodeReport({ node: 6, tasks: 2500, role: 'manager', services: 2500, serviceCount: 2500 }))),
 };

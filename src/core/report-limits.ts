@@ -13,12 +13,16 @@ export const NODE_CAPACITY = {
   inboundPerTask: 256,
 } as const;
 
-/** Bytes one entry takes in a report at most, with room for long names (measured entries are ~1/3 of this). */
-const ENTRY_BYTES = { task: 1_536, endpoint: 384, service: 512, inbound: 48 } as const;
+/**
+ * Bytes one entry takes in a report, with room for long names: a measured task with its endpoint is about
+ * 1.1 KB (test/support/fake-peers.ts, the shape agents send).
+ */
+const ENTRY_BYTES = { task: 1_024, endpoint: 256, service: 384, inbound: 48 } as const;
 
 /**
  * The default size cap (SWARM_BALANCE_PEER_MAX_BYTES): a full node plus its hot tasks' inbound lists.
- * 7,302,144 bytes (7.0 MiB); a real 2,000-task report is about 2.3 MB.
+ * 5,062,144 bytes (4.8 MiB); a 2,000-task report is about 2.3 MB. Whatever passes the limits is held
+ * about four times over while it is read (network buffers, text, parsed value, checked copy).
  */
 export const REPORT_MAX_BYTES =
   NODE_CAPACITY.tasks * ENTRY_BYTES.task + NODE_CAPACITY.endpoints * ENTRY_BYTES.endpoint +
@@ -48,6 +52,6 @@ export const REPORT_LIMITS: JsonLimits = {
   maxDepth: 6,
   maxEntries: Math.max(NODE_CAPACITY.tasks, NODE_CAPACITY.endpoints, NODE_CAPACITY.services),
   maxValues: NODE_CAPACITY.tasks * 128 + NODE_CAPACITY.endpoints * 24 + NODE_CAPACITY.services * 48,
-  maxStringBytes: 8 * 1024,
+  maxStringBytes: 4 * 1024,
   maxNumberBytes: 32,
 };
