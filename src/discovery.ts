@@ -187,7 +187,7 @@ export class Discovery {
 function swarmView(nodes: SwarmNode[], leader: string | null, previousLeader: string | null, taskAddresses: Map<string, string>, services: readonly ServiceInfo[]): SwarmView {
   const addressNodes = new Map(taskAddresses);
   for (const n of nodes) {
-    if (n.addr && n.addr !== '0.0.0.0') addressNodes.set(n.addr, n.id);
+    for (const addr of [n.addr, n.managerAddr]) if (addr && addr !== '0.0.0.0') addressNodes.set(addr, n.id);
     if (n.name && !addressNodes.has(n.name)) addressNodes.set(n.name, n.id);
   }
   const taskNodes = new Map<string, string>();

@@ -196,6 +196,8 @@ export interface SwarmNode {
   name: string;
   /** Status.Addr: the address the node's engine talks to the swarm from. */
   addr: string;
+  /** A manager's ManagerStatus.Addr without the port (Status.Addr reads 0.0.0.0 on some managers). */
+  managerAddr?: string;
   leader: boolean;
 }
 
@@ -205,7 +207,11 @@ export function nodesFromApi(nodes: unknown): SwarmNode[] {
     const node = obj(n);
     const id = str(node.ID);
     if (!id) return [];
-    return [{ id, name: str(obj(node.Description).Hostname), addr: str(obj(node.Status).Addr), leader: obj(node.ManagerStatus).Leader === true }];
+    const manager = obj(node.ManagerStatus);
+    const managerAddr = str(manager.Addr).replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    return [{
+      id, name: str(obj(node.Description).Hostname), addr: str(obj(node.Status).Addr), ...(managerAddr ? { managerAddr } : {}), leader: manager.Leader === true,
+    }];
   });
 }
 

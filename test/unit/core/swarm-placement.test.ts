@@ -5,7 +5,7 @@ import { nodesFromApi, taskAddressNodes } from '../../../src/core/docker-model.j
 // Trimmed from `docker node inspect` / GET /tasks on the e2e testbed (engine 20.10.24).
 const NODES = [
   { ID: 'lk2kq9yd4t9l3z1k7h8u3x2pa', Description: { Hostname: 'sbn1' }, Status: { State: 'ready', Addr: '10.213.0.11' }, ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: '10.213.0.11:2377' } },
-  { ID: 'x0tq3v2m8w0c1r5n6b7y8z9ab', Description: { Hostname: 'sbn2' }, Status: { State: 'ready', Addr: '10.213.0.12' }, ManagerStatus: { Reachability: 'reachable', Addr: '10.213.0.12:2377' } },
+  { ID: 'x0tq3v2m8w0c1r5n6b7y8z9ab', Description: { Hostname: 'sbn2' }, Status: { State: 'ready', Addr: '0.0.0.0' }, ManagerStatus: { Reachability: 'reachable', Addr: '10.213.0.12:2377' } },
   { ID: 'p9o8i7u6y5t4r3e2w1q0a1s2d', Description: { Hostname: 'sbw3' }, Status: { State: 'down', Addr: '10.213.0.13' } },
   { Description: { Hostname: 'no-id' } },
 ];
@@ -15,10 +15,10 @@ const task = (id: string, node: string, state: string, desired: string, addresse
 });
 
 describe('nodesFromApi', () => {
-  it('keeps id, hostname, address and leadership of every node with an id', () => {
+  it('keeps id, hostname, addresses and leadership of every node with an id', () => {
     expect(nodesFromApi(NODES)).toEqual([
-      { id: 'lk2kq9yd4t9l3z1k7h8u3x2pa', name: 'sbn1', addr: '10.213.0.11', leader: true },
-      { id: 'x0tq3v2m8w0c1r5n6b7y8z9ab', name: 'sbn2', addr: '10.213.0.12', leader: false },
+      { id: 'lk2kq9yd4t9l3z1k7h8u3x2pa', name: 'sbn1', addr: '10.213.0.11', managerAddr: '10.213.0.11', leader: true },
+      { id: 'x0tq3v2m8w0c1r5n6b7y8z9ab', name: 'sbn2', addr: '0.0.0.0', managerAddr: '10.213.0.12', leader: false },
       { id: 'p9o8i7u6y5t4r3e2w1q0a1s2d', name: 'sbw3', addr: '10.213.0.13', leader: false },
     ]);
   });
