@@ -47,9 +47,14 @@ export async function fetchCluster(url: string): Promise<ClusterBody & { where: 
       signal: AbortSignal.timeout(5000), ...(dispatcher ? { dispatcher } : {}),
       ...(token && withToken ? { headers: { authorization: `Bearer ${token}` } } : {}),
     });
-    const body = (await res.body.json()) as ClusterBody;
-    if (res.statusCode !== 200) throw new Error(`${base}/v1/cluster answered ${res.statusCode}: ${body.error ?? ''}`);
-    return body;
+    const text = await res.body.text();
+    if (res.statusCode !== 200) {
+      // A worker answers 503 with a JSON reason; a locked agent 401 in plain text.
+      let why = text.trim().slice(0, 200);
+      try { why = (JSON.parse(text) as { error?: string }).error ?? why; } catch { /* plain text */ }
+      throw new Error(`${base}/v1/cluster answered ${res.statusCode}: ${why}`);
+    }
+    return JSON.parse(text) as ClusterBody;
   };
   const body = await get(url, true);
   const target = followTarget(body);
@@ -61,7 +66,7 @@ export async function fetchCluster(url: string): Promise<ClusterBody & { where: 
   const followed = `${new URL(url).protocol}//${target.peer}`;
   return get(followed, false).then(
     (b) => ({ ...b, where: `${followed}, the active evaluator on ${target.node}, followed from ${url} (without the metrics token)` }),
-    (err: unknown) => ({ ...body, where: `${url} (shadow view); the active evaluator at ${followed} did not answer without the metrics token: ${(err as Error).message}` }),
+    (err: unknown) => ({ ...body, where: `${url} (shadow view); the active evaluator at ${followed}, asked without the metrics token, did not answer: ${(err as Error).message}` }),
   );
 }
 

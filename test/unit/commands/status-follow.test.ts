@@ -70,6 +70,17 @@ describe('fetchCluster', () => {
     expect(real.seen.map((h) => h.authorization)).toEqual([undefined]);
   });
 
+  it('keeps the shadow\'s view, and says why, when the evaluator wants the token it is not given', async () => {
+    const locked = createServer((_req, res) => { res.writeHead(401, { 'content-type': 'text/plain' }).end('missing or wrong credentials\n'); });
+    await new Promise<void>((resolve) => locked.listen(0, '127.0.0.1', resolve));
+    servers.push(locked);
+    const host = `127.0.0.1:${(locked.address() as AddressInfo).port}`;
+    const shadow = await standIn(view(false, { node: 'sbn2', peer: host, verified: true }, [{ peer: host, state: 'ok', node: 'sbn2', verified: true }]));
+    const body = await fetchCluster(shadow.url);
+    expect(body.node.name).toBe('shadow');
+    expect(body.where).toBe(`${shadow.url} (shadow view); the active evaluator at http://${host}, asked without the metrics token, did not answer: http://${host}/v1/cluster answered 401: missing or wrong credentials`);
+  });
+
   it('asks only the named agent when it is the active evaluator', async () => {
     const body = await fetchCluster(real.url);
     expect(body.where).toBe(`${real.url} (the active evaluator)`);
