@@ -158,7 +158,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
 /** Replays fixed peer results, so a ClusterEvaluator round measures joining and judging only. */
 class ReplayPoller extends PeerPoller {
   constructor(private readonly results: PeerResult[], logger: ReturnType<typeof createLogger>) {
-    const offline: HttpClient = { getText: () => Promise.reject(new Error('replay only')), connectionsTo: () => ({ opened: 0, open: 0 }), close: () => Promise.resolve() };
+    const offline: HttpClient = { getText: () => Promise.reject(new Error('replay only')), getChunks: () => Promise.reject(new Error('replay only')), connectionsTo: () => ({ opened: 0, open: 0 }), close: () => Promise.resolve() };
     super(offline, null, 1, logger);
   }
 

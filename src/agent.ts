@@ -22,6 +22,7 @@ import type { EvalSettings } from './core/evaluate.js';
 import { readServiceLabels } from './core/labels.js';
 import { reportForPeers } from './core/report-for-peers.js';
 import { countByAddress } from './core/procnet.js';
+import { NODE_CAPACITY } from './core/report-limits.js';
 import { TaskTable } from './core/task-table.js';
 import type { NodeReport, TaskReport } from './core/types.js';
 import { Discovery } from './discovery.js';
@@ -105,7 +106,8 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   const eventOf = (r: ClusterResult, kind: AlertEvent['kind'], at: number, endedAt?: number): AlertEvent =>
     alertEvent(kind, r, { at, startedAt: r.detector.skewedSince ?? r.detector.since, ...(endedAt !== undefined ? { endedAt } : {}) }, config.dashboardUrl);
 
-  const poller = new PeerPoller(peerHttp, config.peerToken, config.peerConcurrency, log.child({ part: 'peers' }), tls ? 'https' : 'http');
+  const countRefused = (reason: string) => metrics.peerReportsRejected.inc({ reason });
+  const poller = new PeerPoller(peerHttp, config.peerToken, config.peerConcurrency, log.child({ part: 'peers' }), tls ? 'https' : 'http', config.peerMaxBytes, countRefused);
   const evaluator = new ClusterEvaluator(evalSettings(config), poller,
     log.child({ part: 'evaluator' }), ({ effect, result }) => {
       const firing = effect.type === 'fire';
@@ -117,7 +119,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
       metrics.notifications.inc({ channel: 'log', result: 'sent' });
       const event = alertEvent(firing ? 'firing' : 'resolved', result, { at: effect.at, startedAt: effect.skewedSince, ...(firing ? {} : { endedAt: effect.at }) }, config.dashboardUrl);
       notifier.announce(event);
-    }, config.intervalMs);
+    }, config.intervalMs, countRefused);
 
   /** After each round: keep firing alerts alive in chat, remediate, add to the digest. */
   const afterRound = async (now: number) => {
@@ -147,7 +149,9 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
       // Connections to the task's gateway-bridge address come from this host (the agent's own counter
       // reads among them), never from a client of the service.
       const gateway = ref.networks['docker_gwbridge'];
-      return sockets ? { ...t, inbound: countByAddress(sockets.filter((s) => s.localAddress !== gateway)) } : t;
+      // The busiest remote addresses only: a report must fit what an evaluator accepts (core/report-limits.ts).
+      const inbound = countByAddress(sockets?.filter((s) => s.localAddress !== gateway) ?? []).sort((a, b) => b.connections - a.connections).slice(0, NODE_CAPACITY.inboundPerTask);
+      return sockets ? { ...t, inbound } : t;
     }));
     return {
       version: 1, at: lastSample, node: { ...snap.node }, dockerUp: snap.dockerUp, windowSeconds: config.windowMs / 1000,
@@ -196,7 +200,10 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
     }
     return {
       status: 200,
-      body: { at: lastSample, node, evaluator: status, peers: peers.map((p) => ({ peer: p.peer, state: p.state, node: p.report?.node.name ?? null })), services: results },
+      body: {
+        at: lastSample, node, evaluator: status, services: results,
+        peers: peers.map((p) => ({ peer: p.peer, state: p.state, node: p.report?.node.name ?? null, verified: p.verified === true, ...(p.reason ? { reason: p.reason } : {}) })),
+      },
     };
   };
 

@@ -2,6 +2,7 @@
 import cron from 'node-cron';
 import { ConfigError, ErrorCodes } from './errors.js';
 import { formatDuration, parseDuration } from './core/duration.js';
+import { REPORT_MAX_BYTES } from './core/report-limits.js';
 
 type Kind = 'string' | 'duration' | 'int' | 'ratio' | 'listen' | 'url' | 'enum' | 'bool' | 'peers' | 'cron' | 'users' | 'dockerHost';
 
@@ -31,7 +32,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'peers', env: 'SWARM_BALANCE_PEERS', kind: 'peers', default: null, help: 'peers: host:port,... or dns:NAME:PORT (default dns:tasks.<own service>:<listen port> when the agent runs as a Swarm task)' },
   { key: 'peerTimeoutMs', env: 'SWARM_BALANCE_PEER_TIMEOUT', kind: 'duration', default: '2s', min: 10, max: 5 * 60_000, help: 'timeout for one peer report' },
   { key: 'peerConcurrency', env: 'SWARM_BALANCE_PEER_CONCURRENCY', kind: 'int', default: '64', min: 1, help: 'peer reports fetched at once' },
-  { key: 'peerMaxBytes', env: 'SWARM_BALANCE_PEER_MAX_BYTES', kind: 'int', default: '16777216', min: 1024, help: 'largest peer report read' },
+  { key: 'peerMaxBytes', env: 'SWARM_BALANCE_PEER_MAX_BYTES', kind: 'int', default: String(REPORT_MAX_BYTES), min: 1024, help: 'largest peer report read (default: what one node can hold, core/report-limits.ts)' },
   { key: 'peerToken', env: 'SWARM_BALANCE_PEER_TOKEN', kind: 'string', default: null, secret: true, help: 'shared secret for /v1/report' },
   { key: 'metricsToken', env: 'SWARM_BALANCE_METRICS_TOKEN', kind: 'string', default: null, secret: true, help: 'bearer token /metrics and /v1/cluster require' },
   { key: 'basicAuthUsers', env: 'SWARM_BALANCE_BASIC_AUTH_USERS', kind: 'users', default: null, secret: true, help: 'user:bcrypt-hash pairs (comma or newline separated) allowed on /metrics and /v1/cluster' },

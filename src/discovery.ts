@@ -1,7 +1,9 @@
 // Keeps this node's task list current: a full resync on a timer or when the event stream says something changed.
 import type { Logger } from 'pino';
 import type { DockerApi, DockerEvent } from './adapters/docker.js';
-import { composeService, COMPOSE_PROJECT_LABEL, endpointsFromList, GWBRIDGE, gwbridgeAddresses, runningTasksByService, serviceFromApi, slimInspect, SWARM_TASK_LABEL, taskFromInspect } from './core/docker-model.js';
+import { composeService, COMPOSE_PROJECT_LABEL, endpointsFromList, GWBRIDGE, gwbridgeAddresses, nodesFromApi, runningTasksByService, serviceFromApi, slimInspect, SWARM_TASK_LABEL, taskAddressNodes, taskFromInspect } from './core/docker-model.js';
+import type { SwarmNode } from './core/docker-model.js';
+import type { SwarmView } from './core/peer-trust.js';
 import type { Endpoint, NodeReport, ServiceInfo, TaskRef } from './core/types.js';
 import { errorMessage } from './errors.js';
 
@@ -22,6 +24,8 @@ export interface DiscoverySnapshot {
   ownService: string | null;
   /** Set when the last refresh failed, with the reason. */
   error: string | null;
+  /** On a manager: the swarm's nodes, its leader (and the one before), where tasks and agents run. */
+  swarm?: SwarmView | null;
 }
 
 const CONTAINER_ACTIONS = new Set(['start', 'die', 'destroy', 'health_status', 'kill', 'stop', 'pause', 'unpause', 'rename']);
@@ -36,6 +40,9 @@ export class Discovery {
   private readonly inspected = new Map<string, unknown>();
   private watching: AbortController | null = null;
   private downSince: number | null = null;
+  /** The last leader seen, and the one before it: announcement state is taken over only from the latter. */
+  private knownLeader: string | null = null;
+  private previousLeader: string | null = null;
 
   /** `hostname`: Docker names a container's host after its id, which is how the agent finds itself. */
   constructor(private readonly docker: DockerApi, private readonly logger: Logger, private readonly resyncMs: number, private readonly hostname: string) {}
@@ -54,8 +61,10 @@ export class Discovery {
         this.lastResync = now;
       } else if (this.snapshot.node.role === 'manager') {
         // Leadership moves without touching our tasks; ask every cycle so a new leader acts at once.
-        const leader = await this.isLeader(this.snapshot.node.id);
-        if (leader !== this.snapshot.node.leader) this.snapshot = { ...this.snapshot, node: { ...this.snapshot.node, leader } };
+        const leaderId = this.noteLeader(nodesFromApi(await this.docker.listNodes(true)).find((n) => n.leader)?.id ?? null);
+        const leader = leaderId === this.snapshot.node.id;
+        const swarm = this.snapshot.swarm ? { ...this.snapshot.swarm, leader: leaderId, previousLeader: this.previousLeader } : null;
+        if (leader !== this.snapshot.node.leader || swarm?.leader !== this.snapshot.swarm?.leader) this.snapshot = { ...this.snapshot, node: { ...this.snapshot.node, leader }, swarm };
       }
       if (this.downSince !== null) {
         this.logger.info({ downForMs: now - this.downSince }, 'Docker API reachable again');
@@ -85,10 +94,11 @@ export class Discovery {
     const manager = inSwarm && swarm.ControlAvailable === true;
     const name = typeof info.Name === 'string' ? info.Name : '';
     const id = inSwarm ? (swarm.NodeID as string) : String(info.ID ?? name);
-    const leader = manager ? await this.isLeader(id) : false;
-    const node: NodeState = { id, name, role: inSwarm ? (manager ? 'manager' : 'worker') : 'standalone', leader };
+    const nodes = manager ? nodesFromApi(await this.docker.listNodes()) : [];
+    const leaderId = manager ? this.noteLeader(nodes.find((n) => n.leader)?.id ?? null) : null;
+    const node: NodeState = { id, name, role: inSwarm ? (manager ? 'manager' : 'worker') : 'standalone', leader: manager && leaderId === id };
 
-    const services = manager ? await this.swarmServices() : [];
+    const { services, addresses } = manager ? await this.swarmServices() : { services: [], addresses: new Map<string, string>() };
     const labelsByService = new Map(services.map((s) => [s.id, s.labels]));
     const all = await this.docker.listContainers([]);
     const endpoints = endpointsFromList(all, { id, name });
@@ -118,21 +128,29 @@ export class Discovery {
       if (task) tasks.push(task);
       else this.inspected.delete(c.Id);
     }
-    return { dockerUp: true, node, tasks, services: inSwarm ? services : composeServices(tasks), endpoints, ownService, error: null };
+    const view = manager ? swarmView(nodes, leaderId, this.previousLeader, addresses, services) : null;
+    return { dockerUp: true, node, tasks, services: inSwarm ? services : composeServices(tasks), endpoints, ownService, error: null, swarm: view };
   }
 
-  private async isLeader(nodeId: string): Promise<boolean> {
-    const node = await this.docker.node(nodeId);
-    return (node.ManagerStatus as { Leader?: boolean } | undefined)?.Leader === true;
+  /** Records the leader the engine names now; returns it. */
+  private noteLeader(leader: string | null): string | null {
+    if (leader !== null && leader !== this.knownLeader) {
+      if (this.knownLeader !== null) this.previousLeader = this.knownLeader;
+      this.knownLeader = leader;
+    }
+    return leader;
   }
 
-  private async swarmServices(): Promise<ServiceInfo[]> {
+  private async swarmServices(): Promise<{ services: ServiceInfo[]; addresses: Map<string, string> }> {
     const [services, tasks] = await Promise.all([this.docker.listServices(), this.docker.listRunningTasks()]);
     const running = runningTasksByService(tasks);
-    return services.map((s) => {
-      const id = String((s as { ID?: string }).ID ?? '');
-      return serviceFromApi(s, running.get(id) ?? []);
-    });
+    return {
+      services: services.map((s) => {
+        const id = String((s as { ID?: string }).ID ?? '');
+        return serviceFromApi(s, running.get(id) ?? []);
+      }),
+      addresses: taskAddressNodes(tasks),
+    };
   }
 
   /** Follows the event stream; any relevant event marks the snapshot dirty. Reconnects with `since`. */
@@ -163,6 +181,18 @@ export class Discovery {
     }
     this.dirty = true;
   }
+}
+
+/** Where peers and tasks are, by the engine: task addresses, then node addresses and hostnames. */
+function swarmView(nodes: SwarmNode[], leader: string | null, previousLeader: string | null, taskAddresses: Map<string, string>, services: readonly ServiceInfo[]): SwarmView {
+  const addressNodes = new Map(taskAddresses);
+  for (const n of nodes) {
+    for (const addr of [n.addr, n.managerAddr]) if (addr && addr !== '0.0.0.0') addressNodes.set(addr, n.id);
+    if (n.name && !addressNodes.has(n.name)) addressNodes.set(n.name, n.id);
+  }
+  const taskNodes = new Map<string, string>();
+  for (const s of services) for (const t of s.runningTasks ?? []) taskNodes.set(t.id, t.nodeId);
+  return { nodes, leader, previousLeader, addressNodes, taskNodes };
 }
 
 function composeServices(tasks: readonly TaskRef[]): ServiceInfo[] {

@@ -23,6 +23,7 @@ export interface AgentMetrics {
   samplerErrors: Counter<'sampler' | 'reason'>;
   notifications: Counter<'channel' | 'result'>;
   remediations: Counter<'service' | 'action' | 'result'>;
+  peerReportsRejected: Counter<'reason'>;
 }
 
 /** What the server needs to answer /metrics. */
@@ -73,5 +74,6 @@ export function createMetrics(registry: Registry, source: MetricsSource, version
     samplerErrors: new Counter({ name: PREFIX + 'sampler_errors_total', help: 'Sampler problems by reason (malformed file or body, refused or timed-out request).', labelNames: ['sampler', 'reason'], registers }),
     notifications: new Counter({ name: PREFIX + 'notifications_total', help: 'Notifications by channel and result.', labelNames: ['channel', 'result'], registers }),
     remediations: new Counter({ name: PREFIX + 'remediations_total', help: 'Remediation actions by service, action and result.', labelNames: ['service', 'action', 'result'], registers }),
+    peerReportsRejected: new Counter({ name: PREFIX + 'peer_reports_rejected_total', help: 'Peer reports refused, by reason: a body past the report limits, or a report speaking for more than its own node.', labelNames: ['reason'], registers }),
   };
 }

@@ -41,6 +41,7 @@ export function createDockerApi(dockerHost: string): DockerApi {
   return {
     info: () => call('GET /info', '/info'),
     node: (id) => call(`GET /nodes/${id}`, `/nodes/${encodeURIComponent(id)}`),
+    listNodes: (managersOnly) => call('GET /nodes', '/nodes', managersOnly ? { query: { filters: { role: ['manager'] } } } : {}),
     listContainers: (labels) => call('GET /containers/json', '/containers/json', { query: { filters: { ...(labels.length > 0 ? { label: labels } : {}), status: ['running'] } } }),
     inspectContainer: (id) => call(`GET /containers/${id}/json`, `/containers/${encodeURIComponent(id)}/json`),
     listServices: () => call('GET /services', '/services'),

@@ -13,6 +13,8 @@ export interface DockerEvent {
 export interface DockerApi {
   info(): Promise<Record<string, unknown>>;
   node(id: string): Promise<Record<string, unknown>>;
+  /** GET /nodes; `managersOnly` asks for the managers alone (a handful, cheap every cycle). */
+  listNodes(managersOnly?: boolean): Promise<unknown[]>;
   listContainers(labelFilter: string[]): Promise<{ Id: string; Labels?: Record<string, string> }[]>;
   inspectContainer(id: string): Promise<unknown>;
   listServices(): Promise<unknown[]>;
@@ -44,6 +46,7 @@ export function createDockerApi(dockerHost: string): DockerApi {
   return {
     info: () => wrap('GET /info', () => docker.info() as Promise<Record<string, unknown>>),
     node: (id) => wrap(`GET /nodes/${id}`, () => docker.getNode(id).inspect() as Promise<Record<string, unknown>>),
+    listNodes: (managersOnly) => wrap('GET /nodes', () => docker.listNodes(managersOnly ? { filters: JSON.stringify({ role: ['manager'] }) } : {}) as Promise<unknown[]>),
     listContainers: (labels) => wrap('GET /containers/json', () => docker.listContainers({ filters: { ...(labels.length > 0 ? { label: labels } : {}), status: ['running'] } })),
     inspectContainer: (id) => wrap(`GET /containers/${id}/json`, () => docker.getContainer(id).inspect()),
     listServices: () => wrap('GET /services', () => docker.listServices() as Promise<unknown[]>),

@@ -19,6 +19,11 @@ export interface HttpLimits {
 
 export interface HttpClient {
   getText(url: string, headers?: Record<string, string>): Promise<string>;
+  /**
+   * Hands the body to `onChunk` piece by piece as it arrives, never holding it whole; an exception
+   * from `onChunk` hangs up and is thrown as is.
+   */
+  getChunks(url: string, headers: Record<string, string> | undefined, onChunk: (chunk: Uint8Array) => void): Promise<void>;
   /** TCP connections this client opened to `host:port` so far, and how many are open now. */
   connectionsTo(hostPort: string): { opened: number; open: number };
   close(): Promise<void>;
@@ -36,38 +41,65 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
     maxResponseSize: limits.maxBytes,
   });
   const opened = new Map<string, number>();
-  const open = new Map<string, number>();
+  const openNow = new Map<string, number>();
   agent.on('connect', (origin) => {
     opened.set(origin.host, (opened.get(origin.host) ?? 0) + 1);
-    open.set(origin.host, (open.get(origin.host) ?? 0) + 1);
+    openNow.set(origin.host, (openNow.get(origin.host) ?? 0) + 1);
   });
-  agent.on('disconnect', (origin) => open.set(origin.host, Math.max(0, (open.get(origin.host) ?? 0) - 1)));
+  agent.on('disconnect', (origin) => openNow.set(origin.host, Math.max(0, (openNow.get(origin.host) ?? 0) - 1)));
+
+  /** A 200 answer whose declared length is within the limit; anything else is thrown. */
+  const open = async (url: string, where: string, headers?: Record<string, string>): Promise<Dispatcher.ResponseData> => {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, { dispatcher: agent, headers, signal: AbortSignal.timeout(limits.timeoutMs) });
+    } catch (err) {
+      throw classify(err, where, limits);
+    }
+    if (res.statusCode !== 200) {
+      await res.body.dump().catch(() => undefined);
+      throw new HttpStatusError(res.statusCode, where);
+    }
+    const declared = Number(res.headers['content-length']);
+    if (declared > limits.maxBytes) {
+      res.body.destroy();
+      throw new AgentError(ErrorCodes.HTTP_BODY_TOO_LARGE, `${where} body of ${declared} bytes is over the ${limits.maxBytes}-byte limit`);
+    }
+    return res;
+  };
 
   return {
     async getText(url, headers) {
       const where = redactUrl(url);
-      let res: Dispatcher.ResponseData;
-      try {
-        res = await request(url, { dispatcher: agent, headers, signal: AbortSignal.timeout(limits.timeoutMs) });
-      } catch (err) {
-        throw classify(err, where, limits);
-      }
-      if (res.statusCode !== 200) {
-        await res.body.dump().catch(() => undefined);
-        throw new HttpStatusError(res.statusCode, where);
-      }
-      const declared = Number(res.headers['content-length']);
-      if (declared > limits.maxBytes) {
-        res.body.destroy();
-        throw new AgentError(ErrorCodes.HTTP_BODY_TOO_LARGE, `${where} body of ${declared} bytes is over the ${limits.maxBytes}-byte limit`);
-      }
+      const res = await open(url, where, headers);
       try {
         return await res.body.text();
       } catch (err) {
         throw classify(err, where, limits);
       }
     },
-    connectionsTo: (hostPort) => ({ opened: opened.get(hostPort) ?? 0, open: open.get(hostPort) ?? 0 }),
+    async getChunks(url, headers, onChunk) {
+      const where = redactUrl(url);
+      const res = await open(url, where, headers);
+      let chunk: Uint8Array | undefined;
+      const chunks = res.body[Symbol.asyncIterator]();
+      for (;;) {
+        try {
+          const next = await chunks.next();
+          if (next.done) return;
+          chunk = next.value as Uint8Array;
+        } catch (err) {
+          throw classify(err, where, limits);
+        }
+        try {
+          onChunk(chunk);
+        } catch (err) {
+          res.body.destroy();
+          throw err;
+        }
+      }
+    },
+    connectionsTo: (hostPort) => ({ opened: opened.get(hostPort) ?? 0, open: openNow.get(hostPort) ?? 0 }),
     // Shutting down: requests still in flight are abandoned rather than waited for.
     close: () => agent.destroy(),
   };

@@ -3,11 +3,13 @@
 import type { Logger } from 'pino';
 import type { DetectorState } from '../core/detector.js';
 import { evaluateServices, type EvalSettings, type ServiceEffect, type ServiceResult } from '../core/evaluate.js';
+import { admitReports, boundNode, withEngineNames, type SwarmView } from '../core/peer-trust.js';
 import { describePinning, pinningOf, type Pinning } from '../core/pinning.js';
 import type { NodeReport } from '../core/types.js';
 import { buildViews } from '../core/views.js';
 import type { DiscoverySnapshot } from '../discovery.js';
 import { PEER_STATES, type PeerPoller, type PeerResult } from './poller.js';
+import { RejectionLog } from './rejections.js';
 
 export interface ClusterResult extends ServiceResult {
   pinning: Pinning | null;
@@ -17,8 +19,17 @@ export interface ClusterResult extends ServiceResult {
 export interface EvaluatorStatus {
   evaluating: boolean;
   active: boolean;
-  /** The agent that announces, as far as this one knows. */
-  activeEvaluator: { node: string; peer: string | null } | null;
+  /**
+   * The agent that announces: the one on the node this agent's engine names leader. `peer` is the
+   * address it answers on; `verified` when the engine places that address on the leader's node.
+   */
+  activeEvaluator: { node: string; peer: string | null; verified: boolean } | null;
+}
+
+/** A polled peer as /v1/cluster lists it. */
+export interface PeerView extends PeerResult {
+  /** The engine places the peer's address on the node it reported (only for accepted reports). */
+  verified?: boolean;
 }
 
 export type Announce = (effect: ServiceEffect & { result: ClusterResult }) => void;
@@ -26,7 +37,8 @@ export type Announce = (effect: ServiceEffect & { result: ClusterResult }) => vo
 export class ClusterEvaluator {
   private states = new Map<string, DetectorState>();
   private results: ClusterResult[] = [];
-  private peerResults: PeerResult[] = [];
+  private peerResults: PeerView[] = [];
+  private readonly rejections: RejectionLog;
   private announcedByLeader = new Set<string>();
   private status: EvaluatorStatus = { evaluating: false, active: false, activeEvaluator: null };
   private wasActive = false;
@@ -38,9 +50,13 @@ export class ClusterEvaluator {
     private readonly announce: Announce,
     /** No peer request starts later than this into a round (one interval keeps rounds from piling up). */
     private readonly roundBudgetMs = Infinity,
-  ) {}
+    /** Counts each refused report by reason (swarm_balance_peer_reports_rejected_total). */
+    countRefused: (reason: string) => void = () => undefined,
+  ) {
+    this.rejections = new RejectionLog(logger, countRefused);
+  }
 
-  current(): { results: ClusterResult[]; status: EvaluatorStatus; peers: readonly PeerResult[] } {
+  current(): { results: ClusterResult[]; status: EvaluatorStatus; peers: readonly PeerView[] } {
     return { results: this.results, status: this.status, peers: this.peerResults };
   }
 
@@ -61,16 +77,16 @@ export class ClusterEvaluator {
   }
 
   async round(now: number, snap: DiscoverySnapshot, own: NodeReport, peers: readonly string[]): Promise<void> {
-    this.peerResults = peers.length > 0 ? await this.poller.poll(peers, this.hotTasks(), this.roundBudgetMs) : [];
+    const polled = peers.length > 0 ? await this.poller.poll(peers, this.hotTasks(), this.roundBudgetMs) : [];
     const evaluating = snap.dockerUp && snap.node.role !== 'worker';
     const active = evaluating && (snap.node.role === 'standalone' || snap.node.leader);
-    const reports = [own, ...this.peerResults.flatMap((p) => (p.report && p.report.node.id !== own.node.id ? [p.report] : []))];
-    const leaderPeer = this.peerResults.find((p) => p.report?.node.leader && p.report.dockerUp && p.report.node.id !== own.node.id);
-    if (leaderPeer?.report) this.announcedByLeader = new Set(leaderPeer.report.firing);
-    this.status = {
-      evaluating, active,
-      activeEvaluator: active ? { node: own.node.name, peer: null } : leaderPeer?.report ? { node: leaderPeer.report.node.name, peer: leaderPeer.peer } : null,
-    };
+    const swarm = snap.swarm ?? null;
+    const reports = this.admit(own, polled, peers, swarm);
+    // Who announces comes from the engine. What it already announced is taken from its agent only while
+    // this one is in shadow, so that at a takeover it is what the previous leader's agent said last.
+    const leader = !active && swarm?.leader ? this.peerResults.find((p) => p.state === 'ok' && p.report?.node.id === swarm.leader) : undefined;
+    if (leader?.report) this.announcedByLeader = new Set(leader.report.firing);
+    this.status = { evaluating, active, activeEvaluator: active ? { node: own.node.name, peer: null, verified: true } : leaderOf(swarm, leader, peers) };
     if (active !== this.wasActive) {
       this.logger.info({ active, node: own.node.name }, active ? 'this agent is now the active evaluator' : 'this agent is no longer the active evaluator');
       this.wasActive = active;
@@ -95,6 +111,21 @@ export class ClusterEvaluator {
     };
     this.results = evaluation.results.map(decorate);
     if (active) this.announceChanges(now, evaluation.effects);
+  }
+
+  /** The reports that count: this node's and the peers' the engine vouches for; the rest are refused. */
+  private admit(own: NodeReport, polled: readonly PeerResult[], peers: readonly string[], swarm: SwarmView | null): NodeReport[] {
+    const answered = polled.flatMap((p) => (p.state === 'ok' && p.report ? [{ peer: p.peer, report: p.report }] : []));
+    const { admitted, refused } = admitReports(own.node.id, answered, peers, swarm);
+    this.rejections.round(refused, admitted.map((a) => a.peer), peers);
+    const refusedBy = new Map(refused.map((r) => [r.peer, r]));
+    const bound = new Map(admitted.map((a) => [a.peer, a.bound]));
+    this.peerResults = polled.map((p): PeerView => {
+      const r = refusedBy.get(p.peer);
+      if (r) return { peer: p.peer, state: 'rejected', error: r.detail, reason: r.reason };
+      return bound.has(p.peer) ? { ...p, verified: bound.get(p.peer)! } : p;
+    });
+    return [own, ...admitted.map((a) => withEngineNames(a.report, swarm))];
   }
 
   /**
@@ -129,4 +160,13 @@ export class ClusterEvaluator {
     }
     this.announcedByLeader = new Set(this.firing());
   }
+}
+
+/** The agent on the node the engine names leader, and the address it answers on as far as this agent knows. */
+function leaderOf(swarm: SwarmView | null, answered: PeerView | undefined, peers: readonly string[]): EvaluatorStatus['activeEvaluator'] {
+  if (!swarm?.leader) return null;
+  const leaderId = swarm.leader;
+  const node = swarm.nodes.find((n) => n.id === leaderId)?.name ?? leaderId;
+  const peer = answered?.peer ?? peers.find((p) => boundNode(p, swarm) === leaderId) ?? null;
+  return { node, peer, verified: peer !== null && boundNode(peer, swarm) === leaderId };
 }

@@ -7,7 +7,8 @@ import { createProcReader } from '../adapters/procfs.js';
 import { peerAddresses } from '../cluster/peers.js';
 import { parseConfig } from '../config.js';
 import { parseSnmpTcp } from '../core/procnet.js';
-import { parseNodeReport } from '../core/report-schema.js';
+import { boundNode } from '../core/peer-trust.js';
+import { createReportReader } from '../core/report-reader.js';
 import { errorMessage } from '../errors.js';
 import { hostname } from 'node:os';
 import { Discovery } from '../discovery.js';
@@ -50,14 +51,28 @@ export async function doctorCommand(args: readonly string[]): Promise<number> {
   });
   if (peers && peers.length === 0) checks.push({ ok: null, what: 'peers', detail: 'none configured and not running as a Swarm task: the agent judges its own node only' });
   if (peers && peers.length > 0) {
-    const http = createHttpClient({ timeoutMs: config.peerTimeoutMs, maxBytes: config.peerMaxBytes, connectionsPerOrigin: 1 });
+    // The agent's own TLS settings: with a certificate set, peers are asked over HTTPS only, so the
+    // peer token never travels in clear.
+    const tls = config.tlsCertFile !== null;
+    const ca = config.tlsCaFile ? readFileSync(config.tlsCaFile, 'utf8') : null;
+    const scheme = tls ? 'https' : 'http';
+    const http = createHttpClient({ timeoutMs: config.peerTimeoutMs, maxBytes: config.peerMaxBytes, connectionsPerOrigin: 1, ...(ca ? { ca } : {}) });
     const headers = config.peerToken ? { authorization: `Bearer ${config.peerToken}` } : undefined;
+    const swarm = snap.swarm ?? null;
     await Promise.all(peers.map(async (peer) => {
+      const bound = swarm ? boundNode(peer, swarm) : null;
+      const binding = bound ? `, placed on node ${swarm?.nodes.find((n) => n.id === bound)?.name ?? bound} by the engine` : '';
       try {
-        const report = parseNodeReport(JSON.parse(await http.getText(`http://${peer}/v1/report`, headers)));
-        checks.push({ ok: true, what: `peer ${peer}`, detail: `node ${report.node.name} (${report.node.role}), ${report.tasks.length} task(s)` });
+        const reader = createReportReader(config.peerMaxBytes);
+        await http.getChunks(`${scheme}://${peer}/v1/report`, headers, (chunk) => reader.push(chunk));
+        const report = reader.finish();
+        const mismatch = bound !== null && bound !== report.node.id;
+        checks.push({ ok: !mismatch, what: `peer ${peer}`, detail: `${scheme}: node ${report.node.name} (${report.node.role}), ${report.tasks.length} task(s)${binding}${mismatch ? '; but it reports another node: its reports are refused' : ''}` });
       } catch (err) {
-        checks.push({ ok: false, what: `peer ${peer}`, detail: errorMessage(err) });
+        checks.push({ ok: false, what: `peer ${peer}`, detail: `${scheme}: ${errorMessage(err)}` });
+      }
+      if (swarm && !bound) {
+        checks.push({ ok: null, what: `peer ${peer}`, detail: 'the engine places no Swarm task or node at this address (SWARM_BALANCE_PEERS): its report is believed for the node it names only while no address the engine places speaks for that node; list node or agent task addresses instead' });
       }
     }));
     await http.close();

@@ -26,31 +26,63 @@ export function parseClientArgs(args: readonly string[]): ClientOptions {
   return opts;
 }
 
-/** The cluster view from `url`; a shadow manager's view is followed to the active evaluator once. */
-export async function fetchCluster(url: string): Promise<StatusBody & { evaluator: { activeEvaluator: { node: string; peer: string | null } | null; active: boolean } }> {
+type ClusterBody = Omit<StatusBody, 'peers'> & {
+  error?: string;
+  evaluator: { active: boolean; activeEvaluator: { node: string; peer: string | null; verified?: boolean } | null };
+  peers?: { peer: string; state: string; node: string | null; verified?: boolean }[];
+};
+
+/**
+ * The cluster view from `url`. A shadow manager's view is followed once to the active evaluator, but
+ * only to an address the named agent's engine vouches for (its verified peer set), and never with
+ * the metrics token: that goes only to the address the user named. `where` says what was asked.
+ */
+export async function fetchCluster(url: string): Promise<ClusterBody & { where: string }> {
   // The same token and CA the agents use, from the environment, so the CLI works where they do.
   const token = process.env.SWARM_BALANCE_METRICS_TOKEN;
   const caFile = process.env.SWARM_BALANCE_TLS_CA_FILE;
   const dispatcher = caFile ? new Agent({ connect: { ca: readFileSync(caFile, 'utf8') } }) : undefined;
-  const get = async (base: string) => {
+  const get = async (base: string, withToken: boolean): Promise<ClusterBody> => {
     const res = await request(`${base}/v1/cluster`, {
       signal: AbortSignal.timeout(5000), ...(dispatcher ? { dispatcher } : {}),
-      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+      ...(token && withToken ? { headers: { authorization: `Bearer ${token}` } } : {}),
     });
-    const body = (await res.body.json()) as StatusBody & { error?: string; evaluator: { active: boolean; activeEvaluator: { node: string; peer: string | null } | null } };
-    if (res.statusCode !== 200) throw new Error(`${base}/v1/cluster answered ${res.statusCode}: ${body.error ?? ''}`);
-    return body;
+    const text = await res.body.text();
+    if (res.statusCode !== 200) {
+      // A worker answers 503 with a JSON reason; a locked agent 401 in plain text.
+      let why = text.trim().slice(0, 200);
+      try { why = (JSON.parse(text) as { error?: string }).error ?? why; } catch { /* plain text */ }
+      throw new Error(`${base}/v1/cluster answered ${res.statusCode}: ${why}`);
+    }
+    return JSON.parse(text) as ClusterBody;
   };
-  const body = await get(url);
-  const peer = body.evaluator.activeEvaluator?.peer;
-  if (!body.evaluator.active && peer) return get(`${new URL(url).protocol}//${peer}`).catch(() => body);
-  return body;
+  const body = await get(url, true);
+  const target = followTarget(body);
+  if (!target) {
+    const named = body.evaluator.activeEvaluator;
+    const why = !body.evaluator.active && named?.peer ? `; not following to ${named.peer}: the agent's engine does not place that address on ${named.node}` : '';
+    return { ...body, where: `${url}${body.evaluator.active ? ' (the active evaluator)' : ` (shadow view)${why}`}` };
+  }
+  const followed = `${new URL(url).protocol}//${target.peer}`;
+  return get(followed, false).then(
+    (b) => ({ ...b, where: `${followed}, the active evaluator on ${target.node}, followed from ${url} (without the metrics token)` }),
+    (err: unknown) => ({ ...body, where: `${url} (shadow view); the active evaluator at ${followed}, asked without the metrics token, did not answer: ${(err as Error).message}` }),
+  );
+}
+
+/** The active evaluator's address, when the named agent is a shadow and its engine vouches for that address. */
+export function followTarget(body: ClusterBody): { peer: string; node: string } | null {
+  const named = body.evaluator.activeEvaluator;
+  if (body.evaluator.active || !named?.peer || named.verified !== true) return null;
+  const listed = body.peers?.find((p) => p.peer === named.peer);
+  return listed?.verified === true ? { peer: named.peer, node: named.node } : null;
 }
 
 export async function statusCommand(args: readonly string[]): Promise<number> {
   const opts = parseClientArgs(args);
   for (;;) {
     const body = await fetchCluster(opts.url);
+    process.stderr.write(`asked ${body.where}\n`);
     const text = opts.json ? JSON.stringify(body, null, 2) + '\n' : renderStatus(body, Date.now());
     process.stdout.write(opts.watch && !opts.json ? `\x1b[2J\x1b[H${text}` : text);
     if (!opts.watch) return 0;
@@ -62,7 +94,9 @@ export async function checkCommand(args: readonly string[]): Promise<number> {
   const opts = parseClientArgs(args);
   let body: StatusBody;
   try {
-    body = await fetchCluster(opts.url);
+    const fetched = await fetchCluster(opts.url);
+    process.stderr.write(`asked ${fetched.where}\n`);
+    body = fetched;
   } catch (err) {
     process.stdout.write(`unknown: ${(err as Error).message}\n`);
     return 2;

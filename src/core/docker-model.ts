@@ -188,3 +188,50 @@ export function gwbridgeAddresses(network: unknown): Map<string, string> {
   }
   return out;
 }
+
+/** A Swarm node as GET /nodes gives it: enough to bind a peer address to it and to know who leads. */
+export interface SwarmNode {
+  id: string;
+  /** Description.Hostname, which is also the engine's name in its agent's report. */
+  name: string;
+  /** Status.Addr: the address the node's engine talks to the swarm from. */
+  addr: string;
+  /** A manager's ManagerStatus.Addr without the port (Status.Addr reads 0.0.0.0 on some managers). */
+  managerAddr?: string;
+  leader: boolean;
+}
+
+/** GET /nodes entries. */
+export function nodesFromApi(nodes: unknown): SwarmNode[] {
+  return (Array.isArray(nodes) ? nodes : []).flatMap((n) => {
+    const node = obj(n);
+    const id = str(node.ID);
+    if (!id) return [];
+    const manager = obj(node.ManagerStatus);
+    const managerAddr = str(manager.Addr).replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    return [{
+      id, name: str(obj(node.Description).Hostname), addr: str(obj(node.Status).Addr), ...(managerAddr ? { managerAddr } : {}), leader: manager.Leader === true,
+    }];
+  });
+}
+
+/**
+ * GET /tasks entries that are running, as address -> node id over every network they are attached to:
+ * a peer answering on a task's address is on that task's node.
+ */
+export function taskAddressNodes(tasks: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of Array.isArray(tasks) ? tasks : []) {
+    const task = obj(t);
+    if (str(obj(task.Status).State) !== 'running' || str(task.DesiredState) !== 'running') continue;
+    const nodeId = str(task.NodeID);
+    if (!nodeId) continue;
+    for (const a of Array.isArray(task.NetworksAttachments) ? task.NetworksAttachments : []) {
+      for (const cidr of Array.isArray(obj(a).Addresses) ? (obj(a).Addresses as unknown[]) : []) {
+        const address = str(cidr).split('/')[0];
+        if (address) out.set(address, nodeId);
+      }
+    }
+  }
+  return out;
+}

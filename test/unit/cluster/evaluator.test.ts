@@ -5,7 +5,7 @@ import type { PeerPoller, PeerResult, PeerState } from '../../../src/cluster/pol
 import type { EvalSettings } from '../../../src/core/evaluate.js';
 import type { NodeReport, ServiceInfo, TaskReport } from '../../../src/core/types.js';
 import type { DiscoverySnapshot } from '../../../src/discovery.js';
-import { endpoint, nodeReport, serviceInfo, snapshot, webTask } from '../support/cluster-factories.js';
+import { endpoint, nodeReport, serviceInfo, snapshot, swarmView, webTask } from '../support/cluster-factories.js';
 
 const S = 1000;
 const SETTINGS: EvalSettings = { threshold: 0.8, minEvents: 30, alpha: 0.001, hysteresis: 0.1, skewForMs: 60 * S, resolveForMs: 30 * S };
@@ -68,7 +68,7 @@ describe('ClusterEvaluator', () => {
     const { snap, own } = self('manager', true, collapsed.own);
     for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
     expect(h.announced.map((a) => [a.effect.type, a.effect.at, a.result.name, a.result.hotTask?.id])).toEqual([['fire', 60 * S, 'shop_web', 't1']]);
-    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: true, activeEvaluator: { node: 'node-1', peer: null } });
+    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: true, activeEvaluator: { node: 'node-1', peer: null, verified: true } });
     expect(h.evaluator.firing()).toEqual(['svc-web']);
   });
 
@@ -92,7 +92,7 @@ describe('ClusterEvaluator', () => {
     for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
     expect(h.announced).toEqual([]);
     expect(h.evaluator.current().results[0]?.detector.state).toBe('firing');
-    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: false, activeEvaluator: { node: 'node-2', peer: PEER } });
+    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: false, activeEvaluator: { node: 'node-2', peer: PEER, verified: true } });
     expect(h.evaluator.firing()).toEqual([]);
   });
 
@@ -223,8 +223,109 @@ describe('ClusterEvaluator', () => {
     const h = harness();
     h.script.answer = [peerOk(even.peer), peerDown('timeout', 'a:1'), peerDown('timeout', 'b:1'), peerDown('unauthorized', 'c:1')];
     const { snap, own } = self('manager', true, even.own);
-    expect(h.evaluator.peerCounts()).toEqual({ ok: 0, timeout: 0, unreachable: 0, unauthorized: 0, invalid: 0, too_large: 0, error: 0 });
+    expect(h.evaluator.peerCounts()).toEqual({ ok: 0, timeout: 0, unreachable: 0, unauthorized: 0, invalid: 0, too_large: 0, error: 0, rejected: 0 });
     await h.evaluator.round(0, snap, own, [PEER, 'a:1', 'b:1', 'c:1']);
-    expect(h.evaluator.peerCounts()).toEqual({ ok: 1, timeout: 2, unreachable: 0, unauthorized: 1, invalid: 0, too_large: 0, error: 0 });
+    expect(h.evaluator.peerCounts()).toEqual({ ok: 1, timeout: 2, unreachable: 0, unauthorized: 1, invalid: 0, too_large: 0, error: 0, rejected: 0 });
+  });
+});
+
+describe('ClusterEvaluator with hostile peers', () => {
+  const FAKE = '127.0.0.1:19999';
+  const N3 = '10.0.9.3:9479';
+  const three = (leader: string, previousLeader: string | null = null) => swarmView({
+    nodes: [
+      { id: 'node-id-1', name: 'node-1', addr: '10.0.9.1', leader: leader === 'node-id-1' },
+      { id: 'node-id-2', name: 'node-2', addr: '10.0.9.2', leader: leader === 'node-id-2' },
+      { id: 'node-id-3', name: 'node-3', addr: '10.0.9.3', leader: leader === 'node-id-3' },
+    ],
+    leader, previousLeader,
+    addressNodes: new Map([['10.0.9.1', 'node-id-1'], ['10.0.9.2', 'node-id-2'], ['10.0.9.3', 'node-id-3']]),
+  }, [WEB]);
+  const forged = (node: number, tasks: TaskReport[], over: { leader?: boolean; firing?: string[] } = {}): NodeReport =>
+    nodeReport({ node: { id: `node-id-${node}`, name: `node-${node}`, role: 'manager', leader: over.leader ?? false }, tasks, firing: over.firing ?? [] });
+
+  function hostileHarness() {
+    const lines: Record<string, unknown>[] = [];
+    const counted: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => { lines.push(JSON.parse(l) as Record<string, unknown>); } });
+    const announced: Parameters<Announce>[0][] = [];
+    const script = { answer: [] as PeerResult[] };
+    const poller = { poll: async () => script.answer };
+    const evaluator = new ClusterEvaluator(SETTINGS, poller as unknown as PeerPoller, logger, (e) => announced.push(e), Infinity, (r) => counted.push(r));
+    const refusedLines = () => lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('peer report refused'));
+    return { evaluator, announced, script, counted, refusedLines };
+  }
+  const manager = (leader: boolean, swarm: ReturnType<typeof three>, tasks: TaskReport[]) => {
+    const node = { id: 'node-id-1', name: 'node-1', role: 'manager' as const, leader };
+    return { snap: snapshot({ node, services: [WEB], swarm }), own: nodeReport({ node, tasks }) };
+  };
+
+  it('neither silences the leader nor announces a false resolved when a peer claims to lead with firing state', async () => {
+    const h = hostileHarness();
+    const { snap, own } = manager(true, three('node-id-1'), collapsed.own);
+    h.script.answer = [peerOk(collapsed.peer), { peer: N3, state: 'ok', report: forged(3, [], { leader: true, firing: ['svc-web', 'svc-other'] }) }];
+    for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER, N3]);
+    expect(h.announced.map((a) => [a.effect.type, a.effect.at])).toEqual([['fire', 60 * S]]);
+    expect(h.counted).toEqual(Array(13).fill('leader_claim'));
+    expect(h.refusedLines().map((l) => [l.peer, l.reason])).toEqual([[N3, 'leader_claim']]);
+    expect(h.evaluator.peerCounts()).toMatchObject({ ok: 1, rejected: 1 });
+  });
+
+  it('never counts figures a peer forges for another node\'s task, and fires nothing for a service really split evenly', async () => {
+    const h = hostileHarness();
+    const { snap, own } = manager(true, three('node-id-1'), even.own);
+    // node-3's agent claims shop_web.2 (on node-2) idle and shop_web.1 (here) busy.
+    h.script.answer = [peerOk(even.peer), { peer: N3, state: 'ok', report: forged(3, [webTask(1, 3, 9000), webTask(2, 3, 0)]) }];
+    for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER, N3]);
+    expect(h.announced).toEqual([]);
+    expect(h.evaluator.current().results[0]?.verdict.kind).toBe('balanced');
+    expect(new Set(h.counted)).toEqual(new Set(['foreign_task']));
+    expect(h.refusedLines()).toHaveLength(1);
+  });
+
+  it('keeps the tasks of a node whose agent is down unknown when another address reports for it', async () => {
+    const h = hostileHarness();
+    const { snap, own } = manager(true, three('node-id-1'), collapsed.own);
+    h.script.answer = [peerDown('unreachable'), { peer: FAKE, state: 'ok', report: forged(2, collapsed.peer) }];
+    for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER, FAKE]);
+    expect(h.evaluator.current().results[0]?.verdict.kind).toBe('unknown');
+    expect(h.announced).toEqual([]);
+    expect(h.refusedLines().map((l) => [l.peer, l.reason])).toEqual([[FAKE, 'node_mismatch']]);
+  });
+
+  it('names the engine\'s leader as the active evaluator in shadow, not a peer that claims to lead', async () => {
+    const h = hostileHarness();
+    const { snap, own } = manager(false, three('node-id-2'), collapsed.own);
+    h.script.answer = [peerOk(collapsed.peer, { leader: true }), { peer: N3, state: 'ok', report: forged(3, [], { leader: true }) }];
+    await h.evaluator.round(0, snap, own, [N3, PEER]);
+    expect(h.evaluator.current().status.activeEvaluator).toEqual({ node: 'node-2', peer: PEER, verified: true });
+    expect(h.evaluator.current().peers.map((p) => [p.peer, p.state, p.verified])).toEqual([[PEER, 'ok', true], [N3, 'rejected', undefined]]);
+  });
+
+  it('takes what was announced only from the node the engine named leader before, so a liar cannot silence a takeover', async () => {
+    const h = hostileHarness();
+    const shadow = manager(false, three('node-id-2'), collapsed.own);
+    // The real leader (node-2) announced nothing; node-3 claims the collapse was already announced.
+    h.script.answer = [peerOk(collapsed.peer, { leader: true, firing: [] }), { peer: N3, state: 'ok', report: forged(3, [], { firing: ['svc-web'] }) }];
+    for (let t = 0; t <= 60 * S; t += 10 * S) await h.evaluator.round(t, shadow.snap, shadow.own, [PEER, N3]);
+    expect(h.evaluator.current().results[0]?.detector.state).toBe('firing');
+    const leader = manager(true, three('node-id-1', 'node-id-2'), collapsed.own);
+    h.script.answer = [peerOk(collapsed.peer, { leader: false }), { peer: N3, state: 'ok', report: forged(3, [], { leader: true, firing: [] }) }];
+    await h.evaluator.round(70 * S, leader.snap, leader.own, [PEER, N3]);
+    await h.evaluator.round(80 * S, leader.snap, leader.own, [PEER, N3]);
+    expect(h.announced.map((a) => [a.effect.type, a.effect.at])).toEqual([['fire', 70 * S]]);
+  });
+
+  it('logs a refusal again only after the peer was believed in between', async () => {
+    const h = hostileHarness();
+    const { snap, own } = manager(true, three('node-id-1'), even.own);
+    const liar = { peer: N3, state: 'ok' as const, report: forged(3, [webTask(2, 3, 0)]) };
+    const honest = { peer: N3, state: 'ok' as const, report: forged(3, []) };
+    for (const answer of [liar, liar, honest, liar]) {
+      h.script.answer = [peerOk(even.peer), answer];
+      await h.evaluator.round(0, snap, own, [PEER, N3]);
+    }
+    expect(h.counted).toEqual(['foreign_task', 'foreign_task', 'foreign_task']);
+    expect(h.refusedLines()).toHaveLength(2);
   });
 });

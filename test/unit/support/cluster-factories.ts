@@ -1,6 +1,7 @@
 // Pure builders for the cluster and notification shapes. No state: every call returns a fresh object.
 import type { AlertEvent } from '../../../src/core/alert.js';
 import type { Endpoint, NodeReport, ServiceInfo, TaskReport } from '../../../src/core/types.js';
+import type { SwarmView } from '../../../src/core/peer-trust.js';
 import type { DiscoverySnapshot } from '../../../src/discovery.js';
 import { taskReport } from './factories.js';
 
@@ -27,11 +28,28 @@ export function nodeReport(over: Partial<NodeReport> = {}): NodeReport {
   };
 }
 
-export function snapshot(over: Partial<DiscoverySnapshot> = {}): DiscoverySnapshot {
+/**
+ * The engine's view of a swarm of node-1 (10.0.9.1) and node-2 (10.0.9.2), each agent answering on its
+ * node's address; running tasks placed as `services` list them.
+ */
+export function swarmView(over: Partial<SwarmView> = {}, services: readonly ServiceInfo[] = []): SwarmView {
+  const taskNodes = new Map<string, string>();
+  for (const s of services) for (const t of s.runningTasks ?? []) taskNodes.set(t.id, t.nodeId);
   return {
+    nodes: [{ id: 'node-id-1', name: 'node-1', addr: '10.0.9.1', leader: true }, { id: 'node-id-2', name: 'node-2', addr: '10.0.9.2', leader: false }],
+    leader: 'node-id-1', previousLeader: null,
+    addressNodes: new Map([['10.0.9.1', 'node-id-1'], ['10.0.9.2', 'node-id-2']]), taskNodes, ...over,
+  };
+}
+
+/** A manager's snapshot; its swarm view names the leader after `node.leader` (node-2 when this node does not lead). */
+export function snapshot(over: Partial<DiscoverySnapshot> = {}): DiscoverySnapshot {
+  const base: DiscoverySnapshot = {
     dockerUp: true, node: { id: 'node-id-1', name: 'node-1', role: 'manager', leader: true },
     tasks: [], services: [], endpoints: [], ownService: null, error: null, ...over,
   };
+  if (over.swarm !== undefined || base.node.role !== 'manager') return { swarm: null, ...base };
+  return { ...base, swarm: swarmView({ leader: base.node.leader ? base.node.id : 'node-id-2' }, base.services) };
 }
 
 /** A report of one task of shop_web in slot `slot` on node `node-<node>`, with `count` connections in the window. */

@@ -1,0 +1,27 @@
+// A peer's /v1/report, read as it arrives: bounded while the bytes come in (bounded-json.ts), then
+// checked field by field (report-schema.ts). The only way a peer's body becomes a NodeReport.
+import { BoundedJsonReader } from './bounded-json.js';
+import { REPORT_LIMITS } from './report-limits.js';
+import { parseNodeReport } from './report-schema.js';
+import type { NodeReport } from './types.js';
+
+export interface ReportReader {
+  push(chunk: Uint8Array): void;
+  finish(): NodeReport;
+}
+
+/** `maxBytes`: the size cap in force (SWARM_BALANCE_PEER_MAX_BYTES); the other limits come from NODE_CAPACITY. */
+export function createReportReader(maxBytes: number = REPORT_LIMITS.maxBytes): ReportReader {
+  const reader = new BoundedJsonReader({ ...REPORT_LIMITS, maxBytes });
+  return {
+    push: (chunk) => reader.push(chunk),
+    finish: () => parseNodeReport(reader.parse()),
+  };
+}
+
+/** A whole body at once (doctor, tests). */
+export function readNodeReport(body: Uint8Array | string, maxBytes?: number): NodeReport {
+  const reader = createReportReader(maxBytes);
+  reader.push(typeof body === 'string' ? new TextEncoder().encode(body) : body);
+  return reader.finish();
+}
