@@ -86,8 +86,8 @@ export function skewStats(tasks: readonly TaskSignal[]): SkewStats | null {
     const logTail = logBinomialLowerTailBound(unitQuiet, unitTotal, exposureQuiet / exposureSum) * eventScale;
     const logP = logTail + logChoose(n, m) + Math.log(n - 1);
     quietSets.push({
-      replicas: m, share: Math.min(1, share), eventFraction: unitTotal > 0 ? unitQuiet / unitTotal : 0,
-      exposureRatio: ((exposureQuiet / m) / ((exposureSum - exposureQuiet) / (n - m))) || 1,
+      replicas: m, share: Math.min(1, share), eventFraction: unitTotal > 0 ? Math.min(1, unitQuiet / unitTotal) : 0,
+      exposureRatio: ratioWithin((exposureQuiet / m) / ((exposureSum - exposureQuiet) / (n - m))),
       pValue: Number.isNaN(logP) ? 1 : Math.min(1, Math.exp(logP)),
     });
   }
@@ -136,6 +136,9 @@ function withinIdleLimit(q: QuietSet, n: number, events: number, threshold: numb
   const z = (q.eventFraction * events - 0.5 - expected * events) / Math.sqrt(events * expected * (1 - expected));
   return z <= IDLE_LIMIT_Z;
 }
+
+/** A ratio of exposures kept finite and positive (peers may send exposures a world apart; NaN counts as equal). */
+const ratioWithin = (r: number): number => (Number.isNaN(r) ? 1 : Math.min(1e12, Math.max(1e-12, r)));
 
 /** Beyond this, sums of a few values may overflow: scale first. Real figures never get near it. */
 const LARGE = 1e150;
