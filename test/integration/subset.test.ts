@@ -105,8 +105,11 @@ describe('a scale-up from 3 to 6 that keep-alive clients never followed (case 3)
       await load(['--mode', 'pin', '--target', `${t.ip}:8080`, '--connections', '2', '--rate', '40', '--forever'], { name: `${PREFIX}pin-${i + 1}` });
     }
     // Three equal clients on three replicas: spread, not a collapse.
-    await waitFor(async () => (await serviceState(service))?.verdict.kind === 'balanced', 45_000, 'sbsub-scale balanced before the scale-up', agent.logs);
-    expect((await serviceState(service))?.detector.state).toBe('ok');
+    // (The clients start one after the other: the first seconds may look like a collapse and resolve.)
+    await waitFor(async () => {
+      const s = await serviceState(service);
+      return s?.verdict.kind === 'balanced' && s.detector.state === 'ok' && s.spread?.idle.length === 0;
+    }, 60_000, 'sbsub-scale balanced before the scale-up', agent.logs);
     await sleep(6000); // the new replicas start clearly after the old ones (evaluate.ts STARTED_LATER_MS)
 
     await docker(['service', 'scale', '--detach', `${service}=6`]);
