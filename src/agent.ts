@@ -11,6 +11,7 @@ import cron from 'node-cron';
 import { createPoster } from './adapters/post.js';
 import { ClusterEvaluator, type ClusterResult } from './cluster/evaluator.js';
 import { alertEvent, type AlertEvent } from './core/alert.js';
+import { collapseText } from './core/collapse.js';
 import { DigestAccumulator, digestMessage } from './core/digest.js';
 import { configuredChannels } from './notify/channels.js';
 import { Notifier } from './notify/notifier.js';
@@ -115,7 +116,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
         part: 'alert', service: result.name, stack: result.stack, state: firing ? 'firing' : 'resolved', signal: result.signal,
         hotTask: result.hotTask?.name, hotNode: result.hotTask?.nodeName, share: result.hotTask?.share, pinning: result.summary,
         skewedSince: new Date(effect.skewedSince).toISOString(),
-      }, firing ? `traffic of ${result.name} collapsed onto ${result.hotTask?.name ?? 'one replica'}` : `traffic of ${result.name} is spread again`);
+      }, firing ? (result.spread && result.spread.carrying.length > 1 && result.spread.idle.length > 0 ? `${result.name}: ${collapseText(result.spread)}` : `traffic of ${result.name} collapsed onto ${result.hotTask?.name ?? 'one replica'}`) : `traffic of ${result.name} is spread again`);
       metrics.notifications.inc({ channel: 'log', result: 'sent' });
       const event = alertEvent(firing ? 'firing' : 'resolved', result, { at: effect.at, startedAt: effect.skewedSince, ...(firing ? {} : { endedAt: effect.at }) }, config.dashboardUrl);
       notifier.announce(event);

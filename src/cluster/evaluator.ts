@@ -12,8 +12,19 @@ import { PEER_STATES, type PeerPoller, type PeerResult } from './poller.js';
 import { RejectionLog } from './rejections.js';
 
 export interface ClusterResult extends ServiceResult {
+  /** Who pins the (first) hot replica. */
   pinning: Pinning | null;
+  /** One line per hot replica whose clients are known. */
   summary: string | null;
+}
+
+/** Hot replicas asked about at most per service: enough to name the clients, few enough to stay cheap. */
+const MAX_HOT_PER_SERVICE = 10;
+
+/** The replicas carrying a collapse onto a subset, else the hot one. */
+function hotIds(r: ServiceResult): string[] {
+  if (r.spread && r.spread.idle.length > 0 && r.spread.carrying.length > 1) return r.spread.carrying.slice(0, MAX_HOT_PER_SERVICE).map((t) => t.id);
+  return r.hotTask ? [r.hotTask.id] : [];
 }
 
 export interface EvaluatorStatus {
@@ -65,9 +76,9 @@ export class ClusterEvaluator {
     return this.status.active ? this.results.filter((r) => r.detector.state === 'firing').map((r) => r.id) : [];
   }
 
-  /** Tasks whose inbound connections are worth reading: the hot replica of each pending or firing service. */
+  /** Tasks whose inbound connections are worth reading: the hot replica(s) of each pending or firing service. */
   hotTasks(): string[] {
-    return this.results.filter((r) => r.detector.state === 'pending' || r.detector.state === 'firing').flatMap((r) => (r.hotTask ? [r.hotTask.id] : []));
+    return this.results.filter((r) => r.detector.state === 'pending' || r.detector.state === 'firing').flatMap(hotIds);
   }
 
   peerCounts(): Record<string, number> {
@@ -105,9 +116,14 @@ export class ClusterEvaluator {
     this.states = evaluation.states;
     const byTask = new Map(tasks.map((t) => [t.id, t]));
     const decorate = (r: ServiceResult): ClusterResult => {
-      const hot = r.hotTask ? byTask.get(r.hotTask.id) : undefined;
-      const pinning = hot && r.detector.state !== 'ok' ? pinningOf(hot, endpoints) : null;
-      return { ...r, pinning, summary: pinning ? describePinning(pinning, r.hotTask?.share ?? null) : null };
+      // Who pins each hot replica: one for a collapse onto one replica, each carrying one for a subset.
+      const pinnings = r.detector.state === 'ok' ? [] : hotIds(r).flatMap((id) => {
+        const hot = byTask.get(id);
+        const p = hot ? pinningOf(hot, endpoints) : null;
+        return p ? [{ pinning: p, share: r.tasks.find((t) => t.id === id)?.share ?? null }] : [];
+      });
+      const pinning = pinnings[0]?.pinning ?? null;
+      return { ...r, pinning, summary: pinnings.length > 0 ? pinnings.map((p) => describePinning(p.pinning, p.share)).join('\n') : null };
     };
     this.results = evaluation.results.map(decorate);
     if (active) this.announceChanges(now, evaluation.effects);

@@ -1,5 +1,6 @@
 // What every notification says about one service's collapse, built once and rendered per channel.
 import type { ClusterResultLike } from './alert-input.js';
+import { collapseText, patternOf, type CollapsePattern } from './collapse.js';
 import { formatDuration } from './duration.js';
 import type { PortSpec } from './types.js';
 
@@ -33,6 +34,8 @@ export interface AlertEvent {
   imbalance: number | null;
   hot: AlertReplica | null;
   replicasShare: AlertReplica[];
+  /** Which replicas carry the traffic and which idle, where the evaluator split them (absent in older events). */
+  collapse?: AlertCollapse;
   /** "sbe2e-web.1 on sbn3 takes 100 % …; 100 % of its 4 connections come from proxy.1 (10.0.1.23 on sbn2)". */
   pinning: string | null;
   /** Project-written prose; the only markup in `cause` and `fix` is backtick `code` spans. */
@@ -41,6 +44,17 @@ export interface AlertEvent {
   /** The exact command that applies the fix, where one does. */
   command: string | null;
   dashboardUrl: string | null;
+}
+
+export interface AlertCollapse {
+  /** Busiest first. */
+  carrying: AlertReplica[];
+  /** Quietest first. */
+  idle: AlertReplica[];
+  /** "traffic collapsed onto 2 of 6 replicas (slots 1, 4); 4 idle". */
+  text: string;
+  /** `started-later`: the idle replicas are newer than the busy ones (a scale-up or update never followed). */
+  pattern: CollapsePattern;
 }
 
 /** How long the collapse has lasted (or lasted), as people say it. */
@@ -54,8 +68,20 @@ export interface Advice {
   command: string | null;
 }
 
-/** The likely cause for the service's endpoint mode and the concrete way out. */
-export function adviceFor(service: string, endpointMode: string, ports: readonly PortSpec[]): Advice {
+/**
+ * The likely cause for the service's endpoint mode and the concrete way out. `started-later`: the idle
+ * replicas started after the busy ones, so the clients' connections (or DNS answers) are older than them.
+ */
+export function adviceFor(service: string, endpointMode: string, ports: readonly PortSpec[], pattern: CollapsePattern = 'pinned'): Advice {
+  if (pattern === 'started-later') {
+    const byMode = adviceFor(service, endpointMode, ports);
+    return {
+      cause: 'A scale-up or rolling update that long-lived connections never followed: the idle replicas started after the busy ones, and the clients keep the connections'
+        + (endpointMode === 'dnsrr' ? ' and the DNS answers' : '') + ' they had before (keep-alive pools, proxies with upstream pools, HTTP/2, gRPC, DB pools).',
+      fix: 'Recycle the client connections (reload the proxy, restart the client), give them a maximum age (gRPC `MAX_CONNECTION_AGE`, a pool\'s maximum lifetime, nginx `keepalive_requests`/`keepalive_time`), or use dnsrr with clients that re-resolve tasks.<service>.',
+      command: byMode.command,
+    };
+  }
   if (endpointMode === 'dnsrr') {
     return {
       cause: 'dnsrr: clients resolve the service name once and keep that one address (an nginx upstream without a resolver, a DNS-caching client).',
@@ -83,9 +109,13 @@ export function adviceFor(service: string, endpointMode: string, ports: readonly
 
 /** Builds the event from the evaluator's view of the service. */
 export function alertEvent(kind: AlertKind, r: ClusterResultLike, times: { at: number; startedAt: number; endedAt?: number }, dashboardUrl: string | null): AlertEvent {
-  const advice = adviceFor(r.name, r.endpointMode, r.ports);
   const stats = 'stats' in r.verdict && r.verdict.stats ? r.verdict.stats : null;
   const replica = (t: { name: string; slot: string; nodeName: string; share: number | null }): AlertReplica => ({ name: t.name, slot: t.slot, node: t.nodeName, share: t.share });
+  const spread = r.spread && r.spread.idle.length > 0 && r.spread.carrying.length > 0 ? r.spread : null;
+  const collapse: AlertCollapse | null = spread
+    ? { carrying: spread.carrying.map(replica), idle: spread.idle.map(replica), text: collapseText(spread), pattern: patternOf(spread) }
+    : null;
+  const advice = adviceFor(r.name, r.endpointMode, r.ports, collapse?.pattern);
   return {
     id: `${r.id}:${times.startedAt}`,
     kind,
@@ -102,7 +132,9 @@ export function alertEvent(kind: AlertKind, r: ClusterResultLike, times: { at: n
     imbalance: stats?.imbalance ?? null,
     hot: r.hotTask ? replica(r.hotTask) : null,
     replicasShare: r.tasks.map(replica),
-    pinning: r.summary,
+    ...(collapse ? { collapse } : {}),
+    // One line per hot replica from the evaluator; one line here.
+    pinning: r.summary === null ? null : r.summary.split('\n').join(' | '),
     ...advice,
     dashboardUrl,
   };

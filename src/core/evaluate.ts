@@ -46,7 +46,22 @@ export interface ServiceResult {
   detector: DetectorState;
   tasks: TaskShare[];
   hotTask: TaskShare | null;
+  /** Which replicas carry the traffic and which idle (absent where no verdict was drawn). */
+  spread?: Spread | null;
   problems: string[];
+}
+
+/** The replicas split into those that carry the traffic and those that idle (see idleTasks in skew.ts). */
+export interface Spread {
+  /** Busiest first. */
+  carrying: TaskShare[];
+  /** Quietest first; empty when every replica gets a fair part. */
+  idle: TaskShare[];
+  /**
+   * Every idle replica started after every carrying one: a scale-up, rolling update or restart that
+   * long-lived client connections never followed (rather than clients that cached one DNS answer).
+   */
+  idleStartedLater: boolean;
 }
 
 export interface ServiceEffect {
@@ -110,6 +125,7 @@ function describe(view: ServiceView, signal: Signal, threshold: number, verdict:
     .map((t) => ({ id: t.id, name: t.name, slot: t.slot, nodeId: t.nodeId, nodeName: t.nodeName, share: shareOf.get(t.id) ?? null }))
     .sort((a, b) => compareSlots(a.slot, b.slot));
   const hotTask = stats ? tasks.find((t) => t.id === stats.topTaskId) ?? null : null;
+  const spread = stats && 'idle' in verdict && verdict.idle ? spreadOf(view, tasks, verdict.idle) : null;
   return {
     id: view.service.id,
     name: view.service.name,
@@ -124,6 +140,21 @@ function describe(view: ServiceView, signal: Signal, threshold: number, verdict:
     detector,
     tasks,
     hotTask,
+    spread,
     problems,
   };
+}
+
+/** Replicas created by one `docker service create` start within seconds; a later scale-up, minutes after. */
+export const STARTED_LATER_MS = 5000;
+
+function spreadOf(view: ServiceView, tasks: readonly TaskShare[], idleIds: readonly string[]): Spread {
+  const idleSet = new Set(idleIds);
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const idle = idleIds.flatMap((id) => byId.get(id) ?? []);
+  const carrying = tasks.filter((t) => t.share !== null && !idleSet.has(t.id)).sort((a, b) => (b.share ?? 0) - (a.share ?? 0) || compareSlots(a.slot, b.slot));
+  const started = new Map(view.tasks.map((t) => [t.id, t.startedAt]));
+  const latestCarrying = Math.max(...carrying.map((t) => started.get(t.id) ?? Infinity));
+  const idleStartedLater = idle.length > 0 && carrying.length > 0 && idle.every((t) => (started.get(t.id) ?? -Infinity) >= latestCarrying + STARTED_LATER_MS);
+  return { carrying, idle, idleStartedLater };
 }

@@ -1,5 +1,5 @@
 // The per-task and per-service metric families, written straight to Prometheus text.
-// They are the agent's high-cardinality part (five task series per task, seven per service plus one
+// They are the agent's high-cardinality part (five task series per task, nine per service plus one
 // per replica): through prom-client's per-series objects 10,000 series took ~32 ms a scrape, written
 // here ~3 ms (BENCHMARKS.md, metrics-scrape). Pure: the series come from the reports and results alone.
 import type { ServiceResult } from './evaluate.js';
@@ -29,6 +29,8 @@ export const SERVICE_FAMILIES = {
   unknown: family('service_tasks_unknown', 'gauge', 'Running tasks of the service that no agent reported (agent down or node unreachable).'),
   threshold: family('service_threshold', 'gauge', 'Imbalance threshold in force for the service.'),
   taskShare: family('service_task_share', 'gauge', 'Share of each replica over the window (by rate).'),
+  carrying: family('service_replicas_carrying', 'gauge', 'Replicas that carry the service\'s traffic: all but the idle ones.'),
+  idle: family('service_replicas_idle', 'gauge', 'Replicas that receive (significantly) almost nothing: at most 1 - threshold of a fair share, p < 0.001.'),
 } as const;
 
 export const TEXT_FAMILIES: readonly TextFamily[] = [...Object.values(TASK_FAMILIES), ...Object.values(SERVICE_FAMILIES)];
@@ -76,6 +78,8 @@ export function renderTextFamilies(prefix: string, tasks: readonly TaskReport[],
   perService(SERVICE_FAMILIES.skewed, (s) => (s.detector.state === 'firing' ? 1 : 0));
   perService(SERVICE_FAMILIES.unknown, (s) => s.running - s.tasks.length);
   perService(SERVICE_FAMILIES.threshold, (s) => s.threshold);
+  perService(SERVICE_FAMILIES.carrying, (s) => (s.spread ? s.spread.carrying.length : null));
+  perService(SERVICE_FAMILIES.idle, (s) => (s.spread ? s.spread.idle.length : null));
   header(SERVICE_FAMILIES.taskShare);
   services.forEach((s, i) => {
     for (const t of s.tasks) {

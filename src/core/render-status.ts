@@ -1,4 +1,5 @@
 // Text for `swarm-balance status`: one block per service, one share bar per replica.
+import { collapseText, idleText, type SpreadLike } from './collapse.js';
 import { formatDuration } from './duration.js';
 
 export interface StatusService {
@@ -13,6 +14,13 @@ export interface StatusService {
   tasks: { name: string; slot: string; nodeName: string; share: number | null }[];
   summary: string | null;
   pinning?: { note?: string } | null;
+  /** Replicas carrying the traffic and idle ones (absent from older agents). */
+  spread?: SpreadLike | null;
+}
+
+/** The split, when some replicas idle while others carry the traffic. */
+function idleSpread(s: StatusService): SpreadLike | null {
+  return s.spread && s.spread.idle.length > 0 && s.spread.carrying.length > 0 ? s.spread : null;
 }
 
 export interface StatusBody {
@@ -43,7 +51,8 @@ export function renderStatus(body: StatusBody, now: number): string {
       const bar = share === null ? '?'.repeat(BAR) : '█'.repeat(filled) + '·'.repeat(BAR - filled);
       lines.push(`  slot ${t.slot.padEnd(4)} ${t.nodeName.padEnd(14)} ${bar} ${share === null ? '  ?' : `${Math.round(share * 100)}`.padStart(3)} %`);
     }
-    if (s.summary) lines.push(`  ${s.summary}`);
+    // One line per hot replica whose clients are known.
+    if (s.summary) for (const line of s.summary.split('\n')) lines.push(`  ${line}`);
     if (s.pinning?.note) lines.push(`  note: ${s.pinning.note}`);
   }
   return lines.join('\n') + '\n';
@@ -51,14 +60,20 @@ export function renderStatus(body: StatusBody, now: number): string {
 
 function stateText(s: StatusService, now: number): string {
   const since = (t: number) => formatDuration(Math.max(0, now - t));
+  const spread = idleSpread(s);
+  const collapse = spread ? ` — ${collapseText(spread)}` : '';
   switch (s.detector.state) {
     case 'firing':
-      return `FIRING for ${since(s.detector.skewedSince ?? s.detector.since)}`;
+      return `FIRING for ${since(s.detector.skewedSince ?? s.detector.since)}${collapse}`;
     case 'pending':
-      return `pending for ${since(s.detector.since)}`;
-    default:
+      return `pending for ${since(s.detector.since)}${collapse}`;
+    default: {
       if (s.verdict.kind === 'unknown' || s.verdict.kind === 'insufficient') return `${s.verdict.kind}${s.verdict.reason ? ` (${s.verdict.reason})` : ''}`;
-      return `${s.detector.state === 'resolved' ? 'resolved' : 'balanced'}${s.verdict.stats ? `, imbalance ${s.verdict.stats.imbalance.toFixed(2)}` : ''}`;
+      const imbalance = s.verdict.stats ? `, imbalance ${s.verdict.stats.imbalance.toFixed(2)}` : '';
+      // Idle replicas under significant traffic are never "balanced", collapse or not.
+      if (spread) return `${s.detector.state === 'resolved' ? 'resolved, ' : ''}not balanced: ${idleText(spread)}${imbalance}`;
+      return `${s.detector.state === 'resolved' ? 'resolved' : 'balanced'}${imbalance}`;
+    }
   }
 }
 
@@ -67,8 +82,20 @@ export function checkOutcome(services: readonly StatusService[], only?: string):
   const chosen = only ? services.filter((s) => s.name === only) : services;
   if (only && chosen.length === 0) return { code: 2, message: `service ${only} is not judged by the evaluator (unknown, ignored or fewer than two replicas)` };
   const firing = chosen.filter((s) => s.detector.state === 'firing');
-  if (firing.length > 0) return { code: 1, message: `skewed: ${firing.map((s) => s.name).join(', ')}` };
+  const withSplit = (s: StatusService, say: (spread: SpreadLike) => string) => {
+    const spread = idleSpread(s);
+    return spread ? `${s.name} (${say(spread)})` : s.name;
+  };
+  if (firing.length > 0) return { code: 1, message: `skewed: ${firing.map((s) => withSplit(s, collapseText)).join(', ')}` };
   const unknown = chosen.filter((s) => s.verdict.kind === 'unknown' || (only !== undefined && s.verdict.kind === 'insufficient'));
   if (unknown.length > 0) return { code: 2, message: `unknown: ${unknown.map((s) => `${s.name} (${s.verdict.reason ?? s.verdict.kind})`).join(', ')}` };
+  // Not firing, yet not balanced either: a collapse still pending, or idle replicas under real traffic.
+  const uneven = chosen.filter((s) => s.detector.state === 'pending' || idleSpread(s));
+  if (uneven.length > 0) {
+    return {
+      code: 0,
+      message: `no collapse firing in ${chosen.length} service(s); not balanced: ${uneven.map((s) => (s.detector.state === 'pending' ? `${withSplit(s, collapseText)} pending` : withSplit(s, idleText))).join(', ')}`,
+    };
+  }
   return { code: 0, message: `balanced: ${chosen.length} service(s)` };
 }

@@ -56,3 +56,27 @@ function logGamma(z: number): number {
   const t = zz + 7.5;
   return 0.5 * Math.log(2 * Math.PI) + (zz + 0.5) * Math.log(t) - t + Math.log(x);
 }
+
+// Binomial lower tail: is a set of tasks that should get a fraction p of the events this quiet?
+
+/**
+ * Upper bound on P(X <= x) for X ~ Binomial(n, p): the Chernoff bound exp(-n·D(x/n ‖ p)), D the
+ * Kullback-Leibler divergence of two Bernoulli laws. Exact at x = 0 ((1 - p)^n), never below the
+ * true tail elsewhere, so a test on it errs towards "not significant". Works on real x and n, and on
+ * figures too large to sum term by term. Returned as a natural logarithm so it never underflows.
+ */
+export function logBinomialLowerTailBound(x: number, n: number, p: number): number {
+  if (!(n > 0) || !(p > 0) || x < 0) return 0;
+  if (p >= 1) return x >= n ? 0 : -Infinity;
+  const f = Math.min(1, x / n);
+  if (f >= p) return 0;
+  const kl = (f > 0 ? f * Math.log(f / p) : 0) + (f < 1 ? (1 - f) * Math.log((1 - f) / (1 - p)) : 0);
+  return -n * kl;
+}
+
+/** ln C(n, k), for the number of ways to pick k tasks of n. */
+export function logChoose(n: number, k: number): number {
+  if (k < 0 || k > n) return -Infinity;
+  if (k === 0 || k === n) return 0;
+  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
+}

@@ -26,6 +26,8 @@ import {
 const execFileP = promisify(execFile);
 const RULES = 'alerts/swarm-balance.rules.yml';
 const RULES_TEST = 'alerts/swarm-balance.rules.test.yml';
+/** The subset-collapse group's tests (test/integration/subset-rules.test.ts runs them). */
+const SUBSET_RULES_TEST = 'alerts/swarm-balance.subset.rules.test.yml';
 const AM_CONFIG = 'alerts/alertmanager.example.yml';
 const AM_TEMPLATE = 'alerts/swarm-balance.tmpl';
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
@@ -152,7 +154,7 @@ describe('alerting rules (alerts/swarm-balance.rules.yml)', () => {
   });
 
   it('have a test for each alert, firing and not firing', () => {
-    const testText = read(RULES_TEST);
+    const testText = read(RULES_TEST) + read(SUBSET_RULES_TEST);
     for (const alert of alertNames) {
       const blocks = [...testText.matchAll(new RegExp(`alertname: ${alert}\\n\\s*exp_alerts:(.*)`, 'g'))].map((m) => m[1]!.trim());
       expect(blocks, `${alert}: never expected not to fire`).toContain('[]');
@@ -163,7 +165,7 @@ describe('alerting rules (alerts/swarm-balance.rules.yml)', () => {
   it('give every alert a severity, a summary and a description, and document every rule in alerts/README.md', () => {
     const readme = read('alerts/README.md');
     expect(alertNames).toEqual(['SwarmServiceTrafficCollapsed', 'SwarmBalanceAgentMissing', 'SwarmBalanceSamplerFailing',
-      'SwarmBalanceNoEvaluator', 'SwarmBalanceRemediationFailed', 'SwarmBalanceDockerDown']);
+      'SwarmBalanceNoEvaluator', 'SwarmBalanceRemediationFailed', 'SwarmBalanceDockerDown', 'SwarmServiceTrafficCollapsedOntoSubset']);
     for (const rule of ruleChunks(rulesText)) {
       if (rule.kind === 'alert') {
         expect(rule.text, rule.name).toMatch(/severity: (warning|critical)/);
@@ -186,7 +188,8 @@ describe('Alertmanager example (alerts/alertmanager.example.yml)', () => {
     const route = async (...labels: string[]) =>
       (await mustPass('amtool', ['config', 'routes', 'test', `--config.file=${AM_CONFIG}`, ...labels])).split('\n')[0]!.trim();
     expect(await route('alertname=SwarmServiceTrafficCollapsed', 'service=shop_web', 'severity=warning')).toBe('swarm-balance-traffic');
-    for (const alert of alertNames.filter((a) => a !== 'SwarmServiceTrafficCollapsed')) {
+    expect(await route('alertname=SwarmServiceTrafficCollapsedOntoSubset', 'service=shop_web', 'severity=warning')).toBe('swarm-balance-traffic');
+    for (const alert of alertNames.filter((a) => !a.startsWith('SwarmServiceTrafficCollapsed'))) {
       expect(await route(`alertname=${alert}`, 'severity=warning'), alert).toBe('swarm-balance-ops');
     }
     expect(await route('alertname=SwarmBalanceRemediationFailed', 'severity=critical')).toBe('swarm-balance-ops');
@@ -380,6 +383,12 @@ async function fakeAgent(): Promise<{ server: Server; target: string; metrics: A
     verdict: { kind: firing ? 'skewed' : 'balanced', stats: { topShare: Math.max(...shares.map((x) => x[3])), imbalance: firing ? 1 : 0 } },
     detector: { state: firing ? 'firing' : 'ok', since: started },
     tasks: shares.map(([id, slot, node, share]) => ({ id, name: `${name}.${slot}`, slot, nodeId: `id-${node}`, nodeName: node, share })),
+    // Idle: the replicas at a fifth of a fair share or less, as the evaluator splits them.
+    spread: {
+      carrying: shares.filter((x) => x[3] > 0.2 / shares.length).map(([id, slot]) => ({ id, slot })),
+      idle: shares.filter((x) => x[3] <= 0.2 / shares.length).map(([id, slot]) => ({ id, slot })),
+      idleStartedLater: false,
+    },
   }) as unknown as ServiceResult;
   const services = [
     service('shop_web', 'shop', true, [['t1', '1', 'n1', 1], ['t2', '2', 'n2', 0], ['t3', '3', 'n3', 0]]),

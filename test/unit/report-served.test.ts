@@ -17,6 +17,7 @@ const engine: DockerApi = {
     Spec: { Name: 'shop_web', Labels: { 'com.docker.stack.namespace': 'shop', 'swarm-balance.signal': 'connections', 'traefik.http.middlewares.auth.basicauth.users': `admin:${LABEL_SECRET}` }, Mode: { Replicated: { Replicas: 2 } }, EndpointSpec: { Mode: 'vip' } },
   }],
   listRunningTasks: async () => [],
+  listNodes: async () => [],
   listContainers: async () => [
     { Id: 'private-db-0123456789', Names: ['/someones-private-db'], Labels: {}, NetworkSettings: { Networks: { bridge: { IPAddress: '172.17.0.5' } } } },
     { Id: 'proxy-0123456789', Names: ['/shop_proxy.1.abcdef'], Labels: { 'com.docker.swarm.task.name': 'shop_proxy.1.abcdef', 'com.docker.swarm.service.name': 'shop_proxy' }, NetworkSettings: { Networks: { shop_default: { IPAddress: '10.0.2.9' } } } },

@@ -5,7 +5,7 @@
 // active between re-sends and resolves it by itself if the agent goes away; a resolved one ends at `endedAt`.
 import type { AlertEvent } from '../alert.js';
 import { isoTime, moreLine, shareLines } from './shared.js';
-import { durationText, hotText, replicasText, stackText, statusNote, summaryLine } from './words.js';
+import { durationText, hotLabel, hotText, replicasText, stackText, statusNote, summaryLine } from './words.js';
 
 export const ALERTNAME = 'SwarmServiceTrafficCollapsed';
 /** How long a firing alert stays active in Alertmanager without being sent again. */
@@ -30,7 +30,7 @@ export function renderAlertmanager(e: AlertEvent, options: { validityMs?: number
   const description = [
     statusNote(e),
     `Service ${e.service}${e.stack ? ` (stack ${stackText(e)})` : ''}, replicas ${replicasText(e)}, endpoint mode ${e.endpointMode}.`,
-    `Hot replica: ${hotText(e) ?? 'none stands out'}.`,
+    `${hotLabel(e)}: ${hotText(e) ?? 'none stands out'}.`,
     `${e.kind === 'resolved' ? 'Lasted' : 'Duration'}: ${durationText(e)}.`,
     `Likely cause: ${e.cause}`,
     'Traffic share per replica:',

@@ -8,7 +8,7 @@ import {
   truncate,
 } from './shared.js';
 import {
-  durationText, emoji, headline, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+  durationText, emoji, headline, hotLabel, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
 } from './words.js';
 
 export const DISCORD_LIMITS = {
@@ -65,7 +65,7 @@ function build(e: AlertEvent, b: Budget): DiscordMessage {
     { name: 'Service', value: t(e.service, 200), inline: true },
     { name: 'Stack', value: t(stackText(e), 100), inline: true },
     { name: 'Replicas', value: replicasText(e), inline: true },
-    { name: 'Hot replica', value: t(hotText(e) ?? 'none stands out', 300) },
+    { name: hotLabel(e), value: t(hotText(e) ?? 'none stands out', 300) },
     { name: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: t(durationText(e), 200) },
     ...(signalText(e) ? [{ name: 'Signal', value: t(signalText(e) ?? '', 200) }] : []),
     { name: 'Likely cause', value: proseWithCode(e.cause, cap(1000, b), escapeDiscord) },
@@ -74,7 +74,7 @@ function build(e: AlertEvent, b: Budget): DiscordMessage {
   if (e.command) fields.push({ name: 'Command', value: `\`\`\`\n${truncate(codeSafe(e.command), cap(DISCORD_LIMITS.fieldValue - 8, b))}\n\`\`\`` });
   if (e.dashboardUrl) fields.push({ name: 'Dashboard', value: truncate(`[Open the dashboard](${linkUrl(e.dashboardUrl)})`, DISCORD_LIMITS.fieldValue) });
   const embed: DiscordEmbed = {
-    title: truncate(oneLine(`${emoji(e.kind)} ${headline(e.kind)} — ${e.service}`), DISCORD_LIMITS.title, escapeDiscord),
+    title: truncate(oneLine(`${emoji(e.kind)} ${headline(e.kind, e)} — ${e.service}`), DISCORD_LIMITS.title, escapeDiscord),
     ...(e.dashboardUrl ? { url: e.dashboardUrl } : {}),
     description,
     color: DISCORD_COLORS[e.kind],

@@ -10,7 +10,7 @@ import {
   shareLines, shortTime, truncate,
 } from './shared.js';
 import {
-  durationText, emoji, headline, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+  durationText, emoji, headline, hotLabel, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
   summaryLine,
 } from './words.js';
 
@@ -54,7 +54,7 @@ function build(e: AlertEvent, b: Budget): MattermostMessage {
   const attachment: MattermostAttachment = {
     fallback: truncate(oneLine(summaryLine(e)), 500, defuseMentions),
     color: MATTERMOST_COLORS[e.kind],
-    title: `${emoji(e.kind)} ${headline(e.kind)}`,
+    title: `${emoji(e.kind)} ${headline(e.kind, e)}`,
     ...(e.dashboardUrl ? { title_link: e.dashboardUrl } : {}),
     text,
     fields: [
@@ -62,13 +62,13 @@ function build(e: AlertEvent, b: Budget): MattermostMessage {
       { title: 'Stack', value: t(stackText(e), 100), short: true },
       { title: 'Replicas', value: replicasText(e), short: true },
       { title: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: t(durationText(e), 200), short: true },
-      { title: 'Hot replica', value: t(hotText(e) ?? 'none stands out', 300), short: false },
+      { title: hotLabel(e), value: t(hotText(e) ?? 'none stands out', 300), short: false },
       ...(signalText(e) ? [{ title: 'Signal', value: t(signalText(e) ?? '', 200), short: false }] : []),
     ],
     footer: truncate(oneLine(`swarm-balance · ${kindLabel(e.kind)} · alert ${e.id} · ${shortTime(e.at)}`), 300, defuseMentions),
   };
   return {
-    text: `${emoji(e.kind)} **${headline(e.kind)}** — ${t(e.service, 200)}${e.stack ? ` (stack ${t(stackText(e), 100)})` : ''}`,
+    text: `${emoji(e.kind)} **${headline(e.kind, e)}** — ${t(e.service, 200)}${e.stack ? ` (stack ${t(stackText(e), 100)})` : ''}`,
     attachments: [attachment],
   };
 }

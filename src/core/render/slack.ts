@@ -6,7 +6,7 @@ import {
   type Budget, cap, codeSafe, escapeSlack, fitBudget, moreLine, oneLine, shareLines, shortTime, truncate,
 } from './shared.js';
 import {
-  durationText, emoji, headline, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+  durationText, emoji, headline, hotLabel, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
   summaryLine,
 } from './words.js';
 
@@ -47,7 +47,7 @@ function build(e: AlertEvent, b: Budget): SlackMessage {
     `*${t(statusNote(e), 300)}*`,
     `*Service:* ${t(e.service, 200)}   *Stack:* ${t(stackText(e), 100)}`,
     `*Replicas:* ${replicasText(e)}   *Endpoint mode:* ${t(e.endpointMode, 40)}`,
-    `*Hot replica:* ${t(hotText(e) ?? 'none stands out', 300)}`,
+    `*${hotLabel(e)}:* ${t(hotText(e) ?? 'none stands out', 300)}`,
     ...(e.pinning ? [`*Pinning:* ${t(e.pinning, 1000)}`] : []),
     `*${e.kind === 'resolved' ? 'Lasted' : 'Duration'}:* ${t(durationText(e), 200)}`,
     ...(signalText(e) ? [`*Signal:* ${t(signalText(e) ?? '', 200)}`] : []),
@@ -55,7 +55,7 @@ function build(e: AlertEvent, b: Budget): SlackMessage {
   const { lines, more } = shareLines(e, b.rows);
   const table = [...lines, ...(more > 0 ? [moreLine(more)] : [])].map((l) => escapeSlack(codeSafe(l))).join('\n');
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(oneLine(`${emoji(e.kind)} ${headline(e.kind)} — ${e.service}`), SLACK_LIMITS.headerText), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: truncate(oneLine(`${emoji(e.kind)} ${headline(e.kind, e)} — ${e.service}`), SLACK_LIMITS.headerText), emoji: true } },
     section(facts.join('\n')),
     section(`*Traffic share per replica*\n\`\`\`\n${table}\n\`\`\``),
     section(`*Likely cause:* ${t(e.cause, 1200)}\n*Fix:* ${t(e.fix, 1200)}`),

@@ -8,7 +8,7 @@ import {
   type Budget, cap, fitBudget, jsonBytes, moreLine, oneLine, shareLines, shortTime, truncate,
 } from './shared.js';
 import {
-  durationText, emoji, headline, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+  durationText, emoji, headline, hotLabel, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
 } from './words.js';
 
 /** Kept below 28 KB with room for the HTTP client's own framing. */
@@ -55,13 +55,13 @@ function build(e: AlertEvent, b: Budget): TeamsMessage {
   ];
   const body: TeamsElement[] = [
     // Fixed words only in markdown-reading elements; values from the cluster go in TextRuns below.
-    { type: 'TextBlock', text: `${emoji(e.kind)} ${headline(e.kind)}`, wrap: true, size: 'Large', weight: 'Bolder', color: TEAMS_COLORS[e.kind], style: 'heading' },
+    { type: 'TextBlock', text: `${emoji(e.kind)} ${headline(e.kind, e)}`, wrap: true, size: 'Large', weight: 'Bolder', color: TEAMS_COLORS[e.kind], style: 'heading' },
     { type: 'RichTextBlock', inlines: [run(t(statusNote(e), 300), e.kind === 'test' ? { weight: 'Bolder' } : {})] },
     labelled('Service', t(e.service, 200)),
     labelled('Stack', t(stackText(e), 100)),
     labelled('Endpoint mode', t(e.endpointMode, 40)),
     { type: 'FactSet', facts },
-    labelled('Hot replica', t(hotText(e) ?? 'none stands out', 300)),
+    labelled(hotLabel(e), t(hotText(e) ?? 'none stands out', 300)),
     ...(e.pinning ? [labelled('Pinning', t(e.pinning, 1000))] : []),
     ...(signalText(e) ? [labelled('Signal', t(signalText(e) ?? '', 200))] : []),
     { type: 'TextBlock', text: 'Traffic share per replica', wrap: true, weight: 'Bolder' },

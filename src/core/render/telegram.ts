@@ -8,7 +8,7 @@ import {
   type Budget, cap, escapeHtml, fitBudget, moreLine, oneLine, proseWithCode, shareLines, shortTime, truncate,
 } from './shared.js';
 import {
-  durationText, emoji, headline, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+  durationText, emoji, headline, hotLabel, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
 } from './words.js';
 
 export const TELEGRAM_LIMITS = { text: 4096 } as const;
@@ -37,13 +37,13 @@ function build(e: AlertEvent, chatId: string, b: Budget): TelegramMessage {
   const note = t(statusNote(e), 300);
   const code = (span: string) => `<code>${escapeHtml(span.slice(1, -1))}</code>`;
   const parts = [
-    `<b>${escapeHtml(`${emoji(e.kind)} ${headline(e.kind)}`)}</b>`,
+    `<b>${escapeHtml(`${emoji(e.kind)} ${headline(e.kind, e)}`)}</b>`,
     e.kind === 'test' ? `<b>${note}</b>` : `<i>${note}</i>`,
     '',
     `<b>Service:</b> <code>${t(e.service, 200)}</code>`,
     `<b>Stack:</b> <code>${t(stackText(e), 100)}</code>`,
     `<b>Replicas:</b> ${replicasText(e)}`,
-    `<b>Hot replica:</b> ${t(hotText(e) ?? 'none stands out', 300)}`,
+    `<b>${hotLabel(e)}:</b> ${t(hotText(e) ?? 'none stands out', 300)}`,
     ...(e.pinning ? [`<b>Pinning:</b> ${t(e.pinning, 800)}`] : []),
     `<b>${e.kind === 'resolved' ? 'Lasted' : 'Duration'}:</b> ${t(durationText(e), 200)}`,
     ...(signalText(e) ? [`<b>Signal:</b> ${t(signalText(e) ?? '', 200)}`] : []),

@@ -29,6 +29,13 @@ export interface WebhookPayload {
   detection: { signal: string | null; threshold: number; imbalance: number | null };
   hot: { name: string; slot: string; node: string; share: number | null } | null;
   replicas: WebhookReplica[];
+  /** Optional (v1 gains only optional fields): present when the evaluator split carrying and idle replicas. */
+  collapse?: {
+    text: string;
+    pattern: string;
+    carrying: { name: string; slot: string; node: string; share: number | null }[];
+    idle: { name: string; slot: string; node: string; share: number | null }[];
+  };
   pinning: string | null;
   advice: { cause: string; fix: string; command: string | null };
   dashboardUrl: string | null;
@@ -60,6 +67,13 @@ export function renderWebhook(e: AlertEvent): WebhookPayload {
       name: r.name, slot: r.slot, node: r.node, share: r.share,
       hot: hot !== null && r.name === hot.name && r.slot === hot.slot && r.node === hot.node,
     })),
+    ...(e.collapse ? {
+      collapse: {
+        text: e.collapse.text, pattern: e.collapse.pattern,
+        carrying: e.collapse.carrying.map((r) => ({ name: r.name, slot: r.slot, node: r.node, share: r.share })),
+        idle: e.collapse.idle.map((r) => ({ name: r.name, slot: r.slot, node: r.node, share: r.share })),
+      },
+    } : {}),
     pinning: e.pinning,
     advice: { cause: e.cause, fix: e.fix, command: e.command },
     dashboardUrl: e.dashboardUrl,

@@ -1,5 +1,5 @@
 // What every channel's message says, in plain words. Channels pick the pieces and escape them for their markup.
-import { alertDuration, type AlertEvent, type AlertKind } from '../alert.js';
+import { alertDuration, type AlertCollapse, type AlertEvent, type AlertKind } from '../alert.js';
 import { oneLine, percent, shortTime, truncate } from './shared.js';
 
 const EMOJI: Record<AlertKind, string> = { firing: '🔴', repeat: '🟠', resolved: '✅', test: '🧪' };
@@ -13,7 +13,26 @@ const HEADLINE: Record<AlertKind, string> = {
 
 export const emoji = (kind: AlertKind): string => EMOJI[kind];
 export const kindLabel = (kind: AlertKind): string => LABEL[kind];
-export const headline = (kind: AlertKind): string => HEADLINE[kind];
+
+/** The collapse when the traffic piles onto more than one replica (a subset), else null. */
+function ontoSubset(e: AlertEvent): AlertCollapse | null {
+  return e.collapse && e.collapse.carrying.length > 1 ? e.collapse : null;
+}
+
+const ofReplicas = (c: AlertCollapse) => `${c.carrying.length} of ${c.carrying.length + c.idle.length} replicas`;
+
+/** "Traffic collapsed onto one replica", or "… onto 2 of 6 replicas" for a subset. */
+export function headline(kind: AlertKind, e?: AlertEvent): string {
+  const subset = e ? ontoSubset(e) : null;
+  if (subset && kind === 'firing') return `Traffic collapsed onto ${ofReplicas(subset)}`;
+  if (subset && kind === 'repeat') return `Traffic still collapsed onto ${ofReplicas(subset)}`;
+  return HEADLINE[kind];
+}
+
+/** The label in front of hotText. */
+export function hotLabel(e: AlertEvent): string {
+  return ontoSubset(e) ? 'Hot replicas' : 'Hot replica';
+}
 
 export function stackText(e: AlertEvent): string {
   return e.stack === '' ? 'none' : oneLine(e.stack);
@@ -23,8 +42,16 @@ export function replicasText(e: AlertEvent): string {
   return `${e.replicas.running}/${e.replicas.desired ?? '?'} running`;
 }
 
-/** "slot 3 on node-a takes 83 % of traffic", or null when no replica stands out. */
+/**
+ * "slot 3 on node-a takes 83 % of traffic", or for a subset "traffic collapsed onto 2 of 6 replicas
+ * (slots 1, 4); 4 idle — slot 1 on node-a 51 %, slot 4 on node-b 49 %"; null when no replica stands out.
+ */
 export function hotText(e: AlertEvent): string | null {
+  const subset = ontoSubset(e);
+  if (subset) {
+    const each = subset.carrying.slice(0, 5).map((r) => `slot ${oneLine(r.slot)} on ${truncate(oneLine(r.node), 64)} ${percent(r.share)} %`);
+    return `${oneLine(subset.text)} — ${each.join(', ')}${subset.carrying.length > 5 ? ', …' : ''}`;
+  }
   if (!e.hot) return null;
   return `slot ${oneLine(e.hot.slot)} on ${truncate(oneLine(e.hot.node), 64)} takes ${percent(e.hot.share)} % of traffic (task ${truncate(oneLine(e.hot.name), 96)})`;
 }
@@ -45,8 +72,11 @@ export function statusNote(e: AlertEvent): string {
       return `The collapse has ended: traffic is spread across the replicas again. It ended at ${shortTime(e.endedAt ?? e.at)} and lasted ${alertDuration(e)}.`;
     case 'repeat':
       return `Reminder: the collapse is still going on after ${alertDuration(e)}.`;
-    default:
+    default: {
+      const subset = ontoSubset(e);
+      if (subset) return `${ofReplicas(subset)} receive (almost) all of the traffic while the other ${subset.idle.length} idle.`;
       return 'One replica receives (almost) all of the traffic while the others idle.';
+    }
   }
 }
 
@@ -66,6 +96,8 @@ export function summaryLine(e: AlertEvent, serviceMax = 200): string {
     case 'resolved':
       return `[RESOLVED] ${who}: traffic is spread again, the collapse lasted ${alertDuration(e)}`;
     default: {
+      const subset = ontoSubset(e);
+      if (subset) return `[${kindLabel(e.kind)}] ${who}: ${oneLine(subset.text)}, for ${alertDuration(e)}`;
       const hot = e.hot ? `slot ${oneLine(e.hot.slot)} on ${truncate(oneLine(e.hot.node), 64)} takes ${percent(e.hot.share)} % of traffic` : 'traffic collapsed onto one replica';
       return `[${kindLabel(e.kind)}] ${who}: ${hot}, for ${alertDuration(e)}`;
     }

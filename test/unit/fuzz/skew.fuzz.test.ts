@@ -36,6 +36,9 @@ function problems(tasks: readonly TaskSignal[], s: SkewStats | null): string[] {
   if (!inUnit(s.imbalance)) out.push(`imbalance ${s.imbalance}`);
   if (!inUnit(s.pValue)) out.push(`pValue ${s.pValue}`);
   if (!(s.chiSquare >= 0)) out.push(`chiSquare ${s.chiSquare}`);
+  const quiet = s.quietSets ?? [];
+  if (quiet.length !== s.n - 1 || (s.quietest ?? []).length !== s.n) out.push(`${quiet.length} quiet sets for ${s.n} tasks`);
+  if (!quiet.every((q) => inUnit(q.pValue) && inUnit(q.share) && inUnit(q.eventFraction) && q.exposureRatio > 0)) out.push(`quiet sets ${JSON.stringify(quiet)}`);
   if (!(s.topShare === Math.max(...s.shares.map((x) => x.share)))) out.push(`topShare ${s.topShare}`);
   if (s.shares.find((x) => x.taskId === s.topTaskId)?.share !== s.topShare) out.push(`topTaskId ${s.topTaskId}`);
   return out;
@@ -49,7 +52,20 @@ function verdictFollows(s: SkewStats | null, j: JudgeSettings, firing: boolean):
     expect(v).toEqual({ kind: 'insufficient', reason: 'too-few-events', stats: s });
   } else {
     const threshold = firing ? j.threshold - j.hysteresis : j.threshold;
-    expect(v.kind).toBe(s.imbalance >= threshold - 1e-9 && s.pValue < j.alpha ? 'skewed' : 'balanced');
+    const ontoOne = s.imbalance >= threshold - 1e-9 && s.pValue < j.alpha;
+    const idle = 'idle' in v ? v.idle ?? [] : [];
+    if (ontoOne) {
+      // Every collapse onto one replica still is one, and leaves all the others idle.
+      expect(v.kind).toBe('skewed');
+      expect(idle.length).toBe(s.n - 1);
+      expect(idle).not.toContain(s.topTaskId);
+    } else {
+      // Otherwise a collapse exactly when at least a third of the tasks idle: the quietest ones, on a
+      // set an even split leaves this quiet with p < alpha.
+      expect(v.kind).toBe(idle.length > 0 && idle.length >= s.n / 3 - 1e-9 ? 'skewed' : 'balanced');
+      expect(idle).toEqual(s.quietest!.slice(0, idle.length));
+      if (idle.length > 0) expect(s.quietSets![idle.length - 1]!.pValue).toBeLessThan(j.alpha);
+    }
   }
 }
 
