@@ -1,3 +1,4 @@
+/* global process */
 // Writes dist/build-info.json after `tsc`: the git commit the agent was built from, so that
 // swarm_balance_build_info{revision} says which code runs. The commit comes from
 // SWARM_BALANCE_REVISION when set (an image build has no .git: `docker build --build-arg
