@@ -54,7 +54,7 @@ export function parseCommandArgs(argv: readonly string[], specs: OptionSpecs, pa
   const values = new Map<string, string>();
   let lastSwitch: { name: string; index: number } | null = null;
   for (const t of tokens) {
-    if (t.kind === 'option-terminator') throw fail(`argument ${t.index + 1} ("--") is not an option (see --help)`);
+    if (t.kind === 'option-terminator') throw fail(`argument ${t.index + 1} ("--") is not an option`);
     if (t.kind === 'positional') {
       // A yes/no word right after a bare switch that takes one is that switch's value.
       if (lastSwitch && lastSwitch.index === t.index - 1 && YES_NO.test(t.value)) {
@@ -62,11 +62,11 @@ export function parseCommandArgs(argv: readonly string[], specs: OptionSpecs, pa
         lastSwitch = null;
         continue;
       }
-      throw fail(`argument ${t.index + 1} is not an option (arguments that are not --options are not shown; see --help)`);
+      throw fail(`argument ${t.index + 1} is not an option (arguments that are not --options are not shown)`);
     }
     lastSwitch = null;
     const spec = specs[t.name];
-    if (!spec || (!t.rawName.startsWith('--') && t.rawName !== `-${spec.short ?? ''}`)) throw fail(`unknown option ${t.rawName} (see --help)`);
+    if (!spec || (!t.rawName.startsWith('--') && t.rawName !== `-${spec.short ?? ''}`)) throw fail(`unknown option ${t.rawName}`);
     if (spec.kind === 'value') {
       if (t.value === undefined) throw fail(`option ${t.rawName} needs a value`);
       values.set(t.name, t.value);

@@ -103,7 +103,7 @@ function topLevel(argv: readonly string[], io: CliIo): number {
       return 0;
     }
   } catch (err) {
-    io.err(`swarm-balance: ${errorMessage(err)}\n`);
+    io.err(`swarm-balance: ${errorMessage(err)} (see swarm-balance --help)\n`);
     return 2;
   }
   io.err(USAGE);
