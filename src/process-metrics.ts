@@ -2,7 +2,7 @@
 // names every Prometheus client library uses (process_*, and prom-client's nodejs_eventloop_lag_*),
 // so stock dashboards and alerts work. Cheap at scrape time: process.cpuUsage() and
 // memoryUsage.rss() are system calls, the descriptors one readdir; the limit is read once.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -33,18 +33,19 @@ export function registerProcessMetrics(registry: Registry, options: ProcessMetri
   const started = Math.round(Date.now() / 1000 - process.uptime());
   new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds.', registers, collect() { this.set(started); } });
 
-  // Linux only: elsewhere the series are left out rather than shown as 0.
-  new Gauge({
-    name: 'process_open_fds', help: 'Open file descriptors.', registers,
-    async collect() {
-      this.reset();
-      const entries = await readdir(`${procSelf}/fd`).catch(() => null);
-      // One entry is the directory handle readdir itself holds while listing.
-      if (entries) this.set(Math.max(0, entries.length - 1));
-    },
-  });
+  // Linux only: without a /proc the two series are left out rather than shown as 0.
+  if (existsSync(`${procSelf}/fd`)) {
+    new Gauge({
+      name: 'process_open_fds', help: 'Open file descriptors.', registers,
+      async collect() {
+        const entries = await readdir(`${procSelf}/fd`).catch(() => null);
+        // One entry is the descriptor readdir itself holds on /proc/self/fd while listing it.
+        if (entries) this.set(Math.max(0, entries.length - 1));
+      },
+    });
+  }
   const maxFds = readMaxFds(procSelf);
-  new Gauge({ name: 'process_max_fds', help: 'Limit of open file descriptors (soft limit, read at start).', registers, collect() { this.reset(); if (maxFds !== null) this.set(maxFds); } });
+  if (maxFds !== null) new Gauge({ name: 'process_max_fds', help: 'Limit of open file descriptors (the soft limit, read at start).', registers, collect() { this.set(maxFds); } });
 
   // The delay histogram runs all the time (a libuv timer every `resolution` ms); each scrape reads
   // what happened since the one before and starts over, as prom-client's default metrics do.
