@@ -65,7 +65,7 @@ export function parseCommandArgs(argv: readonly string[], specs: OptionSpecs, pa
       throw fail(`argument ${t.index + 1} is not an option (arguments that are not --options are not shown)`);
     }
     lastSwitch = null;
-    const spec = specs[t.name];
+    const spec = Object.hasOwn(specs, t.name) ? specs[t.name] : undefined;
     if (!spec || (!t.rawName.startsWith('--') && t.rawName !== `-${spec.short ?? ''}`)) throw fail(`unknown option ${t.rawName}`);
     if (spec.kind === 'value') {
       if (t.value === undefined) throw fail(`option ${t.rawName} needs a value`);

@@ -125,6 +125,7 @@ describe.each([
     ['an unknown option', ['--bogus'], '--bogus'],
     ['an unknown option with its value', ['--bogus=1'], '--bogus'],
     ['an unknown short option', ['-x'], '-x'],
+    ['an option named like an object property', ['--constructor'], '--constructor'],
   ])(`${command} exits ${usageExit} on %s and names it`, async (_what, args, named) => {
     const r = await run([command, ...args]);
     expect(r.code).toBe(usageExit);
