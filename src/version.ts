@@ -6,7 +6,7 @@ export const VERSION: string = (createRequire(import.meta.url)('../package.json'
 
 /**
  * The git commit the agent was built from: dist/build-info.json, written by `npm run build`
- * (scripts/build-info.mjs); "unknown" when run from the sources or built without git.
+ * (src/write-build-info.ts); "unknown" when run from the sources or built without git.
  */
 export const REVISION: string = readRevision(new URL('./build-info.json', import.meta.url));
 
