@@ -81,7 +81,8 @@ function buildSource(taskCount: number, serviceCount: number) {
 }
 
 /** Sorted `name{labels} value` lines, so two renderings can be compared whatever their order. */
-const seriesSet = (text: string): string[] => parsePromText(text)
+// The process's own series (CPU, memory, event-loop delay) change from one rendering to the next: left out.
+const seriesSet = (text: string): string[] => parsePromText(text).filter((s) => !/^(process|nodejs)_/.test(s.name))
   .map((s) => `${s.name}{${Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',')}} ${s.value}`).sort();
 
 async function server(taskCount: number, serviceCount: number, variant: Variant): Promise<void> {

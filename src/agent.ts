@@ -167,7 +167,8 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
     const watched = snap.tasks.filter((t) => t.serviceName !== snap.ownService && !readServiceLabels(t.labels).ignore);
     const result = await samplers.run(watched);
     table.update(now, watched, result.counters);
-    runs = result.runs;
+    // Without the engine the task list is only the last one known: no sampler had a complete cycle.
+    runs = snap.dockerUp ? result.runs : result.runs.map((r) => ({ ...r, success: false }));
     for (const run of runs) for (const [reason, n] of run.problems) metrics.samplerErrors.inc({ sampler: run.name, reason }, n);
     tasks = table.reports();
     if (snap.node.role !== 'worker') {
@@ -179,8 +180,11 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
       await evaluator.round(now, snap, await report(evaluator.hotTasks()), peers);
       await afterRound(now);
     }
-    lastSample = now;
-    if (snap.dockerUp) ready = true;
+    // A cycle is complete only when the engine said which tasks run here.
+    if (snap.dockerUp) {
+      lastSample = now;
+      ready = true;
+    }
   };
 
   const server = buildServer({
@@ -195,7 +199,12 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
 
   const clusterBody = () => {
     const { results, status, peers } = evaluator.current();
-    const node = discovery.current().node;
+    const snap = discovery.current();
+    const node = snap.node;
+    if (!snap.dockerUp) {
+      // Without the engine nothing is judged, whatever the role: say that, not "ask a manager".
+      return { status: 503, body: { error: `this agent (node ${node.name || 'unknown'}) cannot reach the Docker API at ${config.dockerHost} (DOCKER_HOST): ${snap.error ?? 'no answer'}; it judges nothing until Docker answers`, node, dockerUp: false, evaluator: status } };
+    }
     if (!status.evaluating) {
       return { status: 503, body: { error: `this agent (node ${node.name || 'unknown'}, ${node.role}) does not evaluate; ask an agent on a manager`, node, evaluator: status } };
     }
@@ -236,6 +245,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
       await Promise.race([running, new Promise((r) => setTimeout(r, 2000).unref())]);
       await digestTask?.stop();
       notifier.close();
+      metrics.close();
       await Promise.allSettled([samplers.close(), peerHttp.close(), poster.close(), closeServer(server)]);
       log.info('swarm-balance agent stopped');
     },

@@ -3,6 +3,7 @@ import cron from 'node-cron';
 import { ConfigError, ErrorCodes } from './errors.js';
 import { formatDuration, parseDuration } from './core/duration.js';
 import { REPORT_MAX_BYTES } from './core/report-limits.js';
+import { parseCommandArgs, type OptionSpec } from './args.js';
 
 type Kind = 'string' | 'duration' | 'int' | 'ratio' | 'listen' | 'url' | 'enum' | 'bool' | 'peers' | 'cron' | 'users' | 'dockerHost';
 
@@ -156,8 +157,6 @@ function cronFieldsInBounds(expr: string): boolean {
   return fields.every((f, i) => (f.match(/\d+/g) ?? []).every((n) => n.length <= 2 && Number(n) <= limits[i]!));
 }
 
-const BOOL_WORD = /^(1|true|yes|on|0|false|no|off)$/i;
-
 function deepFreeze<T>(value: T): Readonly<T> {
   if (value && typeof value === 'object') {
     for (const v of Object.values(value)) deepFreeze(v);
@@ -166,28 +165,20 @@ function deepFreeze<T>(value: T): Readonly<T> {
   return value;
 }
 
-function parseFlags(argv: readonly string[]): Map<string, string> {
-  const known = new Map<string, Setting>();
+/** Every setting as a command-line option (and `-file` for secrets), for src/args.ts. */
+export function settingsOptionSpecs(): Record<string, OptionSpec> {
+  const specs: Record<string, OptionSpec> = {};
   for (const s of SETTINGS) {
-    known.set(flagName(s.env), s);
-    if (s.secret) known.set(flagName(s.env) + '-file', s);
+    specs[flagName(s.env).slice(2)] = s.kind === 'bool' ? { kind: 'switch', yesNo: true } : { kind: 'value' };
+    if (s.secret) specs[flagName(s.env).slice(2) + '-file'] = { kind: 'value' };
   }
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    // A stray word may be half of an unquoted secret: name its position, never its text.
-    if (!arg.startsWith('--')) throw new ConfigError(`argument ${i + 1} is not an option (arguments that are not --options are not shown; see --help)`);
-    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const setting = known.get(name);
-    if (!setting) throw new ConfigError(`unknown option ${name} (see --help)`);
-    const next = argv[i + 1];
-    // A switch takes the next word only when it is a yes/no word; anything else stays a (hidden) stray word.
-    const bareSwitch = setting.kind === 'bool' && inline === undefined && (next === undefined || !BOOL_WORD.test(next));
-    const value = bareSwitch ? 'true' : inline ?? argv[++i];
-    if (value === undefined) throw new ConfigError(`option ${name} needs a value`);
-    flags.set(name, value);
-  }
-  return flags;
+  return specs;
+}
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  // --help is the command's business (src/commands/main.ts): here it is an unknown option.
+  const { values } = parseCommandArgs(argv, settingsOptionSpecs(), { help: false, fail: (message) => new ConfigError(message) });
+  return new Map([...values].map(([name, value]) => [`--${name}`, value]));
 }
 
 function rawValue(s: Setting, env: Record<string, string | undefined>, flags: Map<string, string>, readFile: ReadFile): string | null {

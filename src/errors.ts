@@ -13,6 +13,7 @@ export const ErrorCodes = {
   HTTP_BODY_TOO_LARGE: 'SB_HTTP_BODY_TOO_LARGE',
   HTTP_CONNECT: 'SB_HTTP_CONNECT',
   LISTEN_FAILED: 'SB_LISTEN_FAILED',
+  USAGE: 'SB_USAGE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -5,7 +5,9 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServiceResult } from './core/evaluate.js';
 import { renderTextFamilies } from './core/metrics-text.js';
 import type { TaskReport } from './core/types.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import type { SamplerRun } from './samplers/registry.js';
+import { REVISION } from './version.js';
 
 export const PREFIX = 'swarm_balance_';
 
@@ -20,6 +22,8 @@ export interface MetricsSource {
 }
 
 export interface AgentMetrics {
+  /** Stops what runs between scrapes (the event-loop delay sampler). */
+  close(): void;
   samplerErrors: Counter<'sampler' | 'reason'>;
   notifications: Counter<'channel' | 'result'>;
   remediations: Counter<'service' | 'action' | 'result'>;
@@ -53,7 +57,8 @@ export function createMetrics(registry: Registry, source: MetricsSource, version
     const v = source.lastSampleSeconds();
     if (v > 0) g.set(v);
   });
-  gauge('build_info', 'Version of the agent; 1.', ['version'], (g) => g.set({ version }, 1));
+  gauge('build_info', 'Version, git revision and Node.js version of the agent; 1.', ['version', 'revision', 'nodejs'], (g) => g.set({ version, revision: REVISION, nodejs: process.versions.node }, 1));
+  const processMetrics = registerProcessMetrics(registry);
 
   // The per-task and per-service families are written as text (core/metrics-text.ts), once per
   // change of the source's reports or results: the agent replaces both once per interval.
@@ -71,6 +76,7 @@ export function createMetrics(registry: Registry, source: MetricsSource, version
 
   return {
     exposition,
+    close: () => processMetrics.stop(),
     samplerErrors: new Counter({ name: PREFIX + 'sampler_errors_total', help: 'Sampler problems by reason (malformed file or body, refused or timed-out request).', labelNames: ['sampler', 'reason'], registers }),
     notifications: new Counter({ name: PREFIX + 'notifications_total', help: 'Notifications by channel and result.', labelNames: ['channel', 'result'], registers }),
     remediations: new Counter({ name: PREFIX + 'remediations_total', help: 'Remediation actions by service, action and result.', labelNames: ['service', 'action', 'result'], registers }),

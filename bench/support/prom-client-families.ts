@@ -3,7 +3,7 @@
 // text must match series for series, and as the `prom-client` variant it is timed against.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServiceResult } from '../../src/core/evaluate.js';
-import { SERVICE_FAMILIES, TASK_FAMILIES, type TextFamily } from '../../src/core/metrics-text.js';
+import { SERVICE_FAMILIES, TASK_FAMILIES, taskMode, type TextFamily } from '../../src/core/metrics-text.js';
 import type { TaskReport } from '../../src/core/types.js';
 import { PREFIX } from '../../src/metrics.js';
 
@@ -29,8 +29,8 @@ export function registerPromClientFamilies(registry: Registry, tasks: () => read
   perTask(TASK_FAMILIES.requests, (t) => t.counters.requests);
   perTask(TASK_FAMILIES.receiveBytes, (t) => t.counters.receiveBytes);
   perTask(TASK_FAMILIES.active, (t) => t.counters.connectionsActive);
-  metric(TASK_FAMILIES.info, [...TASK_LABELS, 'task_name', 'container', 'node_id', 'service_id', 'health'], (m) => {
-    for (const t of tasks()) m.set({ ...taskLabels(t), task_name: t.name, container: t.containerId.slice(0, 12), node_id: t.nodeId, service_id: t.serviceId, health: t.health }, 1);
+  metric(TASK_FAMILIES.info, [...TASK_LABELS, 'task_name', 'container', 'node_id', 'service_id', 'health', 'mode'], (m) => {
+    for (const t of tasks()) m.set({ ...taskLabels(t), task_name: t.name, container: t.containerId.slice(0, 12), node_id: t.nodeId, service_id: t.serviceId, health: t.health, mode: taskMode(t.slot) }, 1);
   });
   const statsOf = (s: ServiceResult) => ('stats' in s.verdict && s.verdict.stats ? s.verdict.stats : null);
   const perService = (f: TextFamily, pick: (s: ServiceResult) => number | null) => metric(f, ['service', 'stack'], (m) => {

@@ -20,8 +20,8 @@ interface Check {
   detail: string;
 }
 
-export async function doctorCommand(args: readonly string[]): Promise<number> {
-  const config = parseConfig(process.env, args, (p) => readFileSync(p, 'utf8'));
+export async function doctorCommand(args: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const config = parseConfig(env, args, (p) => readFileSync(p, 'utf8'));
   const checks: Check[] = [];
   const docker = createDockerApi(config.dockerHost);
   const discovery = new Discovery(docker, pino({ level: 'silent' }), config.resyncMs, hostname());

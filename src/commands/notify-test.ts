@@ -23,8 +23,8 @@ export function testEvent(now: number, dashboardUrl: string | null): AlertEvent 
   };
 }
 
-export async function notifyTestCommand(args: readonly string[]): Promise<number> {
-  const config = parseConfig(process.env, args, (p) => readFileSync(p, 'utf8'));
+export async function notifyTestCommand(args: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const config = parseConfig(env, args, (p) => readFileSync(p, 'utf8'));
   const channels = configuredChannels(config);
   if (channels.length === 0) {
     process.stdout.write('no channel configured: set SWARM_BALANCE_SLACK_WEBHOOK_URL, _TEAMS_WEBHOOK_URL, _DISCORD_WEBHOOK_URL, _MATTERMOST_WEBHOOK_URL, _TELEGRAM_BOT_TOKEN with _TELEGRAM_CHAT_ID, _WEBHOOK_URL or _ALERTMANAGER_URL\n');

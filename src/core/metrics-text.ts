@@ -5,6 +5,15 @@
 import type { ServiceResult } from './evaluate.js';
 import type { TaskReport } from './types.js';
 
+/**
+ * A task's service mode from its slot: Swarm numbers the tasks of a replicated service (1, 2, …) and
+ * names those of a global service after their node, so workers, which see no service specs, know it
+ * too. Compose replicas are numbered: replicated.
+ */
+export function taskMode(slot: string): 'replicated' | 'global' {
+  return /^\d+$/.test(slot) ? 'replicated' : 'global';
+}
+
 export interface TextFamily {
   name: string;
   help: string;
@@ -18,7 +27,7 @@ export const TASK_FAMILIES = {
   requests: family('task_requests_total', 'counter', 'Requests the task counted itself, for services with swarm-balance.requests.* labels.'),
   receiveBytes: family('task_receive_bytes_total', 'counter', 'Bytes the task received on its non-loopback interfaces.'),
   active: family('task_connections_active', 'gauge', 'Established TCP connections in the task\'s network namespace, less the agent\'s own.'),
-  info: family('task_info', 'gauge', 'One series per task on this node; 1.'),
+  info: family('task_info', 'gauge', 'One series per task on this node; 1. mode: replicated or global (the service\'s mode).'),
 } as const;
 
 export const SERVICE_FAMILIES = {
@@ -61,7 +70,7 @@ export function renderTextFamilies(prefix: string, tasks: readonly TaskReport[],
   perTask(TASK_FAMILIES.active, (t) => t.counters.connectionsActive);
   header(TASK_FAMILIES.info);
   tasks.forEach((t, i) => line(TASK_FAMILIES.info,
-    `${taskLabels[i]!},task_name="${esc(t.name)}",container="${esc(t.containerId.slice(0, 12))}",node_id="${esc(t.nodeId)}",service_id="${esc(t.serviceId)}",health="${esc(t.health)}"`, 1));
+    `${taskLabels[i]!},task_name="${esc(t.name)}",container="${esc(t.containerId.slice(0, 12))}",node_id="${esc(t.nodeId)}",service_id="${esc(t.serviceId)}",health="${esc(t.health)}",mode="${taskMode(t.slot)}"`, 1));
 
   const serviceLabels = services.map((s) => `service="${esc(s.name)}",stack="${esc(s.stack)}"`);
   const statsOf = (s: ServiceResult) => ('stats' in s.verdict && s.verdict.stats ? s.verdict.stats : null);

@@ -205,17 +205,20 @@ describe('Grafana dashboard (dashboards/swarm-balance.json)', () => {
   const d: Dashboard = loadDashboard();
   const panels = allPanels(d).map((p) => p.panel);
 
-  it('is a current Grafana dashboard with the datasource, service and node variables', () => {
+  it('is a current Grafana dashboard with the datasource, job (swarm), stack, service and node variables', () => {
     expect(d.uid).toBe('swarm-balance');
     expect(d.title).toBe('swarm-balance');
     expect(d.schemaVersion).toBeGreaterThanOrEqual(36);
+    expect(d.templating.list.map((v) => v.name)).toEqual(['datasource', 'job', 'stack', 'service', 'node']);
     const vars = Object.fromEntries(d.templating.list.map((v) => [v.name, v]));
     expect(vars.datasource).toMatchObject({ type: 'datasource', query: 'prometheus' });
-    expect(vars.service).toMatchObject({ type: 'query', multi: true, includeAll: true, definition: 'label_values(swarm_balance_task_info, service)' });
-    expect(vars.node).toMatchObject({ type: 'query', definition: 'label_values(swarm_balance_task_info, node)' });
+    expect(vars.job).toMatchObject({ type: 'query', multi: false, includeAll: true, allValue: '.*', definition: 'label_values(swarm_balance_up, job)' });
+    expect(vars.stack).toMatchObject({ type: 'query', multi: true, includeAll: true, allValue: '.*', definition: 'label_values(swarm_balance_task_info{job=~"$job"}, stack)' });
+    expect(vars.service).toMatchObject({ type: 'query', multi: true, includeAll: true, definition: 'label_values(swarm_balance_task_info{job=~"$job", stack=~"$stack"}, service)' });
+    expect(vars.node).toMatchObject({ type: 'query', definition: 'label_values(swarm_balance_task_info{job=~"$job"}, node)' });
     for (const v of d.templating.list.filter((x) => x.type === 'query')) {
       expect(v.datasource, v.name).toEqual({ type: 'prometheus', uid: '${datasource}' });
-      expect(JSON.stringify(v.query), v.name).toContain(v.definition);
+      expect((v.query as { query?: string }).query, v.name).toBe(v.definition);
     }
   });
 
@@ -283,6 +286,22 @@ describe('Grafana dashboard (dashboards/swarm-balance.json)', () => {
     expect(unknownMetrics(queries.map((q) => q.expr), [...agentMetrics, ...PROMETHEUS_SERIES])).toEqual([]);
     const variableMetrics = d.templating.list.flatMap((v) => (v.definition ? [/label_values\((\w+)/.exec(v.definition)?.[1] ?? v.definition] : []));
     expect(variableMetrics.filter((m) => !agentMetrics.includes(m))).toEqual([]);
+  });
+
+  it('keeps every query to the chosen swarm (job) and the per-service and per-task ones to the chosen stacks', () => {
+    const problems: string[] = [];
+    const raw = [...allPanels(d).flatMap(({ panel }) => (panel.targets ?? []).map((t) => t.expr ?? '')), ...d.annotations.list.map((a) => a.expr ?? '')];
+    for (const expr of raw) {
+      for (const m of expr.matchAll(/(swarm_balance_[a-z_]+)(\{[^}]*\})?/g)) {
+        const matchers = m[2] ?? '';
+        if (!matchers.includes('job=~"$job"')) problems.push(`${m[1]} without job: ${expr}`);
+        if (/^swarm_balance_(service|task)_/.test(m[1]!) && !matchers.includes('stack=~"$stack"')) problems.push(`${m[1]} without stack: ${expr}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    const one = dashboardQueries({ ...VALUES, job: 'swarm-a', stack: ['shop'] }).find((q) => q.title === 'Accepted connections /s')!;
+    expect(one.expr).toContain('job=~"swarm-a"');
+    expect(one.expr).toContain('stack=~"(shop)"');
   });
 
   it('substitutes variables the way Grafana does', () => {

@@ -45,6 +45,7 @@ export interface GrafanaVariable {
   includeAll?: boolean;
   allValue?: string | null;
   datasource?: DatasourceRef;
+  current?: { value?: string | string[] };
 }
 export interface GrafanaAnnotation {
   name: string;
@@ -146,7 +147,9 @@ export function interpolate(expr: string, d: Dashboard, values: VarValues, optio
     if (name in builtins) return builtins[name]!;
     const variable = variables.get(name);
     if (!variable) throw new Error(`expression uses $${name}, which the dashboard does not define: ${expr}`);
-    const given = values[name];
+    // A variable not given keeps the value the dashboard opens with, when that is "All" (as `job` and `stack` do).
+    const opening = variable.current?.value;
+    const given = values[name] ?? ([opening].flat().some((v) => v !== undefined && ALL.has(v)) ? '$__all' : undefined);
     if (given === undefined) throw new Error(`no value given for $${name} (used in ${expr})`);
     const list = typeof given === 'string' ? [given] : [...given];
     const regexy = variable.multi === true || variable.includeAll === true;

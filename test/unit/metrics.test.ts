@@ -51,6 +51,12 @@ const web2 = taskReport({
   counters: { connectionsAccepted: 7, receiveBytes: 100, receivePackets: 2 },
 });
 
+const PROCESS_FAMILIES = [
+  'nodejs_eventloop_lag_max_seconds', 'nodejs_eventloop_lag_mean_seconds', 'nodejs_eventloop_lag_p50_seconds', 'nodejs_eventloop_lag_p99_seconds',
+  'process_cpu_seconds_total', 'process_cpu_system_seconds_total', 'process_cpu_user_seconds_total', 'process_max_fds',
+  'process_open_fds', 'process_resident_memory_bytes', 'process_start_time_seconds',
+];
+
 const LABELS_1 = { service: 'shop_web', stack: 'shop', task: 'kq3m1m0xk8x2', slot: '1', node: 'worker-1' };
 const LABELS_2 = { service: 'shop_web', stack: 'shop', task: 'p0o9i8u7y6t5', slot: '2', node: 'worker-2' };
 
@@ -80,7 +86,7 @@ describe('createMetrics', () => {
     const { exposition, state } = setup();
     state.tasks = [web1];
     expect(await series(exposition, 'task_info')).toEqual([{
-      labels: { ...LABELS_1, task_name: 'shop_web.1', container: web1.containerId.slice(0, 12), node_id: 'n1', service_id: 'svc-web', health: 'healthy' },
+      labels: { ...LABELS_1, task_name: 'shop_web.1', container: web1.containerId.slice(0, 12), node_id: 'n1', service_id: 'svc-web', health: 'healthy', mode: 'replicated' },
       value: 1,
     }]);
   });
@@ -127,7 +133,7 @@ describe('createMetrics', () => {
       { labels: { sampler: 'proc_connections' }, value: 1 }, { labels: { sampler: 'http_requests' }, value: 0 },
     ]);
     expect(await series(exposition, 'last_sample_timestamp_seconds')).toEqual([{ labels: {}, value: 1_764_151_200 }]);
-    expect(await series(exposition, 'build_info')).toEqual([{ labels: { version: '0.1.0' }, value: 1 }]);
+    expect(await series(exposition, 'build_info')).toEqual([{ labels: { version: '0.1.0', revision: expect.stringMatching(/^([0-9a-f]{7,40}(-dirty)?|unknown)$/) as string, nodejs: process.versions.node }, value: 1 }]);
   });
 
   it('counts sampler errors, notifications and remediations on the counters it returns', async () => {
@@ -147,12 +153,12 @@ describe('createMetrics', () => {
     expect(await series(b.exposition, 'task_connections_accepted_total')).toEqual([{ labels: LABELS_2, value: 7 }]);
   });
 
-  it('names every metric with the swarm_balance_ prefix', async () => {
+  it('names every metric with the swarm_balance_ prefix, but the process\'s own under their usual names', async () => {
     const { exposition } = setup();
     const names = [...(await exposition.metrics()).matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!);
     expect(names.length).toBeGreaterThan(20);
     expect(new Set(names).size).toBe(names.length);
-    expect(names.filter((n) => !n.startsWith('swarm_balance_'))).toEqual([]);
+    expect(names.filter((n) => !n.startsWith('swarm_balance_')).sort()).toEqual(PROCESS_FAMILIES);
   });
 
   it('escapes label values that hold quotes, backslashes and newlines', async () => {
@@ -166,9 +172,11 @@ describe('createMetrics', () => {
     const { exposition, state } = setup();
     const task = structuredClone(web1);
     state.tasks = [task];
-    const first = await exposition.metrics();
+    // The process's own figures (CPU, event-loop delay) change with every scrape: left out here.
+    const own = async () => (await exposition.metrics()).split('\n').filter((l) => !/^(# \w+ )?(process|nodejs)_/.test(l)).join('\n');
+    const first = await own();
     task.counters.connectionsAccepted = 43; // changed in place: not a new state, so the text stays
-    expect(await exposition.metrics()).toBe(first);
+    expect(await own()).toBe(first);
     state.tasks = [task, web2];
     expect(await exposition.metrics()).toContain('p0o9i8u7y6t5');
   });

@@ -1,0 +1,104 @@
+// The agent's own process figures: what they say must match what the process is and does.
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseMaxOpenFiles, registerProcessMetrics, type ProcessMetrics } from '../../src/process-metrics.js';
+import { parsePromText } from '../support/agent-process.js';
+
+const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
+Max cpu time              unlimited            unlimited            seconds
+Max open files            1048576              1048576              files
+Max locked memory         8388608              8388608              bytes
+`;
+
+let stops: ProcessMetrics[] = [];
+afterEach(() => {
+  for (const s of stops) s.stop();
+  stops = [];
+});
+
+function setup(procSelf?: string) {
+  const registry = new Registry();
+  stops.push(registerProcessMetrics(registry, { lagResolutionMs: 1, ...(procSelf ? { procSelf } : {}) }));
+  const scrape = async () => {
+    const samples = parsePromText(await registry.metrics());
+    return (name: string) => samples.find((s) => s.name === name)?.value;
+  };
+  return { registry, scrape };
+}
+
+/** Keeps the one JavaScript thread busy for `ms`. */
+function spin(ms: number) {
+  const until = performance.now() + ms;
+  while (performance.now() < until) { /* busy */ }
+}
+
+describe('parseMaxOpenFiles', () => {
+  it.each([
+    ['a Linux limits file', LIMITS, 1048576],
+    ['an unlimited limit', LIMITS.replace('1048576              1048576', 'unlimited            unlimited'), null],
+    ['a file without the line', 'Limit Soft Hard Units\n', null],
+  ])('reads %s', (_what, text, expected) => {
+    expect(parseMaxOpenFiles(text)).toBe(expected);
+  });
+});
+
+describe('registerProcessMetrics', () => {
+  it('counts the CPU the process spends', async () => {
+    const { scrape } = setup();
+    const before = (await scrape())('process_cpu_seconds_total')!;
+    spin(150);
+    const after = await scrape();
+    expect(after('process_cpu_seconds_total')! - before).toBeGreaterThanOrEqual(0.1);
+    expect(after('process_cpu_user_seconds_total')! + after('process_cpu_system_seconds_total')!).toBeCloseTo(after('process_cpu_seconds_total')!, 2);
+  });
+
+  it('reports the resident memory, start time and open descriptors of this process', async () => {
+    const { scrape } = setup();
+    const get = await scrape();
+    const rss = process.memoryUsage.rss();
+    expect(get('process_resident_memory_bytes')).toBeGreaterThan(rss * 0.8);
+    expect(get('process_resident_memory_bytes')).toBeLessThan(rss * 1.2);
+    expect(Math.abs(get('process_start_time_seconds')! - (Date.now() / 1000 - process.uptime()))).toBeLessThanOrEqual(1);
+    // The test's own listing holds one descriptor more while it runs, as the metric's did.
+    const open = readdirSync('/proc/self/fd').length - 1;
+    expect(Math.abs(get('process_open_fds')! - open)).toBeLessThanOrEqual(2);
+    expect(get('process_max_fds')).toBeGreaterThan(0);
+  });
+
+  it('reads the descriptor limit from the limits file and counts the fd directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-self-'));
+    mkdirSync(join(dir, 'fd'));
+    for (const n of ['0', '1', '2', '3', '4']) writeFileSync(join(dir, 'fd', n), '');
+    writeFileSync(join(dir, 'limits'), LIMITS.replace(/1048576/g, '4096'));
+    const get = await (setup(dir).scrape)();
+    expect(get('process_max_fds')).toBe(4096);
+    // Five entries; one is taken off for the listing's own descriptor, which a real /proc/self/fd shows.
+    expect(get('process_open_fds')).toBe(4);
+  });
+
+  it('leaves the descriptor series out where there is no /proc', async () => {
+    const get = await setup('/nonexistent/self').scrape();
+    expect(get('process_open_fds')).toBeUndefined();
+    expect(get('process_max_fds')).toBeUndefined();
+    expect(get('process_cpu_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('shows a blocked event loop in the next scrape, and not in the one after', async () => {
+    const { scrape } = setup();
+    await sleep(50);
+    await scrape();
+    spin(120);
+    await sleep(20);
+    const blocked = await scrape();
+    expect(blocked('nodejs_eventloop_lag_max_seconds')).toBeGreaterThanOrEqual(0.1);
+    expect(blocked('nodejs_eventloop_lag_p99_seconds')).toBeGreaterThan(0);
+    await sleep(100);
+    const quiet = await scrape();
+    expect(quiet('nodejs_eventloop_lag_max_seconds')).toBeLessThan(0.1);
+    expect(quiet('nodejs_eventloop_lag_p50_seconds')).toBeLessThan(0.05);
+  });
+});
