@@ -13,10 +13,11 @@ const alerts = [...RULES.matchAll(/^ {6}- alert: (\w+)\n([\s\S]*?)(?=^ {6}- (?:a
 const annotation = (text: string, key: string) => new RegExp(`^ {10}${key}: '?([^'\\n]*)'?$`, 'm').exec(text)?.[1];
 
 describe('alert links', () => {
-  it('finds the six alerts', () => {
+  it('finds the seven alerts', () => {
     expect(alerts.map((a) => a.name)).toEqual([
       'SwarmServiceTrafficCollapsed', 'SwarmBalanceAgentMissing', 'SwarmBalanceSamplerFailing',
       'SwarmBalanceNoEvaluator', 'SwarmBalanceRemediationFailed', 'SwarmBalanceDockerDown',
+      'SwarmServiceTrafficCollapsedOntoSubset',
     ]);
   });
 

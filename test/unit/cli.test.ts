@@ -199,7 +199,8 @@ describe('swarm-balance status', () => {
 
   it('sends the token from SWARM_BALANCE_METRICS_TOKEN_FILE, as the stacks keep it', async () => {
     const r = await run(['status', '--url', `${base}/locked`], { SWARM_BALANCE_METRICS_TOKEN_FILE: '/run/secrets/metrics_token' }, { '/run/secrets/metrics_token': `${TOKEN}\n` });
-    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.err).toMatch(/^asked http:\/\/127.0.0.1:\d+\/locked \(the active evaluator\)\n$/);
     expect(r.out).toContain('shop_web');
   });
 

@@ -78,7 +78,7 @@ describe('fetchCluster', () => {
     const shadow = await standIn(view(false, { node: 'sbn2', peer: host, verified: true }, [{ peer: host, state: 'ok', node: 'sbn2', verified: true }]));
     const body = await fetchCluster(shadow.url);
     expect(body.node.name).toBe('shadow');
-    expect(body.where).toBe(`${shadow.url} (shadow view); the active evaluator at http://${host}, asked without the metrics token, did not answer: http://${host}/v1/cluster answered 401: missing or wrong credentials`);
+    expect(body.where).toBe(`${shadow.url} (shadow view); the active evaluator at http://${host}, asked without the metrics token, did not answer: http://${host}/v1/cluster answered 401: the agent wants a token: set SWARM_BALANCE_METRICS_TOKEN or SWARM_BALANCE_METRICS_TOKEN_FILE (the agents' metrics token)`);
   });
 
   it('asks only the named agent when it is the active evaluator', async () => {
