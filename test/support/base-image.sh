@@ -11,11 +11,14 @@
 # More stand-ins, each under its own sb-test/ name (never the official one), for the images the other
 # stack files run; the stacks take them through variables. Debian's binaries and their libraries
 # FROM scratch, with the official image's entrypoint and paths where the stack files rely on them:
-#   --haproxy     sb-test/haproxy:1       for haproxy:2.8 (docker-stack.readonly-gate.yml,
+#   --haproxy     sb-test/haproxy:1       for haproxy:3.2-alpine (the read-only gate of
+#                                         docker-stack.readonly-gate.yml and docker-stack.monitoring.yml,
 #                                         SWARM_BALANCE_GATE_IMAGE)
 #   --monitoring  sb-test/prometheus:1    for prom/prometheus (PROMETHEUS_IMAGE), promtool included
 #                 sb-test/alertmanager:1  for prom/alertmanager (ALERTMANAGER_IMAGE), amtool included
 #                 (docker-stack.monitoring.yml; Grafana has no stand-in: no Grafana package exists here)
+#                 Each also gets busybox-static as /bin/busybox with `sh` and `wget`, as the official
+#                 images (busybox- or Alpine-based) have them: the stacks' health checks run wget.
 # Missing Debian packages (haproxy, prometheus, prometheus-alertmanager) are installed with apt-get.
 #
 # What goes in (the same layout as the official image where it matters to the Dockerfile):
@@ -159,7 +162,7 @@ ensure_command() {
 
 # build_standin TAG STANDS_FOR DOCKERFILE_TAIL DIRS -- SRC:DEST...
 #   Copies each binary SRC to DEST in a scratch root with every library ldd lists (a directory SRC
-#   is copied as it is), adds
+#   is copied as it is), adds busybox with its sh and wget applets in /bin,
 #   /etc/passwd (root, nobody, haproxy), /etc/group, /etc/nsswitch.conf, /tmp and the DIRS
 #   (space-separated, created empty and world-writable), then appends DOCKERFILE_TAIL.
 build_standin() {
@@ -173,8 +176,11 @@ build_standin() {
     log "$tag is up to date (skip)"
     return 0
   fi
-  mkdir -p "$root"/{etc,tmp}
+  mkdir -p "$root"/{bin,etc,tmp}
   chmod 1777 "$root/tmp"
+  cp -L "$bb" "$root/bin/busybox"
+  ln -s busybox "$root/bin/sh"
+  ln -s busybox "$root/bin/wget"
   for d in $dirs; do mkdir -p "$root$d" && chmod 777 "$root$d"; done
   for pair in "$@"; do
     src=$(readlink -f "${pair%%:*}")
@@ -204,7 +210,7 @@ build_standin() {
 
 if [[ $haproxy -eq 1 ]]; then
   ensure_command haproxy haproxy
-  build_standin sb-test/haproxy:1 haproxy:2.8 \
+  build_standin sb-test/haproxy:1 haproxy:3.2-alpine \
     'STOPSIGNAL SIGUSR1
 CMD ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
     '/usr/local/etc/haproxy /var/lib/haproxy /run' -- "$(command -v haproxy):/usr/local/sbin/haproxy"
