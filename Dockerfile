@@ -6,8 +6,16 @@
 # Two stages: the build stage installs every dependency, compiles TypeScript and drops the dev
 # dependencies; the runtime stage gets only dist/, the production node_modules and package.json.
 # Works with BuildKit and with the legacy builder (no RUN --mount, no syntax directive).
+#
+# Runtime: Node.js 24 LTS, the official image pinned by its digest (multi-platform index) with the
+# tag beside it, so a rebuild gets the same bytes until this line is changed on purpose. To move to a
+# newer 24.x: `docker buildx imagetools inspect node:24.X.Y-bookworm-slim` (or `docker pull` it and
+# read RepoDigests), put tag and digest here; the tests take the version from this line
+# (test/support/node-runtime.sh). `--build-arg NODE_IMAGE=…` swaps the base (a mirror, or the test
+# suite's stand-in on a machine without a registry).
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
 
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Dependencies first, so that a source change does not reinstall them. --ignore-scripts: no
 # dependency needs its install script here (ssh2's and cpu-features' native builds are optional and
@@ -19,7 +27,7 @@ COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ARG VERSION=0.1.0
 ARG SOURCE_URL=""
 LABEL org.opencontainers.image.title="swarm-balance" \

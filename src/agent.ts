@@ -59,6 +59,7 @@ export function evalSettings(config: Config): EvalSettings {
 
 export async function startAgent(config: Config, deps: AgentDeps): Promise<AgentHandle> {
   const log = deps.logger;
+  for (const notice of config.notices) log.warn({ part: 'config' }, notice);
   const registry = deps.registry ?? new Registry();
   const docker = deps.docker ?? createDockerApi(config.dockerHost);
   const discovery = new Discovery(docker, log.child({ part: 'discovery' }), config.resyncMs, hostname());

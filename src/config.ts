@@ -120,6 +120,8 @@ export interface Config {
   remediateBudget: number;
   remediateSettleMs: number;
   logLevel: string;
+  /** Things the operator should know that are not errors (a blank chat secret file), logged at start. */
+  notices: readonly string[];
 }
 
 export function flagName(env: string): string {
@@ -132,10 +134,12 @@ export type ReadFile = (path: string) => string;
 export function parseConfig(env: Record<string, string | undefined>, argv: readonly string[], readFile: ReadFile): Readonly<Config> {
   const flags = parseFlags(argv);
   const out: Record<string, unknown> = {};
+  const notices: string[] = [];
   for (const s of SETTINGS) {
-    const raw = rawValue(s, env, flags, readFile);
+    const raw = rawValue(s, env, flags, readFile, notices);
     out[s.key] = raw === null ? emptyValue(s) : convert(s, raw);
   }
+  out.notices = notices;
   const config = out as unknown as Config;
   if (config.windowMs < config.intervalMs * 2) {
     throw new ConfigError(`SWARM_BALANCE_WINDOW=${config.windowMs}ms must be at least twice SWARM_BALANCE_INTERVAL (${config.intervalMs}ms)`);
@@ -181,7 +185,17 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
   return new Map([...values].map(([name, value]) => [`--${name}`, value]));
 }
 
-function rawValue(s: Setting, env: Record<string, string | undefined>, flags: Map<string, string>, readFile: ReadFile): string | null {
+/**
+ * Chat channels whose secret file may be blank: `echo "$SLACK_WEBHOOK_URL" >secrets/slack_webhook_url`
+ * with the variable unset writes an empty file, and a first deploy without chat must still start.
+ * Not the tokens that guard endpoints (peer, metrics): a blank one of those stays an error.
+ */
+const BLANK_FILE_MEANS_UNSET: ReadonlySet<string> = new Set([
+  'SWARM_BALANCE_SLACK_WEBHOOK_URL', 'SWARM_BALANCE_TEAMS_WEBHOOK_URL', 'SWARM_BALANCE_DISCORD_WEBHOOK_URL',
+  'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL', 'SWARM_BALANCE_TELEGRAM_BOT_TOKEN', 'SWARM_BALANCE_WEBHOOK_URL',
+]);
+
+function rawValue(s: Setting, env: Record<string, string | undefined>, flags: Map<string, string>, readFile: ReadFile, notices: string[]): string | null {
   const flag = flagName(s.env);
   // Flags win over the environment; within one source a value and a file for it conflict.
   const fromFlags = { direct: flags.get(flag), file: s.secret ? flags.get(flag + '-file') : undefined };
@@ -203,6 +217,10 @@ function rawValue(s: Setting, env: Record<string, string | undefined>, flags: Ma
       throw new ConfigError(`${s.env}_FILE=${filePath} cannot be read: ${(err as Error).message}`, { cause: err }, ErrorCodes.CONFIG_FILE_UNREADABLE);
     }
     const value = text.trim();
+    if (value === '' && BLANK_FILE_MEANS_UNSET.has(s.env)) {
+      notices.push(`${s.env}_FILE=${filePath} is empty: this channel is not configured (write the URL or token into that file to turn it on)`);
+      return null;
+    }
     if (value === '') throw new ConfigError(`${s.env}_FILE=${filePath} is empty`);
     return value;
   }

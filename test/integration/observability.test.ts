@@ -6,7 +6,7 @@
 // Every dashboard query then runs in that Prometheus. No Docker needed.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceResult } from '../../src/core/evaluate.js';
 import type { TaskReport } from '../../src/core/types.js';
 import { createMetrics, type AgentMetrics } from '../../src/metrics.js';
-import { waitFor } from '../support/agent-process.js';
+import { getJson, waitFor } from '../support/agent-process.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 import { promQuery, startDaemon, stopDaemon, type Daemon, type PromVector } from '../support/daemons.js';
 import {
   agentMetricNames, allPanels, dashboardQueries, loadDashboard, metricNamesIn, REPO_ROOT, type Dashboard, type GrafanaPanel,
@@ -184,16 +186,26 @@ describe('Alertmanager example (alerts/alertmanager.example.yml)', () => {
     expect(out).toMatch(/1 templates/);
   });
 
-  it('routes collapses to the traffic receiver and the agents\' health to the ops receiver', async () => {
+  it('holds collapses without a message (the agents post them) and routes the agents\' health to the ops receiver', async () => {
     const route = async (...labels: string[]) =>
       (await mustPass('amtool', ['config', 'routes', 'test', `--config.file=${AM_CONFIG}`, ...labels])).split('\n')[0]!.trim();
-    expect(await route('alertname=SwarmServiceTrafficCollapsed', 'service=shop_web', 'severity=warning')).toBe('swarm-balance-traffic');
-    expect(await route('alertname=SwarmServiceTrafficCollapsedOntoSubset', 'service=shop_web', 'severity=warning')).toBe('swarm-balance-traffic');
+    expect(await route('alertname=SwarmServiceTrafficCollapsed', 'service=shop_web', 'severity=warning')).toBe('swarm-balance-traffic-held');
+    expect(await route('alertname=SwarmServiceTrafficCollapsedOntoSubset', 'service=shop_web', 'severity=warning')).toBe('swarm-balance-traffic-held');
     for (const alert of alertNames.filter((a) => !a.startsWith('SwarmServiceTrafficCollapsed'))) {
       expect(await route(`alertname=${alert}`, 'severity=warning'), alert).toBe('swarm-balance-ops');
     }
     expect(await route('alertname=SwarmBalanceRemediationFailed', 'severity=critical')).toBe('swarm-balance-ops');
     expect(await route('alertname=SomethingElse')).toBe('default');
+  });
+
+  it('has no integration on the collapse receiver, no Slack channel override and no undefined relay', () => {
+    const text = read(AM_CONFIG);
+    const held = /- name: swarm-balance-traffic-held\n([\s\S]*?)\n {2}- name:/.exec(text);
+    expect(held, 'the swarm-balance-traffic-held receiver').not.toBeNull();
+    expect(held![1]!.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'))).toEqual([]);
+    expect(text).not.toMatch(/^\s+channel:/m);
+    expect(text).not.toContain('teams-relay');
+    expect(text).not.toMatch(/^\s+- url:/m);
   });
 });
 
@@ -444,6 +456,7 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
   let chat: Awaited<ReturnType<typeof captureServer>>;
   let prometheus: Daemon | undefined;
   let alertmanager: Daemon | undefined;
+  let alertmanagerPrometheusOnly: Daemon | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sb-observability-'));
@@ -454,26 +467,37 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
     // 5m `for` stays: it also keeps a Prometheus that just started (nothing scraped yet) from saying
     // that no agent is there.
     writeFileSync(join(dir, 'rules.yml'), rulesText.replace(/^(\s+for:) 2m$/gm, '$1 5s'));
-    writeFileSync(join(dir, 'slack_webhook_url'), `${chat.url}/slack`);
-    copyFileSync(join(REPO_ROOT, AM_TEMPLATE), join(dir, 'swarm-balance.tmpl'));
-    const am = read(AM_CONFIG)
-      .replaceAll('/run/secrets/slack_webhook_url', join(dir, 'slack_webhook_url'))
-      .replaceAll('http://teams-relay:8080', `${chat.url}/teams`)
-      .replace(/group_wait: \d+s/g, 'group_wait: 1s')
-      .replace(/group_interval: \d+m/g, 'group_interval: 5s');
-    expect(am).not.toContain('teams-relay');
-    writeFileSync(join(dir, 'alertmanager.yml'), am);
-
-    const amPort = await freePort();
-    alertmanager = await startDaemon('prometheus-alertmanager', [
-      `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am-data')}`,
-      `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=',
-    ], `http://127.0.0.1:${amPort}`);
+    // Two Alertmanagers fed by the same Prometheus: the example as shipped (Slack at /slack), and the
+    // documented Prometheus-only variant, collapse route on swarm-balance-traffic-slack (at /slack-prometheus-only).
+    const startAm = async (name: string, slackPath: string, edit: (text: string) => string) => {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'slack_webhook_url'), `${chat.url}${slackPath}`);
+      copyFileSync(join(REPO_ROOT, AM_TEMPLATE), join(dir, name, 'swarm-balance.tmpl'));
+      const am = edit(read(AM_CONFIG))
+        .replaceAll('/run/secrets/slack_webhook_url', join(dir, name, 'slack_webhook_url'))
+        .replace(/group_wait: \d+s/g, 'group_wait: 1s')
+        .replace(/group_interval: \d+m/g, 'group_interval: 5s');
+      writeFileSync(join(dir, name, 'alertmanager.yml'), am);
+      const port = await freePort();
+      const daemon = await startDaemon('prometheus-alertmanager', [
+        `--config.file=${join(dir, name, 'alertmanager.yml')}`, `--storage.path=${join(dir, name, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=',
+      ], `http://127.0.0.1:${port}`);
+      return { daemon, port };
+    };
+    const shipped = await startAm('am-shipped', '/slack', (t) => t);
+    alertmanager = shipped.daemon;
+    const variant = await startAm('am-prometheus-only', '/slack-prometheus-only', (t) => {
+      const out = t.replace('receiver: swarm-balance-traffic-held', 'receiver: swarm-balance-traffic-slack');
+      expect(out).not.toBe(t);
+      return out;
+    });
+    alertmanagerPrometheusOnly = variant.daemon;
 
     writeFileSync(join(dir, 'prometheus.yml'), [
       'global: { scrape_interval: 1s, evaluation_interval: 1s }',
       `rule_files: [${join(dir, 'rules.yml')}]`,
-      `alerting: { alertmanagers: [ { static_configs: [ { targets: ["127.0.0.1:${amPort}"] } ] } ] }`,
+      `alerting: { alertmanagers: [ { static_configs: [ { targets: ["127.0.0.1:${shipped.port}", "127.0.0.1:${variant.port}"] } ] } ] }`,
       `scrape_configs: [ { job_name: swarm-balance, static_configs: [ { targets: ["${agent.target}"] } ] } ]`,
     ].join('\n') + '\n');
     await mustPass('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
@@ -487,18 +511,19 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
   afterAll(async () => {
     await stopDaemon(prometheus);
     await stopDaemon(alertmanager);
+    await stopDaemon(alertmanagerPrometheusOnly);
     agent?.server.close();
     chat?.server.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const logs = () => `--- prometheus ---\n${prometheus?.logs().slice(-3000)}\n--- alertmanager ---\n${alertmanager?.logs().slice(-3000)}\n--- received ---\n${JSON.stringify(chat?.requests, null, 1).slice(-4000)}`;
-  const slackPosts = () => chat.requests.filter((r) => r.path === '/slack').map((r) => JSON.parse(r.body) as { channel: string; attachments: { title: string; text: string; color: string }[] });
-  const teamsPosts = () => chat.requests.filter((r) => r.path.startsWith('/teams/')).map((r) => ({ path: r.path, body: JSON.parse(r.body) as { receiver: string; status: string; alerts: { labels: Record<string, string> }[] } }));
+  type SlackPost = { channel?: string; attachments: { title: string; text: string; color: string }[] };
+  const slackPosts = (path = '/slack') => chat.requests.filter((r) => r.path === path).map((r) => JSON.parse(r.body) as SlackPost);
+  const collapsePost = (p: SlackPost) => p.attachments[0]!.title.includes('SwarmServiceTrafficCollapsed');
 
-  it('computes the collapse from the scraped per-task counters and sends it to Slack and the Teams relay', async () => {
-    await waitFor(async () => slackPosts().some((p) => p.channel === '#swarm-traffic') && teamsPosts().some((p) => p.body.receiver === 'swarm-balance-traffic'),
-      90_000, 'the collapse notification on Slack and the Teams relay', logs);
+  it('computes the collapse from the scraped per-task counters; the Prometheus-only variant sends it to Slack', async () => {
+    await waitFor(async () => slackPosts('/slack-prometheus-only').some(collapsePost), 90_000, 'the collapse notification on Slack (Prometheus-only variant)', logs);
 
     const imbalance = await promQuery(prometheus!.url, 'swarm_balance:service_imbalance_with_traffic:5m');
     const bySignal = Object.fromEntries((imbalance.data!.result as PromVector[]).map((r) => [`${r.metric.service}/${r.metric.signal}`, Number(r.value[1])]));
@@ -507,28 +532,33 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
     expect(bySignal['api/connections']).toBeLessThan(0.1);
     expect(bySignal['shop_web/connections']).toBeUndefined(); // no new connections: not enough traffic on that signal
 
-    const slack = slackPosts().find((p) => p.channel === '#swarm-traffic')!;
+    const slack = slackPosts('/slack-prometheus-only').find(collapsePost)!;
+    expect(slack.channel).toBeUndefined(); // a Slack app's webhook posts to its own channel
     expect(slack.attachments[0]!.title).toBe('[FIRING:1] SwarmServiceTrafficCollapsed shop_web');
     expect(slack.attachments[0]!.color).toBe('danger');
     expect(slack.attachments[0]!.text).toContain('*Traffic of shop_web collapsed onto one replica*');
     expect(slack.attachments[0]!.text).toContain('normalized imbalance 1.00');
     expect(slack.attachments[0]!.text).toContain('bytes: imbalance 1.00.');
 
-    const teams = teamsPosts().find((p) => p.body.receiver === 'swarm-balance-traffic')!;
-    expect(teams.path).toBe('/teams/alertmanager/swarm-traffic');
-    expect(teams.body.status).toBe('firing');
-    expect(teams.body.alerts.map((a) => a.labels.service)).toEqual(['shop_web']);
+    // The example as shipped holds the collapse (the agents post it) and sends nothing for it.
+    const held = await getJson<{ labels: Record<string, string>; receivers: { name: string }[] }[]>(`${alertmanager!.url}/api/v2/alerts?filter=alertname%3D%22SwarmServiceTrafficCollapsed%22`);
+    expect(held.map((a) => [a.labels.service, a.receivers.map((r) => r.name)])).toEqual([['shop_web', ['swarm-balance-traffic-held']]]);
+    await sleep(7000); // longer than group_wait + group_interval of the shortened example
+    expect(slackPosts('/slack').filter(collapsePost)).toEqual([]);
 
     // The evenly spread service never shows up.
     expect(JSON.stringify(chat.requests)).not.toMatch(/Traffic of api/);
   });
 
   it('sends the failed remediation to the ops channel, and nothing else fires', async () => {
-    await waitFor(async () => slackPosts().some((p) => p.channel === '#swarm-ops'), 60_000, 'the ops notification', logs);
-    const ops = slackPosts().find((p) => p.channel === '#swarm-ops')!;
+    const opsPost = (p: SlackPost) => p.attachments[0]!.title.includes('SwarmBalanceRemediationFailed');
+    await waitFor(async () => slackPosts().some(opsPost), 60_000, 'the ops notification', logs);
+    const ops = slackPosts().find(opsPost)!;
+    expect(ops.channel).toBeUndefined();
     expect(ops.attachments[0]!.title).toBe('[FIRING:1] SwarmBalanceRemediationFailed shop_web');
     expect(ops.attachments[0]!.text).toContain('could not remediate shop_web (endpoint-mode)');
-    expect(teamsPosts().some((p) => p.path === '/teams/alertmanager/swarm-ops')).toBe(true);
+    // The shipped example never posts a collapse: one message per collapse comes from the agents.
+    expect(slackPosts().filter(collapsePost)).toEqual([]);
 
     const firing = await promQuery(prometheus!.url, 'ALERTS{alertstate="firing"}');
     expect((firing.data!.result as PromVector[]).map((r) => `${r.metric.alertname} ${r.metric.service ?? ''}`).sort())

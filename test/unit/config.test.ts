@@ -127,6 +127,37 @@ describe('parseConfig secrets from files', () => {
     expect(configError(() => parseConfig({ SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/empty' }, [], secretFiles)).message)
       .toContain('SWARM_BALANCE_PEER_TOKEN_FILE=/run/secrets/empty is empty');
   });
+
+  it.each([
+    'SWARM_BALANCE_SLACK_WEBHOOK_URL', 'SWARM_BALANCE_TEAMS_WEBHOOK_URL', 'SWARM_BALANCE_DISCORD_WEBHOOK_URL',
+    'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL', 'SWARM_BALANCE_WEBHOOK_URL',
+  ])('reads a blank %s_FILE as "channel not configured" and says so in a notice naming the variable', (env) => {
+    const key = SETTINGS.find((s) => s.env === env)!.key;
+    const config = parseConfig({ [`${env}_FILE`]: '/run/secrets/empty', SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/peer_token' }, [], secretFiles);
+    expect(config[key]).toBeNull();
+    expect(config.peerToken).toBe('s3cret-token');
+    expect(config.notices).toEqual([`${env}_FILE=/run/secrets/empty is empty: this channel is not configured (write the URL or token into that file to turn it on)`]);
+  });
+
+  it('reads a blank Telegram bot token file as unset, so a chat id without it is still refused', () => {
+    expect(parseConfig({ SWARM_BALANCE_TELEGRAM_BOT_TOKEN_FILE: '/run/secrets/empty' }, [], secretFiles).telegramBotToken).toBeNull();
+    expect(configError(() => parseConfig({ SWARM_BALANCE_TELEGRAM_BOT_TOKEN_FILE: '/run/secrets/empty', SWARM_BALANCE_TELEGRAM_CHAT_ID: '-100' }, [], secretFiles)).message)
+      .toContain('SWARM_BALANCE_TELEGRAM_BOT_TOKEN and SWARM_BALANCE_TELEGRAM_CHAT_ID must be set together');
+  });
+
+  it('reads a blank chat secret given as a --…-file flag the same way', () => {
+    const config = parseConfig({}, ['--slack-webhook-url-file', '/run/secrets/empty'], secretFiles);
+    expect(config.slackWebhookUrl).toBeNull();
+    expect(config.notices).toHaveLength(1);
+  });
+
+  it.each(['SWARM_BALANCE_PEER_TOKEN', 'SWARM_BALANCE_METRICS_TOKEN'])('still refuses a blank %s_FILE: a token guarding an endpoint is never dropped silently', (env) => {
+    expect(configError(() => parseConfig({ [`${env}_FILE`]: '/run/secrets/empty' }, [], secretFiles)).message).toContain(`${env}_FILE=/run/secrets/empty is empty`);
+  });
+
+  it('has no notices when every file holds a value', () => {
+    expect(parseConfig({ SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/peer_token' }, [], secretFiles).notices).toEqual([]);
+  });
 });
 
 describe('parseConfig values', () => {
@@ -276,7 +307,7 @@ describe('helpText', () => {
     if (s.secret) expect(text).toContain(`${s.env}_FILE`);
   });
 
-  it('has a row for every field of the config', () => {
-    expect(SETTINGS.map((s) => s.key).sort()).toEqual(Object.keys(parseConfig({}, [], noFiles)).sort());
+  it('has a row for every field of the config (notices are what parsing found, not a setting)', () => {
+    expect(SETTINGS.map((s) => s.key).sort()).toEqual(Object.keys(parseConfig({}, [], noFiles)).filter((k) => k !== 'notices').sort());
   });
 });
