@@ -24,6 +24,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The git commit for build_info's `revision` (the context has no .git): --build-arg SWARM_BALANCE_REVISION=$(git rev-parse HEAD)
+ARG SWARM_BALANCE_REVISION=""
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
