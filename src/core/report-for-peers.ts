@@ -1,6 +1,7 @@
 // The node report as peers get it on /v1/report: only what evaluation reads. A peer needs the
-// Swarm tasks (to judge them and to name the client task behind an address) and the labels the
-// agent reads; other containers on the node and other labels (often credentials) stay here.
+// Swarm tasks (to judge them), the containers on a network a Swarm task is on (they may be the
+// client pinned to a replica, which the evaluator names) and the labels the agent reads; containers
+// on no such network (bridge-only, host-local) and other labels (often credentials) stay here.
 import type { NodeReport, ServiceInfo } from './types.js';
 
 const LABEL_PREFIX = 'swarm-balance.';
@@ -10,9 +11,10 @@ function readLabels(service: ServiceInfo): ServiceInfo {
 }
 
 export function reportForPeers(report: NodeReport): NodeReport {
+  const taskNetworks = new Set(report.endpoints.filter((e) => e.task !== undefined).map((e) => e.network));
   return {
     ...report,
     services: report.services.map(readLabels),
-    endpoints: report.endpoints.filter((e) => e.task !== undefined),
+    endpoints: report.endpoints.filter((e) => e.task !== undefined || taskNetworks.has(e.network)),
   };
 }

@@ -27,8 +27,8 @@ describe('/v1/report', () => {
       labels: { 'swarm-balance.signal': 'connections', 'traefik.http.middlewares.auth.basicauth.users': `admin:${LABEL_SECRET}` },
     });
     await waitForRunning('sbdisc-web', 1, 60_000);
-    // A container that is not a Swarm task, on the same node.
-    await runClient({ network: NET, image: 'sb-test/node:1', name: 'sbdisc-private-db', detach: true, args: ['node', '/app/demo-app.js'] });
+    // A container that is not a Swarm task and shares no network with one, on the same node.
+    await runClient({ network: 'bridge', image: 'sb-test/node:1', name: 'sbdisc-private-db', detach: true, args: ['node', '/app/demo-app.js'] });
     const privateId = (await docker(['inspect', '--format', '{{.Id}}', 'sbdisc-private-db'])).trim();
     agent = await startAgentProcess({
       DOCKER_HOST: 'unix:///run/sb-test/docker.sock', SWARM_BALANCE_INTERVAL: '1s', SWARM_BALANCE_PEER_TOKEN: TOKEN,
