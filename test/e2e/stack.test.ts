@@ -311,7 +311,7 @@ beforeAll(async () => {
   quickStartStatus = lines.slice(statusAt);
   figures.quickStartWithoutSlack = (await runQuickStart(quickStartDeploy, { SLACK_WEBHOOK_URL: '' })).stdout.trim().split('\n').slice(-3);
   // No Grafana image can be had here: its service exists but gets no task.
-  await dockerOn(leader, ['service', 'scale', '--detach', 'monitoring_grafana=0']);
+  await scaleGrafanaToZero();
   mark('quick start without Slack deployed');
 });
 
@@ -421,7 +421,7 @@ describe('the README\'s quick start without a Slack URL (`echo "$SLACK_WEBHOOK_U
       && (await dockerOn(leader, ['service', 'ls', '-q'])).trim() === '' && (await dockerOn(leader, ['secret', 'ls', '-q'])).trim() === '',
     120_000, 'both stacks removed');
     await runQuickStart(quickStartDeploy, { SLACK_WEBHOOK_URL: `${capture.url}/agent-slack` });
-    await dockerOn(leader, ['service', 'scale', '--detach', 'monitoring_grafana=0']);
+    await scaleGrafanaToZero();
     expect(readFileSync(join(dir, 'secrets', 'slack_webhook_url'), 'utf8')).toBe(`${capture.url}/agent-slack\n`);
     mark('quick start with Slack deployed');
     await waitFor(async () => {
@@ -930,3 +930,17 @@ describe('docker-stack.readonly-gate.yml: a worker reads the Docker API through 
     for (const [m, p] of requests.slice(7)) expect(out[`${m} ${p}`], `${m} ${p}`).toBe(403);
   });
 });
+
+/** No Grafana image can be had here: its service gets no task. Right after a deploy the engine may still be
+ *  updating the service and answer "update out of sequence"; that is retried. */
+async function scaleGrafanaToZero(): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dockerOn(leader, ['service', 'scale', '--detach', 'monitoring_grafana=0']);
+      return;
+    } catch (err) {
+      if (attempt >= 10 || !String((err as Error).message).includes('update out of sequence')) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
