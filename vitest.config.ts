@@ -8,14 +8,18 @@ export default defineConfig({
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
         test: {
-          name: 'integration', include: ['test/integration/**/*.test.ts'],
-          testTimeout: 180_000, hookTimeout: 300_000,
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
         },
       },
       {
         test: {
-          name: 'e2e', include: ['test/e2e/**/*.test.ts'],
-          testTimeout: 300_000, hookTimeout: 600_000,
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
         },
       },
     ],

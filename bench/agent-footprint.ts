@@ -26,7 +26,17 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { docker } from '../test/support/docker.js';
 import { parsePromText } from '../test/support/agent-process.js';
-import { flags, loadAverage, machineFacts, markdownTable, median, numbers, percentile, procCpuUs, procStatus } from './support/common.js';
+import {
+  flags,
+  loadAverage,
+  machineFacts,
+  markdownTable,
+  median,
+  numbers,
+  percentile,
+  procCpuUs,
+  procStatus,
+} from './support/common.js';
 import { cleanup, cleanupOnSignals, createSwarmTasks, runningBenchContainers } from './support/containers.js';
 import { swappedTree, type SwapName } from './support/swap.js';
 
@@ -43,7 +53,9 @@ interface Proc {
 function start(name: string, cmd: string, args: string[], env: Record<string, string>, url: string): Proc {
   const child = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  const keep = (c: Buffer) => { out = (out + c.toString()).slice(-20_000); };
+  const keep = (c: Buffer) => {
+    out = (out + c.toString()).slice(-20_000);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   return { name, child, url, output: () => out };
@@ -67,8 +79,10 @@ async function stop(p: Proc): Promise<void> {
 async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, p?: Proc): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
-    if (p && p.child.exitCode !== null) throw new Error(`${p.name} exited (${p.child.exitCode}) while waiting for ${what}:\n${p.output().slice(-3000)}`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${p ? `\n${p.output().slice(-3000)}` : ''}`);
+    if (p && p.child.exitCode !== null)
+      throw new Error(`${p.name} exited (${p.child.exitCode}) while waiting for ${what}:\n${p.output().slice(-3000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${p ? `\n${p.output().slice(-3000)}` : ''}`);
     await sleep(500);
   }
 }
@@ -103,11 +117,19 @@ async function measureAgent(agent: Proc, n: number, warmupS: number, measureS: n
   const pid = agent.child.pid!;
   log(`agent: waiting until it reports ${n} bench tasks ...`);
   let last = { taskInfo: 0, bench: 0 };
-  await waitFor(`${n} bench tasks in /metrics`, 180_000, async () => {
-    const samples = parsePromText((await scrape(agent.url)).text).filter((s) => s.name === 'swarm_balance_task_info');
-    last = { taskInfo: samples.length, bench: samples.filter((s) => (s.labels.service ?? '').startsWith(PREFIX)).length };
-    return last.bench >= n;
-  }, agent);
+  await waitFor(
+    `${n} bench tasks in /metrics`,
+    180_000,
+    async () => {
+      const samples = parsePromText((await scrape(agent.url)).text).filter((s) => s.name === 'swarm_balance_task_info');
+      last = {
+        taskInfo: samples.length,
+        bench: samples.filter((s) => (s.labels.service ?? '').startsWith(PREFIX)).length,
+      };
+      return last.bench >= n;
+    },
+    agent,
+  );
   log(`agent sees ${last.bench} bench tasks (${last.taskInfo} tasks in all); warm-up ${warmupS} s`);
   await sleep(warmupS * 1000);
   const rss: number[] = [];
@@ -125,7 +147,9 @@ async function measureAgent(agent: Proc, n: number, warmupS: number, measureS: n
       const { text } = await scrape(agent.url);
       series = seriesCount(text);
       bodyBytes = Buffer.byteLength(text);
-      const d = parsePromText(text).find((s) => s.name === 'swarm_balance_sampler_duration_seconds' && s.labels.sampler === 'proc_connections');
+      const d = parsePromText(text).find(
+        (s) => s.name === 'swarm_balance_sampler_duration_seconds' && s.labels.sampler === 'proc_connections',
+      );
       if (d) sampler.push(d.value);
     }
     const st = procStatus(pid);
@@ -134,9 +158,22 @@ async function measureAgent(agent: Proc, n: number, warmupS: number, measureS: n
     file.push((st.RssFile ?? 0) / 1024);
     await sleep(5000 - ((performance.now() - t0) % 5000));
   }
-  const cpuPercent = (100 * (procCpuUs(pid) - cpu0) / 1000) / (performance.now() - t0);
+  const cpuPercent = (100 * (procCpuUs(pid) - cpu0)) / 1000 / (performance.now() - t0);
   const status = procStatus(pid);
-  return { tasks: n, taskInfo: last.taskInfo, benchTaskInfo: last.bench, rssMiB: rss, anonMiB: anon, fileMiB: file, hwmMiB: (status.VmHWM ?? 0) / 1024, cpuPercent, samplerSeconds: sampler, series, bodyBytes, load: loadAverage() };
+  return {
+    tasks: n,
+    taskInfo: last.taskInfo,
+    benchTaskInfo: last.bench,
+    rssMiB: rss,
+    anonMiB: anon,
+    fileMiB: file,
+    hwmMiB: (status.VmHWM ?? 0) / 1024,
+    cpuPercent,
+    samplerSeconds: sampler,
+    series,
+    bodyBytes,
+    load: loadAverage(),
+  };
 }
 
 interface ScrapeCost {
@@ -175,8 +212,16 @@ async function scrapeCost(p: Proc, n: number, count: number): Promise<ScrapeCost
   const cpu = procCpuUs(pid) - c0 - idleRate * wall;
   const samples = parsePromText(text);
   return {
-    exporter: p.name, tasks: n, scrapes: lat.length, idleCpuMsPerS: idleRate, cpuMsPerScrape: cpu / 1000 / lat.length,
-    p50: percentile(lat, 50), p99: percentile(lat, 99), series: samples.length, bodyBytes: Buffer.byteLength(text), rssMiB: rssKiB(pid) / 1024,
+    exporter: p.name,
+    tasks: n,
+    scrapes: lat.length,
+    idleCpuMsPerS: idleRate,
+    cpuMsPerScrape: cpu / 1000 / lat.length,
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+    series: samples.length,
+    bodyBytes: Buffer.byteLength(text),
+    rssMiB: rssKiB(pid) / 1024,
     netSeries: samples.filter((s) => s.name.startsWith('node_network_') || s.name.startsWith('node_netstat_')).length,
     vethSeries: samples.filter((s) => (s.labels.device ?? '').startsWith('veth')).length,
   };
@@ -193,13 +238,34 @@ async function main(): Promise<void> {
   const agentJs = fl.get('agent') ?? `${swappedTree(swaps)}/src/cli.js`;
   const nodeExporter = fl.get('node-exporter') ?? '/usr/bin/prometheus-node-exporter';
   const compare = nodeExporter !== 'none';
-  if (compare && !existsSync(nodeExporter)) throw new Error(`${nodeExporter} not found: apt-get install prometheus-node-exporter, or --node-exporter=none`);
+  if (compare && !existsSync(nodeExporter))
+    throw new Error(`${nodeExporter} not found: apt-get install prometheus-node-exporter, or --node-exporter=none`);
   const nodeOptions = fl.get('node-options') ?? '';
-  const agentEnv = Object.fromEntries((fl.get('agent-env') ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const agentEnv = Object.fromEntries(
+    (fl.get('agent-env') ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   const dockerHost = process.env.DOCKER_HOST || 'unix:///run/sb-test/docker.sock';
   console.log(machineFacts().join('\n'));
-  console.log(`agent: node ${agentJs} agent; swaps: ${swaps.join(', ') || 'none'}; NODE_OPTIONS=${nodeOptions || '(none)'}; env ${JSON.stringify(agentEnv)}; DOCKER_HOST=${dockerHost}; engine ${(await docker(['version', '-f', '{{.Server.Version}}'])).trim()}`);
-  if (compare) console.log(`node_exporter: ${nodeExporter} ${(await new Promise<string>((r) => { const c = spawn(nodeExporter, ['--version']); let o = ''; c.stderr.on('data', (d: Buffer) => { o += d; }); c.stdout.on('data', (d: Buffer) => { o += d; }); c.on('exit', () => r(o.split('\n')[0] ?? '')); }))}`);
+  console.log(
+    `agent: node ${agentJs} agent; swaps: ${swaps.join(', ') || 'none'}; NODE_OPTIONS=${nodeOptions || '(none)'}; env ${JSON.stringify(agentEnv)}; DOCKER_HOST=${dockerHost}; engine ${(await docker(['version', '-f', '{{.Server.Version}}'])).trim()}`,
+  );
+  if (compare)
+    console.log(
+      `node_exporter: ${nodeExporter} ${await new Promise<string>((r) => {
+        const c = spawn(nodeExporter, ['--version']);
+        let o = '';
+        c.stderr.on('data', (d: Buffer) => {
+          o += d;
+        });
+        c.stdout.on('data', (d: Buffer) => {
+          o += d;
+        });
+        c.on('exit', () => r(o.split('\n')[0] ?? ''));
+      })}`,
+    );
   cleanupOnSignals(log);
   const rssRows: RssFigures[] = [];
   const costRows: ScrapeCost[] = [];
@@ -211,36 +277,80 @@ async function main(): Promise<void> {
       if (n === 0 && existing > 0) {
         // Services kept by an earlier --keep run: the baseline needs them at 0 tasks.
         log(`scaling ${services} services to 0 tasks for the baseline ...`);
-        await docker(['service', 'scale', '--detach', ...Array.from({ length: services }, (_, s) => `${PREFIX}svc${String(s).padStart(2, '0')}=0`)]);
+        await docker([
+          'service',
+          'scale',
+          '--detach',
+          ...Array.from({ length: services }, (_, s) => `${PREFIX}svc${String(s).padStart(2, '0')}=0`),
+        ]);
         await waitFor('no running bench task', 900_000, async () => (await runningBenchContainers(PREFIX)) === 0);
       }
       if (n > 0) {
         // Scaled to 0 for the baseline, the services are still there: scale them, do not create them.
-        const haveServices = existing > 0 || (await docker(['service', 'ls', '-q', '--filter', `name=${PREFIX}svc`])).trim() !== '';
+        const haveServices =
+          existing > 0 || (await docker(['service', 'ls', '-q', '--filter', `name=${PREFIX}svc`])).trim() !== '';
         log(`${haveServices ? 'scaling' : 'creating'} ${services} services to ${n} tasks ...`);
         const started = Date.now();
         if (!haveServices) await createSwarmTasks(PREFIX, n, services, { log });
         else {
           const per = (s: number) => Math.floor(n / services) + (s < n % services ? 1 : 0);
-          await docker(['service', 'scale', '--detach', ...Array.from({ length: services }, (_, s) => `${PREFIX}svc${String(s).padStart(2, '0')}=${per(s)}`)]);
+          await docker([
+            'service',
+            'scale',
+            '--detach',
+            ...Array.from({ length: services }, (_, s) => `${PREFIX}svc${String(s).padStart(2, '0')}=${per(s)}`),
+          ]);
           await waitFor(`${n} running tasks`, 900_000, async () => (await runningBenchContainers(PREFIX)) >= n);
         }
         log(`  ${n} tasks running after ${((Date.now() - started) / 1000).toFixed(0)} s`);
       }
       const agentPort = await freePort();
-      const agent = start('swarm-balance agent', process.execPath, [agentJs, 'agent'], {
-        ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...agentEnv, DOCKER_HOST: dockerHost, SWARM_BALANCE_LISTEN: `127.0.0.1:${agentPort}`, SWARM_BALANCE_LOG_LEVEL: 'warn',
-      }, `http://127.0.0.1:${agentPort}/metrics`);
+      const agent = start(
+        'swarm-balance agent',
+        process.execPath,
+        [agentJs, 'agent'],
+        {
+          ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+          ...agentEnv,
+          DOCKER_HOST: dockerHost,
+          SWARM_BALANCE_LISTEN: `127.0.0.1:${agentPort}`,
+          SWARM_BALANCE_LOG_LEVEL: 'warn',
+        },
+        `http://127.0.0.1:${agentPort}/metrics`,
+      );
       try {
-        await waitFor('agent /healthz', 30_000, async () => (await fetch(`http://127.0.0.1:${agentPort}/healthz`)).ok, agent);
-        await waitFor('agent /readyz', 60_000, async () => (await fetch(`http://127.0.0.1:${agentPort}/readyz`)).ok, agent);
-        const figures = await measureAgent(agent, n, n === 0 ? Math.min(warmupS, 20) : warmupS, n === 0 ? Math.min(measureS, 30) : measureS);
+        await waitFor(
+          'agent /healthz',
+          30_000,
+          async () => (await fetch(`http://127.0.0.1:${agentPort}/healthz`)).ok,
+          agent,
+        );
+        await waitFor(
+          'agent /readyz',
+          60_000,
+          async () => (await fetch(`http://127.0.0.1:${agentPort}/readyz`)).ok,
+          agent,
+        );
+        const figures = await measureAgent(
+          agent,
+          n,
+          n === 0 ? Math.min(warmupS, 20) : warmupS,
+          n === 0 ? Math.min(measureS, 30) : measureS,
+        );
         rssRows.push(figures);
-        log(`agent at ${n} tasks: RSS median ${median(figures.rssMiB).toFixed(1)} MiB, max ${Math.max(...figures.rssMiB).toFixed(1)}, HWM ${figures.hwmMiB.toFixed(1)}, CPU ${figures.cpuPercent.toFixed(2)} %`);
+        log(
+          `agent at ${n} tasks: RSS median ${median(figures.rssMiB).toFixed(1)} MiB, max ${Math.max(...figures.rssMiB).toFixed(1)}, HWM ${figures.hwmMiB.toFixed(1)}, CPU ${figures.cpuPercent.toFixed(2)} %`,
+        );
         if (compare && n > 0) {
           costRows.push(await scrapeCost(agent, n, scrapes));
           const nePort = await freePort();
-          const ne = start('node_exporter', nodeExporter, [`--web.listen-address=127.0.0.1:${nePort}`], {}, `http://127.0.0.1:${nePort}/metrics`);
+          const ne = start(
+            'node_exporter',
+            nodeExporter,
+            [`--web.listen-address=127.0.0.1:${nePort}`],
+            {},
+            `http://127.0.0.1:${nePort}/metrics`,
+          );
           try {
             await waitFor('node_exporter /metrics', 30_000, async () => (await fetch(ne.url)).ok, ne);
             await sleep(2000);
@@ -248,11 +358,19 @@ async function main(): Promise<void> {
           } finally {
             await stop(ne);
           }
-          log(`scrape cost at ${n} tasks: ${costRows.slice(-2).map((c) => `${c.exporter} ${c.cpuMsPerScrape.toFixed(1)} ms CPU/scrape`).join(', ')}`);
+          log(
+            `scrape cost at ${n} tasks: ${costRows
+              .slice(-2)
+              .map((c) => `${c.exporter} ${c.cpuMsPerScrape.toFixed(1)} ms CPU/scrape`)
+              .join(', ')}`,
+          );
         }
       } finally {
         await stop(agent);
-        if (agent.output().trim()) console.log(`agent log at ${n} tasks (warn and above, last lines):\n${agent.output().trim().split('\n').slice(-5).join('\n')}`);
+        if (agent.output().trim())
+          console.log(
+            `agent log at ${n} tasks (warn and above, last lines):\n${agent.output().trim().split('\n').slice(-5).join('\n')}`,
+          );
       }
     }
   } finally {
@@ -263,16 +381,78 @@ async function main(): Promise<void> {
   const GOAL_MB = 80;
   console.log(`\nload average at end: ${loadAverage()}`);
   console.log('\nAgent RSS after warm-up (VmRSS every 5 s; MiB = 2^20 bytes, goal 80 MB = 76.3 MiB):');
-  const rssHead = ['bench tasks', 'tasks the agent reports', 'RSS MiB median', 'RSS MiB min–max', 'RssAnon MiB median', 'RssFile MiB median', 'VmHWM MiB', 'RSS MB (10^6) max', 'agent CPU %', 'proc_connections cycle s (median)', '/metrics series', '/metrics bytes', 'goal ≤ 80 MB'];
-  const rssTable = rssRows.map((r) => [r.tasks, r.taskInfo, f(median(r.rssMiB)), `${f(Math.min(...r.rssMiB))}–${f(Math.max(...r.rssMiB))}`, f(median(r.anonMiB)), f(median(r.fileMiB)), f(r.hwmMiB),
-    f((Math.max(...r.rssMiB) * 2 ** 20) / 1e6), f(r.cpuPercent, 2), r.samplerSeconds.length ? f(median(r.samplerSeconds), 3) : '-', r.series, r.bodyBytes,
-    r.tasks === 500 ? (Math.max(...r.rssMiB) * 2 ** 20 <= GOAL_MB * 1e6 ? 'met' : 'MISSED') : '-']);
-  console.log(fl.has('markdown') ? markdownTable(rssHead, rssTable) : rssTable.map((r) => rssHead.map((h, i) => `${h}: ${r[i]}`).join(', ')).join('\n'));
+  const rssHead = [
+    'bench tasks',
+    'tasks the agent reports',
+    'RSS MiB median',
+    'RSS MiB min–max',
+    'RssAnon MiB median',
+    'RssFile MiB median',
+    'VmHWM MiB',
+    'RSS MB (10^6) max',
+    'agent CPU %',
+    'proc_connections cycle s (median)',
+    '/metrics series',
+    '/metrics bytes',
+    'goal ≤ 80 MB',
+  ];
+  const rssTable = rssRows.map((r) => [
+    r.tasks,
+    r.taskInfo,
+    f(median(r.rssMiB)),
+    `${f(Math.min(...r.rssMiB))}–${f(Math.max(...r.rssMiB))}`,
+    f(median(r.anonMiB)),
+    f(median(r.fileMiB)),
+    f(r.hwmMiB),
+    f((Math.max(...r.rssMiB) * 2 ** 20) / 1e6),
+    f(r.cpuPercent, 2),
+    r.samplerSeconds.length ? f(median(r.samplerSeconds), 3) : '-',
+    r.series,
+    r.bodyBytes,
+    r.tasks === 500 ? (Math.max(...r.rssMiB) * 2 ** 20 <= GOAL_MB * 1e6 ? 'met' : 'MISSED') : '-',
+  ]);
+  console.log(
+    fl.has('markdown')
+      ? markdownTable(rssHead, rssTable)
+      : rssTable.map((r) => rssHead.map((h, i) => `${h}: ${r[i]}`).join(', ')).join('\n'),
+  );
   if (costRows.length) {
-    console.log(`\nScrape cost, each exporter alone, ${scrapes} sequential scrapes (CPU from /proc/<pid>/stat, idle rate subtracted):`);
-    const head = ['exporter', 'tasks', 'scrapes', 'CPU ms per scrape', 'idle CPU ms/s', 'latency p50 ms', 'latency p99 ms', 'series', 'body bytes', 'RSS MiB after', 'node_network_*/node_netstat_* series', 'series on veth* devices'];
-    const rows = costRows.map((c) => [c.exporter, c.tasks, c.scrapes, f(c.cpuMsPerScrape, 2), f(c.idleCpuMsPerS, 2), f(c.p50), f(c.p99), c.series, c.bodyBytes, f(c.rssMiB), c.netSeries, c.vethSeries]);
-    console.log(fl.has('markdown') ? markdownTable(head, rows, ['l']) : rows.map((r) => head.map((h, i) => `${h}: ${r[i]}`).join(', ')).join('\n'));
+    console.log(
+      `\nScrape cost, each exporter alone, ${scrapes} sequential scrapes (CPU from /proc/<pid>/stat, idle rate subtracted):`,
+    );
+    const head = [
+      'exporter',
+      'tasks',
+      'scrapes',
+      'CPU ms per scrape',
+      'idle CPU ms/s',
+      'latency p50 ms',
+      'latency p99 ms',
+      'series',
+      'body bytes',
+      'RSS MiB after',
+      'node_network_*/node_netstat_* series',
+      'series on veth* devices',
+    ];
+    const rows = costRows.map((c) => [
+      c.exporter,
+      c.tasks,
+      c.scrapes,
+      f(c.cpuMsPerScrape, 2),
+      f(c.idleCpuMsPerS, 2),
+      f(c.p50),
+      f(c.p99),
+      c.series,
+      c.bodyBytes,
+      f(c.rssMiB),
+      c.netSeries,
+      c.vethSeries,
+    ]);
+    console.log(
+      fl.has('markdown')
+        ? markdownTable(head, rows, ['l'])
+        : rows.map((r) => head.map((h, i) => `${h}: ${r[i]}`).join(', ')).join('\n'),
+    );
   }
   if (fl.has('json')) console.log(JSON.stringify({ rss: rssRows, cost: costRows }));
 }

@@ -4,7 +4,15 @@
 // Each window: a random shape within the family, log-uniform MIN_EVENTS..100x MIN_EVENTS events expected,
 // Poisson counts. Families 1-5 must be flagged (detection rate), 6-9 must not (false-alarm rate). No Docker.
 import { judge, skewStats, type JudgeSettings } from '../src/core/skew.js';
-import { FAMILIES, generate, MIN_EVENTS, prng, randomWindow, subsetWeights, type Family } from '../test/support/collapse-corpus.js';
+import {
+  FAMILIES,
+  generate,
+  MIN_EVENTS,
+  prng,
+  randomWindow,
+  subsetWeights,
+  type Family,
+} from '../test/support/collapse-corpus.js';
 import { flags, machineFacts, markdownTable } from './support/common.js';
 
 const args = flags(process.argv.slice(2));
@@ -27,37 +35,66 @@ for (const [i, family] of (Object.keys(FAMILIES) as Family[]).entries()) {
     const events = tasks.reduce((a, t) => a + t.events, 0);
     const small = events < 10 * MIN_EVENTS;
     if (flagged) tally.flagged++;
-    if (small) { tally.small++; if (flagged) tally.smallFlagged++; } else { tally.large++; if (flagged) tally.largeFlagged++; }
+    if (small) {
+      tally.small++;
+      if (flagged) tally.smallFlagged++;
+    } else {
+      tally.large++;
+      if (flagged) tally.largeFlagged++;
+    }
   }
   const must = FAMILIES[family].flagged;
   rows.push([
-    `${i + 1}. ${family}`, must ? 'flag' : 'not flag', String(total),
-    `${pct(tally.flagged, total)} (${tally.flagged})`, pct(tally.smallFlagged, tally.small), pct(tally.largeFlagged, tally.large),
+    `${i + 1}. ${family}`,
+    must ? 'flag' : 'not flag',
+    String(total),
+    `${pct(tally.flagged, total)} (${tally.flagged})`,
+    pct(tally.smallFlagged, tally.small),
+    pct(tally.largeFlagged, tally.large),
     FAMILIES[family].what,
   ]);
 }
 // The issue's fixed shapes at fixed traffic: where detection and false alarms depend on the events.
 const SHAPES: [string, number[]][] = [
-  ['1 of 10 takes everything', subsetWeights(10, 1)], ['2 of 6 take everything', subsetWeights(6, 2)],
-  ['3 of 9 take everything', subsetWeights(9, 3)], ['90/10', [0.9, 0.1]], ['4 of 10 take 97 %', subsetWeights(10, 4, 0.03)],
-  ['87.5/12.5 (under the threshold)', [0.875, 0.125]], ['60/40', [0.6, 0.4]], ['30/30/25/15', [0.3, 0.3, 0.25, 0.15]],
+  ['1 of 10 takes everything', subsetWeights(10, 1)],
+  ['2 of 6 take everything', subsetWeights(6, 2)],
+  ['3 of 9 take everything', subsetWeights(9, 3)],
+  ['90/10', [0.9, 0.1]],
+  ['4 of 10 take 97 %', subsetWeights(10, 4, 0.03)],
+  ['87.5/12.5 (under the threshold)', [0.875, 0.125]],
+  ['60/40', [0.6, 0.4]],
+  ['30/30/25/15', [0.3, 0.3, 0.25, 0.15]],
 ];
 const EVENTS = [MIN_EVENTS, 2 * MIN_EVENTS, 10 * MIN_EVENTS, 100 * MIN_EVENTS];
 const shapeWindows = Number(args.get('shape-windows') ?? 4000);
-const shapeRows = SHAPES.map(([name, weights], i) => [name, ...EVENTS.map((n) => {
-  const rand = prng(seed * 7919 + i * 101 + n);
-  let flagged = 0;
-  for (let w = 0; w < shapeWindows; w++) if (judge(skewStats(generate(rand, weights, n)), SETTINGS, false).kind === 'skewed') flagged++;
-  return pct(flagged, shapeWindows);
-})]);
+const shapeRows = SHAPES.map(([name, weights], i) => [
+  name,
+  ...EVENTS.map((n) => {
+    const rand = prng(seed * 7919 + i * 101 + n);
+    let flagged = 0;
+    for (let w = 0; w < shapeWindows; w++)
+      if (judge(skewStats(generate(rand, weights, n)), SETTINGS, false).kind === 'skewed') flagged++;
+    return pct(flagged, shapeWindows);
+  }),
+]);
 
-const header = ['family', 'must', 'windows', 'flagged', `flagged, < ${10 * MIN_EVENTS} events`, `flagged, >= ${10 * MIN_EVENTS} events`, 'shape'];
+const header = [
+  'family',
+  'must',
+  'windows',
+  'flagged',
+  `flagged, < ${10 * MIN_EVENTS} events`,
+  `flagged, >= ${10 * MIN_EVENTS} events`,
+  'shape',
+];
 for (const line of machineFacts()) console.log(line);
 console.log(`seed ${seed}; ${((performance.now() - started) / 1000).toFixed(1)} s`);
 const shapeHeader = ['shape', ...EVENTS.map((n) => `${n} events expected`)];
 if (args.has('markdown')) {
   console.log(markdownTable(header, rows, ['l', 'l', 'r', 'r', 'r', 'r', 'l']));
-  console.log(`\nflagged per window, ${shapeWindows} windows each (Poisson counts; a window under MIN_EVENTS gets no verdict):\n`);
+  console.log(
+    `\nflagged per window, ${shapeWindows} windows each (Poisson counts; a window under MIN_EVENTS gets no verdict):\n`,
+  );
   console.log(markdownTable(shapeHeader, shapeRows, ['l']));
 } else {
   for (const r of [header, ...rows]) console.log(r.slice(0, 6).join('\t'));

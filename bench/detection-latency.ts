@@ -23,7 +23,17 @@ import { parseDuration } from '../src/core/duration.js';
 import { getJson, startAgentProcess, type AgentProcess } from '../test/support/agent-process.js';
 import { startRecorder, type Recorded, type Recorder } from '../test/support/recorder.js';
 import {
-  dockerOn, downTestbed, engineAnswers, leaderNode, NODES, nodeDockerHost, nodeHostname, run, TESTBED_SCRIPT, upTestbed, type NodeNum,
+  dockerOn,
+  downTestbed,
+  engineAnswers,
+  leaderNode,
+  NODES,
+  nodeDockerHost,
+  nodeHostname,
+  run,
+  TESTBED_SCRIPT,
+  upTestbed,
+  type NodeNum,
 } from '../test/e2e/testbed.js';
 import { flags, loadAverage, machineFacts, markdownTable, median } from './support/common.js';
 import { OUT } from './support/swap.js';
@@ -47,7 +57,11 @@ interface ClusterService {
   pinning: { clients: { container?: string; node?: string; address: string; connections: number }[] } | null;
   tasks: { nodeName: string; share: number | null }[];
 }
-interface ClusterBody { at: number; evaluator: { evaluating: boolean; active: boolean }; services: ClusterService[] }
+interface ClusterBody {
+  at: number;
+  evaluator: { evaluating: boolean; active: boolean };
+  services: ClusterService[];
+}
 
 interface Settings {
   intervalMs: number;
@@ -105,11 +119,18 @@ function settingsFrom(fl: Map<string, string>): Settings {
   const agent = fl.get('agent') ?? 'compiled';
   if (agent !== 'compiled' && agent !== 'dist') throw new Error(`--agent=${agent}: compiled or dist`);
   const trials = Number(fl.get('trials') ?? 3);
-  if (!Number.isInteger(trials) || trials < 1) throw new Error(`--trials=${fl.get('trials')} must be a whole number ≥ 1`);
+  if (!Number.isInteger(trials) || trials < 1)
+    throw new Error(`--trials=${fl.get('trials')} must be a whole number ≥ 1`);
   // The product defaults (src/config.ts): SWARM_BALANCE_INTERVAL 5s, SWARM_BALANCE_SKEW_FOR 60s.
   return {
-    intervalMs: dur('interval', '5s')!, skewForMs: dur('skew-for', '60s')!, windowMs: dur('window', null), resolveForMs: dur('resolve-for', null),
-    trials, rate: Number(fl.get('rate') ?? 200), connections: Number(fl.get('connections') ?? 4), agent,
+    intervalMs: dur('interval', '5s')!,
+    skewForMs: dur('skew-for', '60s')!,
+    windowMs: dur('window', null),
+    resolveForMs: dur('resolve-for', null),
+    trials,
+    rate: Number(fl.get('rate') ?? 200),
+    connections: Number(fl.get('connections') ?? 4),
+    agent,
   };
 }
 
@@ -125,13 +146,25 @@ async function freePort(taken: readonly number[]): Promise<number> {
   throw new Error('no free loopback port');
 }
 
-const lines = (s: string): string[] => s.split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (s: string): string[] =>
+  s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** Polls `check` every POLL_MS until it answers true; throws after `timeoutMs`. */
-async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>, context?: () => string): Promise<void> {
+async function waitUntil(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+  context?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${context ? `\n${context().slice(-3000)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${context ? `\n${context().slice(-3000)}` : ''}`,
+      );
     await sleep(POLL_MS);
   }
 }
@@ -142,20 +175,30 @@ const agents = new Map<NodeNum, AgentProcess>();
 let chat: Recorder | null = null;
 
 async function stopAgent(a: AgentProcess): Promise<void> {
-  await Promise.race([a.stop(), sleep(10_000).then(() => { a.child.kill('SIGKILL'); })]);
+  await Promise.race([
+    a.stop(),
+    sleep(10_000).then(() => {
+      a.child.kill('SIGKILL');
+    }),
+  ]);
 }
 
 /** Removes every service, container and network named sbbench-dl-* on the testbed nodes that answer. */
 async function removeBenchObjects(): Promise<string[]> {
   const removed: string[] = [];
-  const up = (await Promise.all(NODES.map(async (n) => ((await engineAnswers(n)) ? n : null)))).filter((n): n is NodeNum => n !== null);
+  const up = (await Promise.all(NODES.map(async (n) => ((await engineAnswers(n)) ? n : null)))).filter(
+    (n): n is NodeNum => n !== null,
+  );
   // Services first (any manager with quorum answers), so swarm does not replace the task containers removed below.
   for (const n of up) {
     const services = await dockerOn(n, ['service', 'ls', '-q', '--filter', `name=${PREFIX}`]).then(lines, () => null);
     if (services === null) continue;
     // `name=` matches substrings: keep only those that really start with the prefix.
-    const ours = services.length ? lines(await dockerOn(n, ['service', 'inspect', '-f', '{{.ID}} {{.Spec.Name}}', ...services]))
-      .filter((l) => (l.split(' ')[1] ?? '').startsWith(PREFIX)).map((l) => l.split(' ')[0]!) : [];
+    const ours = services.length
+      ? lines(await dockerOn(n, ['service', 'inspect', '-f', '{{.ID}} {{.Spec.Name}}', ...services]))
+          .filter((l) => (l.split(' ')[1] ?? '').startsWith(PREFIX))
+          .map((l) => l.split(' ')[0]!)
+      : [];
     if (ours.length) {
       await dockerOn(n, ['service', 'rm', ...ours]);
       removed.push(`${ours.length} service(s)`);
@@ -165,7 +208,9 @@ async function removeBenchObjects(): Promise<string[]> {
   for (const n of up) {
     const ids = lines(await dockerOn(n, ['ps', '-aq', '--filter', `name=^/${PREFIX}`]).catch(() => ''));
     if (ids.length) {
-      await dockerOn(n, ['rm', '-f', ...ids]).catch((e: Error) => log(`node ${n}: rm -f: ${e.message.split('\n').slice(-1)[0] ?? ''}`));
+      await dockerOn(n, ['rm', '-f', ...ids]).catch((e: Error) =>
+        log(`node ${n}: rm -f: ${e.message.split('\n').slice(-1)[0] ?? ''}`),
+      );
       removed.push(`${ids.length} container(s) on node ${n}`);
     }
   }
@@ -216,11 +261,22 @@ async function taskAddresses(leader: NodeNum): Promise<Map<NodeNum, string>> {
   const ids = lines(await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', SERVICE]));
   const out = new Map<NodeNum, string>();
   for (const id of ids) {
-    const [host, state, addr] = (await dockerOn(leader, ['inspect', '--type', 'task', '--format',
-      `{{.NodeID}} {{.Status.State}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NET}"}}{{index .Addresses 0}}{{end}}{{end}}`, id]))
-      .trim().split(' ');
+    const [host, state, addr] = (
+      await dockerOn(leader, [
+        'inspect',
+        '--type',
+        'task',
+        '--format',
+        `{{.NodeID}} {{.Status.State}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NET}"}}{{index .Addresses 0}}{{end}}{{end}}`,
+        id,
+      ])
+    )
+      .trim()
+      .split(' ');
     if (!host || state !== 'running') continue;
-    const hostname = (await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', host])).trim();
+    const hostname = (
+      await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', host])
+    ).trim();
     const n = NODES.find((x) => nodeHostname(x) === hostname);
     if (n && addr) out.set(n, addr.split('/')[0]!);
   }
@@ -241,7 +297,13 @@ async function runDetached(n: NodeNum, name: string, args: readonly string[]): P
   }
 }
 
-interface Progress { elapsedMs: number; requests: number; ok: number; errors: number; byAddress: Record<string, number> }
+interface Progress {
+  elapsedMs: number;
+  requests: number;
+  ok: number;
+  errors: number;
+  byAddress: Record<string, number>;
+}
 
 /** The client's --progress lines with the engine's receive time (host clock). */
 async function progressLines(n: NodeNum, name: string): Promise<{ at: number; p: Progress }[]> {
@@ -253,20 +315,24 @@ async function progressLines(n: NodeNum, name: string): Promise<{ at: number; p:
     const at = Date.parse(`${m[1]}${(m[2] ?? '.0').slice(0, 4).padEnd(4, '0')}Z`);
     try {
       out.push({ at, p: JSON.parse(m[3]!) as Progress });
-    } catch { /* a torn line */ }
+    } catch {
+      /* a torn line */
+    }
   }
   return out.sort((a, b) => a.at - b.at);
 }
 
 /** `docker logs` keeps the container's stdout and stderr apart: dockerOn would return stdout only. */
-const dockerLogs = (n: NodeNum, name: string) => run('docker', ['-H', nodeDockerHost(n), 'logs', '--timestamps', name], { timeoutMs: 30_000 });
+const dockerLogs = (n: NodeNum, name: string) =>
+  run('docker', ['-H', nodeDockerHost(n), 'logs', '--timestamps', name], { timeoutMs: 30_000 });
 
 // --- the agents ------------------------------------------------------------------------------------------------
 
 /** startAgentProcess runs `node dist/cli.js agent` in its working directory: give it one where dist/ is what we run. */
 function agentDir(which: Settings['agent']): string {
   if (which === 'dist') {
-    if (!existsSync(join(REPO, 'dist/cli.js'))) throw new Error(`--agent=dist: ${REPO}/dist/cli.js missing (npm run build)`);
+    if (!existsSync(join(REPO, 'dist/cli.js')))
+      throw new Error(`--agent=dist: ${REPO}/dist/cli.js missing (npm run build)`);
     return REPO;
   }
   // bench/run.sh compiled src/ into OUT/src a moment ago: OUT/dist -> src (a relative link inside the cache folder).
@@ -283,11 +349,15 @@ async function startAgents(s: Settings): Promise<void> {
   const peers = ports.map((p) => `127.0.0.1:${p}`).join(',');
   for (const n of NODES) {
     const env: Record<string, string> = {
-      DOCKER_HOST: nodeDockerHost(n), SWARM_BALANCE_PEERS: peers, SWARM_BALANCE_PEER_TOKEN: TOKEN,
-      SWARM_BALANCE_INTERVAL: `${s.intervalMs}ms`, SWARM_BALANCE_SKEW_FOR: `${s.skewForMs}ms`,
+      DOCKER_HOST: nodeDockerHost(n),
+      SWARM_BALANCE_PEERS: peers,
+      SWARM_BALANCE_PEER_TOKEN: TOKEN,
+      SWARM_BALANCE_INTERVAL: `${s.intervalMs}ms`,
+      SWARM_BALANCE_SKEW_FOR: `${s.skewForMs}ms`,
       ...(s.windowMs !== null ? { SWARM_BALANCE_WINDOW: `${s.windowMs}ms` } : {}),
       ...(s.resolveForMs !== null ? { SWARM_BALANCE_RESOLVE_FOR: `${s.resolveForMs}ms` } : {}),
-      SWARM_BALANCE_SLACK_WEBHOOK_URL: `${chat!.url}/slack`, SWARM_BALANCE_WEBHOOK_URL: `${chat!.url}/webhook`,
+      SWARM_BALANCE_SLACK_WEBHOOK_URL: `${chat!.url}/slack`,
+      SWARM_BALANCE_WEBHOOK_URL: `${chat!.url}/webhook`,
     };
     agents.set(n, await startAgentProcess(env, ports[n - 1]!, { wrap: ['env', '-C', dir] }));
   }
@@ -299,7 +369,8 @@ async function view(prefer: NodeNum): Promise<{ node: NodeNum; at: number; servi
     const a = agents.get(n);
     if (!a) continue;
     const body = await getJson<ClusterBody>(`${a.url}/v1/cluster`).catch(() => null);
-    if (body?.evaluator.active) return { node: n, at: body.at, service: body.services.find((x) => x.name === SERVICE) ?? null };
+    if (body?.evaluator.active)
+      return { node: n, at: body.at, service: body.services.find((x) => x.name === SERVICE) ?? null };
   }
   return null;
 }
@@ -320,7 +391,10 @@ function webhookKind(r: Recorded): Kind {
   return b.kind === 'firing' ? 'firing' : b.kind === 'resolved' ? 'resolved' : 'other';
 }
 const firstAfter = (path: string, kindOf: (r: Recorded) => Kind, kind: Kind, from: number): number | null =>
-  chat!.on(path).slice(from).find((r) => kindOf(r) === kind)?.at ?? null;
+  chat!
+    .on(path)
+    .slice(from)
+    .find((r) => kindOf(r) === kind)?.at ?? null;
 
 // --- one trial -------------------------------------------------------------------------------------------------
 
@@ -329,25 +403,76 @@ async function trial(i: number, s: Settings, leader: NodeNum, clientNode: NodeNu
   const resolveBudget = (s.windowMs ?? 60_000) + (s.resolveForMs ?? 30_000) + 20 * s.intervalMs + 120_000;
   // Ready: three reported tasks, detector ok, a verdict that is neither skewed nor unknown.
   let before = '';
-  await waitUntil('the service idle and ok on the active evaluator', resolveBudget, async () => {
-    const v = (await view(leader))?.service;
-    before = v ? `${v.verdict.kind}${v.verdict.reason ? ` (${v.verdict.reason})` : ''}, detector ${v.detector.state}, ${v.tasks.length} tasks` : 'not listed';
-    return !!v && v.tasks.length === 3 && v.detector.state === 'ok' && !['skewed', 'unknown'].includes(v.verdict.kind);
-  }, () => `last: ${before}\n${agentLogs(leader)()}`);
+  await waitUntil(
+    'the service idle and ok on the active evaluator',
+    resolveBudget,
+    async () => {
+      const v = (await view(leader))?.service;
+      before = v
+        ? `${v.verdict.kind}${v.verdict.reason ? ` (${v.verdict.reason})` : ''}, detector ${v.detector.state}, ${v.tasks.length} tasks`
+        : 'not listed';
+      return (
+        !!v && v.tasks.length === 3 && v.detector.state === 'ok' && !['skewed', 'unknown'].includes(v.verdict.kind)
+      );
+    },
+    () => `last: ${before}\n${agentLogs(leader)()}`,
+  );
   const target = (await taskAddresses(leader)).get(hotNode);
   if (!target) throw new Error(`no task of ${SERVICE} on node ${hotNode}`);
   const name = `${PREFIX}client-${i}`;
   const seen = { slack: chat!.on('/slack').length, webhook: chat!.on('/webhook').length };
-  log(`trial ${i}: service ${before}; pinned load ${s.rate} req/s over ${s.connections} keep-alive connections from ${nodeHostname(clientNode)} to ${target}:8080 (${nodeHostname(hotNode)})`);
+  log(
+    `trial ${i}: service ${before}; pinned load ${s.rate} req/s over ${s.connections} keep-alive connections from ${nodeHostname(clientNode)} to ${target}:8080 (${nodeHostname(hotNode)})`,
+  );
   const t: Trial = {
-    trial: i, hotNode: nodeHostname(hotNode), clientNode: nodeHostname(clientNode), target: `${target}:8080`, verdictBefore: before,
-    runIssued: Date.now(), runReturned: 0, loadStart: 0, loadStartFrom: 'docker run returned',
-    agentSkewedSince: null, polledSkewed: null, polledPending: null, agentFiringSince: null, polledFiring: null,
-    slackFiring: null, webhookFiring: null, signal: null, hotTaskNode: null, pinningClient: null, load: null,
-    stopIssued: null, stopReturned: null, agentResolvedSince: null, polledResolved: null, rounds: [], slackResolved: null, webhookResolved: null, messages: { slack: 0, webhook: 0 }, error: null,
+    trial: i,
+    hotNode: nodeHostname(hotNode),
+    clientNode: nodeHostname(clientNode),
+    target: `${target}:8080`,
+    verdictBefore: before,
+    runIssued: Date.now(),
+    runReturned: 0,
+    loadStart: 0,
+    loadStartFrom: 'docker run returned',
+    agentSkewedSince: null,
+    polledSkewed: null,
+    polledPending: null,
+    agentFiringSince: null,
+    polledFiring: null,
+    slackFiring: null,
+    webhookFiring: null,
+    signal: null,
+    hotTaskNode: null,
+    pinningClient: null,
+    load: null,
+    stopIssued: null,
+    stopReturned: null,
+    agentResolvedSince: null,
+    polledResolved: null,
+    rounds: [],
+    slackResolved: null,
+    webhookResolved: null,
+    messages: { slack: 0, webhook: 0 },
+    error: null,
   };
-  await runDetached(clientNode, name, ['--network', NET, IMAGE, 'node', '/app/load.js', '--mode', 'pin', '--target', `${target}:8080`,
-    '--connections', String(s.connections), '--rate', String(s.rate), '--forever', '--progress', '1']);
+  await runDetached(clientNode, name, [
+    '--network',
+    NET,
+    IMAGE,
+    'node',
+    '/app/load.js',
+    '--mode',
+    'pin',
+    '--target',
+    `${target}:8080`,
+    '--connections',
+    String(s.connections),
+    '--rate',
+    String(s.rate),
+    '--forever',
+    '--progress',
+    '1',
+  ]);
   t.runReturned = Date.now();
   t.loadStart = t.runReturned;
   try {
@@ -358,11 +483,13 @@ async function trial(i: number, s: Settings, leader: NodeNum, clientNode: NodeNu
       const seenView = await view(leader).catch(() => null);
       const v = seenView?.service ?? null;
       const now = Date.now();
-      if (seenView && v && seenView.at !== t.rounds[t.rounds.length - 1]?.at) t.rounds.push({ at: seenView.at, verdict: v.verdict.kind, state: v.detector.state });
+      if (seenView && v && seenView.at !== t.rounds[t.rounds.length - 1]?.at)
+        t.rounds.push({ at: seenView.at, verdict: v.verdict.kind, state: v.detector.state });
       if (v) {
         if (v.verdict.kind === 'skewed') t.polledSkewed ??= now;
         if (v.detector.state === 'pending') t.polledPending ??= now;
-        if ((v.detector.state === 'pending' || v.detector.state === 'firing') && v.detector.skewedSince !== undefined) t.agentSkewedSince ??= v.detector.skewedSince;
+        if ((v.detector.state === 'pending' || v.detector.state === 'firing') && v.detector.skewedSince !== undefined)
+          t.agentSkewedSince ??= v.detector.skewedSince;
         if (v.detector.state === 'firing' && t.polledFiring === null) {
           t.polledFiring = now;
           t.agentFiringSince = v.detector.since;
@@ -390,7 +517,9 @@ async function trial(i: number, s: Settings, leader: NodeNum, clientNode: NodeNu
     const last = progress[progress.length - 1];
     if (last) t.load = { requests: last.p.requests, ok: last.p.ok, errors: last.p.errors, byAddress: last.p.byAddress };
     if (t.slackFiring === null || t.polledFiring === null || t.webhookFiring === null) {
-      throw new Error(`no firing within ${fireBudget} ms (polled firing ${t.polledFiring !== null}, Slack ${t.slackFiring !== null}, webhook ${t.webhookFiring !== null})`);
+      throw new Error(
+        `no firing within ${fireBudget} ms (polled firing ${t.polledFiring !== null}, Slack ${t.slackFiring !== null}, webhook ${t.webhookFiring !== null})`,
+      );
     }
     log(`trial ${i}: Slack firing message ${((t.slackFiring - t.loadStart) / 1000).toFixed(2)} s after load start`);
   } catch (e) {
@@ -414,8 +543,12 @@ async function trial(i: number, s: Settings, leader: NodeNum, clientNode: NodeNu
       if (t.polledResolved !== null && t.slackResolved !== null && t.webhookResolved !== null) break;
       await sleep(Math.max(0, POLL_MS - (Date.now() - started)));
     }
-    if (t.slackResolved === null || t.webhookResolved === null) t.error = `no resolved message within ${resolveBudget} ms of stopping the load`;
-    else log(`trial ${i}: Slack resolved message ${((t.slackResolved - t.stopIssued!) / 1000).toFixed(2)} s after the load was stopped`);
+    if (t.slackResolved === null || t.webhookResolved === null)
+      t.error = `no resolved message within ${resolveBudget} ms of stopping the load`;
+    else
+      log(
+        `trial ${i}: Slack resolved message ${((t.slackResolved - t.stopIssued!) / 1000).toFixed(2)} s after the load was stopped`,
+      );
   }
   // Give a late duplicate a moment to show up before counting.
   await sleep(Math.min(2000, s.intervalMs));
@@ -425,7 +558,8 @@ async function trial(i: number, s: Settings, leader: NodeNum, clientNode: NodeNu
 
 // --- output ----------------------------------------------------------------------------------------------------
 
-const secs = (ms: number | null, from: number | null): string => (ms === null || from === null ? '-' : ((ms - from) / 1000).toFixed(2));
+const secs = (ms: number | null, from: number | null): string =>
+  ms === null || from === null ? '-' : ((ms - from) / 1000).toFixed(2);
 const clock = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().slice(11, 23));
 
 function trialTable(t: Trial, markdown: boolean): string {
@@ -448,7 +582,9 @@ function trialTable(t: Trial, markdown: boolean): string {
   ];
   const head = ['event', 'host clock (UTC)', 's after load start (resolution rows: after stop)'];
   const body = rows.map(([e, at, from]) => [e, clock(at), secs(at, from)]);
-  return markdown ? markdownTable(head, body, ['l', 'l', 'r']) : body.map((r) => `  ${r[0]}: ${r[1]} (${r[2]} s)`).join('\n');
+  return markdown
+    ? markdownTable(head, body, ['l', 'l', 'r'])
+    : body.map((r) => `  ${r[0]}: ${r[1]} (${r[2]} s)`).join('\n');
 }
 
 /** The evaluator rounds between the collapse's first skewed round and firing, relative to skewedSince. */
@@ -458,9 +594,11 @@ function roundsLine(t: Trial, s: Settings): string {
   const rel = (r: { at: number }) => ((r.at - t.agentSkewedSince!) / 1000).toFixed(3);
   const notSkewed = pending.filter((r) => r.verdict !== 'skewed');
   const lastBefore = pending.filter((r) => r.at < t.agentFiringSince!).pop();
-  return `evaluator rounds from the first skewed one to firing (s after detector.skewedSince; ${pending.length} seen, SKEW_FOR ${(s.skewForMs / 1000).toFixed(3)} s): `
-    + `${pending.map((r) => `${rel(r)}${r.verdict === 'skewed' ? '' : ` (${r.verdict})`}`).join(', ')}; `
-    + `last round before firing at +${lastBefore ? rel(lastBefore) : '-'} s; rounds with a verdict other than skewed: ${notSkewed.length}`;
+  return (
+    `evaluator rounds from the first skewed one to firing (s after detector.skewedSince; ${pending.length} seen, SKEW_FOR ${(s.skewForMs / 1000).toFixed(3)} s): ` +
+    `${pending.map((r) => `${rel(r)}${r.verdict === 'skewed' ? '' : ` (${r.verdict})`}`).join(', ')}; ` +
+    `last round before firing at +${lastBefore ? rel(lastBefore) : '-'} s; rounds with a verdict other than skewed: ${notSkewed.length}`
+  );
 }
 
 async function main(): Promise<void> {
@@ -495,12 +633,35 @@ async function main(): Promise<void> {
     const leader = await leaderNode();
     const others = NODES.filter((n) => n !== leader);
     const [clientNode, hotNode] = [others[0]!, others[1]!];
-    log(`leader ${nodeHostname(leader)}; client on ${nodeHostname(clientNode)}, hot task on ${nodeHostname(hotNode)}; creating ${SERVICE} ...`);
+    log(
+      `leader ${nodeHostname(leader)}; client on ${nodeHostname(clientNode)}, hot task on ${nodeHostname(hotNode)}; creating ${SERVICE} ...`,
+    );
     await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', '--label', 'sbbench=1', NET]);
-    await dockerOn(leader, ['service', 'create', '--detach', '--no-resolve-image', '--name', SERVICE, '--label', 'sbbench=1', '--replicas', '3',
-      '--replicas-max-per-node', '1', '--endpoint-mode', 'dnsrr', '--network', NET, IMAGE, 'node', '/app/demo-app.js']);
+    await dockerOn(leader, [
+      'service',
+      'create',
+      '--detach',
+      '--no-resolve-image',
+      '--name',
+      SERVICE,
+      '--label',
+      'sbbench=1',
+      '--replicas',
+      '3',
+      '--replicas-max-per-node',
+      '1',
+      '--endpoint-mode',
+      'dnsrr',
+      '--network',
+      NET,
+      IMAGE,
+      'node',
+      '/app/demo-app.js',
+    ]);
     await waitUntil('three tasks, one per node', 90_000, async () => (await taskAddresses(leader)).size === 3);
-    log(`starting 3 agents (interval ${s.intervalMs} ms, skew-for ${s.skewForMs} ms${s.windowMs !== null ? `, window ${s.windowMs} ms` : ''}${s.resolveForMs !== null ? `, resolve-for ${s.resolveForMs} ms` : ''}) ...`);
+    log(
+      `starting 3 agents (interval ${s.intervalMs} ms, skew-for ${s.skewForMs} ms${s.windowMs !== null ? `, window ${s.windowMs} ms` : ''}${s.resolveForMs !== null ? `, resolve-for ${s.resolveForMs} ms` : ''}) ...`,
+    );
     await startAgents(s);
     const engine = (await dockerOn(leader, ['version', '--format', '{{.Server.Version}}'])).trim();
     setup = {
@@ -514,7 +675,9 @@ async function main(): Promise<void> {
       const t = await trial(i, s, leader, clientNode, hotNode);
       trials.push(t);
       if (t.error !== null && t.slackFiring === null) {
-        log(`trial ${i} did not fire; stopping here\n--- leader agent log (tail) ---\n${agentLogs(leader)().slice(-3000)}`);
+        log(
+          `trial ${i} did not fire; stopping here\n--- leader agent log (tail) ---\n${agentLogs(leader)().slice(-3000)}`,
+        );
         break;
       }
       if (t.error !== null) {
@@ -533,26 +696,52 @@ async function main(): Promise<void> {
   console.log(`load average at end: ${loadAverage()}`);
   console.log(`command: ${command}`);
   for (const [k, v] of Object.entries(setup)) console.log(`${k}: ${v}`);
-  console.log(`goal: SKEW_FOR + 2 × INTERVAL = ${(s.skewForMs / 1000).toFixed(2)} + 2 × ${(s.intervalMs / 1000).toFixed(2)} = ${(goalMs / 1000).toFixed(2)} s from load start to the chat message`);
+  console.log(
+    `goal: SKEW_FOR + 2 × INTERVAL = ${(s.skewForMs / 1000).toFixed(2)} + 2 × ${(s.intervalMs / 1000).toFixed(2)} = ${(goalMs / 1000).toFixed(2)} s from load start to the chat message`,
+  );
   for (const t of trials) {
-    console.log(`\nTrial ${t.trial}: client ${t.clientNode} → ${t.target} on ${t.hotNode}; before: ${t.verdictBefore}; signal ${t.signal ?? '-'}, hot task on ${t.hotTaskNode ?? '-'}, pinning client ${t.pinningClient ?? '-'}; `
-      + `load ${t.load ? `${t.load.requests} requests, ${t.load.errors} errors, by address ${JSON.stringify(t.load.byAddress)}` : 'no progress line read'}; `
-      + `messages this trial: Slack ${t.messages.slack}, webhook ${t.messages.webhook}${t.error ? `; ERROR: ${t.error}` : ''}\n`);
+    console.log(
+      `\nTrial ${t.trial}: client ${t.clientNode} → ${t.target} on ${t.hotNode}; before: ${t.verdictBefore}; signal ${t.signal ?? '-'}, hot task on ${t.hotTaskNode ?? '-'}, pinning client ${t.pinningClient ?? '-'}; ` +
+        `load ${t.load ? `${t.load.requests} requests, ${t.load.errors} errors, by address ${JSON.stringify(t.load.byAddress)}` : 'no progress line read'}; ` +
+        `messages this trial: Slack ${t.messages.slack}, webhook ${t.messages.webhook}${t.error ? `; ERROR: ${t.error}` : ''}\n`,
+    );
     console.log(trialTable(t, markdown));
     console.log(`\n${roundsLine(t, s)}`);
   }
   const ok = trials.filter((t) => t.slackFiring !== null);
-  const head = ['trial', 'verdict skewed s', 'firing s', 'Slack message s', 'webhook message s', `goal s`, 'goal', 'Slack resolved s after stop'];
-  const rows = trials.map((t) => [t.trial, secs(t.agentSkewedSince, t.loadStart), secs(t.agentFiringSince, t.loadStart), secs(t.slackFiring, t.loadStart),
-    secs(t.webhookFiring, t.loadStart), (goalMs / 1000).toFixed(2), t.slackFiring === null ? 'MISSED (no message)' : t.slackFiring - t.loadStart <= goalMs ? 'met' : 'MISSED',
-    secs(t.slackResolved, t.stopIssued)]);
-  console.log(`\nSummary: seconds from load start (agent round times for skewed and firing; receive time at the stand-in for messages):\n`);
-  console.log(markdown ? markdownTable(head, rows) : rows.map((r) => head.map((h, j) => `${h}: ${r[j]}`).join(', ')).join('\n'));
+  const head = [
+    'trial',
+    'verdict skewed s',
+    'firing s',
+    'Slack message s',
+    'webhook message s',
+    `goal s`,
+    'goal',
+    'Slack resolved s after stop',
+  ];
+  const rows = trials.map((t) => [
+    t.trial,
+    secs(t.agentSkewedSince, t.loadStart),
+    secs(t.agentFiringSince, t.loadStart),
+    secs(t.slackFiring, t.loadStart),
+    secs(t.webhookFiring, t.loadStart),
+    (goalMs / 1000).toFixed(2),
+    t.slackFiring === null ? 'MISSED (no message)' : t.slackFiring - t.loadStart <= goalMs ? 'met' : 'MISSED',
+    secs(t.slackResolved, t.stopIssued),
+  ]);
+  console.log(
+    `\nSummary: seconds from load start (agent round times for skewed and firing; receive time at the stand-in for messages):\n`,
+  );
+  console.log(
+    markdown ? markdownTable(head, rows) : rows.map((r) => head.map((h, j) => `${h}: ${r[j]}`).join(', ')).join('\n'),
+  );
   if (ok.length) {
     const lat = ok.map((t) => t.slackFiring! - t.loadStart);
     const met = ok.length === trials.length && lat.every((l) => l <= goalMs);
-    console.log(`\nlatency to the Slack message over ${ok.length} trial(s): median ${(median(lat) / 1000).toFixed(2)} s, min ${(Math.min(...lat) / 1000).toFixed(2)} s, max ${(Math.max(...lat) / 1000).toFixed(2)} s; `
-      + `goal ≤ ${(goalMs / 1000).toFixed(2)} s: ${met ? 'met' : 'MISSED'} (${lat.filter((l) => l <= goalMs).length}/${trials.length} trials within)`);
+    console.log(
+      `\nlatency to the Slack message over ${ok.length} trial(s): median ${(median(lat) / 1000).toFixed(2)} s, min ${(Math.min(...lat) / 1000).toFixed(2)} s, max ${(Math.max(...lat) / 1000).toFixed(2)} s; ` +
+        `goal ≤ ${(goalMs / 1000).toFixed(2)} s: ${met ? 'met' : 'MISSED'} (${lat.filter((l) => l <= goalMs).length}/${trials.length} trials within)`,
+    );
   } else console.log('\nno trial produced a firing message');
   if (failure !== null) console.log(`\nFAILED: ${failure}`);
   if (fl.has('json')) console.log(JSON.stringify({ command, settings: s, goalMs, setup, trials, failure }));

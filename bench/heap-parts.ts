@@ -51,7 +51,8 @@ async function main(): Promise<void> {
       await cleanup(log);
       log(`creating ${n} tasks in ${services} services ...`);
       await createSwarmTasks(prefix, n, services, { log });
-    } else if ((await runningBenchContainers(prefix)) < n) throw new Error(`fewer than ${n} tasks named ${prefix}* run`);
+    } else if ((await runningBenchContainers(prefix)) < n)
+      throw new Error(`fewer than ${n} tasks named ${prefix}* run`);
 
     const logger = pino({ level: 'silent' });
     const docker = createDockerApi(dockerHost);
@@ -78,28 +79,80 @@ async function main(): Promise<void> {
     const byService = new Map<string, TaskReport[]>();
     for (const t of reports) byService.set(t.serviceId, [...(byService.get(t.serviceId) ?? []), t]);
     const views: ServiceView[] = [...byService.values()].map((ts) => ({
-      service: { id: ts[0]!.serviceId, name: ts[0]!.serviceName, stack: ts[0]!.stack, labels: {}, desiredReplicas: ts.length, endpointMode: 'vip', ports: [] },
-      tasks: ts, unknownTasks: [],
+      service: {
+        id: ts[0]!.serviceId,
+        name: ts[0]!.serviceName,
+        stack: ts[0]!.stack,
+        labels: {},
+        desiredReplicas: ts.length,
+        endpointMode: 'vip',
+        ports: [],
+      },
+      tasks: ts,
+      unknownTasks: [],
     }));
-    const { results } = evaluateServices(views, new Map(), { threshold: 0.8, minEvents: 30, alpha: 0.001, hysteresis: 0.1, skewForMs: 60_000, resolveForMs: 30_000 }, t0 + 65_000);
-    const report = { version: 1, at: t0, node: snap.node, dockerUp: true, windowSeconds: 60, tasks: reports, services: snap.services, endpoints: snap.endpoints, firing: [] };
+    const { results } = evaluateServices(
+      views,
+      new Map(),
+      { threshold: 0.8, minEvents: 30, alpha: 0.001, hysteresis: 0.1, skewForMs: 60_000, resolveForMs: 30_000 },
+      t0 + 65_000,
+    );
+    const report = {
+      version: 1,
+      at: t0,
+      node: snap.node,
+      dockerUp: true,
+      windowSeconds: 60,
+      tasks: reports,
+      services: snap.services,
+      endpoints: snap.endpoints,
+      firing: [],
+    };
     const afterReports = await usedMiB();
 
-    const { exposition } = createMetrics(new Registry(), {
-      tasks: () => reports, services: () => results, dockerUp: () => true, evaluator: () => true, peers: () => ({}), samplerRuns: () => [], lastSampleSeconds: () => 0,
-    }, VERSION);
+    const { exposition } = createMetrics(
+      new Registry(),
+      {
+        tasks: () => reports,
+        services: () => results,
+        dockerUp: () => true,
+        evaluator: () => true,
+        peers: () => ({}),
+        samplerRuns: () => [],
+        lastSampleSeconds: () => 0,
+      },
+      VERSION,
+    );
     const text = await exposition.metrics();
     const afterScrape = await usedMiB();
 
     const per = (mib: number) => ((mib * 1024) / snap.tasks.length).toFixed(1);
     const step = (what: string, mib: number, note: string) => rows.push([what, mib.toFixed(1), per(mib), note]);
-    step('discovery snapshot + inspect cache', afterDiscovery - base, `${snap.tasks.length} tasks, ${snap.services.length} services, ${snap.endpoints.length} endpoints`);
-    step('  of which the cache of raw inspects', afterDiscovery - afterClear, `${cached} inspect answers, ${inspectBytes} bytes of JSON each`);
-    step('TaskTable, full 60 s window', afterTable - afterClear, '14 samples per task, 13 kept in the window plus the baseline');
+    step(
+      'discovery snapshot + inspect cache',
+      afterDiscovery - base,
+      `${snap.tasks.length} tasks, ${snap.services.length} services, ${snap.endpoints.length} endpoints`,
+    );
+    step(
+      '  of which the cache of raw inspects',
+      afterDiscovery - afterClear,
+      `${cached} inspect answers, ${inspectBytes} bytes of JSON each`,
+    );
+    step(
+      'TaskTable, full 60 s window',
+      afterTable - afterClear,
+      '14 samples per task, 13 kept in the window plus the baseline',
+    );
     step('reports, node report, results', afterReports - afterTable, `${results.length} services judged`);
-    step('metrics registry + the rendered text (kept until the next cycle)', afterScrape - afterReports, `${text.length} bytes of text held`);
+    step(
+      'metrics registry + the rendered text (kept until the next cycle)',
+      afterScrape - afterReports,
+      `${text.length} bytes of text held`,
+    );
     if (JSON.stringify(report).length === 0 || text.length === 0) log('unreachable');
-    console.log(`tasks on the node: ${snap.tasks.length} (${tasks.length} of them bench tasks); used heap after imports and the Docker client: ${base.toFixed(1)} MiB; after all steps: ${afterScrape.toFixed(1)} MiB`);
+    console.log(
+      `tasks on the node: ${snap.tasks.length} (${tasks.length} of them bench tasks); used heap after imports and the Docker client: ${base.toFixed(1)} MiB; after all steps: ${afterScrape.toFixed(1)} MiB`,
+    );
   } finally {
     if (!reuse && !fl.has('keep')) await cleanup(log);
   }

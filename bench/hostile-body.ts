@@ -29,18 +29,51 @@ const CASES: Record<string, () => Promise<Buffer>> = {
   'arrays-of-numbers': async () => Buffer.from(`[${`[${'1,'.repeat(4_998)}1],`.repeat(Math.floor(MB16 / 10_000))}[]]`),
   'long-string': async () => Buffer.from(`{"version":1,"node":{"id":"${'x'.repeat(MB16 - 40)}"}}`),
   'long-number': async () => Buffer.from(`[${'9'.repeat(MB16 - 2)}]`),
-  'whitespace': async () => Buffer.from(`${' '.repeat(MB16 - 2)}{}`),
+  whitespace: async () => Buffer.from(`${' '.repeat(MB16 - 2)}{}`),
   // Just under every limit: strings of the longest length allowed filling the size cap, refused only by the report's shape.
   'largest-within-limits': async () => {
     const { REPORT_LIMITS } = await import('../src/core/report-limits.js');
     const n = Math.floor((REPORT_LIMITS.maxBytes - 64) / (REPORT_LIMITS.maxStringBytes + 1));
-    return Buffer.from(`{"version":1,"junk":[${Array(n).fill(`"${'y'.repeat(REPORT_LIMITS.maxStringBytes - 2)}"`).join(',')}]}`);
+    return Buffer.from(
+      `{"version":1,"junk":[${Array(n)
+        .fill(`"${'y'.repeat(REPORT_LIMITS.maxStringBytes - 2)}"`)
+        .join(',')}]}`,
+    );
   },
-  'valid-2000-tasks': async () => Buffer.from(JSON.stringify((await import('../test/support/fake-peers.js')).nodeReport({ node: 5, tasks: 2000, role: 'manager', services: 200, serviceCount: 200 }))),
-  'valid-2500-tasks': async () => Buffer.from(JSON.stringify((await import('../test/support/fake-peers.js')).nodeReport({ node: 6, tasks: 2500, role: 'manager', services: 2500, serviceCount: 2500 }))),
+  'valid-2000-tasks': async () =>
+    Buffer.from(
+      JSON.stringify(
+        (await import('../test/support/fake-peers.js')).nodeReport({
+          node: 5,
+          tasks: 2000,
+          role: 'manager',
+          services: 200,
+          serviceCount: 200,
+        }),
+      ),
+    ),
+  'valid-2500-tasks': async () =>
+    Buffer.from(
+      JSON.stringify(
+        (await import('../test/support/fake-peers.js')).nodeReport({
+          node: 6,
+          tasks: 2500,
+          role: 'manager',
+          services: 2500,
+          serviceCount: 2500,
+        }),
+      ),
+    ),
 };
 
-interface Figures { state: string; reason: string; tasks: number; ms: number; baseMiB: number; peakMiB: number }
+interface Figures {
+  state: string;
+  reason: string;
+  tasks: number;
+  ms: number;
+  baseMiB: number;
+  peakMiB: number;
+}
 
 async function child(peer: string, old: boolean, rounds: number): Promise<void> {
   const { createHttpClient } = await import('../src/adapters/http.js');
@@ -58,7 +91,9 @@ async function child(peer: string, old: boolean, rounds: number): Promise<void> 
       return { state: r!.state, reason: r!.reason ?? '', tasks: r!.report?.tasks.length ?? 0 };
     }
     try {
-      const report = parseNodeReport(JSON.parse(await http.getText(`http://${peer}/v1/report`, { authorization: `Bearer ${TOKEN}` })));
+      const report = parseNodeReport(
+        JSON.parse(await http.getText(`http://${peer}/v1/report`, { authorization: `Bearer ${TOKEN}` })),
+      );
       return { state: 'ok', reason: '', tasks: report.tasks.length };
     } catch (err) {
       return { state: 'refused', reason: (err as Error).name, tasks: 0 };
@@ -93,7 +128,9 @@ async function main(): Promise<void> {
   const paths = f.has('old') ? [false, true] : [false];
   let body: Buffer = Buffer.alloc(0);
   let sent = 0;
-  const warm = Buffer.from(JSON.stringify((await import('../test/support/fake-peers.js')).nodeReport({ node: 1, tasks: 10 })));
+  const warm = Buffer.from(
+    JSON.stringify((await import('../test/support/fake-peers.js')).nodeReport({ node: 1, tasks: 10 })),
+  );
   let serveWarm = false;
   const server: Server = createServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return res.writeHead(401).end();
@@ -121,7 +158,9 @@ async function main(): Promise<void> {
     for (const old of paths) {
       sent = 0;
       serveWarm = true;
-      const proc = fork(SELF, [`--child=${peer}`, `--rounds=${rounds}`, ...(old ? ['--old'] : [])], { execArgv: ['--expose-gc', ...process.execArgv] });
+      const proc = fork(SELF, [`--child=${peer}`, `--rounds=${rounds}`, ...(old ? ['--old'] : [])], {
+        execArgv: ['--expose-gc', ...process.execArgv],
+      });
       let figures: Figures | null = null;
       proc.on('message', (m: { warm?: boolean; ready?: boolean; figures?: Figures }) => {
         if (m.warm) proc.send('go');
@@ -135,15 +174,38 @@ async function main(): Promise<void> {
       if (!figures) throw new Error(`case ${name}: the child sent no figures`);
       const fig: Figures = figures;
       const over = fig.peakMiB - fig.baseMiB;
-      rows.push([name + (old ? ' (before the fix)' : ''), (body.length / 2 ** 20).toFixed(1), (sent / rounds / 2 ** 20).toFixed(2),
-        `${fig.state}${fig.reason ? ` (${fig.reason})` : ''}${fig.tasks ? `, ${fig.tasks} tasks` : ''}`, fig.ms.toFixed(0),
-        fig.baseMiB.toFixed(1), fig.peakMiB.toFixed(1), `**${over.toFixed(1)}**`, over <= GOAL_MIB ? 'yes' : 'NO']);
+      rows.push([
+        name + (old ? ' (before the fix)' : ''),
+        (body.length / 2 ** 20).toFixed(1),
+        (sent / rounds / 2 ** 20).toFixed(2),
+        `${fig.state}${fig.reason ? ` (${fig.reason})` : ''}${fig.tasks ? `, ${fig.tasks} tasks` : ''}`,
+        fig.ms.toFixed(0),
+        fig.baseMiB.toFixed(1),
+        fig.peakMiB.toFixed(1),
+        `**${over.toFixed(1)}**`,
+        over <= GOAL_MIB ? 'yes' : 'NO',
+      ]);
     }
   }
   server.closeAllConnections();
   server.close();
-  const head = ['case', 'body MiB', 'sent MiB per poll', 'result', 'ms per poll', 'RSS MiB base', 'peak MiB', 'peak over base MiB', `≤ ${GOAL_MIB} MiB`];
-  const out = [...machineFacts(), `rounds per case: ${rounds}`, '', markdownTable(head, rows, ['l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'l'])];
+  const head = [
+    'case',
+    'body MiB',
+    'sent MiB per poll',
+    'result',
+    'ms per poll',
+    'RSS MiB base',
+    'peak MiB',
+    'peak over base MiB',
+    `≤ ${GOAL_MIB} MiB`,
+  ];
+  const out = [
+    ...machineFacts(),
+    `rounds per case: ${rounds}`,
+    '',
+    markdownTable(head, rows, ['l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'l']),
+  ];
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

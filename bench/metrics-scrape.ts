@@ -34,7 +34,16 @@ import { buildServer } from '../src/server.js';
 import { VERSION } from '../src/version.js';
 import { parsePromText } from '../test/support/agent-process.js';
 import { registerPromClientFamilies } from './support/prom-client-families.js';
-import { flags, loadAverage, machineFacts, markdownTable, ownCpuUs, percentile, procStatus, startProfile } from './support/common.js';
+import {
+  flags,
+  loadAverage,
+  machineFacts,
+  markdownTable,
+  ownCpuUs,
+  percentile,
+  procStatus,
+  startProfile,
+} from './support/common.js';
 import { taskRefs } from './support/tasks.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -48,14 +57,20 @@ interface PhaseFigures {
   lag: { p50: number; p99: number; max: number; mean: number };
   rssMiB: number;
 }
-type FromChild = { type: 'ready'; port: number; tasks: number; services: number; direct: number[]; check: string } | ({ type: 'phase' } & PhaseFigures);
+type FromChild =
+  | { type: 'ready'; port: number; tasks: number; services: number; direct: number[]; check: string }
+  | ({ type: 'phase' } & PhaseFigures);
 type Variant = 'agent' | 'uncached' | 'prom-client';
 
 // ---- server (child) -------------------------------------------------------------------------------------
 
 function buildSource(taskCount: number, serviceCount: number) {
   const t0 = Date.now() - 13 * INTERVAL_MS;
-  const refs = taskRefs(Array.from({ length: taskCount }, (_, i) => 100_000 + i), serviceCount, t0 - 3_600_000);
+  const refs = taskRefs(
+    Array.from({ length: taskCount }, (_, i) => 100_000 + i),
+    serviceCount,
+    t0 - 3_600_000,
+  );
   const table = new TaskTable(60_000, t0 - 3_600_000, 3 * INTERVAL_MS);
   for (let c = 0; c <= 13; c++) {
     const counters = new Map<string, TaskCounters>();
@@ -63,7 +78,11 @@ function buildSource(taskCount: number, serviceCount: number) {
       // Uneven but steady traffic: task i takes (1 + i % 7) units per cycle; slot 1 of every 10th service takes 20×.
       const w = (1 + (i % 7)) * (i < serviceCount && i % 10 === 0 ? 20 : 1);
       counters.set(t.id, {
-        connectionsAccepted: 1000 + c * 3 * w, connectionsActive: i % 5, receiveBytes: 5_000_000 + c * 80_000 * w, receivePackets: 9000 + c * 100 * w, requests: 20_000 + c * 50 * w,
+        connectionsAccepted: 1000 + c * 3 * w,
+        connectionsActive: i % 5,
+        receiveBytes: 5_000_000 + c * 80_000 * w,
+        receivePackets: 9000 + c * 100 * w,
+        requests: 20_000 + c * 50 * w,
       });
     });
     table.update(t0 + c * INTERVAL_MS, refs, counters);
@@ -72,47 +91,94 @@ function buildSource(taskCount: number, serviceCount: number) {
   const byService = new Map<string, TaskReport[]>();
   for (const t of tasks) byService.set(t.serviceId, [...(byService.get(t.serviceId) ?? []), t]);
   const views: ServiceView[] = [...byService.values()].map((ts) => ({
-    service: { id: ts[0]!.serviceId, name: ts[0]!.serviceName, stack: ts[0]!.stack, labels: {}, desiredReplicas: ts.length, endpointMode: 'vip', ports: [] },
-    tasks: ts, unknownTasks: [],
+    service: {
+      id: ts[0]!.serviceId,
+      name: ts[0]!.serviceName,
+      stack: ts[0]!.stack,
+      labels: {},
+      desiredReplicas: ts.length,
+      endpointMode: 'vip',
+      ports: [],
+    },
+    tasks: ts,
+    unknownTasks: [],
   }));
-  const settings = { threshold: 0.8, minEvents: 30, alpha: 0.001, hysteresis: 0.1, skewForMs: 60_000, resolveForMs: 30_000 };
+  const settings = {
+    threshold: 0.8,
+    minEvents: 30,
+    alpha: 0.001,
+    hysteresis: 0.1,
+    skewForMs: 60_000,
+    resolveForMs: 30_000,
+  };
   const { results } = evaluateServices(views, new Map(), settings, t0 + 13 * INTERVAL_MS);
   return { tasks, results };
 }
 
 /** Sorted `name{labels} value` lines, so two renderings can be compared whatever their order. */
 // The process's own series (CPU, memory, event-loop delay) change from one rendering to the next: left out.
-const seriesSet = (text: string): string[] => parsePromText(text).filter((s) => !/^(process|nodejs)_/.test(s.name))
-  .map((s) => `${s.name}{${Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join(',')}} ${s.value}`).sort();
+const seriesSet = (text: string): string[] =>
+  parsePromText(text)
+    .filter((s) => !/^(process|nodejs)_/.test(s.name))
+    .map(
+      (s) =>
+        `${s.name}{${Object.entries(s.labels)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}} ${s.value}`,
+    )
+    .sort();
 
 async function server(taskCount: number, serviceCount: number, variant: Variant): Promise<void> {
   const { tasks, results } = buildSource(taskCount, serviceCount);
-  const runs = [{ name: 'proc_connections', success: true, durationSeconds: 0.05, problems: new Map<string, number>() }];
+  const runs = [
+    { name: 'proc_connections', success: true, durationSeconds: 0.05, problems: new Map<string, number>() },
+  ];
   // `uncached` hands out a copy of the reports at every call, as if they changed before every scrape.
   const source = (fresh: boolean) => ({
-    tasks: () => (fresh ? [...tasks] : tasks), services: () => (fresh ? [...results] : results), dockerUp: () => true, evaluator: () => true,
+    tasks: () => (fresh ? [...tasks] : tasks),
+    services: () => (fresh ? [...results] : results),
+    dockerUp: () => true,
+    evaluator: () => true,
     // lastSampleSeconds is fixed so the renderings can be compared.
-    peers: () => ({ ok: 3 }), samplerRuns: () => runs, lastSampleSeconds: () => 1_764_151_200,
+    peers: () => ({ ok: 3 }),
+    samplerRuns: () => runs,
+    lastSampleSeconds: () => 1_764_151_200,
   });
-  const agentExposition = (fresh: boolean): MetricsExposition => createMetrics(new Registry(), source(fresh), VERSION).exposition;
+  const agentExposition = (fresh: boolean): MetricsExposition =>
+    createMetrics(new Registry(), source(fresh), VERSION).exposition;
   const promClientRegistry = (): Registry => {
     const r = new Registry();
     createMetrics(r, source(false), VERSION);
-    registerPromClientFamilies(r, () => tasks, () => results);
+    registerPromClientFamilies(
+      r,
+      () => tasks,
+      () => results,
+    );
     return r;
   };
-  const exposition: MetricsExposition = variant === 'prom-client' ? promClientRegistry() : agentExposition(variant === 'uncached');
+  const exposition: MetricsExposition =
+    variant === 'prom-client' ? promClientRegistry() : agentExposition(variant === 'uncached');
   const reference = seriesSet(await promClientRegistry().metrics());
   const got = seriesSet(await exposition.metrics());
   const same = got.length === reference.length && got.every((l, i) => l === reference[i]);
-  if (!same) throw new Error(`${variant}: rendering differs from prom-client's: ${got.length} vs ${reference.length} series; first difference ${got.find((l, i) => l !== reference[i])}`);
+  if (!same)
+    throw new Error(
+      `${variant}: rendering differs from prom-client's: ${got.length} vs ${reference.length} series; first difference ${got.find((l, i) => l !== reference[i])}`,
+    );
   const check = `same ${got.length} series and values as prom-client`;
   const srv = buildServer({
-    exposition, logger: pino({ level: 'silent' }), ready: () => true, peerToken: null,
-    report: () => Promise.resolve({}), cluster: () => ({ status: 503, body: {} }),
+    exposition,
+    logger: pino({ level: 'silent' }),
+    ready: () => true,
+    peerToken: null,
+    report: () => Promise.resolve({}),
+    cluster: () => ({ status: 503, body: {} }),
   });
   let requests = 0;
-  srv.on('request', () => { requests++; });
+  srv.on('request', () => {
+    requests++;
+  });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   // registry.metrics() alone, no HTTP: 30 calls after 5 warm-up calls.
   for (let i = 0; i < 5; i++) await exposition.metrics();
@@ -141,7 +207,9 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
         const cpuMs = (ownCpuUs() - cpu0) / 1000;
         const ms = (ns: number) => ns / 1e6;
         const figures: PhaseFigures = {
-          phase, requests: requests - req0, cpuMs,
+          phase,
+          requests: requests - req0,
+          cpuMs,
           lag: { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean) },
           rssMiB: (procStatus(process.pid).VmRSS ?? 0) / 1024,
         };
@@ -157,7 +225,14 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
       }
     })();
   });
-  process.send!({ type: 'ready', port: (srv.address() as AddressInfo).port, tasks: tasks.length, services: results.length, direct, check } satisfies FromChild);
+  process.send!({
+    type: 'ready',
+    port: (srv.address() as AddressInfo).port,
+    tasks: tasks.length,
+    services: results.length,
+    direct,
+    check,
+  } satisfies FromChild);
 }
 
 // ---- scraper (parent) -----------------------------------------------------------------------------------
@@ -195,7 +270,15 @@ async function scrape(dispatcher: Agent, url: string): Promise<{ ms: number; bod
   return { ms, body };
 }
 
-async function load(child: ChildProcess, url: string, name: string, count: number, concurrency: number, maxMs: number, profile?: string): Promise<LoadFigures> {
+async function load(
+  child: ChildProcess,
+  url: string,
+  name: string,
+  count: number,
+  concurrency: number,
+  maxMs: number,
+  profile?: string,
+): Promise<LoadFigures> {
   const dispatcher = new Agent({ connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
   // Warm the connections (and the server's JIT) outside the measured phase.
   await Promise.all(Array.from({ length: concurrency }, () => scrape(dispatcher, url)));
@@ -207,17 +290,19 @@ async function load(child: ChildProcess, url: string, name: string, count: numbe
   let issued = 0;
   const start = performance.now();
   const deadline = start + maxMs;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (issued < count && performance.now() < deadline) {
-      issued++;
-      const r = await scrape(dispatcher, url);
-      latencies.push(r.ms);
-      if (bytes === 0) {
-        bytes = Buffer.byteLength(r.body);
-        series = r.body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (issued < count && performance.now() < deadline) {
+        issued++;
+        const r = await scrape(dispatcher, url);
+        latencies.push(r.ms);
+        if (bytes === 0) {
+          bytes = Buffer.byteLength(r.body);
+          series = r.body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+        }
       }
-    }
-  }));
+    }),
+  );
   const wallMs = performance.now() - start;
   child.send({ type: 'end' } satisfies ToChild);
   const serverFigures = await next<PhaseFigures>(child, 'phase');
@@ -241,7 +326,9 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const json: unknown[] = [];
   for (const variant of variants) {
-    const child = fork(SELF, ['--server', String(taskCount), String(serviceCount), variant], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(SELF, ['--server', String(taskCount), String(serviceCount), variant], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     try {
       const ready = await next<Extract<FromChild, { type: 'ready' }>>(child, 'ready');
       const url = `http://127.0.0.1:${ready.port}/metrics`;
@@ -250,25 +337,70 @@ async function main(): Promise<void> {
       await sleep(2000);
       child.send({ type: 'end' } satisfies ToChild);
       const idle = await next<PhaseFigures>(child, 'phase');
-      notes.push(`${variant}: ${ready.tasks} tasks in ${ready.services} services; registry.metrics() alone (no HTTP), 30 calls: p50 ${f(percentile(ready.direct, 50))} ms, max ${f(Math.max(...ready.direct))} ms; ` +
-        `idle 2 s: event-loop lag p50 ${f(idle.lag.p50)} / p99 ${f(idle.lag.p99)} / max ${f(idle.lag.max)} ms, CPU ${f(idle.cpuMs)} ms; check: ${ready.check}`);
+      notes.push(
+        `${variant}: ${ready.tasks} tasks in ${ready.services} services; registry.metrics() alone (no HTTP), 30 calls: p50 ${f(percentile(ready.direct, 50))} ms, max ${f(Math.max(...ready.direct))} ms; ` +
+          `idle 2 s: event-loop lag p50 ${f(idle.lag.p50)} / p99 ${f(idle.lag.p99)} / max ${f(idle.lag.max)} ms, CPU ${f(idle.cpuMs)} ms; check: ${ready.check}`,
+      );
       const runs: LoadFigures[] = [];
-      runs.push(await load(child, url, 'sequential', sequential, 1, maxMs, profileDir ? join(profileDir, `metrics-${variant}-sequential.cpuprofile`) : undefined));
+      runs.push(
+        await load(
+          child,
+          url,
+          'sequential',
+          sequential,
+          1,
+          maxMs,
+          profileDir ? join(profileDir, `metrics-${variant}-sequential.cpuprofile`) : undefined,
+        ),
+      );
       runs.push(await load(child, url, `concurrent ×${concurrency}`, concurrent, concurrency, maxMs));
       child.send({ type: 'exit' } satisfies ToChild);
       await once(child, 'exit');
       for (const r of runs) {
         const p99 = percentile(r.latencies, 99);
-        rows.push([variant, r.name, r.latencies.length, r.series, r.bytes, f(percentile(r.latencies, 50)), f(percentile(r.latencies, 95)), f(p99), f(Math.max(...r.latencies)),
-          f(r.server.cpuMs / r.server.requests), f(r.latencies.length / (r.wallMs / 1000), 0),
-          `${f(r.server.lag.p50)} / ${f(r.server.lag.p99)} / ${f(r.server.lag.max)}`, f(r.server.rssMiB, 0), p99 <= 25 ? 'met' : 'MISSED']);
+        rows.push([
+          variant,
+          r.name,
+          r.latencies.length,
+          r.series,
+          r.bytes,
+          f(percentile(r.latencies, 50)),
+          f(percentile(r.latencies, 95)),
+          f(p99),
+          f(Math.max(...r.latencies)),
+          f(r.server.cpuMs / r.server.requests),
+          f(r.latencies.length / (r.wallMs / 1000), 0),
+          `${f(r.server.lag.p50)} / ${f(r.server.lag.p99)} / ${f(r.server.lag.max)}`,
+          f(r.server.rssMiB, 0),
+          p99 <= 25 ? 'met' : 'MISSED',
+        ]);
       }
-      json.push({ variant, idle, direct: ready.direct, runs: runs.map((r) => ({ ...r, latencies: undefined, sorted: [...r.latencies].sort((a, b) => a - b) })) });
+      json.push({
+        variant,
+        idle,
+        direct: ready.direct,
+        runs: runs.map((r) => ({ ...r, latencies: undefined, sorted: [...r.latencies].sort((a, b) => a - b) })),
+      });
     } finally {
       if (child.exitCode === null) child.kill();
     }
   }
-  const head = ['variant', 'scrapes', 'requests', 'series', 'body bytes', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'server CPU ms/scrape', 'scrapes/s', 'event-loop lag ms p50 / p99 / max', 'server RSS MiB', 'goal p99 ≤ 25 ms'];
+  const head = [
+    'variant',
+    'scrapes',
+    'requests',
+    'series',
+    'body bytes',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'max ms',
+    'server CPU ms/scrape',
+    'scrapes/s',
+    'event-loop lag ms p50 / p99 / max',
+    'server RSS MiB',
+    'goal p99 ≤ 25 ms',
+  ];
   console.log(`load average at end: ${loadAverage()}`);
   for (const n of notes) console.log(n);
   if (fl.has('markdown')) console.log(markdownTable(head, rows, ['l', 'l']));
@@ -276,5 +408,6 @@ async function main(): Promise<void> {
   if (fl.has('json')) console.log(JSON.stringify(json));
 }
 
-if (process.argv[2] === '--server') await server(Number(process.argv[3]), Number(process.argv[4]), process.argv[5] as Variant);
+if (process.argv[2] === '--server')
+  await server(Number(process.argv[3]), Number(process.argv[4]), process.argv[5] as Variant);
 else await main();

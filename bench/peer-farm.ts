@@ -20,8 +20,7 @@ export interface FarmOptions {
 }
 
 export type FarmMessage =
-  | { type: 'ready'; addresses: string[]; reportBytes: number }
-  | { type: 'cpu'; userMs: number; systemMs: number };
+  { type: 'ready'; addresses: string[]; reportBytes: number } | { type: 'cpu'; userMs: number; systemMs: number };
 
 /** 127.1.0.1 … 127.1.0.250, 127.1.1.1 …: every address routes to lo on Linux. */
 export const farmHost = (i: number): string => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
@@ -31,8 +30,12 @@ function peerServer(opts: FarmOptions, i: number): { server: Server; bytes: numb
   const body = bodyBytes(report);
   if (opts.mode === 'agent') {
     const server = buildServer({
-      exposition: new Registry(), logger: pino({ level: 'silent' }), ready: () => true, peerToken: opts.token,
-      report: () => Promise.resolve(report), cluster: () => ({ status: 503, body: {} }),
+      exposition: new Registry(),
+      logger: pino({ level: 'silent' }),
+      ready: () => true,
+      peerToken: opts.token,
+      report: () => Promise.resolve(report),
+      cluster: () => ({ status: 503, body: {} }),
     });
     return { server, bytes: body.length };
   }

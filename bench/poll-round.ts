@@ -84,8 +84,19 @@ function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['t
 
 async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const config = parseConfig({}, [], () => '');
-  const farmOptions: FarmOptions = { count: spec.peers, tasks: spec.tasks, serviceCount: spec.serviceCount, port: PORT, token: TOKEN, mode: spec.mode, keepAliveMs: spec.keepAliveMs };
-  const farm = fork(FARM, [JSON.stringify(farmOptions)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const farmOptions: FarmOptions = {
+    count: spec.peers,
+    tasks: spec.tasks,
+    serviceCount: spec.serviceCount,
+    port: PORT,
+    token: TOKEN,
+    mode: spec.mode,
+    keepAliveMs: spec.keepAliveMs,
+  };
+  const farm = fork(FARM, [JSON.stringify(farmOptions)], {
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   try {
     const ready = await nextMessage<Extract<FarmMessage, { type: 'ready' }>>(farm, 'ready');
     const addresses = ready.addresses;
@@ -96,9 +107,17 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     };
 
     // As the agent builds them (src/agent.ts), with the configuration defaults.
-    const http = createHttpClient({ timeoutMs: config.peerTimeoutMs, maxBytes: config.peerMaxBytes, connectionsPerOrigin: 1 });
+    const http = createHttpClient({
+      timeoutMs: config.peerTimeoutMs,
+      maxBytes: config.peerMaxBytes,
+      connectionsPerOrigin: 1,
+    });
     let logLines = 0;
-    const logger = createLogger(config.logLevel, [TOKEN], { write: () => { logLines++; } });
+    const logger = createLogger(config.logLevel, [TOKEN], {
+      write: () => {
+        logLines++;
+      },
+    });
     const poller = new PeerPoller(http, TOKEN, spec.concurrency, logger.child({ part: 'peers' }));
     const opened = () => addresses.reduce((sum, a) => sum + http.connectionsTo(a).opened, 0);
     const baseRssMiB = process.memoryUsage().rss / MiB;
@@ -117,15 +136,24 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       const farmCpuMs = (await farmCpu()) - farm0;
       const mem = process.memoryUsage();
       return {
-        ms, cpuMs: (cpu.user + cpu.system) / 1000, farmCpuMs, ok: last.filter((r) => r.state === 'ok').length,
-        opened: opened() - openedBefore, rssMiB: mem.rss / MiB, heapMiB: mem.heapUsed / MiB,
-        heapTotalMiB: mem.heapTotal / MiB, externalMiB: mem.external / MiB,
+        ms,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        farmCpuMs,
+        ok: last.filter((r) => r.state === 'ok').length,
+        opened: opened() - openedBefore,
+        rssMiB: mem.rss / MiB,
+        heapMiB: mem.heapUsed / MiB,
+        heapTotalMiB: mem.heapTotal / MiB,
+        externalMiB: mem.external / MiB,
       };
     };
 
     const cold = await round();
     const warm: RoundFigures[] = [];
-    const profileTo = async (phase: string) => (spec.profileDir ? await startProfile(`${spec.profileDir}/${phase}-${spec.peers}-c${spec.concurrency}.cpuprofile`) : null);
+    const profileTo = async (phase: string) =>
+      spec.profileDir
+        ? await startProfile(`${spec.profileDir}/${phase}-${spec.peers}-c${spec.concurrency}.cpuprofile`)
+        : null;
     const warmProfile = await profileTo('warm');
     for (let i = 0; i < spec.warmRounds; i++) warm.push(await round());
     await warmProfile?.();
@@ -154,11 +182,18 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
   }
 }
 
-
 /** Replays fixed peer results, so a ClusterEvaluator round measures joining and judging only. */
 class ReplayPoller extends PeerPoller {
-  constructor(private readonly results: PeerResult[], logger: ReturnType<typeof createLogger>) {
-    const offline: HttpClient = { getText: () => Promise.reject(new Error('replay only')), getChunks: () => Promise.reject(new Error('replay only')), connectionsTo: () => ({ opened: 0, open: 0 }), close: () => Promise.resolve() };
+  constructor(
+    private readonly results: PeerResult[],
+    logger: ReturnType<typeof createLogger>,
+  ) {
+    const offline: HttpClient = {
+      getText: () => Promise.reject(new Error('replay only')),
+      getChunks: () => Promise.reject(new Error('replay only')),
+      connectionsTo: () => ({ opened: 0, open: 0 }),
+      close: () => Promise.resolve(),
+    };
     super(offline, null, 1, logger);
   }
 
@@ -169,12 +204,30 @@ class ReplayPoller extends PeerPoller {
 
 function judgeOver(results: PeerResult[], spec: CaseSpec, config: ReturnType<typeof parseConfig>) {
   const logger = createLogger('silent', []);
-  const own = nodeReport({ node: spec.peers, tasks: spec.tasks, serviceCount: spec.serviceCount, role: 'manager', leader: true });
+  const own = nodeReport({
+    node: spec.peers,
+    tasks: spec.tasks,
+    serviceCount: spec.serviceCount,
+    role: 'manager',
+    leader: true,
+  });
   const services = new Map<string, ServiceInfo>();
   for (const t of [own, ...results.flatMap((r) => (r.report ? [r.report] : []))].flatMap((r) => r.tasks)) {
     let s = services.get(t.serviceId);
     if (!s) {
-      s = { id: t.serviceId, name: t.serviceName, stack: t.stack, mode: 'replicated', desiredReplicas: 0, endpointMode: 'vip', ports: [], labels: {}, version: 1, runningTasks: [], updateInProgress: false };
+      s = {
+        id: t.serviceId,
+        name: t.serviceName,
+        stack: t.stack,
+        mode: 'replicated',
+        desiredReplicas: 0,
+        endpointMode: 'vip',
+        ports: [],
+        labels: {},
+        version: 1,
+        runningTasks: [],
+        updateInProgress: false,
+      };
       services.set(t.serviceId, s);
     }
     s.runningTasks!.push({ id: t.id, nodeId: t.nodeId, slot: t.slot });
@@ -183,9 +236,20 @@ function judgeOver(results: PeerResult[], spec: CaseSpec, config: ReturnType<typ
   // The engine lists a service's tasks in no particular slot order (by id here, which is random).
   for (const s of services.values()) s.runningTasks!.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const snap: DiscoverySnapshot = {
-    dockerUp: true, node: { ...own.node }, tasks: [], services: [...services.values()], endpoints: own.endpoints, ownService: 'monitoring_swarm-balance', error: null,
+    dockerUp: true,
+    node: { ...own.node },
+    tasks: [],
+    services: [...services.values()],
+    endpoints: own.endpoints,
+    ownService: 'monitoring_swarm-balance',
+    error: null,
   };
-  const evaluator = new ClusterEvaluator(evalSettings(config), new ReplayPoller(results, logger), logger, () => undefined);
+  const evaluator = new ClusterEvaluator(
+    evalSettings(config),
+    new ReplayPoller(results, logger),
+    logger,
+    () => undefined,
+  );
   return { evaluator, snap, own };
 }
 
@@ -195,7 +259,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const f0 = (x: number): string => x.toFixed(0);
 
 function machine(): string[] {
-  const model = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  const model =
+    /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
   const nofile = /Max open files\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? '?';
   return [
     `cpus: ${availableParallelism()} × ${model}`,
@@ -205,15 +270,37 @@ function machine(): string[] {
 }
 
 function table(results: CaseResult[], markdown: boolean): string {
-  const head = ['peers', 'conc.', 'report B', 'cold ms', 'warm ms (med/max)', 'after idle ms', 'reconnects after idle', 'CPU ms cold/warm', 'farm CPU ms warm',
-    'RSS MiB base/cold/warm/judged', 'heap MiB warm', 'judge ms', 'ok'];
+  const head = [
+    'peers',
+    'conc.',
+    'report B',
+    'cold ms',
+    'warm ms (med/max)',
+    'after idle ms',
+    'reconnects after idle',
+    'CPU ms cold/warm',
+    'farm CPU ms warm',
+    'RSS MiB base/cold/warm/judged',
+    'heap MiB warm',
+    'judge ms',
+    'ok',
+  ];
   const rows = results.map((r) => {
     const warmMs = r.warm.map((w) => w.ms);
     const w = r.warm[Math.floor(r.warm.length / 2)]!;
     return [
-      String(r.spec.peers), String(r.spec.concurrency), String(r.reportBytes), f0(r.cold.ms), `${f0(median(warmMs))} / ${f0(Math.max(...warmMs))}`,
-      r.idle ? f0(r.idle.ms) : '-', r.idle ? String(r.idle.opened) : '-', `${f0(r.cold.cpuMs)} / ${f0(w.cpuMs)}`, f0(w.farmCpuMs),
-      `${f0(r.baseRssMiB)} / ${f0(r.cold.rssMiB)} / ${f0(r.warm.at(-1)!.rssMiB)} / ${f0(r.judgeRssMiB)}`, f0(w.heapMiB), f0(median(r.judgeMs)),
+      String(r.spec.peers),
+      String(r.spec.concurrency),
+      String(r.reportBytes),
+      f0(r.cold.ms),
+      `${f0(median(warmMs))} / ${f0(Math.max(...warmMs))}`,
+      r.idle ? f0(r.idle.ms) : '-',
+      r.idle ? String(r.idle.opened) : '-',
+      `${f0(r.cold.cpuMs)} / ${f0(w.cpuMs)}`,
+      f0(w.farmCpuMs),
+      `${f0(r.baseRssMiB)} / ${f0(r.cold.rssMiB)} / ${f0(r.warm.at(-1)!.rssMiB)} / ${f0(r.judgeRssMiB)}`,
+      f0(w.heapMiB),
+      f0(median(r.judgeMs)),
       `${r.cold.ok}/${r.warm.at(-1)!.ok}${r.idle ? `/${r.idle.ok}` : ''}`,
     ];
   });
@@ -227,28 +314,45 @@ function table(results: CaseResult[], markdown: boolean): string {
 }
 
 async function drive(argv: string[]): Promise<void> {
-  const flag = (name: string, fallback: string): string => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+  const flag = (name: string, fallback: string): string =>
+    argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
   const list = (name: string, fallback: string) => flag(name, fallback).split(',').map(Number);
   const profileDir = flag('profile', '');
   const markdown = argv.includes('--markdown');
   const keepAlive = flag('keepalive', '');
   const base = {
-    tasks: Number(flag('tasks', '10')), serviceCount: Number(flag('services', '500')), mode: flag('farm', 'static') as FarmOptions['mode'],
-    keepAliveMs: keepAlive === '' ? null : Number(keepAlive), warmRounds: Number(flag('warm', '5')), idleMs: Number(flag('idle', '5000')), profileDir: flag('profile-phases', ''),
+    tasks: Number(flag('tasks', '10')),
+    serviceCount: Number(flag('services', '500')),
+    mode: flag('farm', 'static') as FarmOptions['mode'],
+    keepAliveMs: keepAlive === '' ? null : Number(keepAlive),
+    warmRounds: Number(flag('warm', '5')),
+    idleMs: Number(flag('idle', '5000')),
+    profileDir: flag('profile-phases', ''),
   };
   console.log(machine().join('\n'));
-  console.log(`farm: ${base.mode}, ${base.tasks} tasks per peer over ${base.serviceCount} services, server keepAliveTimeout ${base.keepAliveMs ?? 'Node default (5000)'} ms`);
-  console.log(`warm = ${base.warmRounds} back-to-back rounds after the cold one; "after idle" starts ${base.idleMs} ms after the last warm one started\n`);
+  console.log(
+    `farm: ${base.mode}, ${base.tasks} tasks per peer over ${base.serviceCount} services, server keepAliveTimeout ${base.keepAliveMs ?? 'Node default (5000)'} ms`,
+  );
+  console.log(
+    `warm = ${base.warmRounds} back-to-back rounds after the cold one; "after idle" starts ${base.idleMs} ms after the last warm one started\n`,
+  );
   const results: CaseResult[] = [];
   for (const peers of list('peers', '1000,5000')) {
     for (const concurrency of list('concurrency', '64,256')) {
       const spec: CaseSpec = { ...base, peers, concurrency };
-      const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=poll-${peers}-c${concurrency}.cpuprofile`] : [];
-      const child = fork(SELF, ['--case', JSON.stringify(spec)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const execArgv = profileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=poll-${peers}-c${concurrency}.cpuprofile`]
+        : [];
+      const child = fork(SELF, ['--case', JSON.stringify(spec)], {
+        execArgv,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       const result = await nextMessage<{ type: 'result'; result: CaseResult }>(child, 'result');
       await once(child, 'exit');
       results.push(result.result);
-      console.error(`done: ${peers} peers, concurrency ${concurrency}: cold ${f0(result.result.cold.ms)} ms, warm ${f0(median(result.result.warm.map((w) => w.ms)))} ms`);
+      console.error(
+        `done: ${peers} peers, concurrency ${concurrency}: cold ${f0(result.result.cold.ms)} ms, warm ${f0(median(result.result.warm.map((w) => w.ms)))} ms`,
+      );
     }
   }
   console.log(table(results, markdown));

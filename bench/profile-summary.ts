@@ -46,12 +46,21 @@ export function summarise(profile: CpuProfile, top: number): string {
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
     byPlace.set(place, (byPlace.get(place) ?? 0) + us);
   }
-  const rows = (m: Map<string, number>, n: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)
-    .map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+  const rows = (m: Map<string, number>, n: number) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(
+        ([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`,
+      );
   return [
     `profile: ${(total / 1000).toFixed(0)} ms, ${profile.samples.length} samples`,
-    '', 'self time by place:', ...rows(byPlace, top),
-    '', 'self time by function:', ...rows(byFunction, top),
+    '',
+    'self time by place:',
+    ...rows(byPlace, top),
+    '',
+    'self time by function:',
+    ...rows(byFunction, top),
   ].join('\n');
 }
 

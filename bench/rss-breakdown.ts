@@ -24,7 +24,12 @@ const STEPS: { name: string; modules: string[] }[] = [
   { name: 'agent running (--run s, every task on the engine)', modules: ['run'] },
 ];
 
-interface Figures { rssMiB: number; spaces: Record<string, number>; external: number; beforeGc: { rssMiB: number; spaces: Record<string, number>; arrayBuffers: number } }
+interface Figures {
+  rssMiB: number;
+  spaces: Record<string, number>;
+  external: number;
+  beforeGc: { rssMiB: number; spaces: Record<string, number>; arrayBuffers: number };
+}
 
 function spaces(): Record<string, number> {
   const out: Record<string, number> = {};
@@ -40,18 +45,31 @@ async function child(step: number, runS: number): Promise<void> {
       const { startAgent } = await import('../src/agent.js');
       const { parseConfig } = await import('../src/config.js');
       const { createLogger } = await import('../src/logger.js');
-      const config = parseConfig({ ...process.env, SWARM_BALANCE_LISTEN: '127.0.0.1:19481', SWARM_BALANCE_LOG_LEVEL: 'warn' }, [], () => '');
+      const config = parseConfig(
+        { ...process.env, SWARM_BALANCE_LISTEN: '127.0.0.1:19481', SWARM_BALANCE_LOG_LEVEL: 'warn' },
+        [],
+        () => '',
+      );
       const agent = await startAgent(config, { logger: createLogger('warn', []) });
       await new Promise((r) => setTimeout(r, runS * 1000));
       stop = () => agent.stop();
     } else await import(m);
   }
-  const beforeGc = { rssMiB: (procStatus(process.pid).VmRSS ?? 0) / 1024, spaces: spaces(), arrayBuffers: process.memoryUsage().arrayBuffers / 2 ** 20 };
+  const beforeGc = {
+    rssMiB: (procStatus(process.pid).VmRSS ?? 0) / 1024,
+    spaces: spaces(),
+    arrayBuffers: process.memoryUsage().arrayBuffers / 2 ** 20,
+  };
   const gc = (globalThis as { gc?: () => void }).gc!;
   gc();
   await new Promise((r) => setTimeout(r, 100));
   gc();
-  const figures: Figures = { rssMiB: (procStatus(process.pid).VmRSS ?? 0) / 1024, spaces: spaces(), external: process.memoryUsage().external / 2 ** 20, beforeGc };
+  const figures: Figures = {
+    rssMiB: (procStatus(process.pid).VmRSS ?? 0) / 1024,
+    spaces: spaces(),
+    external: process.memoryUsage().external / 2 ** 20,
+    beforeGc,
+  };
   process.send!(figures);
   await stop?.();
   process.disconnect();
@@ -64,11 +82,14 @@ async function main(): Promise<void> {
   console.log(machineFacts().join('\n'));
   const swaps = (fl.get('swap') ?? '').split(',').filter(Boolean) as SwapName[];
   const script = swaps.length ? `${swappedTree(swaps)}/bench/rss-breakdown.js` : SELF;
-  console.log(`NODE_OPTIONS for the steps: ${nodeOptions || '(none)'}; swaps: ${swaps.join(', ') || 'none'}; each step a fresh process`);
+  console.log(
+    `NODE_OPTIONS for the steps: ${nodeOptions || '(none)'}; swaps: ${swaps.join(', ') || 'none'}; each step a fresh process`,
+  );
   const rows: (string | number)[][] = [];
   for (let i = fl.has('only-run') ? STEPS.length - 1 : 0; i < STEPS.length; i++) {
     const c = fork(script, ['--step', String(i), String(runS)], {
-      execArgv: ['--expose-gc', ...nodeOptions.split(' ').filter(Boolean)], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: ['--expose-gc', ...nodeOptions.split(' ').filter(Boolean)],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const [figures] = (await once(c, 'message')) as [Figures];
     await once(c, 'exit');
@@ -77,11 +98,31 @@ async function main(): Promise<void> {
     const heap = Object.values(s).reduce((a, b) => a + b, 0);
     const b = figures.beforeGc;
     const heapBefore = Object.values(b.spaces).reduce((x, y) => x + y, 0);
-    rows.push([STEPS[i]!.name, `${f(b.rssMiB)} / ${f(figures.rssMiB)}`, `${f(heapBefore)} / ${f(heap)}`, `${f(b.spaces.new_space)} / ${f(s.new_space)}`, `${f(b.spaces.old_space)} / ${f(s.old_space)}`,
-      f(s.code_space), f(s.large_object_space), `${f(b.rssMiB - heapBefore)} / ${f(figures.rssMiB - heap)}`, f(b.arrayBuffers), f(figures.external)]);
+    rows.push([
+      STEPS[i]!.name,
+      `${f(b.rssMiB)} / ${f(figures.rssMiB)}`,
+      `${f(heapBefore)} / ${f(heap)}`,
+      `${f(b.spaces.new_space)} / ${f(s.new_space)}`,
+      `${f(b.spaces.old_space)} / ${f(s.old_space)}`,
+      f(s.code_space),
+      f(s.large_object_space),
+      `${f(b.rssMiB - heapBefore)} / ${f(figures.rssMiB - heap)}`,
+      f(b.arrayBuffers),
+      f(figures.external),
+    ]);
   }
-  const head = ['step', 'VmRSS MiB before / after GC', 'V8 heap (all spaces) MiB before / after', 'new space MiB before / after', 'old space MiB before / after', 'code space MiB', 'large objects MiB',
-    'RSS outside the V8 heap MiB before / after', 'ArrayBuffers MiB before GC', 'external (reserved) MiB'];
+  const head = [
+    'step',
+    'VmRSS MiB before / after GC',
+    'V8 heap (all spaces) MiB before / after',
+    'new space MiB before / after',
+    'old space MiB before / after',
+    'code space MiB',
+    'large objects MiB',
+    'RSS outside the V8 heap MiB before / after',
+    'ArrayBuffers MiB before GC',
+    'external (reserved) MiB',
+  ];
   if (fl.has('markdown')) console.log(markdownTable(head, rows, ['l']));
   else for (const r of rows) console.log(head.map((h, i) => `${h}: ${r[i]}`).join(', '));
 }

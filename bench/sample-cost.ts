@@ -31,14 +31,34 @@ import { parseNetDev, parseSnmpTcp } from '../src/core/procnet.js';
 import { TaskTable, type CycleCounters } from '../src/core/task-table.js';
 import type { TaskRef } from '../src/core/types.js';
 import { createProcConnectionsSampler } from '../src/samplers/proc-connections.js';
-import { flags, loadAverage, machineFacts, markdownTable, median, numbers, ownCpuUs, procStatus, startProfile } from './support/common.js';
+import {
+  flags,
+  loadAverage,
+  machineFacts,
+  markdownTable,
+  median,
+  numbers,
+  ownCpuUs,
+  procStatus,
+  startProfile,
+} from './support/common.js';
 import { cleanup, cleanupOnSignals, runContainers } from './support/containers.js';
 import { createPromiseProcReader, createSyncProcReader } from './support/readers.js';
 import { taskRefs } from './support/tasks.js';
 
 const INTERVAL_MS = 5_000;
 const WINDOW_MS = 60_000;
-const VARIANTS = ['bare', 'sample', 'full', 'parse', 'table', 'bare-cb', 'bare-sync', 'full-sync', 'full-promise'] as const;
+const VARIANTS = [
+  'bare',
+  'sample',
+  'full',
+  'parse',
+  'table',
+  'bare-cb',
+  'bare-sync',
+  'full-sync',
+  'full-promise',
+] as const;
 type Variant = (typeof VARIANTS)[number];
 
 interface VariantFigures {
@@ -62,9 +82,20 @@ interface CaseResult {
 
 const log = (s: string) => console.error(s);
 
-interface Options { blockSamples: number; blocks: number; maxSeconds: number; profileDir: string; variants: readonly Variant[] }
+interface Options {
+  blockSamples: number;
+  blocks: number;
+  maxSeconds: number;
+  profileDir: string;
+  variants: readonly Variant[];
+}
 
-async function runCase(source: CaseResult['source'], root: string, pids: readonly number[], opts: Options): Promise<CaseResult> {
+async function runCase(
+  source: CaseResult['source'],
+  root: string,
+  pids: readonly number[],
+  opts: Options,
+): Promise<CaseResult> {
   const n = pids.length;
   const t0 = Date.now();
   const tasks: TaskRef[] = taskRefs(pids, Math.max(1, Math.ceil(n / 10)), t0 - 3_600_000);
@@ -73,8 +104,16 @@ async function runCase(source: CaseResult['source'], root: string, pids: readonl
   let sink = 0;
   const pureTable = new TaskTable(WINDOW_MS, t0 - 3_600_000, 3 * INTERVAL_MS);
   const alt = {
-    sync: { sampler: createProcConnectionsSampler(createSyncProcReader(root)), table: new TaskTable(WINDOW_MS, t0 - 3_600_000, 3 * INTERVAL_MS), now: t0 },
-    promise: { sampler: createProcConnectionsSampler(createPromiseProcReader(root)), table: new TaskTable(WINDOW_MS, t0 - 3_600_000, 3 * INTERVAL_MS), now: t0 },
+    sync: {
+      sampler: createProcConnectionsSampler(createSyncProcReader(root)),
+      table: new TaskTable(WINDOW_MS, t0 - 3_600_000, 3 * INTERVAL_MS),
+      now: t0,
+    },
+    promise: {
+      sampler: createProcConnectionsSampler(createPromiseProcReader(root)),
+      table: new TaskTable(WINDOW_MS, t0 - 3_600_000, 3 * INTERVAL_MS),
+      now: t0,
+    },
   };
   const fullWith = async (a: (typeof alt)['sync']) => {
     a.now += INTERVAL_MS;
@@ -88,24 +127,45 @@ async function runCase(source: CaseResult['source'], root: string, pids: readonl
   let reportsPerCycle = 0;
 
   // Strings and counters the no-I/O variants work on, read once the way the sampler reads them.
-  const texts = await Promise.all(tasks.map(async (t) => [
-    await readFile(join(root, String(t.pid), 'net/snmp'), 'utf8'), await readFile(join(root, String(t.pid), 'net/dev'), 'utf8'),
-  ] as const));
+  const texts = await Promise.all(
+    tasks.map(
+      async (t) =>
+        [
+          await readFile(join(root, String(t.pid), 'net/snmp'), 'utf8'),
+          await readFile(join(root, String(t.pid), 'net/dev'), 'utf8'),
+        ] as const,
+    ),
+  );
   const fixed = (await sampler.sample(tasks)).counters as Map<string, CycleCounters>;
   if (fixed.size !== n) throw new Error(`sampler read ${fixed.size} of ${n} tasks under ${root}`);
 
   const run: Record<Variant, () => Promise<void>> = {
     bare: async () => {
-      await Promise.all(tasks.map((t) => Promise.all([
-        readFile(join(root, String(t.pid), 'net/snmp'), 'utf8'), readFile(join(root, String(t.pid), 'net/dev'), 'utf8'),
-      ])));
+      await Promise.all(
+        tasks.map((t) =>
+          Promise.all([
+            readFile(join(root, String(t.pid), 'net/snmp'), 'utf8'),
+            readFile(join(root, String(t.pid), 'net/dev'), 'utf8'),
+          ]),
+        ),
+      );
     },
     'bare-cb': async () => {
-      const cb = (path: string) => new Promise<string>((resolve, reject) => readFileCb(path, 'utf8', (err, text) => (err ? reject(err) : resolve(text))));
-      await Promise.all(tasks.map((t) => Promise.all([cb(join(root, String(t.pid), 'net/snmp')), cb(join(root, String(t.pid), 'net/dev'))])));
+      const cb = (path: string) =>
+        new Promise<string>((resolve, reject) =>
+          readFileCb(path, 'utf8', (err, text) => (err ? reject(err) : resolve(text))),
+        );
+      await Promise.all(
+        tasks.map((t) =>
+          Promise.all([cb(join(root, String(t.pid), 'net/snmp')), cb(join(root, String(t.pid), 'net/dev'))]),
+        ),
+      );
     },
     'bare-sync': () => {
-      for (const t of tasks) sink += readFileSync(join(root, String(t.pid), 'net/snmp'), 'utf8').length + readFileSync(join(root, String(t.pid), 'net/dev'), 'utf8').length;
+      for (const t of tasks)
+        sink +=
+          readFileSync(join(root, String(t.pid), 'net/snmp'), 'utf8').length +
+          readFileSync(join(root, String(t.pid), 'net/dev'), 'utf8').length;
       return Promise.resolve();
     },
     'full-sync': () => fullWith(alt.sync),
@@ -136,9 +196,13 @@ async function runCase(source: CaseResult['source'], root: string, pids: readonl
   // Warm-up: JIT, and 13+ points per task in the window before anything is measured.
   for (let i = 0; i < Math.max(20, Math.min(cycles, 200)); i++) for (const v of opts.variants) await run[v]();
 
-  const variants = Object.fromEntries(VARIANTS.map((v) => [v, { cpuUsPerTask: [], wallMsPerCycle: [], samples: 0 }])) as unknown as Record<Variant, VariantFigures>;
+  const variants = Object.fromEntries(
+    VARIANTS.map((v) => [v, { cpuUsPerTask: [], wallMsPerCycle: [], samples: 0 }]),
+  ) as unknown as Record<Variant, VariantFigures>;
   const deadline = Date.now() + opts.maxSeconds * 1000;
-  const stopProfile = opts.profileDir ? await startProfile(join(opts.profileDir, `sample-cost-${source}-${n}.cpuprofile`)) : null;
+  const stopProfile = opts.profileDir
+    ? await startProfile(join(opts.profileDir, `sample-cost-${source}-${n}.cpuprofile`))
+    : null;
   let blocks = 0;
   for (let b = 0; b < opts.blocks && (b < 2 || Date.now() < deadline); b++) {
     // Rotate the order each block so no variant always runs right after another's garbage.
@@ -157,7 +221,16 @@ async function runCase(source: CaseResult['source'], root: string, pids: readonl
   }
   await stopProfile?.();
   if (sink === -1) log('unreachable');
-  return { source, tasks: n, cyclesPerBlock: cycles, blocks, variants, rssMiB: (procStatus(process.pid).VmRSS ?? 0) / 1024, load: loadAverage(), reportsPerCycle };
+  return {
+    source,
+    tasks: n,
+    cyclesPerBlock: cycles,
+    blocks,
+    variants,
+    rssMiB: (procStatus(process.pid).VmRSS ?? 0) / 1024,
+    load: loadAverage(),
+    reportsPerCycle,
+  };
 }
 
 /** A temp tree `<root>/<fake pid>/net/{snmp,dev}` for `count` fake pids, each a copy of `from/net/{snmp,dev}`. */
@@ -179,17 +252,67 @@ const GOAL_US = 150;
 const GOAL_RATIO = 2;
 
 function tables(results: CaseResult[], markdown: boolean): string {
-  const head = ['source', 'tasks', 'task-samples per variant', 'bare µs', 'sample µs', 'full µs', 'full / cheapest bare', 'parse µs', 'table µs', 'bare-cb µs', 'bare-sync µs', 'full-sync µs', 'full-promise µs', 'full wall ms/cycle', 'full-promise wall ms/cycle', 'goal ≤150 µs', 'goal ≤2×'];
+  const head = [
+    'source',
+    'tasks',
+    'task-samples per variant',
+    'bare µs',
+    'sample µs',
+    'full µs',
+    'full / cheapest bare',
+    'parse µs',
+    'table µs',
+    'bare-cb µs',
+    'bare-sync µs',
+    'full-sync µs',
+    'full-promise µs',
+    'full wall ms/cycle',
+    'full-promise wall ms/cycle',
+    'goal ≤150 µs',
+    'goal ≤2×',
+  ];
   const rows = results.map((r) => {
     const m = (v: Variant) => (r.variants[v].cpuUsPerTask.length ? median(r.variants[v].cpuUsPerTask) : NaN);
     // The minimal reader is whichever bare way of reading the two files cost least in this run.
     const ratio = m('full') / Math.min(m('bare'), m('bare-cb'), m('bare-sync'));
-    return [r.source, r.tasks, r.variants.full.samples, f(m('bare')), f(m('sample')), f(m('full')), f(ratio, 2), f(m('parse')), f(m('table')), f(m('bare-cb')), f(m('bare-sync')), f(m('full-sync')), f(m('full-promise')),
-      f(median(r.variants.full.wallMsPerCycle), 2), f(median(r.variants['full-promise'].wallMsPerCycle), 2), m('full') <= GOAL_US ? 'met' : 'MISSED', ratio <= GOAL_RATIO ? 'met' : 'MISSED'];
+    return [
+      r.source,
+      r.tasks,
+      r.variants.full.samples,
+      f(m('bare')),
+      f(m('sample')),
+      f(m('full')),
+      f(ratio, 2),
+      f(m('parse')),
+      f(m('table')),
+      f(m('bare-cb')),
+      f(m('bare-sync')),
+      f(m('full-sync')),
+      f(m('full-promise')),
+      f(median(r.variants.full.wallMsPerCycle), 2),
+      f(median(r.variants['full-promise'].wallMsPerCycle), 2),
+      m('full') <= GOAL_US ? 'met' : 'MISSED',
+      ratio <= GOAL_RATIO ? 'met' : 'MISSED',
+    ];
   });
-  const spread = results.map((r) => [r.source, r.tasks, ...VARIANTS.map((v) => range(r.variants[v].cpuUsPerTask)), r.blocks, r.cyclesPerBlock, r.load]);
-  const spreadHead = ['source', 'tasks', ...VARIANTS.map((v) => `${v} µs min–max`), 'blocks', 'cycles/block', 'load avg after'];
-  if (markdown) return `${markdownTable(head, rows, ['l'])}\n\nPer-block spread (CPU µs per task per sample):\n\n${markdownTable(spreadHead, spread, ['l'])}`;
+  const spread = results.map((r) => [
+    r.source,
+    r.tasks,
+    ...VARIANTS.map((v) => range(r.variants[v].cpuUsPerTask)),
+    r.blocks,
+    r.cyclesPerBlock,
+    r.load,
+  ]);
+  const spreadHead = [
+    'source',
+    'tasks',
+    ...VARIANTS.map((v) => `${v} µs min–max`),
+    'blocks',
+    'cycles/block',
+    'load avg after',
+  ];
+  if (markdown)
+    return `${markdownTable(head, rows, ['l'])}\n\nPer-block spread (CPU µs per task per sample):\n\n${markdownTable(spreadHead, spread, ['l'])}`;
   const text = (h: readonly (string | number)[], rs: (string | number)[][]) => {
     const all = [h, ...rs].map((r) => r.map(String));
     const w = h.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
@@ -204,13 +327,18 @@ async function main(): Promise<void> {
   const realCounts = numbers(fl.get('tasks') ?? '10,100,500');
   const fixtureCounts = numbers(fl.get('fixture-tasks') ?? fl.get('tasks') ?? '10,100,500,2000');
   const opts = {
-    blockSamples: Number(fl.get('block-samples') ?? 10_000), blocks: Number(fl.get('blocks') ?? 8),
-    maxSeconds: Number(fl.get('max-seconds') ?? 90), profileDir: fl.get('profile') ?? '',
+    blockSamples: Number(fl.get('block-samples') ?? 10_000),
+    blocks: Number(fl.get('blocks') ?? 8),
+    maxSeconds: Number(fl.get('max-seconds') ?? 90),
+    profileDir: fl.get('profile') ?? '',
     variants: (fl.get('variants')?.split(',') ?? VARIANTS) as Variant[],
   };
-  for (const v of opts.variants) if (!VARIANTS.includes(v)) throw new Error(`unknown variant ${v}; one of ${VARIANTS.join(', ')}`);
+  for (const v of opts.variants)
+    if (!VARIANTS.includes(v)) throw new Error(`unknown variant ${v}; one of ${VARIANTS.join(', ')}`);
   console.log(machineFacts().join('\n'));
-  console.log(`cycle = ${INTERVAL_MS} ms synthetic interval, ${WINDOW_MS} ms window; ${opts.blocks} blocks of ~${opts.blockSamples} task-samples per variant per case; CPU = process.cpuUsage() user+system`);
+  console.log(
+    `cycle = ${INTERVAL_MS} ms synthetic interval, ${WINDOW_MS} ms window; ${opts.blocks} blocks of ~${opts.blockSamples} task-samples per variant per case; CPU = process.cpuUsage() user+system`,
+  );
   const results: CaseResult[] = [];
   let fixtureFrom = fl.get('fixture-from') ?? '';
   const realMax = sources.includes('real') ? Math.max(...realCounts) : 0;
@@ -221,13 +349,17 @@ async function main(): Promise<void> {
       const want = Math.max(realMax, 1);
       log(`starting ${want} busybox httpd container(s) (--network ${fl.get('network') ?? 'none'}) ...`);
       const started = Date.now();
-      const pids = [...(await runContainers('sbbench-sc-', want, { network: fl.get('network') ?? 'none', log })).values()];
+      const pids = [
+        ...(await runContainers('sbbench-sc-', want, { network: fl.get('network') ?? 'none', log })).values(),
+      ];
       log(`  ${pids.length} running after ${((Date.now() - started) / 1000).toFixed(0)} s`);
       if (!fixtureFrom) fixtureFrom = `/proc/${pids[0]}`;
       // Copy now, while the container runs: the fixture is a real container's files.
       const copy = fixtureTree(fixtureFrom, 1);
       fixtureFrom = join(copy.root, String(copy.pids[0]));
-      console.log(`fixture files copied from /proc/${pids[0]}/net/{snmp,dev} (${readFileSync(join(fixtureFrom, 'net/snmp')).length} + ${readFileSync(join(fixtureFrom, 'net/dev')).length} bytes)`);
+      console.log(
+        `fixture files copied from /proc/${pids[0]}/net/{snmp,dev} (${readFileSync(join(fixtureFrom, 'net/snmp')).length} + ${readFileSync(join(fixtureFrom, 'net/dev')).length} bytes)`,
+      );
       if (sources.includes('real')) {
         for (const n of realCounts) {
           log(`real /proc, ${n} tasks ...`);
@@ -248,7 +380,8 @@ async function main(): Promise<void> {
     }
   } finally {
     if (!fl.has('keep')) await cleanup(log);
-    if (fixtureFrom.startsWith('/tmp/sbbench-proc-')) rmSync(join(fixtureFrom, '../'), { recursive: true, force: true });
+    if (fixtureFrom.startsWith('/tmp/sbbench-proc-'))
+      rmSync(join(fixtureFrom, '../'), { recursive: true, force: true });
   }
   console.log(`load average at end: ${loadAverage()}\n`);
   console.log('CPU µs per task per sample, median of blocks:');

@@ -22,8 +22,12 @@ const PASSWORD = 'the-right-password';
 async function serve(): Promise<void> {
   // Cost 10, as `htpasswd -nbB` makes them.
   const server = buildServer({
-    exposition: new Registry(), logger: pino({ level: 'silent' }), ready: () => true,
-    report: async () => ({ version: 1 }), cluster: () => ({ status: 200, body: {} }), peerToken: 'peer-token',
+    exposition: new Registry(),
+    logger: pino({ level: 'silent' }),
+    ready: () => true,
+    report: async () => ({ version: 1 }),
+    cluster: () => ({ status: 200, body: {} }),
+    peerToken: 'peer-token',
     readAuth: { token: null, users: { prometheus: bcrypt.hashSync(PASSWORD, 10) } },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -33,13 +37,27 @@ async function serve(): Promise<void> {
   });
 }
 
-function get(port: number, path: string, opts: { authorization?: string; from?: string; timeoutMs?: number; agent?: Agent } = {}): Promise<{ status: number; ms: number }> {
+function get(
+  port: number,
+  path: string,
+  opts: { authorization?: string; from?: string; timeoutMs?: number; agent?: Agent } = {},
+): Promise<{ status: number; ms: number }> {
   const start = performance.now();
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: opts.agent ?? false, localAddress: opts.from, headers: opts.authorization ? { authorization: opts.authorization } : {} }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - start }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: opts.agent ?? false,
+        localAddress: opts.from,
+        headers: opts.authorization ? { authorization: opts.authorization } : {},
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - start }));
+      },
+    );
     req.setTimeout(opts.timeoutMs ?? 10_000, () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve({ status: 0, ms: performance.now() - start }));
     req.end();
@@ -58,12 +76,15 @@ async function probe(port: number, untilMs: number, everyMs: number): Promise<nu
   return latencies;
 }
 
-const stats = (xs: number[]) => `n=${xs.length} p50=${percentile(xs, 50).toFixed(1)} ms p99=${percentile(xs, 99).toFixed(1)} ms max=${Math.max(...xs).toFixed(1)} ms`;
+const stats = (xs: number[]) =>
+  `n=${xs.length} p50=${percentile(xs, 50).toFixed(1)} ms p99=${percentile(xs, 99).toFixed(1)} ms max=${Math.max(...xs).toFixed(1)} ms`;
 
 async function authCase(port: number, connections: number, seconds: number, fromOne: boolean): Promise<void> {
   const rightPassword = `Basic ${Buffer.from(`prometheus:${PASSWORD}`).toString('base64')}`;
   // A scraper that got in before the attack (its credentials are remembered).
-  console.log(`  right password before the attack, from 127.0.0.1: HTTP ${(await get(port, '/metrics', { authorization: rightPassword })).status}`);
+  console.log(
+    `  right password before the attack, from 127.0.0.1: HTTP ${(await get(port, '/metrics', { authorization: rightPassword })).status}`,
+  );
   const rest = await probe(port, Date.now() + 3000, 20);
   console.log(`  /healthz at rest: ${stats(rest)}`);
   const until = Date.now() + seconds * 1000;
@@ -81,9 +102,16 @@ async function authCase(port: number, connections: number, seconds: number, from
   });
   const underAttack = await probe(port, until, 20);
   await Promise.all(attackers);
-  const answered = [...statuses.entries()].sort().map(([s, n]) => `${s}: ${n}`).join(', ');
-  console.log(`  /healthz while ${connections} connections (${fromOne ? 'one address' : 'distinct addresses'}) send wrong passwords for ${seconds} s: ${stats(underAttack)}`);
-  console.log(`  attack answers: ${answered} (${((statuses.get(401) ?? 0) / seconds).toFixed(1)} bcrypt-checked 401/s)`);
+  const answered = [...statuses.entries()]
+    .sort()
+    .map(([s, n]) => `${s}: ${n}`)
+    .join(', ');
+  console.log(
+    `  /healthz while ${connections} connections (${fromOne ? 'one address' : 'distinct addresses'}) send wrong passwords for ${seconds} s: ${stats(underAttack)}`,
+  );
+  console.log(
+    `  attack answers: ${answered} (${((statuses.get(401) ?? 0) / seconds).toFixed(1)} bcrypt-checked 401/s)`,
+  );
   const right = await get(port, '/metrics', { authorization: rightPassword });
   console.log(`  right password right after the attack, from 127.0.0.1: HTTP ${right.status}`);
 }
@@ -101,13 +129,21 @@ function open(port: number, kind: 'silent' | 'keepalive' = 'silent'): Promise<So
   });
 }
 
-async function socketsCase(child: ChildProcess, port: number, idle: number, slow: number, kind: 'silent' | 'keepalive'): Promise<void> {
-  const connectionsNow = () => new Promise<number>((resolve) => {
-    child.once('message', (m: { connections: number }) => resolve(m.connections));
-    child.send({ ask: 'connections' });
-  });
+async function socketsCase(
+  child: ChildProcess,
+  port: number,
+  idle: number,
+  slow: number,
+  kind: 'silent' | 'keepalive',
+): Promise<void> {
+  const connectionsNow = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (m: { connections: number }) => resolve(m.connections));
+      child.send({ ask: 'connections' });
+    });
   const idleSockets: Socket[] = [];
-  for (let i = 0; i < idle; i += 100) idleSockets.push(...await Promise.all(Array.from({ length: Math.min(100, idle - i) }, () => open(port, kind))));
+  for (let i = 0; i < idle; i += 100)
+    idleSockets.push(...(await Promise.all(Array.from({ length: Math.min(100, idle - i) }, () => open(port, kind)))));
   const start = Date.now();
   const slowSockets = await Promise.all(Array.from({ length: slow }, () => open(port)));
   const closedAt: number[] = [];
@@ -115,14 +151,20 @@ async function socketsCase(child: ChildProcess, port: number, idle: number, slow
     s.write('GET /metrics HTTP/1.1\r\nHost: agent\r\n');
     s.on('close', () => closedAt.push(Date.now() - start));
   }
-  const drip = setInterval(() => { for (const s of slowSockets) if (!s.destroyed) s.write('X-Slow: 1\r\n'); }, 500);
-  console.log(`  opened ${idle} ${kind} idle sockets and ${slow} slow-header clients; server holds ${await connectionsNow()} connections`);
+  const drip = setInterval(() => {
+    for (const s of slowSockets) if (!s.destroyed) s.write('X-Slow: 1\r\n');
+  }, 500);
+  console.log(
+    `  opened ${idle} ${kind} idle sockets and ${slow} slow-header clients; server holds ${await connectionsNow()} connections`,
+  );
   const latencies = await probe(port, Date.now() + 10_000, 20);
   console.log(`  /healthz (fresh connection each, every 20 ms for 10 s): ${stats(latencies)}`);
   await new Promise((r) => setTimeout(r, 2000));
   clearInterval(drip);
   const stillOpen = idleSockets.filter((s) => !s.destroyed).length;
-  console.log(`  slow-header clients closed by the server: ${closedAt.length}/${slow}, last after ${closedAt.length ? Math.max(...closedAt) : NaN} ms; idle sockets still open: ${stillOpen}`);
+  console.log(
+    `  slow-header clients closed by the server: ${closedAt.length}/${slow}, last after ${closedAt.length ? Math.max(...closedAt) : NaN} ms; idle sockets still open: ${stillOpen}`,
+  );
   for (const s of [...idleSockets, ...slowSockets]) s.destroy();
 }
 
@@ -136,10 +178,21 @@ async function main(): Promise<void> {
   try {
     if (which === 'auth') {
       console.log(`case auth (server pid ${child.pid}, port ${port})`);
-      await authCase(port, Number(f.get('connections') ?? 100), Number(f.get('seconds') ?? 30), f.get('from') === 'one');
+      await authCase(
+        port,
+        Number(f.get('connections') ?? 100),
+        Number(f.get('seconds') ?? 30),
+        f.get('from') === 'one',
+      );
     } else {
       console.log(`case sockets (server pid ${child.pid}, port ${port})`);
-      await socketsCase(child, port, Number(f.get('idle') ?? 2000), Number(f.get('slow') ?? 200), f.get('idle-kind') === 'silent' ? 'silent' : 'keepalive');
+      await socketsCase(
+        child,
+        port,
+        Number(f.get('idle') ?? 2000),
+        Number(f.get('slow') ?? 200),
+        f.get('idle-kind') === 'silent' ? 'silent' : 'keepalive',
+      );
     }
   } finally {
     child.kill();

@@ -106,7 +106,10 @@ function run(cmd, args, { env = DOCKER_ENV, timeoutMs = 120_000, cleanup = false
       const text = Buffer.concat(stdout).toString();
       if (code === 0) resolve(text);
       else {
-        const why = Buffer.concat(stderr).toString().trim() || text.trim() || (signal ? `killed by ${signal}` : `exit code ${code}`);
+        const why =
+          Buffer.concat(stderr).toString().trim() ||
+          text.trim() ||
+          (signal ? `killed by ${signal}` : `exit code ${code}`);
         reject(Object.assign(new Error(`${cmd} ${args.join(' ')}: ${why}`), { stderr: why }));
       }
     });
@@ -118,7 +121,11 @@ function run(cmd, args, { env = DOCKER_ENV, timeoutMs = 120_000, cleanup = false
 }
 
 const docker = (args, opts = {}) => run('docker', args, opts);
-const lines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (text) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 // ---------------------------------------------------------------------------------------------
 // The engine
@@ -128,18 +135,28 @@ async function engineInfo() {
   try {
     raw = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
   } catch (err) {
-    if (err.code === 'ENOENT') throw new Refusal('the demo needs the docker command-line client on PATH to talk to the engine at DOCKER_HOST.');
+    if (err.code === 'ENOENT')
+      throw new Refusal('the demo needs the docker command-line client on PATH to talk to the engine at DOCKER_HOST.');
     if (/permission denied/i.test(err.stderr ?? '')) {
-      throw new Refusal(`this user may not use the Docker engine at DOCKER_HOST=${DOCKER_HOST} (permission denied); run the demo as a user in the docker group, or as root (sudo -E npm run demo).`);
+      throw new Refusal(
+        `this user may not use the Docker engine at DOCKER_HOST=${DOCKER_HOST} (permission denied); run the demo as a user in the docker group, or as root (sudo -E npm run demo).`,
+      );
     }
     raw = null;
   }
   const info = raw ? JSON.parse(raw) : null;
   if (!info || !info.ServerVersion) {
-    const where = DOCKER_HOST_SET ? `DOCKER_HOST=${DOCKER_HOST}` : `${DOCKER_HOST} (DOCKER_HOST is not set, so the default socket)`;
-    throw new Refusal(`no Docker engine answers at ${where}; start Docker or set DOCKER_HOST to a running engine, then run npm run demo again.`);
+    const where = DOCKER_HOST_SET
+      ? `DOCKER_HOST=${DOCKER_HOST}`
+      : `${DOCKER_HOST} (DOCKER_HOST is not set, so the default socket)`;
+    throw new Refusal(
+      `no Docker engine answers at ${where}; start Docker or set DOCKER_HOST to a running engine, then run npm run demo again.`,
+    );
   }
-  if (info.OSType && info.OSType !== 'linux') throw new Refusal(`the engine at DOCKER_HOST=${DOCKER_HOST} runs ${info.OSType} containers; the demo needs a Linux engine.`);
+  if (info.OSType && info.OSType !== 'linux')
+    throw new Refusal(
+      `the engine at DOCKER_HOST=${DOCKER_HOST} runs ${info.OSType} containers; the demo needs a Linux engine.`,
+    );
   return info;
 }
 
@@ -147,10 +164,21 @@ async function chooseMode(info) {
   const swarm = info.Swarm ?? {};
   const nodeState = swarm.LocalNodeState || 'inactive';
   if (nodeState === 'inactive') return { mode: 'compose', node: info.Name };
-  if (nodeState !== 'active') throw new Refusal(`the engine at DOCKER_HOST=${DOCKER_HOST} is in Swarm state "${nodeState}"; the demo needs an active Swarm manager or an engine outside any Swarm.`);
-  if (!swarm.ControlAvailable) throw new Refusal(`the engine at DOCKER_HOST=${DOCKER_HOST} is a Swarm worker; the demo creates a service, so point DOCKER_HOST at the Swarm leader's engine.`);
-  const leader = (await docker(['node', 'inspect', '--format', '{{if .ManagerStatus}}{{.ManagerStatus.Leader}}{{end}}', swarm.NodeID])).trim();
-  if (leader !== 'true') throw new Refusal(`the engine at DOCKER_HOST=${DOCKER_HOST} is a Swarm manager but not the leader, and only the leader's agent sends messages; point DOCKER_HOST at the leader (docker node ls shows it).`);
+  if (nodeState !== 'active')
+    throw new Refusal(
+      `the engine at DOCKER_HOST=${DOCKER_HOST} is in Swarm state "${nodeState}"; the demo needs an active Swarm manager or an engine outside any Swarm.`,
+    );
+  if (!swarm.ControlAvailable)
+    throw new Refusal(
+      `the engine at DOCKER_HOST=${DOCKER_HOST} is a Swarm worker; the demo creates a service, so point DOCKER_HOST at the Swarm leader's engine.`,
+    );
+  const leader = (
+    await docker(['node', 'inspect', '--format', '{{if .ManagerStatus}}{{.ManagerStatus.Leader}}{{end}}', swarm.NodeID])
+  ).trim();
+  if (leader !== 'true')
+    throw new Refusal(
+      `the engine at DOCKER_HOST=${DOCKER_HOST} is a Swarm manager but not the leader, and only the leader's agent sends messages; point DOCKER_HOST at the leader (docker node ls shows it).`,
+    );
   return { mode: 'swarm', node: info.Name, nodeId: swarm.NodeID };
 }
 
@@ -169,7 +197,10 @@ async function buildImage() {
     ldd = await run('ldd', [node], { env: process.env, timeoutMs: 20_000 });
   } catch (err) {
     if (err instanceof Stopped) throw err;
-    if (err.code === 'ENOENT') throw new Refusal('the demo needs ldd (to copy node\'s shared libraries into its image); install it (libc-bin) and run npm run demo again.');
+    if (err.code === 'ENOENT')
+      throw new Refusal(
+        "the demo needs ldd (to copy node's shared libraries into its image); install it (libc-bin) and run npm run demo again.",
+      );
     if (!/not a dynamic executable|statically linked/.test(err.stderr ?? '')) throw err;
   }
   const libs = [...new Set(ldd.match(/\/[^\s)]+/g) ?? [])];
@@ -178,8 +209,12 @@ async function buildImage() {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.copyFileSync(fs.realpathSync(lib), target);
   }
-  for (const file of ['demo-app.js', 'load.js', 'package.json']) fs.copyFileSync(path.join(APP_DIR, file), path.join(root, 'app', file));
-  fs.writeFileSync(path.join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+  for (const file of ['demo-app.js', 'load.js', 'package.json'])
+    fs.copyFileSync(path.join(APP_DIR, file), path.join(root, 'app', file));
+  fs.writeFileSync(
+    path.join(root, 'etc', 'passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+  );
   fs.writeFileSync(path.join(root, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
   fs.writeFileSync(path.join(root, 'etc', 'nsswitch.conf'), 'hosts: files dns\n');
   fs.chmodSync(path.join(root, 'tmp'), 0o1777);
@@ -190,16 +225,28 @@ async function buildImage() {
   try {
     await run('tar', ['-C', root, '-cf', archive, '.'], { env: process.env, timeoutMs: 120_000 });
   } catch (err) {
-    if (err.code === 'ENOENT') throw new Refusal('the demo needs tar to build its image; install it and run npm run demo again.');
+    if (err.code === 'ENOENT')
+      throw new Refusal('the demo needs tar to build its image; install it and run npm run demo again.');
     throw err;
   }
-  await docker(['import',
-    '--change', `LABEL ${LABEL}`,
-    '--change', 'ENV PATH=/bin NODE_ENV=production',
-    '--change', 'WORKDIR /app',
-    '--change', `EXPOSE ${APP_PORT}`,
-    '--change', 'CMD ["node", "/app/demo-app.js"]',
-    archive, IMAGE], { timeoutMs: 300_000 });
+  await docker(
+    [
+      'import',
+      '--change',
+      `LABEL ${LABEL}`,
+      '--change',
+      'ENV PATH=/bin NODE_ENV=production',
+      '--change',
+      'WORKDIR /app',
+      '--change',
+      `EXPOSE ${APP_PORT}`,
+      '--change',
+      'CMD ["node", "/app/demo-app.js"]',
+      archive,
+      IMAGE,
+    ],
+    { timeoutMs: 300_000 },
+  );
   fs.rmSync(archive, { force: true });
   fs.rmSync(root, { recursive: true, force: true });
   const size = Number((await docker(['image', 'inspect', '--format', '{{.Size}}', IMAGE])).trim());
@@ -209,26 +256,63 @@ async function buildImage() {
 // ---------------------------------------------------------------------------------------------
 // The demo service: three replicas of demo-app
 
-const labelFlags = (flag, extra = {}) => Object.entries({ [LABEL_KEY]: RUN_ID, ...extra }).flatMap(([k, v]) => [flag, `${k}=${v}`]);
+const labelFlags = (flag, extra = {}) =>
+  Object.entries({ [LABEL_KEY]: RUN_ID, ...extra }).flatMap(([k, v]) => [flag, `${k}=${v}`]);
 
 async function startReplicas(engine) {
   if (engine.mode === 'swarm') {
     await docker(['network', 'create', '--driver', 'overlay', '--attachable', ...labelFlags('--label'), NETWORK]);
     const name = `${PREFIX}-web`;
-    await docker(['service', 'create', '--detach', '--no-resolve-image', '--name', name, '--replicas', '3',
-      '--endpoint-mode', 'dnsrr', '--network', NETWORK, '--constraint', `node.id==${engine.nodeId}`,
-      '--stop-grace-period', '2s', ...labelFlags('--label'), ...labelFlags('--container-label', { [ROLE_KEY]: 'web' }),
-      IMAGE, 'node', '/app/demo-app.js']);
+    await docker([
+      'service',
+      'create',
+      '--detach',
+      '--no-resolve-image',
+      '--name',
+      name,
+      '--replicas',
+      '3',
+      '--endpoint-mode',
+      'dnsrr',
+      '--network',
+      NETWORK,
+      '--constraint',
+      `node.id==${engine.nodeId}`,
+      '--stop-grace-period',
+      '2s',
+      ...labelFlags('--label'),
+      ...labelFlags('--container-label', { [ROLE_KEY]: 'web' }),
+      IMAGE,
+      'node',
+      '/app/demo-app.js',
+    ]);
     return name;
   }
   // Compose-style: the labels `docker compose up --scale web=3` would set, on a bridge network of our own.
   await docker(['network', 'create', '--driver', 'bridge', ...labelFlags('--label'), NETWORK]);
   for (const n of [1, 2, 3]) {
-    await docker(['run', '--detach', '--name', `${PREFIX}-web-${n}`, '--network', NETWORK, '--network-alias', 'web',
-      '--stop-timeout', '2', ...labelFlags('--label', {
-        [ROLE_KEY]: 'web', 'com.docker.compose.project': PREFIX, 'com.docker.compose.service': 'web',
-        'com.docker.compose.container-number': String(n), 'com.docker.compose.oneoff': 'False',
-      }), IMAGE, 'node', '/app/demo-app.js']);
+    await docker([
+      'run',
+      '--detach',
+      '--name',
+      `${PREFIX}-web-${n}`,
+      '--network',
+      NETWORK,
+      '--network-alias',
+      'web',
+      '--stop-timeout',
+      '2',
+      ...labelFlags('--label', {
+        [ROLE_KEY]: 'web',
+        'com.docker.compose.project': PREFIX,
+        'com.docker.compose.service': 'web',
+        'com.docker.compose.container-number': String(n),
+        'com.docker.compose.oneoff': 'False',
+      }),
+      IMAGE,
+      'node',
+      '/app/demo-app.js',
+    ]);
   }
   return `${PREFIX}_web`;
 }
@@ -237,20 +321,51 @@ async function startReplicas(engine) {
 async function waitForReplicas(engine, serviceName) {
   const deadline = Date.now() + WAIT.replicasMs;
   for (;;) {
-    const ids = lines(await docker(['ps', '-q', '--filter', `label=${LABEL}`, '--filter', `label=${ROLE_KEY}=web`, '--filter', 'status=running']));
+    const ids = lines(
+      await docker([
+        'ps',
+        '-q',
+        '--filter',
+        `label=${LABEL}`,
+        '--filter',
+        `label=${ROLE_KEY}=web`,
+        '--filter',
+        'status=running',
+      ]),
+    );
     if (ids.length > 0) {
       const inspected = JSON.parse(await docker(['inspect', '--type', 'container', ...ids]).catch(() => '[]'));
-      const replicas = inspected.map((c) => {
-        const labels = c.Config?.Labels ?? {};
-        const slot = engine.mode === 'swarm' ? String(labels['com.docker.swarm.task.name'] ?? '').split('.')[1] : labels['com.docker.compose.container-number'];
-        return { name: String(c.Name).replace(/^\//, ''), slot: slot ?? '?', ip: c.NetworkSettings?.Networks?.[NETWORK]?.IPAddress ?? '', pid: c.State?.Pid ?? 0 };
-      }).filter((r) => r.ip && r.pid > 0);
+      const replicas = inspected
+        .map((c) => {
+          const labels = c.Config?.Labels ?? {};
+          const slot =
+            engine.mode === 'swarm'
+              ? String(labels['com.docker.swarm.task.name'] ?? '').split('.')[1]
+              : labels['com.docker.compose.container-number'];
+          return {
+            name: String(c.Name).replace(/^\//, ''),
+            slot: slot ?? '?',
+            ip: c.NetworkSettings?.Networks?.[NETWORK]?.IPAddress ?? '',
+            pid: c.State?.Pid ?? 0,
+          };
+        })
+        .filter((r) => r.ip && r.pid > 0);
       if (replicas.length === 3) return replicas.sort((a, b) => Number(a.slot) - Number(b.slot));
     }
     if (Date.now() > deadline) {
-      const why = engine.mode === 'swarm'
-        ? await docker(['service', 'ps', '--no-trunc', '--format', '{{.Name}} {{.CurrentState}} {{.Error}}', serviceName]).catch((e) => e.message)
-        : await docker(['ps', '-a', '--filter', `label=${LABEL}`, '--format', '{{.Names}} {{.Status}}']).catch((e) => e.message);
+      const why =
+        engine.mode === 'swarm'
+          ? await docker([
+              'service',
+              'ps',
+              '--no-trunc',
+              '--format',
+              '{{.Name}} {{.CurrentState}} {{.Error}}',
+              serviceName,
+            ]).catch((e) => e.message)
+          : await docker(['ps', '-a', '--filter', `label=${LABEL}`, '--format', '{{.Names}} {{.Status}}']).catch(
+              (e) => e.message,
+            );
       throw new Error(`the 3 replicas did not run within ${WAIT.replicasMs / 1000}s:\n${why.trim()}`);
     }
     await pause(500);
@@ -267,22 +382,47 @@ function checkProc(replicas) {
     // no such process here
   }
   if (!cmdline.includes('demo-app.js')) {
-    throw new Refusal(`the containers of the engine at DOCKER_HOST=${DOCKER_HOST} are not processes of this machine (a VM such as Docker Desktop, or a remote engine); the agent reads their /proc/<pid>/net, so run the demo on the machine that runs the engine.`);
+    throw new Refusal(
+      `the containers of the engine at DOCKER_HOST=${DOCKER_HOST} are not processes of this machine (a VM such as Docker Desktop, or a remote engine); the agent reads their /proc/<pid>/net, so run the demo on the machine that runs the engine.`,
+    );
   }
   try {
     fs.readFileSync(`/proc/${r.pid}/net/snmp`, 'utf8');
   } catch (err) {
-    throw new Refusal(`this user cannot read /proc/${r.pid}/net/snmp of a replica (${err.code}); the agent reads other processes' network counters, so run the demo as root (sudo -E npm run demo).`);
+    throw new Refusal(
+      `this user cannot read /proc/${r.pid}/net/snmp of a replica (${err.code}); the agent reads other processes' network counters, so run the demo as root (sudo -E npm run demo).`,
+    );
   }
 }
 
 async function startClient(mode, engine, serviceName, target) {
   const name = `${PREFIX}-client-${mode}`;
-  const args = mode === 'pin'
-    ? ['--mode', 'pin', '--target', `${target.ip}:${APP_PORT}`, '--connections', '4', '--rate', '100', '--forever']
-    : ['--mode', 'spread', ...(engine.mode === 'swarm' ? ['--service', serviceName] : ['--dns-name', 'web']), '--port', String(APP_PORT), '--rate', '50', '--forever'];
-  await docker(['run', '--detach', '--name', name, '--network', NETWORK, ...labelFlags('--label', { [ROLE_KEY]: 'client' }),
-    IMAGE, 'node', '/app/load.js', ...args]);
+  const args =
+    mode === 'pin'
+      ? ['--mode', 'pin', '--target', `${target.ip}:${APP_PORT}`, '--connections', '4', '--rate', '100', '--forever']
+      : [
+          '--mode',
+          'spread',
+          ...(engine.mode === 'swarm' ? ['--service', serviceName] : ['--dns-name', 'web']),
+          '--port',
+          String(APP_PORT),
+          '--rate',
+          '50',
+          '--forever',
+        ];
+  await docker([
+    'run',
+    '--detach',
+    '--name',
+    name,
+    '--network',
+    NETWORK,
+    ...labelFlags('--label', { [ROLE_KEY]: 'client' }),
+    IMAGE,
+    'node',
+    '/app/load.js',
+    ...args,
+  ]);
   return name;
 }
 
@@ -326,11 +466,19 @@ function printChat(msg) {
   }
   const row = (k, v) => out(`  chat | ${k.padEnd(12)} ${v}`);
   out('  chat +------------------------------------------------------------------------------');
-  row(`${String(msg.kind).toUpperCase()}`, `${name}  (${msg.schema}, signal ${msg.detection?.signal ?? '-'}, imbalance ${msg.detection?.imbalance?.toFixed?.(2) ?? '-'}, ${msg.duration})`);
+  row(
+    `${String(msg.kind).toUpperCase()}`,
+    `${name}  (${msg.schema}, signal ${msg.detection?.signal ?? '-'}, imbalance ${msg.detection?.imbalance?.toFixed?.(2) ?? '-'}, ${msg.duration})`,
+  );
   row('summary', msg.summary ?? '');
   if (msg.kind !== 'resolved') {
-    if (msg.hot) row('hot replica', `${msg.hot.name} (slot ${msg.hot.slot}) on ${msg.hot.node}: ${pct(msg.hot.share)} of the traffic`);
-    if (Array.isArray(msg.replicas)) row('replicas', msg.replicas.map((r) => `slot ${r.slot} ${pct(r.share)}`).join(', '));
+    if (msg.hot)
+      row(
+        'hot replica',
+        `${msg.hot.name} (slot ${msg.hot.slot}) on ${msg.hot.node}: ${pct(msg.hot.share)} of the traffic`,
+      );
+    if (Array.isArray(msg.replicas))
+      row('replicas', msg.replicas.map((r) => `slot ${r.slot} ${pct(r.share)}`).join(', '));
     row('pinning', msg.pinning ?? '(not known)');
     if (msg.advice) {
       row('cause', msg.advice.cause);
@@ -350,7 +498,10 @@ function waitForChat(kind, timeoutMs) {
       const m = found();
       if (m) finish(() => resolve(m));
     };
-    const timer = setTimeout(() => finish(() => reject(new Error(`no ${kind} message for ${state.service} within ${timeoutMs / 1000}s`))), timeoutMs);
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`no ${kind} message for ${state.service} within ${timeoutMs / 1000}s`))),
+      timeoutMs,
+    );
     const finish = (f) => {
       clearTimeout(timer);
       chat.waiters = chat.waiters.filter((w) => w !== check);
@@ -389,7 +540,9 @@ async function ensureBuilt() {
     await run(npm, ['run', 'build'], { env: process.env, timeoutMs: 300_000 });
   } catch (err) {
     if (err instanceof Stopped) throw err;
-    throw new Error(`npm run build failed, so there is no agent to run; fix the build and try again:\n${err.stderr ?? err.message}`);
+    throw new Error(
+      `npm run build failed, so there is no agent to run; fix the build and try again:\n${err.stderr ?? err.message}`,
+    );
   }
 }
 
@@ -400,10 +553,17 @@ async function startAgent(webhookUrl) {
   const env = { PATH: process.env.PATH ?? '', DOCKER_HOST };
   for (const k of ['HOME', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY']) if (process.env[k]) env[k] = process.env[k];
   Object.assign(env, AGENT_SETTINGS, {
-    SWARM_BALANCE_LISTEN: '127.0.0.1:0', SWARM_BALANCE_WEBHOOK_URL: webhookUrl, SWARM_BALANCE_REMEDIATE: 'off',
+    SWARM_BALANCE_LISTEN: '127.0.0.1:0',
+    SWARM_BALANCE_WEBHOOK_URL: webhookUrl,
+    SWARM_BALANCE_REMEDIATE: 'off',
     SWARM_BALANCE_LOG_LEVEL: 'info',
   });
-  const child = spawn(process.execPath, [CLI, 'agent'], { env, cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'agent'], {
+    env,
+    cwd: REPO,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   state.agent = child;
   let listen = null;
   let buffered = '';
@@ -441,7 +601,8 @@ async function startAgent(webhookUrl) {
   for (;;) {
     const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
     if (res?.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`the agent was not ready within ${WAIT.agentMs / 1000}s (GET ${url}/readyz)`);
+    if (Date.now() > deadline)
+      throw new Error(`the agent was not ready within ${WAIT.agentMs / 1000}s (GET ${url}/readyz)`);
     await pause(250);
   }
   return { url, pid: child.pid };
@@ -451,7 +612,10 @@ async function startAgent(webhookUrl) {
 async function showStatus(url) {
   let text;
   try {
-    text = await run(process.execPath, [CLI, 'status', '--url', url], { env: { PATH: process.env.PATH ?? '' }, timeoutMs: 10_000 });
+    text = await run(process.execPath, [CLI, 'status', '--url', url], {
+      env: { PATH: process.env.PATH ?? '' },
+      timeoutMs: 10_000,
+    });
   } catch (err) {
     if (err instanceof Stopped) throw err;
     out(`  status | (swarm-balance status failed: ${err.message.split('\n')[0]})`);
@@ -490,7 +654,9 @@ async function waitForFigures(url, ms) {
 /** Prints `status` every few seconds until `until` settles; returns what `until` gave. */
 async function watchStatus(url, until) {
   let settled = false;
-  const done = until.finally(() => { settled = true; });
+  const done = until.finally(() => {
+    settled = true;
+  });
   done.catch(() => {});
   while (!settled) {
     await showStatus(url);
@@ -514,16 +680,26 @@ const mine = (name) => name.replace(/^\//, '').startsWith(PREFIX);
 async function listMine(kind) {
   const filter = ['--filter', `label=${LABEL}`];
   const c = { cleanup: true, timeoutMs: 30_000 };
-  const parse = (text) => lines(text).map((l) => {
-    const [id, ...rest] = l.split(' ');
-    return { id, name: rest.join(' ') };
-  }).filter((o) => mine(o.name));
+  const parse = (text) =>
+    lines(text)
+      .map((l) => {
+        const [id, ...rest] = l.split(' ');
+        return { id, name: rest.join(' ') };
+      })
+      .filter((o) => mine(o.name));
   switch (kind) {
-    case 'services': return state.mode === 'swarm' ? parse(await docker(['service', 'ls', ...filter, '--format', '{{.ID}} {{.Name}}'], c)) : [];
-    case 'containers': return parse(await docker(['ps', '-a', ...filter, '--format', '{{.ID}} {{.Names}}'], c));
-    case 'networks': return parse(await docker(['network', 'ls', ...filter, '--format', '{{.ID}} {{.Name}}'], c));
-    case 'images': return parse(await docker(['image', 'ls', ...filter, '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'], c));
-    default: return [];
+    case 'services':
+      return state.mode === 'swarm'
+        ? parse(await docker(['service', 'ls', ...filter, '--format', '{{.ID}} {{.Name}}'], c))
+        : [];
+    case 'containers':
+      return parse(await docker(['ps', '-a', ...filter, '--format', '{{.ID}} {{.Names}}'], c));
+    case 'networks':
+      return parse(await docker(['network', 'ls', ...filter, '--format', '{{.ID}} {{.Name}}'], c));
+    case 'images':
+      return parse(await docker(['image', 'ls', ...filter, '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'], c));
+    default:
+      return [];
   }
 }
 
@@ -577,7 +753,25 @@ async function cleanup() {
     await attempt('containers', async () => {
       const containers = await listMine('containers');
       // Swarm task containers leave with their service; the rest (clients, Compose-style replicas) go now.
-      const tasks = state.mode === 'swarm' ? new Set(lines(await docker(['ps', '-aq', '--no-trunc', '--filter', `label=${LABEL}`, '--filter', 'label=com.docker.swarm.task.id'], { cleanup: true }))) : new Set();
+      const tasks =
+        state.mode === 'swarm'
+          ? new Set(
+              lines(
+                await docker(
+                  [
+                    'ps',
+                    '-aq',
+                    '--no-trunc',
+                    '--filter',
+                    `label=${LABEL}`,
+                    '--filter',
+                    'label=com.docker.swarm.task.id',
+                  ],
+                  { cleanup: true },
+                ),
+              ),
+            )
+          : new Set();
       const plain = containers.filter((c) => ![...tasks].some((t) => t.startsWith(c.id)));
       if (plain.length > 0) {
         await docker(['rm', '--force', ...plain.map((c) => c.id)], { cleanup: true, timeoutMs: 60_000 });
@@ -598,10 +792,12 @@ async function cleanup() {
     await attempt('networks', async () => {
       for (const n of await listMine('networks')) {
         // An overlay keeps endpoints for a moment after its last task stopped.
-        await retrying(30_000, () => docker(['network', 'rm', n.id], { cleanup: true }).catch((err) => {
-          if (/not found|no such network/i.test(err.message)) return '';
-          throw err;
-        }));
+        await retrying(30_000, () =>
+          docker(['network', 'rm', n.id], { cleanup: true }).catch((err) => {
+            if (/not found|no such network/i.test(err.message)) return '';
+            throw err;
+          }),
+        );
         removed.push(`removed network ${n.name}`);
       }
     });
@@ -642,8 +838,10 @@ function stop(why, code) {
   for (const w of [...stopWaiters]) w();
   stopping = (async () => {
     const started = Date.now();
-    if (why === 'end') say(`6/6 cleaning up: removing everything labelled ${LABEL} (a few seconds; waits up to a minute)`);
-    else if (why === 'error') say(`cleaning up: removing everything labelled ${LABEL} (a few seconds; waits up to a minute)`);
+    if (why === 'end')
+      say(`6/6 cleaning up: removing everything labelled ${LABEL} (a few seconds; waits up to a minute)`);
+    else if (why === 'error')
+      say(`cleaning up: removing everything labelled ${LABEL} (a few seconds; waits up to a minute)`);
     else say(`${why}: stopping; removing everything labelled ${LABEL} (a few seconds; waits up to a minute)`);
     let result;
     try {
@@ -661,10 +859,14 @@ function stop(why, code) {
       detail(`remove by hand: docker service rm / rm -f / network rm / image rm of the objects labelled ${LABEL}`);
       if (exit === 0) exit = 1;
     } else if (state.mode) {
-      say(`cleanup done in ${((Date.now() - started) / 1000).toFixed(1)}s: nothing labelled ${LABEL} is left on the engine, and nothing else was touched`);
+      say(
+        `cleanup done in ${((Date.now() - started) / 1000).toFixed(1)}s: nothing labelled ${LABEL} is left on the engine, and nothing else was touched`,
+      );
     }
     if (why === 'end') {
-      say(`demo finished in ${((Date.now() - t0) / 1000).toFixed(0)}s (${state.phases.map(([p, ms]) => `${p} ${(ms / 1000).toFixed(1)}s`).join(', ')})`);
+      say(
+        `demo finished in ${((Date.now() - t0) / 1000).toFixed(0)}s (${state.phases.map(([p, ms]) => `${p} ${(ms / 1000).toFixed(1)}s`).join(', ')})`,
+      );
     }
     process.exit(exit);
   })();
@@ -672,11 +874,16 @@ function stop(why, code) {
 }
 
 let signals = 0;
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
   process.on(sig, () => {
     signals += 1;
     if (!state.stopping) stop(sig, code);
-    else if (signals === 2) say(`${sig} again: still cleaning up, almost done (the demo removes only its own objects, then exits)`);
+    else if (signals === 2)
+      say(`${sig} again: still cleaning up, almost done (the demo removes only its own objects, then exits)`);
   });
 }
 process.on('exit', () => {
@@ -700,15 +907,25 @@ async function main() {
   await ensureBuilt();
 
   out(`swarm-balance demo, run ${RUN_ID}`);
-  out(`  engine:  ${DOCKER_HOST} (Docker ${info.ServerVersion}, ${engine.mode === 'swarm' ? `Swarm manager and leader, node ${engine.node}` : `not in a Swarm, node ${engine.node}`})`);
-  out(`  plan:    ${engine.mode === 'swarm'
-    ? 'a 3-replica Swarm service (endpoint mode dnsrr) on an attachable overlay network of its own'
-    : '3 Compose-style replicas (docker run with com.docker.compose.* labels) on a bridge network of its own; your engine is not turned into a Swarm'}`);
-  out(`  cleanup: everything the demo creates is labelled ${LABEL} and named ${PREFIX}*; it is removed on exit, also on Ctrl-C`);
+  out(
+    `  engine:  ${DOCKER_HOST} (Docker ${info.ServerVersion}, ${engine.mode === 'swarm' ? `Swarm manager and leader, node ${engine.node}` : `not in a Swarm, node ${engine.node}`})`,
+  );
+  out(
+    `  plan:    ${
+      engine.mode === 'swarm'
+        ? 'a 3-replica Swarm service (endpoint mode dnsrr) on an attachable overlay network of its own'
+        : '3 Compose-style replicas (docker run with com.docker.compose.* labels) on a bridge network of its own; your engine is not turned into a Swarm'
+    }`,
+  );
+  out(
+    `  cleanup: everything the demo creates is labelled ${LABEL} and named ${PREFIX}*; it is removed on exit, also on Ctrl-C`,
+  );
   out('');
   state.mode = engine.mode;
 
-  say(`1/6 building the image ${IMAGE} FROM scratch: this machine's node binary, its libraries, test/images/node/*.js (no registry; a few seconds)`);
+  say(
+    `1/6 building the image ${IMAGE} FROM scratch: this machine's node binary, its libraries, test/images/node/*.js (no registry; a few seconds)`,
+  );
   const image = await phase('image', buildImage);
   detail(`built, ${(image.size / 1e6).toFixed(0)} MB (node and ${image.libs} libraries)`);
 
@@ -720,26 +937,44 @@ async function main() {
   for (const r of replicas) detail(`slot ${r.slot}  ${r.name}  ${r.ip}:${APP_PORT}`);
   checkProc(replicas);
 
-  const settings = Object.entries(AGENT_SETTINGS).map(([k, v]) => `--${k.replace('SWARM_BALANCE_', '').toLowerCase().replace(/_/g, '-')} ${v}`).join(' ');
-  say(`3/6 starting the agent (node dist/cli.js agent ${settings}) and a chat stand-in for its webhook; waiting up to ${WAIT.agentMs / 1000}s for it to be ready`);
+  const settings = Object.entries(AGENT_SETTINGS)
+    .map(([k, v]) => `--${k.replace('SWARM_BALANCE_', '').toLowerCase().replace(/_/g, '-')} ${v}`)
+    .join(' ');
+  say(
+    `3/6 starting the agent (node dist/cli.js agent ${settings}) and a chat stand-in for its webhook; waiting up to ${WAIT.agentMs / 1000}s for it to be ready`,
+  );
   const webhook = await startStandin();
   const agent = await phase('agent', () => startAgent(webhook));
-  detail(`agent on ${agent.url} (pid ${agent.pid}); SWARM_BALANCE_WEBHOOK_URL=${webhook} (this process prints what arrives there)`);
+  detail(
+    `agent on ${agent.url} (pid ${agent.pid}); SWARM_BALANCE_WEBHOOK_URL=${webhook} (this process prints what arrives there)`,
+  );
 
   await waitForFigures(agent.url, 15_000);
-  detail(`before any traffic (no verdict while the window holds fewer than ${AGENT_SETTINGS.SWARM_BALANCE_MIN_EVENTS} events):`);
+  detail(
+    `before any traffic (no verdict while the window holds fewer than ${AGENT_SETTINGS.SWARM_BALANCE_MIN_EVENTS} events):`,
+  );
   await showStatus(agent.url);
 
   const target = replicas[1];
-  say(`4/6 a keep-alive client pins itself to slot ${target.slot} (${target.ip}): load.js --mode pin, 4 connections, 100 requests/s`);
-  detail(`like a proxy that resolved the name once; the agent must see the collapse hold for ${AGENT_SETTINGS.SWARM_BALANCE_SKEW_FOR} before it fires`);
-  detail(`printing swarm-balance status every ${WAIT.statusEveryMs / 1000}s; waiting up to ${WAIT.firingMs / 1000}s for the firing message`);
+  say(
+    `4/6 a keep-alive client pins itself to slot ${target.slot} (${target.ip}): load.js --mode pin, 4 connections, 100 requests/s`,
+  );
+  detail(
+    `like a proxy that resolved the name once; the agent must see the collapse hold for ${AGENT_SETTINGS.SWARM_BALANCE_SKEW_FOR} before it fires`,
+  );
+  detail(
+    `printing swarm-balance status every ${WAIT.statusEveryMs / 1000}s; waiting up to ${WAIT.firingMs / 1000}s for the firing message`,
+  );
   await startClient('pin', engine, state.service, target);
   await phase('collapse detected', () => watchStatus(agent.url, waitForChat('firing', WAIT.firingMs)));
   await showStatus(agent.url);
 
-  say('5/6 the client switches to spread mode: a new connection per request, round robin over all replicas (50 requests/s)');
-  detail(`balance must hold for ${AGENT_SETTINGS.SWARM_BALANCE_RESOLVE_FOR} before the alert resolves; waiting up to ${WAIT.resolvedMs / 1000}s for the resolved message`);
+  say(
+    '5/6 the client switches to spread mode: a new connection per request, round robin over all replicas (50 requests/s)',
+  );
+  detail(
+    `balance must hold for ${AGENT_SETTINGS.SWARM_BALANCE_RESOLVE_FOR} before the alert resolves; waiting up to ${WAIT.resolvedMs / 1000}s for the resolved message`,
+  );
   await docker(['rm', '--force', `${PREFIX}-client-pin`]);
   await startClient('spread', engine, state.service, null);
   await phase('recovery detected', () => watchStatus(agent.url, waitForChat('resolved', WAIT.resolvedMs)));
@@ -759,9 +994,9 @@ main().then(
     }
     // A failure of a step says what failed; only a bug in this script shows its stack.
     const bug = err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError;
-    process.stderr.write(`swarm-balance demo failed: ${bug ? err.stack : err?.message ?? err}\n`);
+    process.stderr.write(`swarm-balance demo failed: ${bug ? err.stack : (err?.message ?? err)}\n`);
     if (state.agentLog.length > 0) {
-      process.stderr.write('the agent\'s last log lines:\n');
+      process.stderr.write("the agent's last log lines:\n");
       for (const l of state.agentLog.slice(-15)) process.stderr.write(`  ${l}\n`);
     }
     stop('error', 1);

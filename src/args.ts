@@ -46,11 +46,17 @@ export interface ParseOptions {
  */
 export function parseCommandArgs(argv: readonly string[], specs: OptionSpecs, parse: ParseOptions = {}): ParsedArgs {
   const fail = parse.fail ?? ((m: string) => new UsageError(m));
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = parse.help === false ? {} : { help: { type: 'boolean', short: 'h' } };
-  for (const [name, spec] of Object.entries(specs)) options[name] = { type: spec.kind === 'value' ? 'string' : 'boolean', ...(spec.short ? { short: spec.short } : {}) };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> =
+    parse.help === false ? {} : { help: { type: 'boolean', short: 'h' } };
+  for (const [name, spec] of Object.entries(specs))
+    options[name] = {
+      type: spec.kind === 'value' ? 'string' : 'boolean',
+      ...(spec.short ? { short: spec.short } : {}),
+    };
   // strict: false and tokens: the words are checked below, so that no error message repeats a value.
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
-  if (parse.help !== false && tokens.some((t) => t.kind === 'option' && t.name === 'help')) return { help: true, values: new Map() };
+  if (parse.help !== false && tokens.some((t) => t.kind === 'option' && t.name === 'help'))
+    return { help: true, values: new Map() };
   const values = new Map<string, string>();
   let lastSwitch: { name: string; index: number } | null = null;
   for (const t of tokens) {
@@ -66,7 +72,8 @@ export function parseCommandArgs(argv: readonly string[], specs: OptionSpecs, pa
     }
     lastSwitch = null;
     const spec = Object.hasOwn(specs, t.name) ? specs[t.name] : undefined;
-    if (!spec || (!t.rawName.startsWith('--') && t.rawName !== `-${spec.short ?? ''}`)) throw fail(`unknown option ${t.rawName}`);
+    if (!spec || (!t.rawName.startsWith('--') && t.rawName !== `-${spec.short ?? ''}`))
+      throw fail(`unknown option ${t.rawName}`);
     if (spec.kind === 'value') {
       if (t.value === undefined) throw fail(`option ${t.rawName} needs a value`);
       values.set(t.name, t.value);

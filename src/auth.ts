@@ -49,7 +49,11 @@ export function sameSecret(given: string, wanted: string): boolean {
 export class FailureLimiter {
   private readonly clients = new Map<string, { tokens: number; at: number }>();
 
-  constructor(private readonly burst: number, private readonly perSecond: number, private readonly maxClients = 10_000) {}
+  constructor(
+    private readonly burst: number,
+    private readonly perSecond: number,
+    private readonly maxClients = 10_000,
+  ) {}
 
   blocked(client: string, now: number): boolean {
     return this.tokens(client, now) < 1;
@@ -70,7 +74,11 @@ export class FailureLimiter {
   }
 }
 
-export function createAuthorizer(rules: AuthRules, limits: AuthLimits = AUTH_LIMITS, now: () => number = Date.now): Authorizer {
+export function createAuthorizer(
+  rules: AuthRules,
+  limits: AuthLimits = AUTH_LIMITS,
+  now: () => number = Date.now,
+): Authorizer {
   const users = usersMap(rules.users);
   // Unknown users are checked against a real hash too, so that timing does not tell names apart.
   const anyHash = users.values().next().value ?? null;

@@ -14,7 +14,10 @@ async function runAgentCommand(args: readonly string[]): Promise<number> {
   const logger = createLogger(config.logLevel, scrubTexts(config));
   const scrub = makeScrubber(scrubTexts(config));
   for (const { name, closest } of unknownVariables(process.env)) {
-    logger.warn({ variable: name, closest }, `${name} is not a setting of swarm-balance and is ignored; did you mean ${closest}?`);
+    logger.warn(
+      { variable: name, closest },
+      `${name} is not a setting of swarm-balance and is ignored; did you mean ${closest}?`,
+    );
   }
   let agent;
   try {
@@ -37,9 +40,16 @@ async function runAgentCommand(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-runCli(process.argv.slice(2), processIo(), runAgentCommand).then((code) => {
-  // One-shot commands end here even if a keep-alive socket or the event stream is still open; the
-  // agent ends by itself once stopped.
-  if (process.argv[2] === 'agent' && code === 0) process.exitCode = code;
-  else process.exit(code);
-});
+runCli(process.argv.slice(2), processIo(), runAgentCommand).then(
+  (code) => {
+    // One-shot commands end here even if a keep-alive socket or the event stream is still open; the
+    // agent ends by itself once stopped.
+    if (process.argv[2] === 'agent' && code === 0) process.exitCode = code;
+    else process.exit(code);
+  },
+  (err: unknown) => {
+    // runCli reports its own errors; anything reaching here is a bug: say so and fail.
+    process.stderr.write(`swarm-balance: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

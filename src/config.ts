@@ -5,7 +5,19 @@ import { formatDuration, parseDuration } from './core/duration.js';
 import { REPORT_MAX_BYTES } from './core/report-limits.js';
 import { parseCommandArgs, type OptionSpec } from './args.js';
 
-type Kind = 'string' | 'duration' | 'int' | 'ratio' | 'listen' | 'url' | 'enum' | 'bool' | 'peers' | 'cron' | 'users' | 'dockerHost';
+type Kind =
+  | 'string'
+  | 'duration'
+  | 'int'
+  | 'ratio'
+  | 'listen'
+  | 'url'
+  | 'enum'
+  | 'bool'
+  | 'peers'
+  | 'cron'
+  | 'users'
+  | 'dockerHost';
 
 /** setTimeout fires at once for anything longer (2^31-1 ms, about 24.8 days). */
 export const TIMER_LIMIT_MS = 2 ** 31 - 1;
@@ -25,51 +37,348 @@ interface Setting {
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { key: 'dockerHost', env: 'DOCKER_HOST', kind: 'dockerHost', default: 'unix:///var/run/docker.sock', help: 'Docker API endpoint (unix:// or tcp://)' },
-  { key: 'listen', env: 'SWARM_BALANCE_LISTEN', kind: 'listen', default: '0.0.0.0:9479', help: 'HTTP listen address host:port' },
-  { key: 'procRoot', env: 'SWARM_BALANCE_PROC_ROOT', kind: 'string', default: '/proc', help: 'host procfs root (/host/proc in the stack)' },
-  { key: 'intervalMs', env: 'SWARM_BALANCE_INTERVAL', kind: 'duration', default: '5s', min: 100, max: 10 * 60_000, help: 'sampling interval' },
+  {
+    key: 'dockerHost',
+    env: 'DOCKER_HOST',
+    kind: 'dockerHost',
+    default: 'unix:///var/run/docker.sock',
+    help: 'Docker API endpoint (unix:// or tcp://)',
+  },
+  {
+    key: 'listen',
+    env: 'SWARM_BALANCE_LISTEN',
+    kind: 'listen',
+    default: '0.0.0.0:9479',
+    help: 'HTTP listen address host:port',
+  },
+  {
+    key: 'procRoot',
+    env: 'SWARM_BALANCE_PROC_ROOT',
+    kind: 'string',
+    default: '/proc',
+    help: 'host procfs root (/host/proc in the stack)',
+  },
+  {
+    key: 'intervalMs',
+    env: 'SWARM_BALANCE_INTERVAL',
+    kind: 'duration',
+    default: '5s',
+    min: 100,
+    max: 10 * 60_000,
+    help: 'sampling interval',
+  },
   { key: 'windowMs', env: 'SWARM_BALANCE_WINDOW', kind: 'duration', default: '60s', min: 1000, help: 'rate window' },
-  { key: 'peers', env: 'SWARM_BALANCE_PEERS', kind: 'peers', default: null, help: 'peers: host:port,... or dns:NAME:PORT (default dns:tasks.<own service>:<listen port> when the agent runs as a Swarm task)' },
-  { key: 'peerTimeoutMs', env: 'SWARM_BALANCE_PEER_TIMEOUT', kind: 'duration', default: '2s', min: 10, max: 5 * 60_000, help: 'timeout for one peer report' },
-  { key: 'peerConcurrency', env: 'SWARM_BALANCE_PEER_CONCURRENCY', kind: 'int', default: '64', min: 1, help: 'peer reports fetched at once' },
-  { key: 'peerMaxBytes', env: 'SWARM_BALANCE_PEER_MAX_BYTES', kind: 'int', default: String(REPORT_MAX_BYTES), min: 1024, help: 'largest peer report read (default: what one node can hold, core/report-limits.ts)' },
-  { key: 'peerToken', env: 'SWARM_BALANCE_PEER_TOKEN', kind: 'string', default: null, secret: true, help: 'shared secret for /v1/report' },
-  { key: 'metricsToken', env: 'SWARM_BALANCE_METRICS_TOKEN', kind: 'string', default: null, secret: true, help: 'bearer token /metrics and /v1/cluster require' },
-  { key: 'basicAuthUsers', env: 'SWARM_BALANCE_BASIC_AUTH_USERS', kind: 'users', default: null, secret: true, help: 'user:bcrypt-hash pairs (comma or newline separated) allowed on /metrics and /v1/cluster' },
-  { key: 'maxConnections', env: 'SWARM_BALANCE_MAX_CONNECTIONS', kind: 'int', default: '1024', min: 16, max: 1_000_000, help: 'connections the HTTP server holds at once; past it an idle one is closed to make room' },
-  { key: 'tlsCertFile', env: 'SWARM_BALANCE_TLS_CERT_FILE', kind: 'string', default: null, help: 'PEM certificate: serve HTTPS (peers are then polled over HTTPS)' },
-  { key: 'tlsKeyFile', env: 'SWARM_BALANCE_TLS_KEY_FILE', kind: 'string', default: null, help: 'PEM private key for SWARM_BALANCE_TLS_CERT_FILE' },
-  { key: 'tlsCaFile', env: 'SWARM_BALANCE_TLS_CA_FILE', kind: 'string', default: null, help: 'PEM CA bundle that peers\' certificates are checked against' },
-  { key: 'skewThreshold', env: 'SWARM_BALANCE_SKEW_THRESHOLD', kind: 'ratio', default: '0.8', help: 'normalized imbalance that counts as collapse (0..1)' },
-  { key: 'skewForMs', env: 'SWARM_BALANCE_SKEW_FOR', kind: 'duration', default: '60s', help: 'how long a collapse must hold before firing' },
-  { key: 'resolveForMs', env: 'SWARM_BALANCE_RESOLVE_FOR', kind: 'duration', default: '30s', help: 'how long balance must hold before a firing collapse resolves' },
-  { key: 'minEvents', env: 'SWARM_BALANCE_MIN_EVENTS', kind: 'int', default: '30', min: 1, help: 'fewer events in the window: no verdict' },
-  { key: 'resyncMs', env: 'SWARM_BALANCE_RESYNC', kind: 'duration', default: '30s', min: 1000, max: 60 * 60_000, help: 'full resync of tasks from the Docker API' },
-  { key: 'sampleSockets', env: 'SWARM_BALANCE_SAMPLE_SOCKETS', kind: 'bool', default: 'false', help: 'also count established inbound sockets per port from net/tcp{,6}' },
-  { key: 'requestTimeoutMs', env: 'SWARM_BALANCE_REQUEST_TIMEOUT', kind: 'duration', default: '2s', min: 10, max: 5 * 60_000, help: 'timeout for scraping a task\'s request counter' },
-  { key: 'requestConcurrency', env: 'SWARM_BALANCE_REQUEST_CONCURRENCY', kind: 'int', default: '8', min: 1, help: 'task counter scrapes in flight at once' },
-  { key: 'requestMaxBytes', env: 'SWARM_BALANCE_REQUEST_MAX_BYTES', kind: 'int', default: '1048576', min: 1024, help: 'largest task counter body read' },
-  { key: 'slackWebhookUrl', env: 'SWARM_BALANCE_SLACK_WEBHOOK_URL', kind: 'url', default: null, secret: true, help: 'Slack incoming webhook URL' },
-  { key: 'teamsWebhookUrl', env: 'SWARM_BALANCE_TEAMS_WEBHOOK_URL', kind: 'url', default: null, secret: true, help: 'Microsoft Teams Workflows webhook URL' },
-  { key: 'discordWebhookUrl', env: 'SWARM_BALANCE_DISCORD_WEBHOOK_URL', kind: 'url', default: null, secret: true, help: 'Discord webhook URL' },
-  { key: 'mattermostWebhookUrl', env: 'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL', kind: 'url', default: null, secret: true, help: 'Mattermost incoming webhook URL' },
-  { key: 'telegramBotToken', env: 'SWARM_BALANCE_TELEGRAM_BOT_TOKEN', kind: 'string', default: null, secret: true, help: 'Telegram bot token (with SWARM_BALANCE_TELEGRAM_CHAT_ID)' },
-  { key: 'telegramChatId', env: 'SWARM_BALANCE_TELEGRAM_CHAT_ID', kind: 'string', default: null, help: 'Telegram chat id' },
-  { key: 'telegramApiUrl', env: 'SWARM_BALANCE_TELEGRAM_API_URL', kind: 'url', default: 'https://api.telegram.org', help: 'Telegram Bot API base URL' },
-  { key: 'webhookUrl', env: 'SWARM_BALANCE_WEBHOOK_URL', kind: 'url', default: null, secret: true, help: 'generic JSON webhook URL (schema swarm-balance.alert/v1)' },
-  { key: 'alertmanagerUrl', env: 'SWARM_BALANCE_ALERTMANAGER_URL', kind: 'url', default: null, help: 'Alertmanager base URL (alerts go to /api/v2/alerts)' },
-  { key: 'dashboardUrl', env: 'SWARM_BALANCE_DASHBOARD_URL', kind: 'url', default: null, help: 'Grafana dashboard URL linked from every message' },
-  { key: 'repeatMs', env: 'SWARM_BALANCE_REPEAT', kind: 'duration', default: '4h', max: 7 * DAY, help: 'repeat a firing alert in chat this often; 0 = never' },
-  { key: 'digestCron', env: 'SWARM_BALANCE_DIGEST_CRON', kind: 'cron', default: null, help: 'cron expression for a balance digest per service, e.g. "0 9 * * 1-5"; off when unset' },
-  { key: 'notifyTimeoutMs', env: 'SWARM_BALANCE_NOTIFY_TIMEOUT', kind: 'duration', default: '10s', min: 100, max: 5 * 60_000, help: 'timeout for one delivery attempt' },
-  { key: 'notifyQueue', env: 'SWARM_BALANCE_NOTIFY_QUEUE', kind: 'int', default: '1000', min: 1, help: 'messages queued per channel at most' },
-  { key: 'notifyMaxAgeMs', env: 'SWARM_BALANCE_NOTIFY_MAX_AGE', kind: 'duration', default: '1h', min: 1000, help: 'give up on a message not delivered within this time' },
-  { key: 'remediate', env: 'SWARM_BALANCE_REMEDIATE', kind: 'enum', default: 'off', choices: ['off', 'dry-run', 'on'], help: 'endpoint-mode remediation: off, dry-run or on' },
-  { key: 'remediateCooldownMs', env: 'SWARM_BALANCE_REMEDIATE_COOLDOWN', kind: 'duration', default: '30m', max: 7 * DAY, help: 'least time between two endpoint-mode switches of one service' },
-  { key: 'remediateBudget', env: 'SWARM_BALANCE_REMEDIATE_BUDGET', kind: 'int', default: '3', min: 1, help: 'endpoint-mode switches allowed per hour across the swarm' },
-  { key: 'remediateSettleMs', env: 'SWARM_BALANCE_REMEDIATE_SETTLE', kind: 'duration', default: '2m', help: 'wait this long after a switch before checking whether it helped' },
-  { key: 'logLevel', env: 'SWARM_BALANCE_LOG_LEVEL', kind: 'enum', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'log level' },
+  {
+    key: 'peers',
+    env: 'SWARM_BALANCE_PEERS',
+    kind: 'peers',
+    default: null,
+    help: 'peers: host:port,... or dns:NAME:PORT (default dns:tasks.<own service>:<listen port> when the agent runs as a Swarm task)',
+  },
+  {
+    key: 'peerTimeoutMs',
+    env: 'SWARM_BALANCE_PEER_TIMEOUT',
+    kind: 'duration',
+    default: '2s',
+    min: 10,
+    max: 5 * 60_000,
+    help: 'timeout for one peer report',
+  },
+  {
+    key: 'peerConcurrency',
+    env: 'SWARM_BALANCE_PEER_CONCURRENCY',
+    kind: 'int',
+    default: '64',
+    min: 1,
+    help: 'peer reports fetched at once',
+  },
+  {
+    key: 'peerMaxBytes',
+    env: 'SWARM_BALANCE_PEER_MAX_BYTES',
+    kind: 'int',
+    default: String(REPORT_MAX_BYTES),
+    min: 1024,
+    help: 'largest peer report read (default: what one node can hold, core/report-limits.ts)',
+  },
+  {
+    key: 'peerToken',
+    env: 'SWARM_BALANCE_PEER_TOKEN',
+    kind: 'string',
+    default: null,
+    secret: true,
+    help: 'shared secret for /v1/report',
+  },
+  {
+    key: 'metricsToken',
+    env: 'SWARM_BALANCE_METRICS_TOKEN',
+    kind: 'string',
+    default: null,
+    secret: true,
+    help: 'bearer token /metrics and /v1/cluster require',
+  },
+  {
+    key: 'basicAuthUsers',
+    env: 'SWARM_BALANCE_BASIC_AUTH_USERS',
+    kind: 'users',
+    default: null,
+    secret: true,
+    help: 'user:bcrypt-hash pairs (comma or newline separated) allowed on /metrics and /v1/cluster',
+  },
+  {
+    key: 'maxConnections',
+    env: 'SWARM_BALANCE_MAX_CONNECTIONS',
+    kind: 'int',
+    default: '1024',
+    min: 16,
+    max: 1_000_000,
+    help: 'connections the HTTP server holds at once; past it an idle one is closed to make room',
+  },
+  {
+    key: 'tlsCertFile',
+    env: 'SWARM_BALANCE_TLS_CERT_FILE',
+    kind: 'string',
+    default: null,
+    help: 'PEM certificate: serve HTTPS (peers are then polled over HTTPS)',
+  },
+  {
+    key: 'tlsKeyFile',
+    env: 'SWARM_BALANCE_TLS_KEY_FILE',
+    kind: 'string',
+    default: null,
+    help: 'PEM private key for SWARM_BALANCE_TLS_CERT_FILE',
+  },
+  {
+    key: 'tlsCaFile',
+    env: 'SWARM_BALANCE_TLS_CA_FILE',
+    kind: 'string',
+    default: null,
+    help: "PEM CA bundle that peers' certificates are checked against",
+  },
+  {
+    key: 'skewThreshold',
+    env: 'SWARM_BALANCE_SKEW_THRESHOLD',
+    kind: 'ratio',
+    default: '0.8',
+    help: 'normalized imbalance that counts as collapse (0..1)',
+  },
+  {
+    key: 'skewForMs',
+    env: 'SWARM_BALANCE_SKEW_FOR',
+    kind: 'duration',
+    default: '60s',
+    help: 'how long a collapse must hold before firing',
+  },
+  {
+    key: 'resolveForMs',
+    env: 'SWARM_BALANCE_RESOLVE_FOR',
+    kind: 'duration',
+    default: '30s',
+    help: 'how long balance must hold before a firing collapse resolves',
+  },
+  {
+    key: 'minEvents',
+    env: 'SWARM_BALANCE_MIN_EVENTS',
+    kind: 'int',
+    default: '30',
+    min: 1,
+    help: 'fewer events in the window: no verdict',
+  },
+  {
+    key: 'resyncMs',
+    env: 'SWARM_BALANCE_RESYNC',
+    kind: 'duration',
+    default: '30s',
+    min: 1000,
+    max: 60 * 60_000,
+    help: 'full resync of tasks from the Docker API',
+  },
+  {
+    key: 'sampleSockets',
+    env: 'SWARM_BALANCE_SAMPLE_SOCKETS',
+    kind: 'bool',
+    default: 'false',
+    help: 'also count established inbound sockets per port from net/tcp{,6}',
+  },
+  {
+    key: 'requestTimeoutMs',
+    env: 'SWARM_BALANCE_REQUEST_TIMEOUT',
+    kind: 'duration',
+    default: '2s',
+    min: 10,
+    max: 5 * 60_000,
+    help: "timeout for scraping a task's request counter",
+  },
+  {
+    key: 'requestConcurrency',
+    env: 'SWARM_BALANCE_REQUEST_CONCURRENCY',
+    kind: 'int',
+    default: '8',
+    min: 1,
+    help: 'task counter scrapes in flight at once',
+  },
+  {
+    key: 'requestMaxBytes',
+    env: 'SWARM_BALANCE_REQUEST_MAX_BYTES',
+    kind: 'int',
+    default: '1048576',
+    min: 1024,
+    help: 'largest task counter body read',
+  },
+  {
+    key: 'slackWebhookUrl',
+    env: 'SWARM_BALANCE_SLACK_WEBHOOK_URL',
+    kind: 'url',
+    default: null,
+    secret: true,
+    help: 'Slack incoming webhook URL',
+  },
+  {
+    key: 'teamsWebhookUrl',
+    env: 'SWARM_BALANCE_TEAMS_WEBHOOK_URL',
+    kind: 'url',
+    default: null,
+    secret: true,
+    help: 'Microsoft Teams Workflows webhook URL',
+  },
+  {
+    key: 'discordWebhookUrl',
+    env: 'SWARM_BALANCE_DISCORD_WEBHOOK_URL',
+    kind: 'url',
+    default: null,
+    secret: true,
+    help: 'Discord webhook URL',
+  },
+  {
+    key: 'mattermostWebhookUrl',
+    env: 'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL',
+    kind: 'url',
+    default: null,
+    secret: true,
+    help: 'Mattermost incoming webhook URL',
+  },
+  {
+    key: 'telegramBotToken',
+    env: 'SWARM_BALANCE_TELEGRAM_BOT_TOKEN',
+    kind: 'string',
+    default: null,
+    secret: true,
+    help: 'Telegram bot token (with SWARM_BALANCE_TELEGRAM_CHAT_ID)',
+  },
+  {
+    key: 'telegramChatId',
+    env: 'SWARM_BALANCE_TELEGRAM_CHAT_ID',
+    kind: 'string',
+    default: null,
+    help: 'Telegram chat id',
+  },
+  {
+    key: 'telegramApiUrl',
+    env: 'SWARM_BALANCE_TELEGRAM_API_URL',
+    kind: 'url',
+    default: 'https://api.telegram.org',
+    help: 'Telegram Bot API base URL',
+  },
+  {
+    key: 'webhookUrl',
+    env: 'SWARM_BALANCE_WEBHOOK_URL',
+    kind: 'url',
+    default: null,
+    secret: true,
+    help: 'generic JSON webhook URL (schema swarm-balance.alert/v1)',
+  },
+  {
+    key: 'alertmanagerUrl',
+    env: 'SWARM_BALANCE_ALERTMANAGER_URL',
+    kind: 'url',
+    default: null,
+    help: 'Alertmanager base URL (alerts go to /api/v2/alerts)',
+  },
+  {
+    key: 'dashboardUrl',
+    env: 'SWARM_BALANCE_DASHBOARD_URL',
+    kind: 'url',
+    default: null,
+    help: 'Grafana dashboard URL linked from every message',
+  },
+  {
+    key: 'repeatMs',
+    env: 'SWARM_BALANCE_REPEAT',
+    kind: 'duration',
+    default: '4h',
+    max: 7 * DAY,
+    help: 'repeat a firing alert in chat this often; 0 = never',
+  },
+  {
+    key: 'digestCron',
+    env: 'SWARM_BALANCE_DIGEST_CRON',
+    kind: 'cron',
+    default: null,
+    help: 'cron expression for a balance digest per service, e.g. "0 9 * * 1-5"; off when unset',
+  },
+  {
+    key: 'notifyTimeoutMs',
+    env: 'SWARM_BALANCE_NOTIFY_TIMEOUT',
+    kind: 'duration',
+    default: '10s',
+    min: 100,
+    max: 5 * 60_000,
+    help: 'timeout for one delivery attempt',
+  },
+  {
+    key: 'notifyQueue',
+    env: 'SWARM_BALANCE_NOTIFY_QUEUE',
+    kind: 'int',
+    default: '1000',
+    min: 1,
+    help: 'messages queued per channel at most',
+  },
+  {
+    key: 'notifyMaxAgeMs',
+    env: 'SWARM_BALANCE_NOTIFY_MAX_AGE',
+    kind: 'duration',
+    default: '1h',
+    min: 1000,
+    help: 'give up on a message not delivered within this time',
+  },
+  {
+    key: 'remediate',
+    env: 'SWARM_BALANCE_REMEDIATE',
+    kind: 'enum',
+    default: 'off',
+    choices: ['off', 'dry-run', 'on'],
+    help: 'endpoint-mode remediation: off, dry-run or on',
+  },
+  {
+    key: 'remediateCooldownMs',
+    env: 'SWARM_BALANCE_REMEDIATE_COOLDOWN',
+    kind: 'duration',
+    default: '30m',
+    max: 7 * DAY,
+    help: 'least time between two endpoint-mode switches of one service',
+  },
+  {
+    key: 'remediateBudget',
+    env: 'SWARM_BALANCE_REMEDIATE_BUDGET',
+    kind: 'int',
+    default: '3',
+    min: 1,
+    help: 'endpoint-mode switches allowed per hour across the swarm',
+  },
+  {
+    key: 'remediateSettleMs',
+    env: 'SWARM_BALANCE_REMEDIATE_SETTLE',
+    kind: 'duration',
+    default: '2m',
+    help: 'wait this long after a switch before checking whether it helped',
+  },
+  {
+    key: 'logLevel',
+    env: 'SWARM_BALANCE_LOG_LEVEL',
+    kind: 'enum',
+    default: 'info',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    help: 'log level',
+  },
 ];
 
 export type PeersSetting = { kind: 'static'; addresses: string[] } | { kind: 'dns'; name: string; port: number };
@@ -125,13 +434,23 @@ export interface Config {
 }
 
 export function flagName(env: string): string {
-  return '--' + env.replace(/^SWARM_BALANCE_/, '').toLowerCase().replace(/_/g, '-');
+  return (
+    '--' +
+    env
+      .replace(/^SWARM_BALANCE_/, '')
+      .toLowerCase()
+      .replace(/_/g, '-')
+  );
 }
 
 /** Reads a `*_FILE` secret; injected so config parsing stays testable without a filesystem. */
 export type ReadFile = (path: string) => string;
 
-export function parseConfig(env: Record<string, string | undefined>, argv: readonly string[], readFile: ReadFile): Readonly<Config> {
+export function parseConfig(
+  env: Record<string, string | undefined>,
+  argv: readonly string[],
+  readFile: ReadFile,
+): Readonly<Config> {
   const flags = parseFlags(argv);
   const out: Record<string, unknown> = {};
   const notices: string[] = [];
@@ -142,7 +461,9 @@ export function parseConfig(env: Record<string, string | undefined>, argv: reado
   out.notices = notices;
   const config = out as unknown as Config;
   if (config.windowMs < config.intervalMs * 2) {
-    throw new ConfigError(`SWARM_BALANCE_WINDOW=${config.windowMs}ms must be at least twice SWARM_BALANCE_INTERVAL (${config.intervalMs}ms)`);
+    throw new ConfigError(
+      `SWARM_BALANCE_WINDOW=${config.windowMs}ms must be at least twice SWARM_BALANCE_INTERVAL (${config.intervalMs}ms)`,
+    );
   }
   if ((config.tlsCertFile === null) !== (config.tlsKeyFile === null)) {
     throw new ConfigError('SWARM_BALANCE_TLS_CERT_FILE and SWARM_BALANCE_TLS_KEY_FILE must be set together');
@@ -181,7 +502,10 @@ export function settingsOptionSpecs(): Record<string, OptionSpec> {
 
 function parseFlags(argv: readonly string[]): Map<string, string> {
   // --help is the command's business (src/commands/main.ts): here it is an unknown option.
-  const { values } = parseCommandArgs(argv, settingsOptionSpecs(), { help: false, fail: (message) => new ConfigError(message) });
+  const { values } = parseCommandArgs(argv, settingsOptionSpecs(), {
+    help: false,
+    fail: (message) => new ConfigError(message),
+  });
   return new Map([...values].map(([name, value]) => [`--${name}`, value]));
 }
 
@@ -191,11 +515,21 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
  * Not the tokens that guard endpoints (peer, metrics): a blank one of those stays an error.
  */
 const BLANK_FILE_MEANS_UNSET: ReadonlySet<string> = new Set([
-  'SWARM_BALANCE_SLACK_WEBHOOK_URL', 'SWARM_BALANCE_TEAMS_WEBHOOK_URL', 'SWARM_BALANCE_DISCORD_WEBHOOK_URL',
-  'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL', 'SWARM_BALANCE_TELEGRAM_BOT_TOKEN', 'SWARM_BALANCE_WEBHOOK_URL',
+  'SWARM_BALANCE_SLACK_WEBHOOK_URL',
+  'SWARM_BALANCE_TEAMS_WEBHOOK_URL',
+  'SWARM_BALANCE_DISCORD_WEBHOOK_URL',
+  'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL',
+  'SWARM_BALANCE_TELEGRAM_BOT_TOKEN',
+  'SWARM_BALANCE_WEBHOOK_URL',
 ]);
 
-function rawValue(s: Setting, env: Record<string, string | undefined>, flags: Map<string, string>, readFile: ReadFile, notices: string[]): string | null {
+function rawValue(
+  s: Setting,
+  env: Record<string, string | undefined>,
+  flags: Map<string, string>,
+  readFile: ReadFile,
+  notices: string[],
+): string | null {
   const flag = flagName(s.env);
   // Flags win over the environment; within one source a value and a file for it conflict.
   const fromFlags = { direct: flags.get(flag), file: s.secret ? flags.get(flag + '-file') : undefined };
@@ -214,11 +548,17 @@ function rawValue(s: Setting, env: Record<string, string | undefined>, flags: Ma
     try {
       text = readFile(filePath);
     } catch (err) {
-      throw new ConfigError(`${s.env}_FILE=${filePath} cannot be read: ${(err as Error).message}`, { cause: err }, ErrorCodes.CONFIG_FILE_UNREADABLE);
+      throw new ConfigError(
+        `${s.env}_FILE=${filePath} cannot be read: ${(err as Error).message}`,
+        { cause: err },
+        ErrorCodes.CONFIG_FILE_UNREADABLE,
+      );
     }
     const value = text.trim();
     if (value === '' && BLANK_FILE_MEANS_UNSET.has(s.env)) {
-      notices.push(`${s.env}_FILE=${filePath} is empty: this channel is not configured (write the URL or token into that file to turn it on)`);
+      notices.push(
+        `${s.env}_FILE=${filePath} is empty: this channel is not configured (write the URL or token into that file to turn it on)`,
+      );
       return null;
     }
     if (value === '') throw new ConfigError(`${s.env}_FILE=${filePath} is empty`);
@@ -228,7 +568,8 @@ function rawValue(s: Setting, env: Record<string, string | undefined>, flags: Ma
 }
 
 function refuseBlank(name: string, value: string | undefined): void {
-  if (value !== undefined && value.trim() === '') throw new ConfigError(`${name} is set but blank; set a value or unset it`);
+  if (value !== undefined && value.trim() === '')
+    throw new ConfigError(`${name} is set but blank; set a value or unset it`);
 }
 
 function nonEmpty(v: string | undefined): string | undefined {
@@ -254,7 +595,8 @@ function convert(s: Setting, raw: string): unknown {
       const ms = parseDuration(raw);
       if (ms === null) return bad('expected a duration such as 500ms, 5s, 1m or 1h');
       const max = Math.min(s.max ?? DAY, TIMER_LIMIT_MS);
-      if (ms < (s.min ?? 0) || ms > max) return bad(`must be between ${formatDuration(s.min ?? 0)} and ${formatDuration(max)}`);
+      if (ms < (s.min ?? 0) || ms > max)
+        return bad(`must be between ${formatDuration(s.min ?? 0)} and ${formatDuration(max)}`);
       return ms;
     }
     case 'int': {
@@ -287,7 +629,9 @@ function convert(s: Setting, raw: string): unknown {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return bad('expected an http:// or https:// URL');
       // Credentials in the address would be dropped silently by the HTTP client: refuse them (see README).
       if (url.username !== '' || url.password !== '') {
-        throw new ConfigError(`${s.env} is invalid: user:password@ in the URL is not supported (it would not be sent); put the secret in the path or query the service gives you, or use a proxy`);
+        throw new ConfigError(
+          `${s.env} is invalid: user:password@ in the URL is not supported (it would not be sent); put the secret in the path or query the service gives you, or use a proxy`,
+        );
       }
       return raw;
     }
@@ -303,13 +647,18 @@ function convert(s: Setting, raw: string): unknown {
       return parsePeers(raw, bad);
     case 'users': {
       const users: Record<string, string> = {};
-      for (const entry of raw.split(/[,\n]/).map((e) => e.trim()).filter(Boolean)) {
+      for (const entry of raw
+        .split(/[,\n]/)
+        .map((e) => e.trim())
+        .filter(Boolean)) {
         const colon = entry.indexOf(':');
         const user = entry.slice(0, colon);
         const hash = entry.slice(colon + 1);
-        if (colon < 1 || !/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash)) return bad('expected user:bcrypt-hash pairs, e.g. admin:$2b$10$… (htpasswd -nbB user password)');
+        if (colon < 1 || !/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash))
+          return bad('expected user:bcrypt-hash pairs, e.g. admin:$2b$10$… (htpasswd -nbB user password)');
         // Such a name would be dropped or read from Object.prototype: refuse it rather than guess.
-        if (user in Object.prototype || user === '__proto__') return bad(`user name ${JSON.stringify(user)} is reserved; choose another name`);
+        if (user in Object.prototype || user === '__proto__')
+          return bad(`user name ${JSON.stringify(user)} is reserved; choose another name`);
         users[user] = hash;
       }
       return users;
@@ -318,7 +667,8 @@ function convert(s: Setting, raw: string): unknown {
       return parseDockerHost(raw, bad);
     case 'cron':
       // node-cron expands ranges in memory: check the bounds first so "1-100000000" cannot exhaust it.
-      if (!cronFieldsInBounds(raw.trim()) || !cron.validate(raw.trim())) return bad('expected a cron expression such as "0 9 * * 1-5" (minute hour day month weekday)');
+      if (!cronFieldsInBounds(raw.trim()) || !cron.validate(raw.trim()))
+        return bad('expected a cron expression such as "0 9 * * 1-5" (minute hour day month weekday)');
       return raw.trim();
   }
 }
@@ -350,29 +700,45 @@ function parsePeers(raw: string, bad: (why: string) => never): PeersSetting {
     if (!validPort(m[2]!)) return bad('port must be between 1 and 65535');
     return { kind: 'dns', name: m[1]!, port: Number(m[2]) };
   }
-  const addresses = raw.split(',').map((a) => a.trim()).filter(Boolean);
-  for (const a of addresses) if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(a)) bad(`peer ${JSON.stringify(a)} is not host:port`);
-  for (const a of addresses) if (!validPort(a.slice(a.lastIndexOf(':') + 1))) bad(`peer ${JSON.stringify(a)}: port must be between 1 and 65535`);
+  const addresses = raw
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  for (const a of addresses)
+    if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(a)) bad(`peer ${JSON.stringify(a)} is not host:port`);
+  for (const a of addresses)
+    if (!validPort(a.slice(a.lastIndexOf(':') + 1))) bad(`peer ${JSON.stringify(a)}: port must be between 1 and 65535`);
   if (addresses.length === 0) return bad('no peers listed');
   return { kind: 'static', addresses };
 }
 
 /** Variables read elsewhere (the CLI, the stack files): known, though not agent settings. */
-const OTHER_KNOWN = ['SWARM_BALANCE_URL', 'SWARM_BALANCE_IMAGE', 'SWARM_BALANCE_GATE_IMAGE', 'SWARM_BALANCE_DOCKER_SOCKET', 'SWARM_BALANCE_SECRETS_DIR'];
+const OTHER_KNOWN = [
+  'SWARM_BALANCE_URL',
+  'SWARM_BALANCE_IMAGE',
+  'SWARM_BALANCE_GATE_IMAGE',
+  'SWARM_BALANCE_DOCKER_SOCKET',
+  'SWARM_BALANCE_SECRETS_DIR',
+];
 
 /** SWARM_BALANCE_* variables that no setting reads, each with the closest known name (a typo in a token's name must not pass unnoticed). */
 export function unknownVariables(env: Record<string, string | undefined>): { name: string; closest: string }[] {
   const known = [...SETTINGS.flatMap((s) => (s.secret ? [s.env, s.env + '_FILE'] : [s.env])), ...OTHER_KNOWN];
-  return Object.keys(env).filter((name) => name.startsWith('SWARM_BALANCE_') && !known.includes(name)).sort().map((name) => ({
-    name, closest: known.reduce((best, k) => (editDistance(name, k) < editDistance(name, best) ? k : best), known[0]!),
-  }));
+  return Object.keys(env)
+    .filter((name) => name.startsWith('SWARM_BALANCE_') && !known.includes(name))
+    .sort()
+    .map((name) => ({
+      name,
+      closest: known.reduce((best, k) => (editDistance(name, k) < editDistance(name, best) ? k : best), known[0]!),
+    }));
 }
 
 function editDistance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     row = next;
   }
   return row[b.length]!;
@@ -380,7 +746,9 @@ function editDistance(a: string, b: string): number {
 
 /** Every secret's value, so loggers and error texts can scrub them. */
 export function secretValues(config: Config): string[] {
-  return SETTINGS.filter((s) => s.secret).map((s) => config[s.key]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return SETTINGS.filter((s) => s.secret)
+    .map((s) => config[s.key])
+    .filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 
 export function helpText(): string {

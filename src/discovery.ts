@@ -1,7 +1,20 @@
 // Keeps this node's task list current: a full resync on a timer or when the event stream says something changed.
 import type { Logger } from 'pino';
 import type { DockerApi, DockerEvent } from './adapters/docker.js';
-import { composeService, COMPOSE_PROJECT_LABEL, endpointsFromList, GWBRIDGE, gwbridgeAddresses, nodesFromApi, runningTasksByService, serviceFromApi, slimInspect, SWARM_TASK_LABEL, taskAddressNodes, taskFromInspect } from './core/docker-model.js';
+import {
+  composeService,
+  COMPOSE_PROJECT_LABEL,
+  endpointsFromList,
+  GWBRIDGE,
+  gwbridgeAddresses,
+  nodesFromApi,
+  runningTasksByService,
+  serviceFromApi,
+  slimInspect,
+  SWARM_TASK_LABEL,
+  taskAddressNodes,
+  taskFromInspect,
+} from './core/docker-model.js';
 import type { SwarmNode } from './core/docker-model.js';
 import type { SwarmView } from './core/peer-trust.js';
 import type { Endpoint, NodeReport, ServiceInfo, TaskRef } from './core/types.js';
@@ -28,11 +41,27 @@ export interface DiscoverySnapshot {
   swarm?: SwarmView | null;
 }
 
-const CONTAINER_ACTIONS = new Set(['start', 'die', 'destroy', 'health_status', 'kill', 'stop', 'pause', 'unpause', 'rename']);
+const CONTAINER_ACTIONS = new Set([
+  'start',
+  'die',
+  'destroy',
+  'health_status',
+  'kill',
+  'stop',
+  'pause',
+  'unpause',
+  'rename',
+]);
 
 export class Discovery {
   private snapshot: DiscoverySnapshot = {
-    dockerUp: false, node: { id: '', name: '', role: 'standalone', leader: false }, tasks: [], services: [], endpoints: [], ownService: null, error: 'not yet connected',
+    dockerUp: false,
+    node: { id: '', name: '', role: 'standalone', leader: false },
+    tasks: [],
+    services: [],
+    endpoints: [],
+    ownService: null,
+    error: 'not yet connected',
   };
   private dirty = true;
   private lastResync = 0;
@@ -45,7 +74,12 @@ export class Discovery {
   private previousLeader: string | null = null;
 
   /** `hostname`: Docker names a container's host after its id, which is how the agent finds itself. */
-  constructor(private readonly docker: DockerApi, private readonly logger: Logger, private readonly resyncMs: number, private readonly hostname: string) {}
+  constructor(
+    private readonly docker: DockerApi,
+    private readonly logger: Logger,
+    private readonly resyncMs: number,
+    private readonly hostname: string,
+  ) {}
 
   current(): DiscoverySnapshot {
     return this.snapshot;
@@ -61,10 +95,15 @@ export class Discovery {
         this.lastResync = now;
       } else if (this.snapshot.node.role === 'manager') {
         // Leadership moves without touching our tasks; ask every cycle so a new leader acts at once.
-        const leaderId = this.noteLeader(nodesFromApi(await this.docker.listNodes(true)).find((n) => n.leader)?.id ?? null);
+        const leaderId = this.noteLeader(
+          nodesFromApi(await this.docker.listNodes(true)).find((n) => n.leader)?.id ?? null,
+        );
         const leader = leaderId === this.snapshot.node.id;
-        const swarm = this.snapshot.swarm ? { ...this.snapshot.swarm, leader: leaderId, previousLeader: this.previousLeader } : null;
-        if (leader !== this.snapshot.node.leader || swarm?.leader !== this.snapshot.swarm?.leader) this.snapshot = { ...this.snapshot, node: { ...this.snapshot.node, leader }, swarm };
+        const swarm = this.snapshot.swarm
+          ? { ...this.snapshot.swarm, leader: leaderId, previousLeader: this.previousLeader }
+          : null;
+        if (leader !== this.snapshot.node.leader || swarm?.leader !== this.snapshot.swarm?.leader)
+          this.snapshot = { ...this.snapshot, node: { ...this.snapshot.node, leader }, swarm };
       }
       if (this.downSince !== null) {
         this.logger.info({ downForMs: now - this.downSince }, 'Docker API reachable again');
@@ -77,7 +116,10 @@ export class Discovery {
       // Said once per outage; the retries every interval go to debug.
       const first = this.downSince === null;
       if (first) this.downSince = now;
-      this.logger[first ? 'warn' : 'debug']({ err: errorMessage(err) }, 'Docker API not usable; keeping the last known tasks and retrying every interval');
+      this.logger[first ? 'warn' : 'debug'](
+        { err: errorMessage(err) },
+        'Docker API not usable; keeping the last known tasks and retrying every interval',
+      );
     }
     return this.snapshot;
   }
@@ -96,9 +138,16 @@ export class Discovery {
     const id = inSwarm ? (swarm.NodeID as string) : String(info.ID ?? name);
     const nodes = manager ? nodesFromApi(await this.docker.listNodes()) : [];
     const leaderId = manager ? this.noteLeader(nodes.find((n) => n.leader)?.id ?? null) : null;
-    const node: NodeState = { id, name, role: inSwarm ? (manager ? 'manager' : 'worker') : 'standalone', leader: manager && leaderId === id };
+    const node: NodeState = {
+      id,
+      name,
+      role: inSwarm ? (manager ? 'manager' : 'worker') : 'standalone',
+      leader: manager && leaderId === id,
+    };
 
-    const { services, addresses } = manager ? await this.swarmServices() : { services: [], addresses: new Map<string, string>() };
+    const { services, addresses } = manager
+      ? await this.swarmServices()
+      : { services: [], addresses: new Map<string, string>() };
     const labelsByService = new Map(services.map((s) => [s.id, s.labels]));
     const all = await this.docker.listContainers([]);
     const endpoints = endpointsFromList(all, { id, name });
@@ -109,7 +158,9 @@ export class Discovery {
     const live = new Set(list.map((c) => c.Id));
     for (const key of this.inspected.keys()) if (!live.has(key)) this.inspected.delete(key);
     // Swarm tasks also sit on the node's gateway bridge, the one address a host-networked agent can reach.
-    const gateway = inSwarm ? gwbridgeAddresses(await this.docker.inspectNetwork(GWBRIDGE).catch(() => null)) : new Map<string, string>();
+    const gateway = inSwarm
+      ? gwbridgeAddresses(await this.docker.inspectNetwork(GWBRIDGE).catch(() => null))
+      : new Map<string, string>();
     const tasks: TaskRef[] = [];
     for (const c of list) {
       let inspect = this.inspected.get(c.Id);
@@ -129,7 +180,16 @@ export class Discovery {
       else this.inspected.delete(c.Id);
     }
     const view = manager ? swarmView(nodes, leaderId, this.previousLeader, addresses, services) : null;
-    return { dockerUp: true, node, tasks, services: inSwarm ? services : composeServices(tasks), endpoints, ownService, error: null, swarm: view };
+    return {
+      dockerUp: true,
+      node,
+      tasks,
+      services: inSwarm ? services : composeServices(tasks),
+      endpoints,
+      ownService,
+      error: null,
+      swarm: view,
+    };
   }
 
   /** Records the leader the engine names now; returns it. */
@@ -184,7 +244,13 @@ export class Discovery {
 }
 
 /** Where peers and tasks are, by the engine: task addresses, then node addresses and hostnames. */
-function swarmView(nodes: SwarmNode[], leader: string | null, previousLeader: string | null, taskAddresses: Map<string, string>, services: readonly ServiceInfo[]): SwarmView {
+function swarmView(
+  nodes: SwarmNode[],
+  leader: string | null,
+  previousLeader: string | null,
+  taskAddresses: Map<string, string>,
+  services: readonly ServiceInfo[],
+): SwarmView {
   const addressNodes = new Map(taskAddresses);
   for (const n of nodes) {
     for (const addr of [n.addr, n.managerAddr]) if (addr && addr !== '0.0.0.0') addressNodes.set(addr, n.id);

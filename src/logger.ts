@@ -4,13 +4,16 @@ import { makeScrubber } from './scrub.js';
 
 export function createLogger(level: string, secrets: readonly string[], destination?: pino.DestinationStream): Logger {
   const scrub = makeScrubber(secrets);
-  return pino({
-    level,
-    base: { name: 'swarm-balance' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    hooks: {
-      streamWrite: secrets.length > 0 ? scrub : undefined,
+  return pino(
+    {
+      level,
+      base: { name: 'swarm-balance' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      hooks: {
+        streamWrite: secrets.length > 0 ? scrub : undefined,
+      },
     },
-  }, destination);
+    destination,
+  );
 }

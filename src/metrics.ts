@@ -36,28 +36,48 @@ export interface MetricsExposition {
   metrics(): Promise<string>;
 }
 
-export function createMetrics(registry: Registry, source: MetricsSource, version: string): AgentMetrics & { exposition: MetricsExposition } {
+export function createMetrics(
+  registry: Registry,
+  source: MetricsSource,
+  version: string,
+): AgentMetrics & { exposition: MetricsExposition } {
   const registers = [registry];
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>) => void) =>
-    new Gauge<L>({ name: PREFIX + name, help, labelNames, registers, collect() { this.reset(); fill(this); } });
+    new Gauge<L>({
+      name: PREFIX + name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        fill(this);
+      },
+    });
 
   gauge('up', 'The agent is running; 1.', [], (g) => g.set(1));
   gauge('docker_up', '1 when the last call to the Docker API succeeded.', [], (g) => g.set(source.dockerUp() ? 1 : 0));
-  gauge('evaluator', '1 on the agent that evaluates and acts for the swarm.', [], (g) => g.set(source.evaluator() ? 1 : 0));
+  gauge('evaluator', '1 on the agent that evaluates and acts for the swarm.', [], (g) =>
+    g.set(source.evaluator() ? 1 : 0),
+  );
   gauge('peers', 'Peers by state of their last report.', ['state'], (g) => {
     for (const [state, n] of Object.entries(source.peers())) g.set({ state }, n);
   });
-  gauge('sampler_success', '1 when the sampler\'s last cycle had no error.', ['sampler'], (g) => {
+  gauge('sampler_success', "1 when the sampler's last cycle had no error.", ['sampler'], (g) => {
     for (const r of source.samplerRuns()) g.set({ sampler: r.name }, r.success ? 1 : 0);
   });
-  gauge('sampler_duration_seconds', 'How long the sampler\'s last cycle took.', ['sampler'], (g) => {
+  gauge('sampler_duration_seconds', "How long the sampler's last cycle took.", ['sampler'], (g) => {
     for (const r of source.samplerRuns()) g.set({ sampler: r.name }, r.durationSeconds);
   });
   gauge('last_sample_timestamp_seconds', 'When the last complete sampling cycle finished (Unix seconds).', [], (g) => {
     const v = source.lastSampleSeconds();
     if (v > 0) g.set(v);
   });
-  gauge('build_info', 'Version, git revision and Node.js version of the agent; 1.', ['version', 'revision', 'nodejs'], (g) => g.set({ version, revision: REVISION, nodejs: process.versions.node }, 1));
+  gauge(
+    'build_info',
+    'Version, git revision and Node.js version of the agent; 1.',
+    ['version', 'revision', 'nodejs'],
+    (g) => g.set({ version, revision: REVISION, nodejs: process.versions.node }, 1),
+  );
   const processMetrics = registerProcessMetrics(registry);
 
   // The per-task and per-service families are written as text (core/metrics-text.ts), once per
@@ -66,7 +86,8 @@ export function createMetrics(registry: Registry, source: MetricsSource, version
   const textFamilies = (): string => {
     const tasks = source.tasks();
     const services = source.services();
-    if (cached?.tasks !== tasks || cached.services !== services) cached = { tasks, services, text: renderTextFamilies(PREFIX, tasks, services) };
+    if (cached?.tasks !== tasks || cached.services !== services)
+      cached = { tasks, services, text: renderTextFamilies(PREFIX, tasks, services) };
     return cached.text;
   };
   const exposition: MetricsExposition = {
@@ -77,9 +98,29 @@ export function createMetrics(registry: Registry, source: MetricsSource, version
   return {
     exposition,
     close: () => processMetrics.stop(),
-    samplerErrors: new Counter({ name: PREFIX + 'sampler_errors_total', help: 'Sampler problems by reason (malformed file or body, refused or timed-out request).', labelNames: ['sampler', 'reason'], registers }),
-    notifications: new Counter({ name: PREFIX + 'notifications_total', help: 'Notifications by channel and result.', labelNames: ['channel', 'result'], registers }),
-    remediations: new Counter({ name: PREFIX + 'remediations_total', help: 'Remediation actions by service, action and result.', labelNames: ['service', 'action', 'result'], registers }),
-    peerReportsRejected: new Counter({ name: PREFIX + 'peer_reports_rejected_total', help: 'Peer reports refused, by reason: a body past the report limits, or a report speaking for more than its own node.', labelNames: ['reason'], registers }),
+    samplerErrors: new Counter({
+      name: PREFIX + 'sampler_errors_total',
+      help: 'Sampler problems by reason (malformed file or body, refused or timed-out request).',
+      labelNames: ['sampler', 'reason'],
+      registers,
+    }),
+    notifications: new Counter({
+      name: PREFIX + 'notifications_total',
+      help: 'Notifications by channel and result.',
+      labelNames: ['channel', 'result'],
+      registers,
+    }),
+    remediations: new Counter({
+      name: PREFIX + 'remediations_total',
+      help: 'Remediation actions by service, action and result.',
+      labelNames: ['service', 'action', 'result'],
+      registers,
+    }),
+    peerReportsRejected: new Counter({
+      name: PREFIX + 'peer_reports_rejected_total',
+      help: 'Peer reports refused, by reason: a body past the report limits, or a report speaking for more than its own node.',
+      labelNames: ['reason'],
+      registers,
+    }),
   };
 }

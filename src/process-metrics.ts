@@ -24,19 +24,43 @@ export function registerProcessMetrics(registry: Registry, options: ProcessMetri
   const procSelf = options.procSelf ?? '/proc/self';
   const cpu = () => process.cpuUsage();
   const cpuCounter = (name: string, help: string, pick: (u: NodeJS.CpuUsage) => number) =>
-    new Counter({ name, help, registers, collect() { this.reset(); this.inc(pick(cpu()) / 1e6); } });
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(pick(cpu()) / 1e6);
+      },
+    });
   cpuCounter('process_cpu_user_seconds_total', 'User CPU time spent, in seconds.', (u) => u.user);
   cpuCounter('process_cpu_system_seconds_total', 'System CPU time spent, in seconds.', (u) => u.system);
   cpuCounter('process_cpu_seconds_total', 'User and system CPU time spent, in seconds.', (u) => u.user + u.system);
 
-  new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size, in bytes.', registers, collect() { this.set(process.memoryUsage.rss()); } });
+  new Gauge({
+    name: 'process_resident_memory_bytes',
+    help: 'Resident memory size, in bytes.',
+    registers,
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
   const started = Math.round(Date.now() / 1000 - process.uptime());
-  new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds.', registers, collect() { this.set(started); } });
+  new Gauge({
+    name: 'process_start_time_seconds',
+    help: 'Start time of the process since the Unix epoch, in seconds.',
+    registers,
+    collect() {
+      this.set(started);
+    },
+  });
 
   // Linux only: without a /proc the two series are left out rather than shown as 0.
   if (existsSync(`${procSelf}/fd`)) {
     new Gauge({
-      name: 'process_open_fds', help: 'Open file descriptors.', registers,
+      name: 'process_open_fds',
+      help: 'Open file descriptors.',
+      registers,
       async collect() {
         const entries = await readdir(`${procSelf}/fd`).catch(() => null);
         // One entry is the descriptor readdir itself holds on /proc/self/fd while listing it.
@@ -45,20 +69,48 @@ export function registerProcessMetrics(registry: Registry, options: ProcessMetri
     });
   }
   const maxFds = readMaxFds(procSelf);
-  if (maxFds !== null) new Gauge({ name: 'process_max_fds', help: 'Limit of open file descriptors (the soft limit, read at start).', registers, collect() { this.set(maxFds); } });
+  if (maxFds !== null)
+    new Gauge({
+      name: 'process_max_fds',
+      help: 'Limit of open file descriptors (the soft limit, read at start).',
+      registers,
+      collect() {
+        this.set(maxFds);
+      },
+    });
 
   // The delay histogram runs all the time (a libuv timer every `resolution` ms); each scrape reads
   // what happened since the one before and starts over, as prom-client's default metrics do.
   const lag: IntervalHistogram = monitorEventLoopDelay({ resolution: options.lagResolutionMs ?? 10 });
   lag.enable();
   const lagGauge = (name: string, help: string, pick: (h: IntervalHistogram) => number) =>
-    new Gauge({ name, help, registers, collect() { this.reset(); if (lag.count > 0) this.set(pick(lag) / 1e9); } });
-  lagGauge('nodejs_eventloop_lag_mean_seconds', 'Mean event-loop delay since the last scrape, in seconds.', (h) => h.mean);
-  lagGauge('nodejs_eventloop_lag_p50_seconds', 'Median event-loop delay since the last scrape, in seconds.', (h) => h.percentile(50));
-  lagGauge('nodejs_eventloop_lag_p99_seconds', '99th percentile of the event-loop delay since the last scrape, in seconds.', (h) => h.percentile(99));
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        if (lag.count > 0) this.set(pick(lag) / 1e9);
+      },
+    });
+  lagGauge(
+    'nodejs_eventloop_lag_mean_seconds',
+    'Mean event-loop delay since the last scrape, in seconds.',
+    (h) => h.mean,
+  );
+  lagGauge('nodejs_eventloop_lag_p50_seconds', 'Median event-loop delay since the last scrape, in seconds.', (h) =>
+    h.percentile(50),
+  );
+  lagGauge(
+    'nodejs_eventloop_lag_p99_seconds',
+    '99th percentile of the event-loop delay since the last scrape, in seconds.',
+    (h) => h.percentile(99),
+  );
   // Registered last: its collect resets the histogram the gauges above have read.
   new Gauge({
-    name: 'nodejs_eventloop_lag_max_seconds', help: 'Largest event-loop delay since the last scrape, in seconds.', registers,
+    name: 'nodejs_eventloop_lag_max_seconds',
+    help: 'Largest event-loop delay since the last scrape, in seconds.',
+    registers,
     collect() {
       this.reset();
       if (lag.count > 0) this.set(lag.max / 1e9);

@@ -7,7 +7,8 @@ import { SETTINGS, type Config } from './config.js';
  * (`webhooks`, `wait=true`'s `true`) nor a date (`api-version=2016-06-01`), which would scrub ordinary log text.
  * The whole path and query are scrubbed in any case.
  */
-const secretLooking = (part: string): boolean => part.length >= 6 && !/^[a-z-]+$/.test(part) && !/^\d{4}-\d{2}-\d{2}$/.test(part);
+const secretLooking = (part: string): boolean =>
+  part.length >= 6 && !/^[a-z-]+$/.test(part) && !/^\d{4}-\d{2}-\d{2}$/.test(part);
 
 /** The address, its path and query, and the parts of them that look like a secret. */
 export function urlParts(raw: string): string[] {
@@ -35,7 +36,8 @@ export function scrubTexts(config: Config): string[] {
   }
   // The Telegram address is built around the bot token; the Alertmanager one may sit behind a secret path.
   if (config.telegramBotToken) out.push(`/bot${config.telegramBotToken}`, `bot${config.telegramBotToken}`);
-  if (config.alertmanagerUrl && new URL(config.alertmanagerUrl).pathname.length > 1) out.push(...urlParts(config.alertmanagerUrl));
+  if (config.alertmanagerUrl && new URL(config.alertmanagerUrl).pathname.length > 1)
+    out.push(...urlParts(config.alertmanagerUrl));
   return out;
 }
 

@@ -47,9 +47,16 @@ export function buildServer(deps: ServerDeps): Server {
   };
   // The connections checker enforces headersTimeout/requestTimeout; its 30 s default would let slow
   // clients hold a socket for up to 30 s past the limit.
-  const options = { connectionsCheckingInterval: 1000, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS };
+  const options = {
+    connectionsCheckingInterval: 1000,
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+  };
   const server: Server = deps.tls
-    ? createTlsServer({ ...options, cert: deps.tls.cert, key: deps.tls.key, handshakeTimeout: HEADERS_TIMEOUT_MS }, listener)
+    ? createTlsServer(
+        { ...options, cert: deps.tls.cert, key: deps.tls.key, handshakeTimeout: HEADERS_TIMEOUT_MS },
+        listener,
+      )
     : createServer(options, listener);
   // Pollers come back every interval: keep their connections open across rounds (Node's 5 s default
   // would close them just before the next round at the default interval).
@@ -131,12 +138,17 @@ interface Gates {
 async function handle(deps: ServerDeps, gates: Gates, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://agent');
   const path = url.pathname;
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n', { allow: 'GET, HEAD' });
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return send(res, 405, 'text/plain', 'method not allowed\n', { allow: 'GET, HEAD' });
   const client = req.socket.remoteAddress ?? 'unknown';
   if (path === '/metrics' || path === '/v1/cluster') {
     const verdict = await gates.read.check(req.headers.authorization, client);
-    if (verdict === 'limited') return gates.tooMany(res, 'text/plain', 'too many failed credential checks; try again later\n');
-    if (verdict !== 'ok') return send(res, 401, 'text/plain', 'missing or wrong credentials\n', { 'www-authenticate': gates.readChallenge });
+    if (verdict === 'limited')
+      return gates.tooMany(res, 'text/plain', 'too many failed credential checks; try again later\n');
+    if (verdict !== 'ok')
+      return send(res, 401, 'text/plain', 'missing or wrong credentials\n', {
+        'www-authenticate': gates.readChallenge,
+      });
   }
   switch (path) {
     case '/metrics':
@@ -144,14 +156,29 @@ async function handle(deps: ServerDeps, gates: Gates, req: IncomingMessage, res:
     case '/healthz':
       return send(res, 200, 'text/plain', 'ok\n');
     case '/readyz':
-      return deps.ready() ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', 'not ready: no complete sample yet\n');
+      return deps.ready()
+        ? send(res, 200, 'text/plain', 'ready\n')
+        : send(res, 503, 'text/plain', 'not ready: no complete sample yet\n');
     case '/v1/report': {
       const verdict: AuthVerdict = await gates.peer.check(req.headers.authorization, client);
-      if (verdict === 'limited') return gates.tooMany(res, 'application/json', JSON.stringify({ error: 'too many failed credential checks; try again later' }));
-      if (verdict !== 'ok') return send(res, 401, 'application/json', JSON.stringify({ error: 'missing or wrong bearer token' }), { 'www-authenticate': 'Bearer' });
-      return send(res, 200, 'application/json', JSON.stringify(await deps.report(
-        (url.searchParams.get('inbound') ?? '').split(',').filter(Boolean).slice(0, 1000),
-      )));
+      if (verdict === 'limited')
+        return gates.tooMany(
+          res,
+          'application/json',
+          JSON.stringify({ error: 'too many failed credential checks; try again later' }),
+        );
+      if (verdict !== 'ok')
+        return send(res, 401, 'application/json', JSON.stringify({ error: 'missing or wrong bearer token' }), {
+          'www-authenticate': 'Bearer',
+        });
+      return send(
+        res,
+        200,
+        'application/json',
+        JSON.stringify(
+          await deps.report((url.searchParams.get('inbound') ?? '').split(',').filter(Boolean).slice(0, 1000)),
+        ),
+      );
     }
     case '/v1/cluster': {
       const { status, body } = deps.cluster();
@@ -185,7 +212,13 @@ function tarpit(): Gates['tooMany'] {
   };
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }

@@ -13,7 +13,8 @@ const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE----
 
 function certificates(env: string, text: string): void {
   const blocks = text.match(CERTIFICATE) ?? [];
-  if (blocks.length === 0) throw new ConfigError(`${env} is not a PEM certificate file (expected -----BEGIN CERTIFICATE----- blocks)`);
+  if (blocks.length === 0)
+    throw new ConfigError(`${env} is not a PEM certificate file (expected -----BEGIN CERTIFICATE----- blocks)`);
   for (const block of blocks) {
     try {
       new X509Certificate(block);
@@ -29,7 +30,10 @@ export function checkTlsFiles(files: TlsFiles): TlsFiles {
     createPrivateKey(files.key);
   } catch (err) {
     // The key's text is never shown.
-    throw new ConfigError('SWARM_BALANCE_TLS_KEY_FILE is not a PEM private key (expected -----BEGIN … PRIVATE KEY-----)', { cause: err });
+    throw new ConfigError(
+      'SWARM_BALANCE_TLS_KEY_FILE is not a PEM private key (expected -----BEGIN … PRIVATE KEY-----)',
+      { cause: err },
+    );
   }
   if (files.ca !== null) certificates('SWARM_BALANCE_TLS_CA_FILE', files.ca);
   return files;

@@ -13,7 +13,9 @@ export const REVISION: string = readRevision(new URL('./build-info.json', import
 export function readRevision(file: URL | string): string {
   try {
     const info = JSON.parse(readFileSync(file, 'utf8')) as { revision?: unknown };
-    return typeof info.revision === 'string' && /^([0-9a-f]{7,40}(-dirty)?|unknown)$/.test(info.revision) ? info.revision : 'unknown';
+    return typeof info.revision === 'string' && /^([0-9a-f]{7,40}(-dirty)?|unknown)$/.test(info.revision)
+      ? info.revision
+      : 'unknown';
   } catch {
     return 'unknown';
   }

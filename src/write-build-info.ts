@@ -19,7 +19,8 @@ function git(args: string[]): string | null {
 export function buildRevision(env: Record<string, string | undefined>): string {
   const given = (env.SWARM_BALANCE_REVISION ?? '').trim().toLowerCase();
   if (given) {
-    if (!COMMIT.test(given)) throw new Error(`SWARM_BALANCE_REVISION=${JSON.stringify(given)} is not a git commit (7 to 40 hex digits)`);
+    if (!COMMIT.test(given))
+      throw new Error(`SWARM_BALANCE_REVISION=${JSON.stringify(given)} is not a git commit (7 to 40 hex digits)`);
     return given;
   }
   const head = git(['rev-parse', 'HEAD']);
@@ -28,4 +29,7 @@ export function buildRevision(env: Record<string, string | undefined>): string {
   return git(['status', '--porcelain', '--untracked-files=no']) ? `${head}-dirty` : head;
 }
 
-writeFileSync(new URL('./build-info.json', import.meta.url), JSON.stringify({ revision: buildRevision(process.env) }) + '\n');
+writeFileSync(
+  new URL('./build-info.json', import.meta.url),
+  JSON.stringify({ revision: buildRevision(process.env) }) + '\n',
+);

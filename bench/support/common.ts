@@ -27,11 +27,15 @@ export function flags(argv: readonly string[]): Map<string, string> {
   return out;
 }
 
-export const numbers = (s: string): number[] => s.split(',').filter(Boolean).map((x) => {
-  const n = Number(x);
-  if (!Number.isFinite(n)) throw new Error(`not a number: ${x}`);
-  return n;
-});
+export const numbers = (s: string): number[] =>
+  s
+    .split(',')
+    .filter(Boolean)
+    .map((x) => {
+      const n = Number(x);
+      if (!Number.isFinite(n)) throw new Error(`not a number: ${x}`);
+      return n;
+    });
 
 /** Nearest-rank percentile of unsorted values (p in 0..100). */
 export function percentile(values: readonly number[], p: number): number {
@@ -70,13 +74,21 @@ export function procStatus(pid: number): Record<string, number> {
 
 export const mib = (kib: number): string => (kib / 1024).toFixed(1);
 
-export function markdownTable(head: readonly string[], rows: readonly (readonly (string | number)[])[], align?: readonly ('l' | 'r')[]): string {
+export function markdownTable(
+  head: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  align?: readonly ('l' | 'r')[],
+): string {
   const sep = head.map((_, i) => ((align?.[i] ?? 'r') === 'l' ? '---' : '---:'));
   return [head, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
 /** Runs `fn` on every item with at most `limit` in flight. */
-export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -5,15 +5,33 @@ import { eachLimited } from './common.js';
 
 export const PREFIX = 'sbbench-';
 
-const lines = (s: string): string[] => s.split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (s: string): string[] =>
+  s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** `docker run -d` of `count` busybox httpd containers named `<prefix>NNN`; resolves with name → host PID. */
-export async function runContainers(prefix: string, count: number, opts: { network?: string; image?: string; concurrency?: number; log?: (s: string) => void } = {}): Promise<Map<string, number>> {
+export async function runContainers(
+  prefix: string,
+  count: number,
+  opts: { network?: string; image?: string; concurrency?: number; log?: (s: string) => void } = {},
+): Promise<Map<string, number>> {
   if (!prefix.startsWith(PREFIX)) throw new Error(`bench containers must be named ${PREFIX}*`);
   const names = Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
   let done = 0;
   await eachLimited(names, opts.concurrency ?? 6, async (name) => {
-    await docker(['run', '-d', '--name', name, '--network', opts.network ?? 'none', '--label', 'sbbench=1', opts.image ?? 'sb-test/busybox:1']);
+    await docker([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      opts.network ?? 'none',
+      '--label',
+      'sbbench=1',
+      opts.image ?? 'sb-test/busybox:1',
+    ]);
     if (++done % 100 === 0) opts.log?.(`  ${done}/${count} containers started`);
   });
   return pidsOf(names);
@@ -36,18 +54,23 @@ export async function pidsOf(names: readonly string[]): Promise<Map<string, numb
 export async function cleanup(log?: (s: string) => void): Promise<{ services: number; containers: number }> {
   const services = lines(await docker(['service', 'ls', '-q', '--filter', `name=${PREFIX}`]).catch(() => ''));
   // `name=` is a substring match for services; keep only those that really start with the prefix.
-  const ours = services.length ? lines(await docker(['service', 'inspect', '-f', '{{.ID}} {{.Spec.Name}}', ...services]))
-    .filter((l) => l.split(' ')[1]!.startsWith(PREFIX)).map((l) => l.split(' ')[0]!) : [];
+  const ours = services.length
+    ? lines(await docker(['service', 'inspect', '-f', '{{.ID}} {{.Spec.Name}}', ...services]))
+        .filter((l) => l.split(' ')[1]!.startsWith(PREFIX))
+        .map((l) => l.split(' ')[0]!)
+    : [];
   if (ours.length) await docker(['service', 'rm', ...ours]);
   let containers = 0;
   for (let round = 0; round < 120; round++) {
     const ids = lines(await docker(['ps', '-aq', '--filter', `name=^/${PREFIX}`]));
     if (ids.length === 0) break;
-    for (let i = 0; i < ids.length; i += 100) await docker(['rm', '-f', ...ids.slice(i, i + 100)]).catch(() => undefined);
+    for (let i = 0; i < ids.length; i += 100)
+      await docker(['rm', '-f', ...ids.slice(i, i + 100)]).catch(() => undefined);
     containers = Math.max(containers, ids.length);
     await new Promise((r) => setTimeout(r, 1000)); // swarm may still be tearing tasks down
   }
-  if (ours.length || containers) log?.(`cleanup: removed ${ours.length} service(s), ${containers} container(s) named ${PREFIX}*`);
+  if (ours.length || containers)
+    log?.(`cleanup: removed ${ours.length} service(s), ${containers} container(s) named ${PREFIX}*`);
   return { services: ours.length, containers };
 }
 
@@ -62,15 +85,32 @@ export function cleanupOnSignals(log: (s: string) => void): void {
 }
 
 /** Creates `replicas` tasks of busybox httpd spread over `services` services `<prefix>svcNN`; waits until all run. */
-export async function createSwarmTasks(prefix: string, replicas: number, services: number, opts: { network?: string; timeoutMs?: number; log?: (s: string) => void } = {}): Promise<string[]> {
+export async function createSwarmTasks(
+  prefix: string,
+  replicas: number,
+  services: number,
+  opts: { network?: string; timeoutMs?: number; log?: (s: string) => void } = {},
+): Promise<string[]> {
   if (!prefix.startsWith(PREFIX)) throw new Error(`bench services must be named ${PREFIX}*`);
   const names: string[] = [];
   for (let s = 0; s < services; s++) {
     const n = Math.floor(replicas / services) + (s < replicas % services ? 1 : 0);
     const name = `${prefix}svc${String(s).padStart(2, '0')}`;
     names.push(name);
-    await docker(['service', 'create', '--detach', '--no-resolve-image', '--name', name, '--replicas', String(n),
-      ...(opts.network ? ['--network', opts.network] : []), '--label', 'sbbench=1', 'sb-test/busybox:1']);
+    await docker([
+      'service',
+      'create',
+      '--detach',
+      '--no-resolve-image',
+      '--name',
+      name,
+      '--replicas',
+      String(n),
+      ...(opts.network ? ['--network', opts.network] : []),
+      '--label',
+      'sbbench=1',
+      'sb-test/busybox:1',
+    ]);
   }
   const deadline = Date.now() + (opts.timeoutMs ?? 900_000);
   let last = -1;
@@ -79,7 +119,8 @@ export async function createSwarmTasks(prefix: string, replicas: number, service
     if (running !== last) opts.log?.(`  ${running}/${replicas} tasks running`);
     last = running;
     if (running >= replicas) return names;
-    if (Date.now() > deadline) throw new Error(`only ${running} of ${replicas} tasks running after ${opts.timeoutMs ?? 900_000} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${running} of ${replicas} tasks running after ${opts.timeoutMs ?? 900_000} ms`);
     await new Promise((r) => setTimeout(r, 5000));
   }
 }

@@ -18,22 +18,44 @@ export function createDockerApi(dockerHost: string): DockerApi {
   const pool = new Pool(origin, { ...socket, connections: 4, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
   const events = new Pool(origin, { ...socket, connections: 1, headersTimeout: TIMEOUT_MS, bodyTimeout: 0 });
 
-  const call = async <T>(what: string, path: string, opts: { method?: Dispatcher.HttpMethod; query?: Record<string, unknown>; body?: unknown } = {}): Promise<T> => {
-    const query = Object.entries(opts.query ?? {}).map(([k, v]) => `${k}=${encodeURIComponent(typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v))}`).join('&');
+  const call = async <T>(
+    what: string,
+    path: string,
+    opts: { method?: Dispatcher.HttpMethod; query?: Record<string, unknown>; body?: unknown } = {},
+  ): Promise<T> => {
+    const query = Object.entries(opts.query ?? {})
+      .map(
+        ([k, v]) =>
+          `${k}=${encodeURIComponent(typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v))}`,
+      )
+      .join('&');
     let res: Dispatcher.ResponseData;
     try {
       res = await pool.request({
-        path: query ? `${path}?${query}` : path, method: opts.method ?? 'GET',
-        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body), headers: { 'content-type': 'application/json' } } : {}),
+        path: query ? `${path}?${query}` : path,
+        method: opts.method ?? 'GET',
+        ...(opts.body !== undefined
+          ? { body: JSON.stringify(opts.body), headers: { 'content-type': 'application/json' } }
+          : {}),
       });
     } catch (err) {
-      throw new AgentError(ErrorCodes.DOCKER_UNREACHABLE, `Docker API at ${dockerHost} unreachable (${what}): ${(err as Error).message}`, { cause: err });
+      throw new AgentError(
+        ErrorCodes.DOCKER_UNREACHABLE,
+        `Docker API at ${dockerHost} unreachable (${what}): ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const text = await res.body.text();
     if (res.statusCode >= 300) {
       let message = text.trim();
-      try { message = (JSON.parse(text) as { message?: string }).message ?? message; } catch { /* plain text */ }
-      throw new AgentError(ErrorCodes.DOCKER_API, `${what} answered ${res.statusCode}: ${message}`, { cause: { statusCode: res.statusCode, json: { message } } });
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? message;
+      } catch {
+        /* plain text */
+      }
+      throw new AgentError(ErrorCodes.DOCKER_API, `${what} answered ${res.statusCode}: ${message}`, {
+        cause: { statusCode: res.statusCode, json: { message } },
+      });
     }
     return (text ? JSON.parse(text) : undefined) as T;
   };
@@ -41,12 +63,22 @@ export function createDockerApi(dockerHost: string): DockerApi {
   return {
     info: () => call('GET /info', '/info'),
     node: (id) => call(`GET /nodes/${id}`, `/nodes/${encodeURIComponent(id)}`),
-    listNodes: (managersOnly) => call('GET /nodes', '/nodes', managersOnly ? { query: { filters: { role: ['manager'] } } } : {}),
-    listContainers: (labels) => call('GET /containers/json', '/containers/json', { query: { filters: { ...(labels.length > 0 ? { label: labels } : {}), status: ['running'] } } }),
+    listNodes: (managersOnly) =>
+      call('GET /nodes', '/nodes', managersOnly ? { query: { filters: { role: ['manager'] } } } : {}),
+    listContainers: (labels) =>
+      call('GET /containers/json', '/containers/json', {
+        query: { filters: { ...(labels.length > 0 ? { label: labels } : {}), status: ['running'] } },
+      }),
     inspectContainer: (id) => call(`GET /containers/${id}/json`, `/containers/${encodeURIComponent(id)}/json`),
     listServices: () => call('GET /services', '/services'),
     inspectService: (id) => call(`GET /services/${id}`, `/services/${encodeURIComponent(id)}`),
-    updateService: async (id, version, spec) => { await call(`POST /services/${id}/update`, `/services/${encodeURIComponent(id)}/update`, { method: 'POST', query: { version }, body: spec }); },
+    updateService: async (id, version, spec) => {
+      await call(`POST /services/${id}/update`, `/services/${encodeURIComponent(id)}/update`, {
+        method: 'POST',
+        query: { version },
+        body: spec,
+      });
+    },
     inspectNetwork: (name) => call(`GET /networks/${name}`, `/networks/${encodeURIComponent(name)}`),
     listRunningTasks: () => call('GET /tasks', '/tasks', { query: { filters: { 'desired-state': ['running'] } } }),
     events: async (since, onEvent, signal) => {
@@ -56,7 +88,11 @@ export function createDockerApi(dockerHost: string): DockerApi {
         res = await events.request({ path: `/events?since=${since}&filters=${filters}`, method: 'GET', signal });
       } catch (err) {
         if (signal.aborted) return;
-        throw new AgentError(ErrorCodes.DOCKER_UNREACHABLE, `Docker API at ${dockerHost} unreachable (GET /events): ${(err as Error).message}`, { cause: err });
+        throw new AgentError(
+          ErrorCodes.DOCKER_UNREACHABLE,
+          `Docker API at ${dockerHost} unreachable (GET /events): ${(err as Error).message}`,
+          { cause: err },
+        );
       }
       let buffered = '';
       try {
@@ -67,12 +103,21 @@ export function createDockerApi(dockerHost: string): DockerApi {
             const line = buffered.slice(0, nl).trim();
             buffered = buffered.slice(nl + 1);
             if (line) {
-              try { onEvent(JSON.parse(line) as DockerEvent); } catch { /* a torn line: the periodic resync covers it */ }
+              try {
+                onEvent(JSON.parse(line) as DockerEvent);
+              } catch {
+                /* a torn line: the periodic resync covers it */
+              }
             }
           }
         }
       } catch (err) {
-        if (!signal.aborted) throw new AgentError(ErrorCodes.DOCKER_UNREACHABLE, `Docker API at ${dockerHost} unreachable (GET /events): ${(err as Error).message}`, { cause: err });
+        if (!signal.aborted)
+          throw new AgentError(
+            ErrorCodes.DOCKER_UNREACHABLE,
+            `Docker API at ${dockerHost} unreachable (GET /events): ${(err as Error).message}`,
+            { cause: err },
+          );
       }
     },
   };
@@ -87,8 +132,19 @@ export function isApiRefusal(err: unknown): boolean {
   return err instanceof AgentError && err.code === ErrorCodes.DOCKER_API;
 }
 
-export function dockerOptions(dockerHost: string): { socketPath?: string; host?: string; port?: number; protocol?: string; timeout: number } {
+export function dockerOptions(dockerHost: string): {
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  protocol?: string;
+  timeout: number;
+} {
   if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length), timeout: TIMEOUT_MS };
   const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
-  return { host: url.hostname, port: Number(url.port || 2375), protocol: url.protocol === 'https:' ? 'https' : 'http', timeout: TIMEOUT_MS };
+  return {
+    host: url.hostname,
+    port: Number(url.port || 2375),
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+    timeout: TIMEOUT_MS,
+  };
 }

@@ -8,37 +8,87 @@ import type { TaskReport } from '../../src/core/types.js';
 import { PREFIX } from '../../src/metrics.js';
 
 const TASK_LABELS = ['service', 'stack', 'task', 'slot', 'node'] as const;
-const taskLabels = (t: TaskReport) => ({ service: t.serviceName, stack: t.stack, task: t.id, slot: t.slot, node: t.nodeName });
+const taskLabels = (t: TaskReport) => ({
+  service: t.serviceName,
+  stack: t.stack,
+  task: t.id,
+  slot: t.slot,
+  node: t.nodeName,
+});
 
-export function registerPromClientFamilies(registry: Registry, tasks: () => readonly TaskReport[], services: () => readonly ServiceResult[]): void {
+export function registerPromClientFamilies(
+  registry: Registry,
+  tasks: () => readonly TaskReport[],
+  services: () => readonly ServiceResult[],
+): void {
   const registers = [registry];
-  const metric = <L extends string>(f: TextFamily, labelNames: readonly L[], fill: (m: { set(l: Record<L, string>, v: number): void }) => void) => {
+  const metric = <L extends string>(
+    f: TextFamily,
+    labelNames: readonly L[],
+    fill: (m: { set(l: Record<L, string>, v: number): void }) => void,
+  ) => {
     if (f.type === 'counter') {
-      new Counter<L>({ name: PREFIX + f.name, help: f.help, labelNames, registers, collect() { this.reset(); fill({ set: (l, v) => this.inc(l, v) }); } });
+      new Counter<L>({
+        name: PREFIX + f.name,
+        help: f.help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          fill({ set: (l, v) => this.inc(l, v) });
+        },
+      });
     } else {
-      new Gauge<L>({ name: PREFIX + f.name, help: f.help, labelNames, registers, collect() { this.reset(); fill({ set: (l, v) => this.set(l, v) }); } });
+      new Gauge<L>({
+        name: PREFIX + f.name,
+        help: f.help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          fill({ set: (l, v) => this.set(l, v) });
+        },
+      });
     }
   };
-  const perTask = (f: TextFamily, pick: (t: TaskReport) => number | undefined) => metric(f, TASK_LABELS, (m) => {
-    for (const t of tasks()) {
-      const v = pick(t);
-      if (v !== undefined) m.set(taskLabels(t), v);
-    }
-  });
+  const perTask = (f: TextFamily, pick: (t: TaskReport) => number | undefined) =>
+    metric(f, TASK_LABELS, (m) => {
+      for (const t of tasks()) {
+        const v = pick(t);
+        if (v !== undefined) m.set(taskLabels(t), v);
+      }
+    });
   perTask(TASK_FAMILIES.accepted, (t) => t.counters.connectionsAccepted);
   perTask(TASK_FAMILIES.requests, (t) => t.counters.requests);
   perTask(TASK_FAMILIES.receiveBytes, (t) => t.counters.receiveBytes);
   perTask(TASK_FAMILIES.active, (t) => t.counters.connectionsActive);
-  metric(TASK_FAMILIES.info, [...TASK_LABELS, 'task_name', 'container', 'node_id', 'service_id', 'health', 'mode'], (m) => {
-    for (const t of tasks()) m.set({ ...taskLabels(t), task_name: t.name, container: t.containerId.slice(0, 12), node_id: t.nodeId, service_id: t.serviceId, health: t.health, mode: taskMode(t.slot) }, 1);
-  });
+  metric(
+    TASK_FAMILIES.info,
+    [...TASK_LABELS, 'task_name', 'container', 'node_id', 'service_id', 'health', 'mode'],
+    (m) => {
+      for (const t of tasks())
+        m.set(
+          {
+            ...taskLabels(t),
+            task_name: t.name,
+            container: t.containerId.slice(0, 12),
+            node_id: t.nodeId,
+            service_id: t.serviceId,
+            health: t.health,
+            mode: taskMode(t.slot),
+          },
+          1,
+        );
+    },
+  );
   const statsOf = (s: ServiceResult) => ('stats' in s.verdict && s.verdict.stats ? s.verdict.stats : null);
-  const perService = (f: TextFamily, pick: (s: ServiceResult) => number | null) => metric(f, ['service', 'stack'], (m) => {
-    for (const s of services()) {
-      const v = pick(s);
-      if (v !== null) m.set({ service: s.name, stack: s.stack }, v);
-    }
-  });
+  const perService = (f: TextFamily, pick: (s: ServiceResult) => number | null) =>
+    metric(f, ['service', 'stack'], (m) => {
+      for (const s of services()) {
+        const v = pick(s);
+        if (v !== null) m.set({ service: s.name, stack: s.stack }, v);
+      }
+    });
   perService(SERVICE_FAMILIES.replicas, (s) => s.running);
   perService(SERVICE_FAMILIES.topShare, (s) => statsOf(s)?.topShare ?? null);
   perService(SERVICE_FAMILIES.imbalance, (s) => statsOf(s)?.imbalance ?? null);
@@ -47,7 +97,9 @@ export function registerPromClientFamilies(registry: Registry, tasks: () => read
   perService(SERVICE_FAMILIES.threshold, (s) => s.threshold);
   metric(SERVICE_FAMILIES.taskShare, TASK_LABELS, (m) => {
     for (const s of services()) {
-      for (const t of s.tasks) if (t.share !== null) m.set({ service: s.name, stack: s.stack, task: t.id, slot: t.slot, node: t.nodeName }, t.share);
+      for (const t of s.tasks)
+        if (t.share !== null)
+          m.set({ service: s.name, stack: s.stack, task: t.id, slot: t.slot, node: t.nodeName }, t.share);
     }
   });
 }

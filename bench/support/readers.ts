@@ -13,7 +13,9 @@ const GONE = new Set(['ENOENT', 'ESRCH', 'EINVAL']);
 function failed(path: string, err: unknown): null {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (GONE.has(code)) return null;
-  throw new AgentError(ErrorCodes.PROC_UNREADABLE, `cannot read ${path}: ${code || (err as Error).message}`, { cause: err });
+  throw new AgentError(ErrorCodes.PROC_UNREADABLE, `cannot read ${path}: ${code || (err as Error).message}`, {
+    cause: err,
+  });
 }
 
 /** readFileSync per file. */

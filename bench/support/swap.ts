@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 export const SWAPS = {
   /** src/adapters/docker.ts -> the same DockerApi over undici, without dockerode (bench/support/docker-undici.ts). */
-  'docker-undici': { module: 'src/adapters/docker.js', code: "export * from '../../bench/support/docker-undici.js';\n" },
+  'docker-undici': {
+    module: 'src/adapters/docker.js',
+    code: "export * from '../../bench/support/docker-undici.js';\n",
+  },
 } as const;
 export type SwapName = keyof typeof SWAPS;
 
@@ -17,7 +20,8 @@ export const OUT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Copies OUT to a sibling folder named after the swaps and applies them; returns the copy's root. */
 export function swappedTree(names: readonly SwapName[]): string {
   if (names.length === 0) return OUT;
-  for (const n of names) if (!(n in SWAPS)) throw new Error(`unknown swap ${n}; one of ${Object.keys(SWAPS).join(', ')}`);
+  for (const n of names)
+    if (!(n in SWAPS)) throw new Error(`unknown swap ${n}; one of ${Object.keys(SWAPS).join(', ')}`);
   const root = `${OUT}-swap-${[...names].sort().join('+')}`;
   if (existsSync(root)) rmSync(root, { recursive: true, force: true });
   cpSync(OUT, root, { recursive: true });

@@ -13,7 +13,11 @@ const hex = (seed: number, length: number): string => {
 };
 
 /** Swarm-style 25-character id (lowercase base36), stable for a seed. */
-export const swarmId = (seed: number): string => BigInt(`0x${hex(seed, 32)}`).toString(36).padStart(25, '0').slice(0, 25);
+export const swarmId = (seed: number): string =>
+  BigInt(`0x${hex(seed, 32)}`)
+    .toString(36)
+    .padStart(25, '0')
+    .slice(0, 25);
 export const containerId = (seed: number): string => hex(seed, 64);
 
 /** `count` tasks spread round-robin over `services` services, task i reading /proc/<pids[i]>. */
@@ -23,10 +27,20 @@ export function taskRefs(pids: readonly number[], services: number, startedAt: n
     const slot = String(Math.floor(i / services) + 1);
     const serviceName = `shop_svc${String(s).padStart(3, '0')}`;
     return {
-      id: swarmId(10_000 + i), containerId: containerId(10_000 + i), name: `${serviceName}.${slot}`,
-      serviceId: swarmId(1_000_000 + s), serviceName, stack: 'shop', slot,
-      nodeId: swarmId(7), nodeName: 'bench-node', pid, health: 'none', startedAt,
-      networks: { shop_backend: `10.1.${(i >> 8) & 255}.${(i & 255) + 2}` }, labels: {},
+      id: swarmId(10_000 + i),
+      containerId: containerId(10_000 + i),
+      name: `${serviceName}.${slot}`,
+      serviceId: swarmId(1_000_000 + s),
+      serviceName,
+      stack: 'shop',
+      slot,
+      nodeId: swarmId(7),
+      nodeName: 'bench-node',
+      pid,
+      health: 'none',
+      startedAt,
+      networks: { shop_backend: `10.1.${(i >> 8) & 255}.${(i & 255) + 2}` },
+      labels: {},
     };
   });
 }

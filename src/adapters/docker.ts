@@ -31,7 +31,12 @@ export function dockerOptions(dockerHost: string): Docker.DockerOptions {
   const timeout = 10_000;
   if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length), timeout };
   const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
-  return { host: url.hostname, port: Number(url.port || 2375), protocol: url.protocol === 'https:' ? 'https' : 'http', timeout };
+  return {
+    host: url.hostname,
+    port: Number(url.port || 2375),
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+    timeout,
+  };
 }
 
 export function createDockerApi(dockerHost: string): DockerApi {
@@ -46,26 +51,49 @@ export function createDockerApi(dockerHost: string): DockerApi {
   return {
     info: () => wrap('GET /info', () => docker.info() as Promise<Record<string, unknown>>),
     node: (id) => wrap(`GET /nodes/${id}`, () => docker.getNode(id).inspect() as Promise<Record<string, unknown>>),
-    listNodes: (managersOnly) => wrap('GET /nodes', () => docker.listNodes(managersOnly ? { filters: JSON.stringify({ role: ['manager'] }) } : {}) as Promise<unknown[]>),
-    listContainers: (labels) => wrap('GET /containers/json', () => docker.listContainers({ filters: { ...(labels.length > 0 ? { label: labels } : {}), status: ['running'] } })),
+    listNodes: (managersOnly) =>
+      wrap(
+        'GET /nodes',
+        () =>
+          docker.listNodes(managersOnly ? { filters: JSON.stringify({ role: ['manager'] }) } : {}) as Promise<
+            unknown[]
+          >,
+      ),
+    listContainers: (labels) =>
+      wrap('GET /containers/json', () =>
+        docker.listContainers({ filters: { ...(labels.length > 0 ? { label: labels } : {}), status: ['running'] } }),
+      ),
     inspectContainer: (id) => wrap(`GET /containers/${id}/json`, () => docker.getContainer(id).inspect()),
     listServices: () => wrap('GET /services', () => docker.listServices() as Promise<unknown[]>),
     inspectService: (id) => wrap(`GET /services/${id}`, () => docker.getService(id).inspect()),
-    updateService: (id, version, spec) => wrap(`POST /services/${id}/update`, async () => {
-      // docker-modem: _query goes to the query string, _body is the JSON body.
-      await docker.getService(id).update({ _query: { version }, _body: spec });
-    }),
+    updateService: (id, version, spec) =>
+      wrap(`POST /services/${id}/update`, async () => {
+        // docker-modem: _query goes to the query string, _body is the JSON body.
+        await docker.getService(id).update({ _query: { version }, _body: spec });
+      }),
     inspectNetwork: (name) => wrap(`GET /networks/${name}`, () => docker.getNetwork(name).inspect()),
-    listRunningTasks: () => wrap('GET /tasks', () => docker.listTasks({ filters: { 'desired-state': ['running'] } }) as Promise<unknown[]>),
+    listRunningTasks: () =>
+      wrap('GET /tasks', () => docker.listTasks({ filters: { 'desired-state': ['running'] } }) as Promise<unknown[]>),
     events: (since, onEvent, signal) => wrap('GET /events', () => streamEvents(docker, since, onEvent, signal)),
   };
 }
 
-async function streamEvents(docker: Docker, since: number, onEvent: (e: DockerEvent) => void, signal: AbortSignal): Promise<void> {
-  const stream = (await docker.getEvents({ since, filters: { type: ['container', 'service', 'node'] } })) as NodeJS.ReadableStream & { destroy(): void };
+async function streamEvents(
+  docker: Docker,
+  since: number,
+  onEvent: (e: DockerEvent) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const stream = (await docker.getEvents({
+    since,
+    filters: { type: ['container', 'service', 'node'] },
+  })) as NodeJS.ReadableStream & { destroy(): void };
   await new Promise<void>((resolve, reject) => {
     let buffered = '';
-    const stop = () => { stream.destroy(); resolve(); };
+    const stop = () => {
+      stream.destroy();
+      resolve();
+    };
     signal.addEventListener('abort', stop, { once: true });
     stream.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
@@ -74,12 +102,22 @@ async function streamEvents(docker: Docker, since: number, onEvent: (e: DockerEv
         const line = buffered.slice(0, nl).trim();
         buffered = buffered.slice(nl + 1);
         if (line) {
-          try { onEvent(JSON.parse(line) as DockerEvent); } catch { /* a torn line: the periodic resync covers it */ }
+          try {
+            onEvent(JSON.parse(line) as DockerEvent);
+          } catch {
+            /* a torn line: the periodic resync covers it */
+          }
         }
       }
     });
-    stream.on('end', () => { signal.removeEventListener('abort', stop); resolve(); });
-    stream.on('error', (err) => { signal.removeEventListener('abort', stop); reject(err); });
+    stream.on('end', () => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    });
+    stream.on('error', (err) => {
+      signal.removeEventListener('abort', stop);
+      reject(err);
+    });
   });
 }
 
@@ -100,5 +138,7 @@ function toAgentError(what: string, dockerHost: string, err: unknown): AgentErro
   if (typeof status === 'number') {
     return new AgentError(ErrorCodes.DOCKER_API, `${what} answered ${status}: ${reason}`, { cause: err });
   }
-  return new AgentError(ErrorCodes.DOCKER_UNREACHABLE, `Docker API at ${dockerHost} unreachable (${what}): ${reason}`, { cause: err });
+  return new AgentError(ErrorCodes.DOCKER_UNREACHABLE, `Docker API at ${dockerHost} unreachable (${what}): ${reason}`, {
+    cause: err,
+  });
 }

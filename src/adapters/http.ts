@@ -3,7 +3,10 @@ import { Agent, errors, request, type Dispatcher } from 'undici';
 import { AgentError, ErrorCodes } from '../errors.js';
 
 export class HttpStatusError extends AgentError {
-  constructor(readonly status: number, where: string) {
+  constructor(
+    readonly status: number,
+    where: string,
+  ) {
     super(ErrorCodes.HTTP_STATUS, `${where} answered HTTP ${status}`);
   }
 }
@@ -23,23 +26,29 @@ export interface HttpClient {
    * Hands the body to `onChunk` piece by piece as it arrives, never holding it whole; an exception
    * from `onChunk` hangs up and is thrown as is.
    */
-  getChunks(url: string, headers: Record<string, string> | undefined, onChunk: (chunk: Uint8Array) => void): Promise<void>;
+  getChunks(
+    url: string,
+    headers: Record<string, string> | undefined,
+    onChunk: (chunk: Uint8Array) => void,
+  ): Promise<void>;
   /** TCP connections this client opened to `host:port` so far, and how many are open now. */
   connectionsTo(hostPort: string): { opened: number; open: number };
   close(): Promise<void>;
 }
 
 export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): HttpClient {
-  const agent = dispatcher ?? new Agent({
-    connections: limits.connectionsPerOrigin,
-    pipelining: 1,
-    keepAliveTimeout: 120_000,
-    keepAliveMaxTimeout: 600_000,
-    connect: { timeout: limits.timeoutMs, ...(limits.ca ? { ca: limits.ca } : {}) },
-    headersTimeout: limits.timeoutMs,
-    bodyTimeout: limits.timeoutMs,
-    maxResponseSize: limits.maxBytes,
-  });
+  const agent =
+    dispatcher ??
+    new Agent({
+      connections: limits.connectionsPerOrigin,
+      pipelining: 1,
+      keepAliveTimeout: 120_000,
+      keepAliveMaxTimeout: 600_000,
+      connect: { timeout: limits.timeoutMs, ...(limits.ca ? { ca: limits.ca } : {}) },
+      headersTimeout: limits.timeoutMs,
+      bodyTimeout: limits.timeoutMs,
+      maxResponseSize: limits.maxBytes,
+    });
   const opened = new Map<string, number>();
   const openNow = new Map<string, number>();
   agent.on('connect', (origin) => {
@@ -49,7 +58,11 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
   agent.on('disconnect', (origin) => openNow.set(origin.host, Math.max(0, (openNow.get(origin.host) ?? 0) - 1)));
 
   /** A 200 answer whose declared length is within the limit; anything else is thrown. */
-  const open = async (url: string, where: string, headers?: Record<string, string>): Promise<Dispatcher.ResponseData> => {
+  const open = async (
+    url: string,
+    where: string,
+    headers?: Record<string, string>,
+  ): Promise<Dispatcher.ResponseData> => {
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, { dispatcher: agent, headers, signal: AbortSignal.timeout(limits.timeoutMs) });
@@ -63,7 +76,10 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
     const declared = Number(res.headers['content-length']);
     if (declared > limits.maxBytes) {
       res.body.destroy();
-      throw new AgentError(ErrorCodes.HTTP_BODY_TOO_LARGE, `${where} body of ${declared} bytes is over the ${limits.maxBytes}-byte limit`);
+      throw new AgentError(
+        ErrorCodes.HTTP_BODY_TOO_LARGE,
+        `${where} body of ${declared} bytes is over the ${limits.maxBytes}-byte limit`,
+      );
     }
     return res;
   };
@@ -107,12 +123,21 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
 
 function classify(err: unknown, where: string, limits: HttpLimits): AgentError {
   if (err instanceof errors.ResponseExceededMaxSizeError) {
-    return new AgentError(ErrorCodes.HTTP_BODY_TOO_LARGE, `${where} body is over the ${limits.maxBytes}-byte limit`, { cause: err });
+    return new AgentError(ErrorCodes.HTTP_BODY_TOO_LARGE, `${where} body is over the ${limits.maxBytes}-byte limit`, {
+      cause: err,
+    });
   }
   const name = (err as Error).name;
-  if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError ||
-      name === 'TimeoutError' || name === 'AbortError') {
-    return new AgentError(ErrorCodes.HTTP_TIMEOUT, `${where} did not answer within ${limits.timeoutMs}ms`, { cause: err });
+  if (
+    err instanceof errors.HeadersTimeoutError ||
+    err instanceof errors.BodyTimeoutError ||
+    err instanceof errors.ConnectTimeoutError ||
+    name === 'TimeoutError' ||
+    name === 'AbortError'
+  ) {
+    return new AgentError(ErrorCodes.HTTP_TIMEOUT, `${where} did not answer within ${limits.timeoutMs}ms`, {
+      cause: err,
+    });
   }
   const code = (err as { code?: string }).code ?? name;
   return new AgentError(ErrorCodes.HTTP_CONNECT, `${where} failed: ${code}`, { cause: err });
@@ -122,7 +147,10 @@ function classify(err: unknown, where: string, limits: HttpLimits): AgentError {
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname.split('/').map((seg) => (seg.length > 24 ? '…' : seg)).join('/')}`;
+    return `${u.protocol}//${u.host}${u.pathname
+      .split('/')
+      .map((seg) => (seg.length > 24 ? '…' : seg))
+      .join('/')}`;
   } catch {
     return '(invalid URL)';
   }

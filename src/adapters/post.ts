@@ -7,23 +7,38 @@ export type PostJson = (url: string, body: unknown) => Promise<AttemptResult>;
 const MAX_BODY = 64 * 1024;
 
 export function createPoster(timeoutMs: number, dispatcher?: Dispatcher): { post: PostJson; close(): Promise<void> } {
-  const agent = dispatcher ?? new Agent({ connections: 4, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: timeoutMs } });
+  const agent =
+    dispatcher ??
+    new Agent({
+      connections: 4,
+      keepAliveTimeout: 30_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connect: { timeout: timeoutMs },
+    });
   return {
     async post(url, body) {
       try {
         const res = await request(url, {
-          method: 'POST', dispatcher: agent, signal: AbortSignal.timeout(timeoutMs),
+          method: 'POST',
+          dispatcher: agent,
+          signal: AbortSignal.timeout(timeoutMs),
           headers: { 'content-type': 'application/json', 'user-agent': 'swarm-balance' },
           body: JSON.stringify(body),
         });
         const text = await readCapped(res.body);
         const retryAfter = res.headers['retry-after'];
-        return { kind: 'response', status: res.statusCode, retryAfterHeader: typeof retryAfter === 'string' ? retryAfter : null, body: text };
+        return {
+          kind: 'response',
+          status: res.statusCode,
+          retryAfterHeader: typeof retryAfter === 'string' ? retryAfter : null,
+          body: text,
+        };
       } catch (err) {
         // The error text may carry the URL, which holds the secret: keep only its kind.
         // A timeout is a DOMException whose legacy numeric `code` (23) says nothing: prefer its name.
         const e = err as { name?: string; code?: unknown };
-        return { kind: 'network', reason: typeof e.code === 'string' ? e.code : e.name ?? 'network error' };
+        return { kind: 'network', reason: typeof e.code === 'string' ? e.code : (e.name ?? 'network error') };
       }
     },
     // Shutting down: requests still in flight are abandoned rather than waited for.

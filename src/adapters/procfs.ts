@@ -46,7 +46,11 @@ export function createProcReader(procRoot: string): ProcReader {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       if (GONE.has(code)) return Promise.resolve(null);
-      return Promise.reject(new AgentError(ErrorCodes.PROC_UNREADABLE, `cannot read ${path}: ${code || (err as Error).message}`, { cause: err }));
+      return Promise.reject(
+        new AgentError(ErrorCodes.PROC_UNREADABLE, `cannot read ${path}: ${code || (err as Error).message}`, {
+          cause: err,
+        }),
+      );
     }
   };
 }

@@ -23,7 +23,8 @@ const MAX_HOT_PER_SERVICE = 10;
 
 /** The replicas carrying a collapse onto a subset, else the hot one. */
 function hotIds(r: ServiceResult): string[] {
-  if (r.spread && r.spread.idle.length > 0 && r.spread.carrying.length > 1) return r.spread.carrying.slice(0, MAX_HOT_PER_SERVICE).map((t) => t.id);
+  if (r.spread && r.spread.idle.length > 0 && r.spread.carrying.length > 1)
+    return r.spread.carrying.slice(0, MAX_HOT_PER_SERVICE).map((t) => t.id);
   return r.hotTask ? [r.hotTask.id] : [];
 }
 
@@ -95,11 +96,21 @@ export class ClusterEvaluator {
     const reports = this.admit(own, polled, peers, swarm);
     // Who announces comes from the engine. What it already announced is taken from its agent only while
     // this one is in shadow, so that at a takeover it is what the previous leader's agent said last.
-    const leader = !active && swarm?.leader ? this.peerResults.find((p) => p.state === 'ok' && p.report?.node.id === swarm.leader) : undefined;
+    const leader =
+      !active && swarm?.leader
+        ? this.peerResults.find((p) => p.state === 'ok' && p.report?.node.id === swarm.leader)
+        : undefined;
     if (leader?.report) this.announcedByLeader = new Set(leader.report.firing);
-    this.status = { evaluating, active, activeEvaluator: active ? { node: own.node.name, peer: null, verified: true } : leaderOf(swarm, leader, peers) };
+    this.status = {
+      evaluating,
+      active,
+      activeEvaluator: active ? { node: own.node.name, peer: null, verified: true } : leaderOf(swarm, leader, peers),
+    };
     if (active !== this.wasActive) {
-      this.logger.info({ active, node: own.node.name }, active ? 'this agent is now the active evaluator' : 'this agent is no longer the active evaluator');
+      this.logger.info(
+        { active, node: own.node.name },
+        active ? 'this agent is now the active evaluator' : 'this agent is no longer the active evaluator',
+      );
       this.wasActive = active;
     }
     if (!evaluating) {
@@ -111,29 +122,49 @@ export class ClusterEvaluator {
     const reportingNodes = peers.length > 0 ? null : new Set([own.node.id]);
     const tasks = reports.flatMap((r) => r.tasks);
     const endpoints = reports.flatMap((r) => r.endpoints);
-    const views = buildViews(snap.services.filter((s) => s.name !== snap.ownService), tasks, reportingNodes);
+    const views = buildViews(
+      snap.services.filter((s) => s.name !== snap.ownService),
+      tasks,
+      reportingNodes,
+    );
     const evaluation = evaluateServices(views, this.states, this.settings, now);
     this.states = evaluation.states;
     const byTask = new Map(tasks.map((t) => [t.id, t]));
     const decorate = (r: ServiceResult): ClusterResult => {
       // Who pins each hot replica: one for a collapse onto one replica, each carrying one for a subset.
-      const pinnings = r.detector.state === 'ok' ? [] : hotIds(r).flatMap((id) => {
-        const hot = byTask.get(id);
-        const p = hot ? pinningOf(hot, endpoints) : null;
-        return p ? [{ pinning: p, share: r.tasks.find((t) => t.id === id)?.share ?? null }] : [];
-      });
+      const pinnings =
+        r.detector.state === 'ok'
+          ? []
+          : hotIds(r).flatMap((id) => {
+              const hot = byTask.get(id);
+              const p = hot ? pinningOf(hot, endpoints) : null;
+              return p ? [{ pinning: p, share: r.tasks.find((t) => t.id === id)?.share ?? null }] : [];
+            });
       const pinning = pinnings[0]?.pinning ?? null;
-      return { ...r, pinning, summary: pinnings.length > 0 ? pinnings.map((p) => describePinning(p.pinning, p.share)).join('\n') : null };
+      return {
+        ...r,
+        pinning,
+        summary: pinnings.length > 0 ? pinnings.map((p) => describePinning(p.pinning, p.share)).join('\n') : null,
+      };
     };
     this.results = evaluation.results.map(decorate);
     if (active) this.announceChanges(now, evaluation.effects);
   }
 
   /** The reports that count: this node's and the peers' the engine vouches for; the rest are refused. */
-  private admit(own: NodeReport, polled: readonly PeerResult[], peers: readonly string[], swarm: SwarmView | null): NodeReport[] {
+  private admit(
+    own: NodeReport,
+    polled: readonly PeerResult[],
+    peers: readonly string[],
+    swarm: SwarmView | null,
+  ): NodeReport[] {
     const answered = polled.flatMap((p) => (p.state === 'ok' && p.report ? [{ peer: p.peer, report: p.report }] : []));
     const { admitted, refused } = admitReports(own.node.id, answered, peers, swarm);
-    this.rejections.round(refused, admitted.map((a) => a.peer), peers);
+    this.rejections.round(
+      refused,
+      admitted.map((a) => a.peer),
+      peers,
+    );
     const refusedBy = new Map(refused.map((r) => [r.peer, r]));
     const bound = new Map(admitted.map((a) => [a.peer, a.bound]));
     this.peerResults = polled.map((p): PeerView => {
@@ -163,14 +194,21 @@ export class ClusterEvaluator {
         this.announce({ effect: { type: 'fire', at: now, skewedSince }, result });
       } else if (result.detector.state === 'firing') {
         if (effects.some((e) => e.effect.type === 'fire' && e.result.id === result.id)) {
-          this.logger.info({ service: result.name }, 'collapse already announced by the previous evaluator; not announcing again');
+          this.logger.info(
+            { service: result.name },
+            'collapse already announced by the previous evaluator; not announcing again',
+          );
         }
       }
     }
     // Announced collapses this view no longer holds as firing or pending: said to be over.
     for (const id of this.announcedByLeader) {
       const result = byId.get(id);
-      if (result && (result.detector.state === 'ok' || result.detector.state === 'resolved') && result.verdict.kind !== 'unknown') {
+      if (
+        result &&
+        (result.detector.state === 'ok' || result.detector.state === 'resolved') &&
+        result.verdict.kind !== 'unknown'
+      ) {
         this.announce({ effect: { type: 'resolve', at: now, skewedSince: result.detector.since }, result });
       }
     }
@@ -179,7 +217,11 @@ export class ClusterEvaluator {
 }
 
 /** The agent on the node the engine names leader, and the address it answers on as far as this agent knows. */
-function leaderOf(swarm: SwarmView | null, answered: PeerView | undefined, peers: readonly string[]): EvaluatorStatus['activeEvaluator'] {
+function leaderOf(
+  swarm: SwarmView | null,
+  answered: PeerView | undefined,
+  peers: readonly string[],
+): EvaluatorStatus['activeEvaluator'] {
   if (!swarm?.leader) return null;
   const leaderId = swarm.leader;
   const node = swarm.nodes.find((n) => n.id === leaderId)?.name ?? leaderId;

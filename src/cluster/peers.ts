@@ -4,7 +4,12 @@ import type { PeersSetting } from '../config.js';
 export type Resolve = (name: string) => Promise<string[]>;
 
 /** host:port of every peer; empty when there is nothing to ask (a lone agent judges its own node). */
-export async function peerAddresses(setting: PeersSetting | null, ownService: string | null, listenPort: number, resolve: Resolve): Promise<string[]> {
+export async function peerAddresses(
+  setting: PeersSetting | null,
+  ownService: string | null,
+  listenPort: number,
+  resolve: Resolve,
+): Promise<string[]> {
   if (setting?.kind === 'static') return setting.addresses;
   const dns = setting ?? (ownService ? { kind: 'dns' as const, name: `tasks.${ownService}`, port: listenPort } : null);
   if (!dns) return [];

@@ -8,8 +8,18 @@ import { createReportReader } from '../core/report-reader.js';
 import type { NodeReport } from '../core/types.js';
 import { AgentError, ErrorCodes, ParseError, errorMessage } from '../errors.js';
 
-export type PeerState = 'ok' | 'timeout' | 'unreachable' | 'unauthorized' | 'invalid' | 'too_large' | 'error' | 'rejected';
-export const PEER_STATES: readonly PeerState[] = ['ok', 'timeout', 'unreachable', 'unauthorized', 'invalid', 'too_large', 'error', 'rejected'];
+export type PeerState =
+  'ok' | 'timeout' | 'unreachable' | 'unauthorized' | 'invalid' | 'too_large' | 'error' | 'rejected';
+export const PEER_STATES: readonly PeerState[] = [
+  'ok',
+  'timeout',
+  'unreachable',
+  'unauthorized',
+  'invalid',
+  'too_large',
+  'error',
+  'rejected',
+];
 
 export interface PeerResult {
   peer: string;
@@ -48,9 +58,14 @@ export class PeerPoller {
     const headers = this.token ? { authorization: `Bearer ${this.token}` } : undefined;
     const results: PeerResult[] = [];
     await runBounded(peers, this.concurrency, async (peer) => {
-      const result: PeerResult = Date.now() >= deadline
-        ? { peer, state: 'timeout', error: `not asked: the round's ${budgetMs} ms were spent on peers that did not answer` }
-        : await this.pollOne(peer, `${this.scheme}://${peer}/v1/report${query}`, headers);
+      const result: PeerResult =
+        Date.now() >= deadline
+          ? {
+              peer,
+              state: 'timeout',
+              error: `not asked: the round's ${budgetMs} ms were spent on peers that did not answer`,
+            }
+          : await this.pollOne(peer, `${this.scheme}://${peer}/v1/report${query}`, headers);
       results.push(result);
       if (result.reason) this.countRefused(result.reason);
       this.noteState(result);
@@ -67,7 +82,8 @@ export class PeerPoller {
       return { peer, state: 'ok', report: reader.finish() };
     } catch (err) {
       const state = stateOf(err);
-      const reason = state === 'too_large' ? 'too_large' : err instanceof ParseError ? err.reason.replace(/-/g, '_') : undefined;
+      const reason =
+        state === 'too_large' ? 'too_large' : err instanceof ParseError ? err.reason.replace(/-/g, '_') : undefined;
       return { peer, state, error: errorMessage(err), ...(reason ? { reason } : {}) };
     }
   }
@@ -79,10 +95,18 @@ export class PeerPoller {
     this.lastState.set(result.peer, key);
     if (before === key) return;
     if (result.state === 'ok') {
-      if (before !== undefined) this.logger.info({ peer: result.peer, was: before.split(':')[0] }, 'peer answers again');
+      if (before !== undefined)
+        this.logger.info({ peer: result.peer, was: before.split(':')[0] }, 'peer answers again');
     } else {
-      this.logger.warn({ peer: result.peer, state: result.state, ...(result.reason ? { reason: result.reason } : {}), err: result.error },
-        'peer report refused; its tasks count as unknown until it answers');
+      this.logger.warn(
+        {
+          peer: result.peer,
+          state: result.state,
+          ...(result.reason ? { reason: result.reason } : {}),
+          err: result.error,
+        },
+        'peer report refused; its tasks count as unknown until it answers',
+      );
     }
   }
 }

@@ -20,64 +20,122 @@ interface Check {
   detail: string;
 }
 
-export async function doctorCommand(args: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function doctorCommand(
+  args: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
   const config = parseConfig(env, args, (p) => readFileSync(p, 'utf8'));
   const checks: Check[] = [];
   const docker = createDockerApi(config.dockerHost);
   const discovery = new Discovery(docker, pino({ level: 'silent' }), config.resyncMs, hostname());
   const snap = await discovery.refresh(Date.now());
   discovery.stop();
-  checks.push({ ok: snap.dockerUp, what: 'Docker API', detail: snap.dockerUp ? `${config.dockerHost} answers` : `${snap.error} (DOCKER_HOST)` });
+  checks.push({
+    ok: snap.dockerUp,
+    what: 'Docker API',
+    detail: snap.dockerUp ? `${config.dockerHost} answers` : `${snap.error} (DOCKER_HOST)`,
+  });
   if (snap.dockerUp) {
-    const leader = snap.node.role === 'manager' ? (snap.node.leader ? ', the leader: this agent will announce' : ', not the leader: shadow evaluator') : '';
+    const leader =
+      snap.node.role === 'manager'
+        ? snap.node.leader
+          ? ', the leader: this agent will announce'
+          : ', not the leader: shadow evaluator'
+        : '';
     checks.push({ ok: true, what: 'Swarm role', detail: `node ${snap.node.name} is ${snap.node.role}${leader}` });
     const read = createProcReader(config.procRoot);
     const task = snap.tasks[0];
     if (!task) {
-      checks.push({ ok: null, what: 'proc root', detail: `no running task on this node to check ${config.procRoot} against` });
+      checks.push({
+        ok: null,
+        what: 'proc root',
+        detail: `no running task on this node to check ${config.procRoot} against`,
+      });
     } else {
       try {
         const text = await read(task.pid, 'net/snmp');
-        if (text === null) checks.push({ ok: false, what: 'proc root', detail: `${config.procRoot}/${task.pid} (task ${task.name}) does not exist: SWARM_BALANCE_PROC_ROOT is not the host's /proc` });
-        else checks.push({ ok: true, what: 'proc root', detail: `${config.procRoot}/${task.pid}/net/snmp of ${task.name}: ${parseSnmpTcp(text).passiveOpens} connections accepted` });
+        if (text === null)
+          checks.push({
+            ok: false,
+            what: 'proc root',
+            detail: `${config.procRoot}/${task.pid} (task ${task.name}) does not exist: SWARM_BALANCE_PROC_ROOT is not the host's /proc`,
+          });
+        else
+          checks.push({
+            ok: true,
+            what: 'proc root',
+            detail: `${config.procRoot}/${task.pid}/net/snmp of ${task.name}: ${parseSnmpTcp(text).passiveOpens} connections accepted`,
+          });
       } catch (err) {
         checks.push({ ok: false, what: 'proc root', detail: `${errorMessage(err)} (SWARM_BALANCE_PROC_ROOT)` });
       }
     }
   }
-  const peers = await peerAddresses(config.peers, snap.ownService, config.listen.port, resolveAddresses).catch((err: unknown) => {
-    checks.push({ ok: false, what: 'peers', detail: `${errorMessage(err)} (SWARM_BALANCE_PEERS)` });
-    return null;
-  });
-  if (peers && peers.length === 0) checks.push({ ok: null, what: 'peers', detail: 'none configured and not running as a Swarm task: the agent judges its own node only' });
+  const peers = await peerAddresses(config.peers, snap.ownService, config.listen.port, resolveAddresses).catch(
+    (err: unknown) => {
+      checks.push({ ok: false, what: 'peers', detail: `${errorMessage(err)} (SWARM_BALANCE_PEERS)` });
+      return null;
+    },
+  );
+  if (peers && peers.length === 0)
+    checks.push({
+      ok: null,
+      what: 'peers',
+      detail: 'none configured and not running as a Swarm task: the agent judges its own node only',
+    });
   if (peers && peers.length > 0) {
     // The agent's own TLS settings: with a certificate set, peers are asked over HTTPS only, so the
     // peer token never travels in clear.
     const tls = config.tlsCertFile !== null;
     const ca = config.tlsCaFile ? readFileSync(config.tlsCaFile, 'utf8') : null;
     const scheme = tls ? 'https' : 'http';
-    const http = createHttpClient({ timeoutMs: config.peerTimeoutMs, maxBytes: config.peerMaxBytes, connectionsPerOrigin: 1, ...(ca ? { ca } : {}) });
+    const http = createHttpClient({
+      timeoutMs: config.peerTimeoutMs,
+      maxBytes: config.peerMaxBytes,
+      connectionsPerOrigin: 1,
+      ...(ca ? { ca } : {}),
+    });
     const headers = config.peerToken ? { authorization: `Bearer ${config.peerToken}` } : undefined;
     const swarm = snap.swarm ?? null;
-    await Promise.all(peers.map(async (peer) => {
-      const bound = swarm ? boundNode(peer, swarm) : null;
-      const binding = bound ? `, placed on node ${swarm?.nodes.find((n) => n.id === bound)?.name ?? bound} by the engine` : '';
-      try {
-        const reader = createReportReader(config.peerMaxBytes);
-        await http.getChunks(`${scheme}://${peer}/v1/report`, headers, (chunk) => reader.push(chunk));
-        const report = reader.finish();
-        const mismatch = bound !== null && bound !== report.node.id;
-        checks.push({ ok: !mismatch, what: `peer ${peer}`, detail: `${scheme}: node ${report.node.name} (${report.node.role}), ${report.tasks.length} task(s)${binding}${mismatch ? '; but it reports another node: its reports are refused' : ''}` });
-      } catch (err) {
-        checks.push({ ok: false, what: `peer ${peer}`, detail: `${scheme}: ${errorMessage(err)}` });
-      }
-      if (swarm && !bound) {
-        checks.push({ ok: null, what: `peer ${peer}`, detail: 'the engine places no Swarm task or node at this address (SWARM_BALANCE_PEERS): its report is believed for the node it names only while no address the engine places speaks for that node; list node or agent task addresses instead' });
-      }
-    }));
+    await Promise.all(
+      peers.map(async (peer) => {
+        const bound = swarm ? boundNode(peer, swarm) : null;
+        const binding = bound
+          ? `, placed on node ${swarm?.nodes.find((n) => n.id === bound)?.name ?? bound} by the engine`
+          : '';
+        try {
+          const reader = createReportReader(config.peerMaxBytes);
+          await http.getChunks(`${scheme}://${peer}/v1/report`, headers, (chunk) => reader.push(chunk));
+          const report = reader.finish();
+          const mismatch = bound !== null && bound !== report.node.id;
+          checks.push({
+            ok: !mismatch,
+            what: `peer ${peer}`,
+            detail: `${scheme}: node ${report.node.name} (${report.node.role}), ${report.tasks.length} task(s)${binding}${mismatch ? '; but it reports another node: its reports are refused' : ''}`,
+          });
+        } catch (err) {
+          checks.push({ ok: false, what: `peer ${peer}`, detail: `${scheme}: ${errorMessage(err)}` });
+        }
+        if (swarm && !bound) {
+          checks.push({
+            ok: null,
+            what: `peer ${peer}`,
+            detail:
+              'the engine places no Swarm task or node at this address (SWARM_BALANCE_PEERS): its report is believed for the node it names only while no address the engine places speaks for that node; list node or agent task addresses instead',
+          });
+        }
+      }),
+    );
     await http.close();
   }
-  checks.push({ ok: config.peerToken ? true : null, what: 'peer token', detail: config.peerToken ? 'set: /v1/report requires it' : 'not set: anyone who reaches port 9479 can read /v1/report (SWARM_BALANCE_PEER_TOKEN)' });
-  for (const c of checks) process.stdout.write(`${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : 'warn'}  ${c.what}: ${c.detail}\n`);
+  checks.push({
+    ok: config.peerToken ? true : null,
+    what: 'peer token',
+    detail: config.peerToken
+      ? 'set: /v1/report requires it'
+      : 'not set: anyone who reaches port 9479 can read /v1/report (SWARM_BALANCE_PEER_TOKEN)',
+  });
+  for (const c of checks)
+    process.stdout.write(`${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : 'warn'}  ${c.what}: ${c.detail}\n`);
   return checks.some((c) => c.ok === false) ? 1 : 0;
 }

@@ -5,7 +5,15 @@ import { AgentError, ConfigError, errorCode, errorMessage } from '../errors.js';
 import { VERSION } from '../version.js';
 import { doctorCommand } from './doctor.js';
 import { notifyTestCommand } from './notify-test.js';
-import { CHECK_HELP, CHECK_USAGE_EXIT, checkCommand, processIo, STATUS_HELP, statusCommand, type CliIo } from './status.js';
+import {
+  CHECK_HELP,
+  CHECK_USAGE_EXIT,
+  checkCommand,
+  processIo,
+  STATUS_HELP,
+  statusCommand,
+  type CliIo,
+} from './status.js';
 
 export const USAGE = `swarm-balance ${VERSION}: finds Docker Swarm services whose traffic collapsed onto one replica.
 
@@ -37,20 +45,30 @@ ${helpText()}
 Exit codes: ${exits}
 `;
 
-export const AGENT_HELP = settingsHelp('Usage: swarm-balance agent [options]',
+export const AGENT_HELP = settingsHelp(
+  'Usage: swarm-balance agent [options]',
   'Runs the agent: samples the tasks on this node, serves /metrics, /healthz, /readyz, /v1/report and\n/v1/cluster, and on a manager evaluates the swarm and announces collapses.',
-  '0 stopped by SIGTERM or SIGINT; 1 could not run (e.g. the listen address is taken);\n2 usage or configuration error (the message names the option or variable).');
-export const DOCTOR_HELP = settingsHelp('Usage: swarm-balance doctor [options]',
+  '0 stopped by SIGTERM or SIGINT; 1 could not run (e.g. the listen address is taken);\n2 usage or configuration error (the message names the option or variable).',
+);
+export const DOCTOR_HELP = settingsHelp(
+  'Usage: swarm-balance doctor [options]',
   'Checks what the agent needs with the same settings: the Docker API, the Swarm role, the proc root,\nthe peers and the peer token. One line per check, with the setting to fix.',
-  '0 no check failed (warnings allowed); 1 a check failed; 2 usage or configuration error.');
-export const NOTIFY_TEST_HELP = settingsHelp('Usage: swarm-balance notify-test [options]',
+  '0 no check failed (warnings allowed); 1 a check failed; 2 usage or configuration error.',
+);
+export const NOTIFY_TEST_HELP = settingsHelp(
+  'Usage: swarm-balance notify-test [options]',
   'Sends one test message to every configured channel and prints what each answered.',
-  '0 every channel accepted the message; 1 a channel failed; 2 usage or configuration error, or no\nchannel configured.');
+  '0 every channel accepted the message; 1 a channel failed; 2 usage or configuration error, or no\nchannel configured.',
+);
 
 /** `agent` is run by the caller (it needs the process's signals). */
 export type AgentRunner = (args: readonly string[]) => Promise<number>;
 
-export async function runCli(argv: readonly string[], io: CliIo = processIo(), runAgent?: AgentRunner): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = processIo(),
+  runAgent?: AgentRunner,
+): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command.startsWith('-')) return topLevel(argv, io);
   if (command === 'help') {

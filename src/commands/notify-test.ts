@@ -7,27 +7,46 @@ import { configuredChannels } from '../notify/channels.js';
 import { makeScrubber, scrubTexts } from '../scrub.js';
 
 export function testEvent(now: number, dashboardUrl: string | null): AlertEvent {
-  const advice = adviceFor('example_web', 'vip', [{ target: 80, published: 8080, protocol: 'tcp', publishMode: 'ingress' }]);
+  const advice = adviceFor('example_web', 'vip', [
+    { target: 80, published: 8080, protocol: 'tcp', publishMode: 'ingress' },
+  ]);
   return {
-    id: `test:${now}`, kind: 'test', at: now, startedAt: now - 5 * 60_000, endedAt: null,
-    service: 'example_web', serviceId: 'test', stack: 'example', endpointMode: 'vip', replicas: { running: 3, desired: 3 },
-    signal: 'connections', threshold: 0.8, imbalance: 0.97,
+    id: `test:${now}`,
+    kind: 'test',
+    at: now,
+    startedAt: now - 5 * 60_000,
+    endedAt: null,
+    service: 'example_web',
+    serviceId: 'test',
+    stack: 'example',
+    endpointMode: 'vip',
+    replicas: { running: 3, desired: 3 },
+    signal: 'connections',
+    threshold: 0.8,
+    imbalance: 0.97,
     hot: { name: 'example_web.2', slot: '2', node: 'node-3', share: 0.98 },
     replicasShare: [
       { name: 'example_web.1', slot: '1', node: 'node-1', share: 0.01 },
       { name: 'example_web.2', slot: '2', node: 'node-3', share: 0.98 },
       { name: 'example_web.3', slot: '3', node: 'node-2', share: 0.01 },
     ],
-    pinning: 'example_web.2 on node-3 takes 98 % of the traffic; 90 % of its 10 open connection(s) come from example_proxy.1 (10.0.1.23 on node-1)',
-    ...advice, dashboardUrl,
+    pinning:
+      'example_web.2 on node-3 takes 98 % of the traffic; 90 % of its 10 open connection(s) come from example_proxy.1 (10.0.1.23 on node-1)',
+    ...advice,
+    dashboardUrl,
   };
 }
 
-export async function notifyTestCommand(args: readonly string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function notifyTestCommand(
+  args: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
   const config = parseConfig(env, args, (p) => readFileSync(p, 'utf8'));
   const channels = configuredChannels(config);
   if (channels.length === 0) {
-    process.stdout.write('no channel configured: set SWARM_BALANCE_SLACK_WEBHOOK_URL, _TEAMS_WEBHOOK_URL, _DISCORD_WEBHOOK_URL, _MATTERMOST_WEBHOOK_URL, _TELEGRAM_BOT_TOKEN with _TELEGRAM_CHAT_ID, _WEBHOOK_URL or _ALERTMANAGER_URL\n');
+    process.stdout.write(
+      'no channel configured: set SWARM_BALANCE_SLACK_WEBHOOK_URL, _TEAMS_WEBHOOK_URL, _DISCORD_WEBHOOK_URL, _MATTERMOST_WEBHOOK_URL, _TELEGRAM_BOT_TOKEN with _TELEGRAM_CHAT_ID, _WEBHOOK_URL or _ALERTMANAGER_URL\n',
+    );
     return 2;
   }
   const poster = createPoster(config.notifyTimeoutMs);
@@ -39,9 +58,10 @@ export async function notifyTestCommand(args: readonly string[], env: Record<str
     const result = await poster.post(channel.url, channel.render(event));
     const ok = result.kind === 'response' && result.status >= 200 && result.status < 300;
     if (!ok) failed++;
-    const answer = result.kind === 'response'
-      ? `HTTP ${result.status}${result.body ? ` ${scrub(result.body).replace(/\s+/g, ' ').slice(0, 200)}` : ''}`
-      : `no answer (${result.reason})`;
+    const answer =
+      result.kind === 'response'
+        ? `HTTP ${result.status}${result.body ? ` ${scrub(result.body).replace(/\s+/g, ' ').slice(0, 200)}` : ''}`
+        : `no answer (${result.reason})`;
     process.stdout.write(scrub(`${ok ? 'ok  ' : 'FAIL'}  ${channel.name.padEnd(12)} ${answer}\n`));
   }
   await poster.close();

@@ -30,15 +30,24 @@ export const processIo = (): CliIo => ({
 const DEFAULT_URL = 'http://127.0.0.1:9479';
 
 /** `null`: --help was asked for. */
-export function parseClientArgs(args: readonly string[], env: Record<string, string | undefined> = process.env, command: 'status' | 'check' = 'status'): ClientOptions | null {
-  const specs: OptionSpecs = command === 'status'
-    ? { url: { kind: 'value' }, json: { kind: 'switch' }, watch: { kind: 'switch' } }
-    : { url: { kind: 'value' }, service: { kind: 'value' } };
+export function parseClientArgs(
+  args: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+  command: 'status' | 'check' = 'status',
+): ClientOptions | null {
+  const specs: OptionSpecs =
+    command === 'status'
+      ? { url: { kind: 'value' }, json: { kind: 'switch' }, watch: { kind: 'switch' } }
+      : { url: { kind: 'value' }, service: { kind: 'value' } };
   const { help, values } = parseCommandArgs(args, specs);
   if (help) return null;
   const fromFlag = values.get('url');
   const raw = fromFlag ?? env.SWARM_BALANCE_URL?.trim() ?? DEFAULT_URL;
-  const opts: ClientOptions = { url: checkUrl(raw || DEFAULT_URL, fromFlag !== undefined ? '--url' : 'SWARM_BALANCE_URL'), json: values.has('json'), watch: values.has('watch') };
+  const opts: ClientOptions = {
+    url: checkUrl(raw || DEFAULT_URL, fromFlag !== undefined ? '--url' : 'SWARM_BALANCE_URL'),
+    json: values.has('json'),
+    watch: values.has('watch'),
+  };
   const service = values.get('service');
   if (service !== undefined) {
     if (service.trim() === '') throw new UsageError('--service needs a service name');
@@ -51,7 +60,8 @@ export function parseClientArgs(args: readonly string[], env: Record<string, str
 function checkUrl(raw: string, where: string): string {
   const bad = (why: string) => new UsageError(`${where} ${JSON.stringify(raw)} ${why}, e.g. http://10.0.1.5:9479`);
   // `host:9479` parses as a URL whose scheme is "host:": ask for the scheme instead.
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) throw bad('has no scheme: expected http:// or https:// and the agent\'s address');
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw))
+    throw bad("has no scheme: expected http:// or https:// and the agent's address");
   let url: URL;
   try {
     url = new URL(raw);
@@ -59,21 +69,28 @@ function checkUrl(raw: string, where: string): string {
     throw bad('is not a URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('is not an http:// or https:// URL');
-  if (url.username || url.password) throw bad('holds credentials: set SWARM_BALANCE_METRICS_TOKEN or SWARM_BALANCE_METRICS_TOKEN_FILE instead');
+  if (url.username || url.password)
+    throw bad('holds credentials: set SWARM_BALANCE_METRICS_TOKEN or SWARM_BALANCE_METRICS_TOKEN_FILE instead');
   return raw.replace(/\/+$/, '');
 }
 
 /** The bearer token for /v1/cluster: SWARM_BALANCE_METRICS_TOKEN or the file SWARM_BALANCE_METRICS_TOKEN_FILE names. */
-export function metricsToken(env: Record<string, string | undefined>, readFile: (path: string) => string): string | null {
+export function metricsToken(
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string,
+): string | null {
   const direct = env.SWARM_BALANCE_METRICS_TOKEN?.trim() || undefined;
   const file = env.SWARM_BALANCE_METRICS_TOKEN_FILE?.trim() || undefined;
-  if (direct !== undefined && file !== undefined) throw new UsageError('SWARM_BALANCE_METRICS_TOKEN and SWARM_BALANCE_METRICS_TOKEN_FILE are both set; set one');
+  if (direct !== undefined && file !== undefined)
+    throw new UsageError('SWARM_BALANCE_METRICS_TOKEN and SWARM_BALANCE_METRICS_TOKEN_FILE are both set; set one');
   if (file === undefined) return direct ?? null;
   let text: string;
   try {
     text = readFile(file);
   } catch (err) {
-    throw new UsageError(`SWARM_BALANCE_METRICS_TOKEN_FILE=${file} cannot be read: ${errorCode(err) !== 'UNKNOWN' ? errorCode(err) : errorMessage(err)}`);
+    throw new UsageError(
+      `SWARM_BALANCE_METRICS_TOKEN_FILE=${file} cannot be read: ${errorCode(err) !== 'UNKNOWN' ? errorCode(err) : errorMessage(err)}`,
+    );
   }
   if (text.trim() === '') throw new UsageError(`SWARM_BALANCE_METRICS_TOKEN_FILE=${file} is empty`);
   return text.trim();
@@ -93,7 +110,10 @@ type ClusterBody = Omit<StatusBody, 'peers'> & {
  * only to an address the named agent's engine vouches for (its verified peer set), and never with
  * the metrics token: that goes only to the address the user named. `where` says what was asked.
  */
-export async function fetchCluster(url: string, io: Pick<CliIo, 'env' | 'readFile'> = processIo()): Promise<ClusterBody & { where: string }> {
+export async function fetchCluster(
+  url: string,
+  io: Pick<CliIo, 'env' | 'readFile'> = processIo(),
+): Promise<ClusterBody & { where: string }> {
   // The same token and CA the agents use, from the environment, so the CLI works where they do.
   const token = metricsToken(io.env, io.readFile);
   const caFile = io.env.SWARM_BALANCE_TLS_CA_FILE;
@@ -104,7 +124,8 @@ export async function fetchCluster(url: string, io: Pick<CliIo, 'env' | 'readFil
     let res;
     try {
       res = await request(target, {
-        signal: AbortSignal.timeout(5000), ...(dispatcher ? { dispatcher } : {}),
+        signal: AbortSignal.timeout(5000),
+        ...(dispatcher ? { dispatcher } : {}),
         ...(sendToken ? { headers: { authorization: `Bearer ${token}` } } : {}),
       });
     } catch (err) {
@@ -117,20 +138,32 @@ export async function fetchCluster(url: string, io: Pick<CliIo, 'env' | 'readFil
     } catch {
       body = null;
     }
-    if (res.statusCode !== 200 || body === null) throw new AgentAnswerError(`${target} answered ${res.statusCode}: ${explainStatus(res.statusCode, body?.error ?? text, sendToken)}`);
+    if (res.statusCode !== 200 || body === null)
+      throw new AgentAnswerError(
+        `${target} answered ${res.statusCode}: ${explainStatus(res.statusCode, body?.error ?? text, sendToken)}`,
+      );
     return body;
   };
   const body = await get(url, true);
   const target = followTarget(body);
   if (!target) {
     const named = body.evaluator.activeEvaluator;
-    const why = !body.evaluator.active && named?.peer ? `; not following to ${named.peer}: the agent's engine does not place that address on ${named.node}` : '';
+    const why =
+      !body.evaluator.active && named?.peer
+        ? `; not following to ${named.peer}: the agent's engine does not place that address on ${named.node}`
+        : '';
     return { ...body, where: `${url}${body.evaluator.active ? ' (the active evaluator)' : ` (shadow view)${why}`}` };
   }
   const followed = `${new URL(url).protocol}//${target.peer}`;
   return get(followed, false).then(
-    (b) => ({ ...b, where: `${followed}, the active evaluator on ${target.node}, followed from ${url} (without the metrics token)` }),
-    (err: unknown) => ({ ...body, where: `${url} (shadow view); the active evaluator at ${followed}, asked without the metrics token, did not answer: ${(err as Error).message}` }),
+    (b) => ({
+      ...b,
+      where: `${followed}, the active evaluator on ${target.node}, followed from ${url} (without the metrics token)`,
+    }),
+    (err: unknown) => ({
+      ...body,
+      where: `${url} (shadow view); the active evaluator at ${followed}, asked without the metrics token, did not answer: ${(err as Error).message}`,
+    }),
   );
 }
 
@@ -146,16 +179,25 @@ function readCa(path: string, readFile: (path: string) => string): string {
   try {
     return readFile(path);
   } catch (err) {
-    throw new UsageError(`SWARM_BALANCE_TLS_CA_FILE=${path} cannot be read: ${errorCode(err) !== 'UNKNOWN' ? errorCode(err) : errorMessage(err)}`);
+    throw new UsageError(
+      `SWARM_BALANCE_TLS_CA_FILE=${path} cannot be read: ${errorCode(err) !== 'UNKNOWN' ? errorCode(err) : errorMessage(err)}`,
+    );
   }
 }
 
 function unreachable(err: unknown): string {
   const code = errorCode(err);
-  if (code === 'ECONNREFUSED') return 'connection refused: is the agent running there, and is --url (or SWARM_BALANCE_URL) its address?';
+  if (code === 'ECONNREFUSED')
+    return 'connection refused: is the agent running there, and is --url (or SWARM_BALANCE_URL) its address?';
   if (code === 'ENOTFOUND') return 'no such host (--url or SWARM_BALANCE_URL)';
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || (err as Error | null)?.name === 'TimeoutError') return 'no answer within 5 s';
-  if (/CERT|SSL|TLS/i.test(code) || /certificate/i.test(errorMessage(err))) return `${errorMessage(err)} (set SWARM_BALANCE_TLS_CA_FILE to the CA that signed the agent's certificate)`;
+  if (
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    (err as Error | null)?.name === 'TimeoutError'
+  )
+    return 'no answer within 5 s';
+  if (/CERT|SSL|TLS/i.test(code) || /certificate/i.test(errorMessage(err)))
+    return `${errorMessage(err)} (set SWARM_BALANCE_TLS_CA_FILE to the CA that signed the agent's certificate)`;
   return `${errorMessage(err)}${code !== 'UNKNOWN' ? ` (${code})` : ''}`;
 }
 
@@ -165,7 +207,7 @@ export function explainStatus(status: number, detail: string, tokenSent: boolean
   if (status === 401 || status === 403) {
     return tokenSent
       ? `the agent refused the token: SWARM_BALANCE_METRICS_TOKEN (or the file SWARM_BALANCE_METRICS_TOKEN_FILE names) must be the agents' metrics token`
-      : 'the agent wants a token: set SWARM_BALANCE_METRICS_TOKEN or SWARM_BALANCE_METRICS_TOKEN_FILE (the agents\' metrics token)';
+      : "the agent wants a token: set SWARM_BALANCE_METRICS_TOKEN or SWARM_BALANCE_METRICS_TOKEN_FILE (the agents' metrics token)";
   }
   if (status === 404) return 'no /v1/cluster there: is --url (or SWARM_BALANCE_URL) a swarm-balance agent?';
   if (status === 200) return `the answer is not JSON: ${said || '(empty)'}`;

@@ -72,19 +72,27 @@ export interface Advice {
  * The likely cause for the service's endpoint mode and the concrete way out. `started-later`: the idle
  * replicas started after the busy ones, so the clients' connections (or DNS answers) are older than them.
  */
-export function adviceFor(service: string, endpointMode: string, ports: readonly PortSpec[], pattern: CollapsePattern = 'pinned'): Advice {
+export function adviceFor(
+  service: string,
+  endpointMode: string,
+  ports: readonly PortSpec[],
+  pattern: CollapsePattern = 'pinned',
+): Advice {
   if (pattern === 'started-later') {
     const byMode = adviceFor(service, endpointMode, ports);
     return {
-      cause: 'A scale-up or rolling update that long-lived connections never followed: the idle replicas started after the busy ones, and the clients keep the connections'
-        + (endpointMode === 'dnsrr' ? ' and the DNS answers' : '') + ' they had before (keep-alive pools, proxies with upstream pools, HTTP/2, gRPC, DB pools).',
-      fix: 'Recycle the client connections (reload the proxy, restart the client), give them a maximum age (gRPC `MAX_CONNECTION_AGE`, a pool\'s maximum lifetime, nginx `keepalive_requests`/`keepalive_time`), or use dnsrr with clients that re-resolve tasks.<service>.',
+      cause:
+        'A scale-up or rolling update that long-lived connections never followed: the idle replicas started after the busy ones, and the clients keep the connections' +
+        (endpointMode === 'dnsrr' ? ' and the DNS answers' : '') +
+        ' they had before (keep-alive pools, proxies with upstream pools, HTTP/2, gRPC, DB pools).',
+      fix: "Recycle the client connections (reload the proxy, restart the client), give them a maximum age (gRPC `MAX_CONNECTION_AGE`, a pool's maximum lifetime, nginx `keepalive_requests`/`keepalive_time`), or use dnsrr with clients that re-resolve tasks.<service>.",
       command: byMode.command,
     };
   }
   if (endpointMode === 'dnsrr') {
     return {
-      cause: 'dnsrr: clients resolve the service name once and keep that one address (an nginx upstream without a resolver, a DNS-caching client).',
+      cause:
+        'dnsrr: clients resolve the service name once and keep that one address (an nginx upstream without a resolver, a DNS-caching client).',
       fix: 'Make the client re-resolve, e.g. nginx `resolver 127.0.0.11 valid=10s;` with the upstream host in a variable, or let the client resolve tasks.<service> per connection.',
       command: null,
     };
@@ -92,11 +100,20 @@ export function adviceFor(service: string, endpointMode: string, ports: readonly
   if (endpointMode === 'vip') {
     const ingress = ports.filter((p) => p.publishMode === 'ingress' && p.published !== undefined);
     // The CLI's --publish-rm matches the target port and protocol, not the published port.
-    const portFlags = ingress.map((p) => ` --publish-rm ${p.target}/${p.protocol} --publish-add mode=host,target=${p.target},published=${p.published},protocol=${p.protocol}`).join('');
+    const portFlags = ingress
+      .map(
+        (p) =>
+          ` --publish-rm ${p.target}/${p.protocol} --publish-add mode=host,target=${p.target},published=${p.published},protocol=${p.protocol}`,
+      )
+      .join('');
     return {
-      cause: 'vip: the routing mesh balances connections, not requests; keep-alive clients (proxy upstream pools, HTTP/2, gRPC, DB pools) stay pinned to the replica they reached first.',
-      fix: 'Cap requests per upstream connection (nginx `keepalive_requests`, HAProxy `http-reuse`/`max-reuse`) so clients reconnect and spread, or switch to dnsrr'
-        + (ingress.length > 0 ? ' with the published ports moved to host mode (dnsrr cannot be combined with ingress ports).' : '.'),
+      cause:
+        'vip: the routing mesh balances connections, not requests; keep-alive clients (proxy upstream pools, HTTP/2, gRPC, DB pools) stay pinned to the replica they reached first.',
+      fix:
+        'Cap requests per upstream connection (nginx `keepalive_requests`, HAProxy `http-reuse`/`max-reuse`) so clients reconnect and spread, or switch to dnsrr' +
+        (ingress.length > 0
+          ? ' with the published ports moved to host mode (dnsrr cannot be combined with ingress ports).'
+          : '.'),
       command: `docker service update --endpoint-mode dnsrr${portFlags} ${service}`,
     };
   }
@@ -108,12 +125,27 @@ export function adviceFor(service: string, endpointMode: string, ports: readonly
 }
 
 /** Builds the event from the evaluator's view of the service. */
-export function alertEvent(kind: AlertKind, r: ClusterResultLike, times: { at: number; startedAt: number; endedAt?: number }, dashboardUrl: string | null): AlertEvent {
+export function alertEvent(
+  kind: AlertKind,
+  r: ClusterResultLike,
+  times: { at: number; startedAt: number; endedAt?: number },
+  dashboardUrl: string | null,
+): AlertEvent {
   const stats = 'stats' in r.verdict && r.verdict.stats ? r.verdict.stats : null;
-  const replica = (t: { name: string; slot: string; nodeName: string; share: number | null }): AlertReplica => ({ name: t.name, slot: t.slot, node: t.nodeName, share: t.share });
+  const replica = (t: { name: string; slot: string; nodeName: string; share: number | null }): AlertReplica => ({
+    name: t.name,
+    slot: t.slot,
+    node: t.nodeName,
+    share: t.share,
+  });
   const spread = r.spread && r.spread.idle.length > 0 && r.spread.carrying.length > 0 ? r.spread : null;
   const collapse: AlertCollapse | null = spread
-    ? { carrying: spread.carrying.map(replica), idle: spread.idle.map(replica), text: collapseText(spread), pattern: patternOf(spread) }
+    ? {
+        carrying: spread.carrying.map(replica),
+        idle: spread.idle.map(replica),
+        text: collapseText(spread),
+        pattern: patternOf(spread),
+      }
     : null;
   const advice = adviceFor(r.name, r.endpointMode, r.ports, collapse?.pattern);
   return {

@@ -6,7 +6,14 @@ import { ParseError } from '../errors.js';
 import type { JsonLimits } from './report-limits.js';
 
 /** Stable reasons, used as metric label values. */
-export type JsonRefusal = 'too_large' | 'too_deep' | 'too_many_entries' | 'too_many_values' | 'string_too_long' | 'number_too_long' | 'invalid_json';
+export type JsonRefusal =
+  | 'too_large'
+  | 'too_deep'
+  | 'too_many_entries'
+  | 'too_many_values'
+  | 'string_too_long'
+  | 'number_too_long'
+  | 'invalid_json';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -92,10 +99,11 @@ export class BoundedJsonReader {
           break;
         case COMMA:
           if (depth === 0) refuse('invalid_json', 'a comma outside any object or array');
-          if (++commas[depth]! >= l.maxEntries) refuse('too_many_entries', `an object or array has more than ${l.maxEntries} entries`);
+          if (++commas[depth]! >= l.maxEntries)
+            refuse('too_many_entries', `an object or array has more than ${l.maxEntries} entries`);
           break;
         default:
-          // Whitespace, a colon, or a byte JSON.parse will refuse.
+        // Whitespace, a colon, or a byte JSON.parse will refuse.
       }
     }
     this.depth = depth;

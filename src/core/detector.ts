@@ -15,8 +15,7 @@ export interface DetectorState {
 }
 
 export type DetectorEffect =
-  | { type: 'fire'; at: number; skewedSince: number }
-  | { type: 'resolve'; at: number; skewedSince: number };
+  { type: 'fire'; at: number; skewedSince: number } | { type: 'resolve'; at: number; skewedSince: number };
 
 export interface DetectorTimings {
   skewForMs: number;
@@ -52,7 +51,13 @@ export function stepDetector(
       return stay(unknown ? prev : { state: 'ok', since: now });
     case 'firing': {
       const skewedSince = prev.skewedSince ?? prev.since;
-      if (skewed || unknown) return stay({ state: 'firing', since: prev.since, skewedSince, ...(unknown && prev.balancedSince !== undefined ? { balancedSince: prev.balancedSince } : {}) });
+      if (skewed || unknown)
+        return stay({
+          state: 'firing',
+          since: prev.since,
+          skewedSince,
+          ...(unknown && prev.balancedSince !== undefined ? { balancedSince: prev.balancedSince } : {}),
+        });
       const balancedSince = prev.balancedSince ?? now;
       if (lasted(balancedSince, now, timings.resolveForMs)) {
         return { next: { state: 'resolved', since: now }, effects: [{ type: 'resolve', at: now, skewedSince }] };
@@ -65,7 +70,10 @@ export function stepDetector(
 function pendingOrFiring(pending: DetectorState, now: number, timings: DetectorTimings) {
   const skewedSince = pending.skewedSince ?? pending.since;
   if (lasted(skewedSince, now, timings.skewForMs)) {
-    return { next: { state: 'firing' as const, since: now, skewedSince }, effects: [{ type: 'fire' as const, at: now, skewedSince }] };
+    return {
+      next: { state: 'firing' as const, since: now, skewedSince },
+      effects: [{ type: 'fire' as const, at: now, skewedSince }],
+    };
   }
   return stay(pending);
 }

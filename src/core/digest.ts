@@ -50,7 +50,14 @@ export class DigestAccumulator {
     const dt = this.last === null ? 0 : Math.max(0, now - this.last);
     this.last = now;
     for (const s of services) {
-      const t = this.totals.get(s.name) ?? { stack: s.stack, observedMs: 0, skewedMs: 0, weightedImbalance: 0, judgedMs: 0, maxImbalance: null };
+      const t = this.totals.get(s.name) ?? {
+        stack: s.stack,
+        observedMs: 0,
+        skewedMs: 0,
+        weightedImbalance: 0,
+        judgedMs: 0,
+        maxImbalance: null,
+      };
       t.observedMs += dt;
       if (s.firing) t.skewedMs += dt;
       if (s.imbalance !== null) {
@@ -63,11 +70,29 @@ export class DigestAccumulator {
   }
 
   take(now: number, dashboardUrl: string | null): DigestMessage {
-    const services = [...this.totals].map(([service, t]): DigestService => ({
-      service, stack: t.stack, observedMs: t.observedMs, skewedMs: t.skewedMs,
-      meanImbalance: t.judgedMs > 0 ? t.weightedImbalance / t.judgedMs : null, maxImbalance: t.maxImbalance,
-    })).sort((a, b) => b.skewedMs - a.skewedMs || (b.meanImbalance ?? 0) - (a.meanImbalance ?? 0) || a.service.localeCompare(b.service));
-    const digest: DigestMessage = { id: `digest:${now}`, service: '(digest)', from: this.since, to: now, services, dashboardUrl };
+    const services = [...this.totals]
+      .map(([service, t]): DigestService => ({
+        service,
+        stack: t.stack,
+        observedMs: t.observedMs,
+        skewedMs: t.skewedMs,
+        meanImbalance: t.judgedMs > 0 ? t.weightedImbalance / t.judgedMs : null,
+        maxImbalance: t.maxImbalance,
+      }))
+      .sort(
+        (a, b) =>
+          b.skewedMs - a.skewedMs ||
+          (b.meanImbalance ?? 0) - (a.meanImbalance ?? 0) ||
+          a.service.localeCompare(b.service),
+      );
+    const digest: DigestMessage = {
+      id: `digest:${now}`,
+      service: '(digest)',
+      from: this.since,
+      to: now,
+      services,
+      dashboardUrl,
+    };
     this.totals = new Map();
     this.since = now;
     return digest;
@@ -78,7 +103,10 @@ export class DigestAccumulator {
 export function digestLines(d: DigestMessage, limit = 30): string[] {
   const head = `swarm-balance digest, ${new Date(d.from).toISOString()} to ${new Date(d.to).toISOString()}: ${d.services.length} service(s)`;
   const rows = d.services.slice(0, limit).map((s) => {
-    const even = s.meanImbalance === null ? 'no verdict' : `mean imbalance ${s.meanImbalance.toFixed(2)} (max ${(s.maxImbalance ?? 0).toFixed(2)})`;
+    const even =
+      s.meanImbalance === null
+        ? 'no verdict'
+        : `mean imbalance ${s.meanImbalance.toFixed(2)} (max ${(s.maxImbalance ?? 0).toFixed(2)})`;
     const skewed = s.skewedMs > 0 ? `skewed for ${formatDuration(s.skewedMs)}` : 'never skewed';
     return `${s.service}${s.stack ? ` [${s.stack}]` : ''}: ${even}, ${skewed}`;
   });
@@ -89,7 +117,16 @@ export function digestLines(d: DigestMessage, limit = 30): string[] {
 /** The digest as a text message for every chat channel, with a structured body for the webhook. */
 export function digestMessage(d: DigestMessage): TextMessage {
   return {
-    kind: 'text', id: d.id, service: d.service, lines: digestLines(d),
-    structured: { schema: 'swarm-balance.digest/v1', from: new Date(d.from).toISOString(), to: new Date(d.to).toISOString(), services: d.services, dashboardUrl: d.dashboardUrl },
+    kind: 'text',
+    id: d.id,
+    service: d.service,
+    lines: digestLines(d),
+    structured: {
+      schema: 'swarm-balance.digest/v1',
+      from: new Date(d.from).toISOString(),
+      to: new Date(d.to).toISOString(),
+      services: d.services,
+      dashboardUrl: d.dashboardUrl,
+    },
   };
 }

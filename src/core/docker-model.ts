@@ -26,10 +26,16 @@ export function slimInspect(inspect: unknown): Json {
   const c = obj(inspect);
   const state = obj(c.State);
   const networks: Json = {};
-  for (const [name, net] of Object.entries(obj(obj(c.NetworkSettings).Networks))) networks[name] = { IPAddress: obj(net).IPAddress };
+  for (const [name, net] of Object.entries(obj(obj(c.NetworkSettings).Networks)))
+    networks[name] = { IPAddress: obj(net).IPAddress };
   return {
     Id: c.Id,
-    State: { Pid: state.Pid, Running: state.Running, StartedAt: state.StartedAt, Health: { Status: obj(state.Health).Status } },
+    State: {
+      Pid: state.Pid,
+      Running: state.Running,
+      StartedAt: state.StartedAt,
+      Health: { Status: obj(state.Health).Status },
+    },
     Config: { Labels: labelsOf(obj(c.Config).Labels) },
     NetworkSettings: { Networks: networks },
   };
@@ -39,7 +45,11 @@ export function slimInspect(inspect: unknown): Json {
  * A running container (GET /containers/{id}/json) as a task, or null when it is not a Swarm task
  * or Compose replica, or not running.
  */
-export function taskFromInspect(inspect: unknown, node: NodeIdentity, serviceLabels?: Record<string, string>): TaskRef | null {
+export function taskFromInspect(
+  inspect: unknown,
+  node: NodeIdentity,
+  serviceLabels?: Record<string, string>,
+): TaskRef | null {
   const c = obj(inspect);
   const state = obj(c.State);
   const pid = Number(state.Pid);
@@ -91,7 +101,14 @@ function composeIdentity(labels: Record<string, string>, containerId: string): I
   const service = labels['com.docker.compose.service'];
   if (!project || !service || !containerId) return null;
   const slot = labels['com.docker.compose.container-number'] ?? '1';
-  return { id: containerId.slice(0, 12), name: `${project}-${service}-${slot}`, serviceId: `${project}_${service}`, serviceName: `${project}_${service}`, stack: project, slot };
+  return {
+    id: containerId.slice(0, 12),
+    name: `${project}-${service}-${slot}`,
+    serviceId: `${project}_${service}`,
+    serviceName: `${project}_${service}`,
+    stack: project,
+    slot,
+  };
 }
 
 function healthOf(status: unknown): Health {
@@ -139,7 +156,11 @@ export function runningTasksByService(tasks: unknown): Map<string, { id: string;
     if (str(obj(task.Status).State) !== 'running' || str(task.DesiredState) !== 'running') continue;
     const serviceId = str(task.ServiceID);
     const list = out.get(serviceId) ?? [];
-    list.push({ id: str(task.ID), nodeId: str(task.NodeID), slot: task.Slot !== undefined ? String(task.Slot) : str(task.NodeID) });
+    list.push({
+      id: str(task.ID),
+      nodeId: str(task.NodeID),
+      slot: task.Slot !== undefined ? String(task.Slot) : str(task.NodeID),
+    });
     out.set(serviceId, list);
   }
   return out;
@@ -149,9 +170,17 @@ export function runningTasksByService(tasks: unknown): Map<string, { id: string;
 export function composeService(tasks: readonly TaskRef[]): ServiceInfo {
   const first = tasks[0]!;
   return {
-    id: first.serviceId, name: first.serviceName, stack: first.stack, mode: 'compose', desiredReplicas: null,
-    endpointMode: 'none', ports: [], labels: first.labels, version: null,
-    runningTasks: tasks.map((t) => ({ id: t.id, nodeId: t.nodeId, slot: t.slot })), updateInProgress: false,
+    id: first.serviceId,
+    name: first.serviceName,
+    stack: first.stack,
+    mode: 'compose',
+    desiredReplicas: null,
+    endpointMode: 'none',
+    ports: [],
+    labels: first.labels,
+    version: null,
+    runningTasks: tasks.map((t) => ({ id: t.id, nodeId: t.nodeId, slot: t.slot })),
+    updateInProgress: false,
   };
 }
 
@@ -169,8 +198,14 @@ export function endpointsFromList(containers: unknown, node: NodeIdentity): Endp
       const address = str(obj(net).IPAddress);
       if (!address) continue;
       out.push({
-        address, container: name, containerId: str(container.Id), network, nodeId: node.id, nodeName: node.name,
-        ...(taskName ? { task: taskName.split('.').slice(0, 2).join('.') } : {}), ...(service ? { service } : {}),
+        address,
+        container: name,
+        containerId: str(container.Id),
+        network,
+        nodeId: node.id,
+        nodeName: node.name,
+        ...(taskName ? { task: taskName.split('.').slice(0, 2).join('.') } : {}),
+        ...(service ? { service } : {}),
       });
     }
   }
@@ -208,10 +243,18 @@ export function nodesFromApi(nodes: unknown): SwarmNode[] {
     const id = str(node.ID);
     if (!id) return [];
     const manager = obj(node.ManagerStatus);
-    const managerAddr = str(manager.Addr).replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-    return [{
-      id, name: str(obj(node.Description).Hostname), addr: str(obj(node.Status).Addr), ...(managerAddr ? { managerAddr } : {}), leader: manager.Leader === true,
-    }];
+    const managerAddr = str(manager.Addr)
+      .replace(/:\d+$/, '')
+      .replace(/^\[(.*)\]$/, '$1');
+    return [
+      {
+        id,
+        name: str(obj(node.Description).Hostname),
+        addr: str(obj(node.Status).Addr),
+        ...(managerAddr ? { managerAddr } : {}),
+        leader: manager.Leader === true,
+      },
+    ];
   });
 }
 

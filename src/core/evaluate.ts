@@ -7,7 +7,15 @@ import { judge, skewStats, type TaskSignal, type Verdict } from './skew.js';
 import type { PortSpec, Signal, TaskReport } from './types.js';
 
 export interface ServiceView {
-  service: { id: string; name: string; stack: string; labels: Record<string, string>; desiredReplicas: number | null; endpointMode: string; ports: PortSpec[] };
+  service: {
+    id: string;
+    name: string;
+    stack: string;
+    labels: Record<string, string>;
+    desiredReplicas: number | null;
+    endpointMode: string;
+    ports: PortSpec[];
+  };
   /** Running tasks with a report. */
   tasks: TaskReport[];
   /** Running tasks the service has but no agent reported (agent down, node unreachable). */
@@ -91,7 +99,10 @@ export function evaluateServices(
       verdict = { kind: 'unknown', reason: `${view.unknownTasks.length} running task(s) without a report` };
     } else if (withoutData.length > 0) {
       // A task nobody measured may be the busy one: judging the others would invent a collapse.
-      verdict = { kind: 'unknown', reason: `no fresh ${signal} figures for ${withoutData.map((t) => t.name).join(', ')}` };
+      verdict = {
+        kind: 'unknown',
+        reason: `no fresh ${signal} figures for ${withoutData.map((t) => t.name).join(', ')}`,
+      };
     } else {
       const stats = skewStats(counted.flatMap((t) => taskSignal(t, signal)));
       verdict = judge(stats, { ...settings, threshold }, prevState.state === 'firing');
@@ -118,13 +129,27 @@ function taskSignal(task: TaskReport, signal: Signal): TaskSignal[] {
   return w ? [{ taskId: task.id, count: w.count, events: w.events, exposure: w.exposure }] : [];
 }
 
-function describe(view: ServiceView, signal: Signal, threshold: number, verdict: Verdict, detector: DetectorState, problems: string[]): ServiceResult {
+function describe(
+  view: ServiceView,
+  signal: Signal,
+  threshold: number,
+  verdict: Verdict,
+  detector: DetectorState,
+  problems: string[],
+): ServiceResult {
   const stats = 'stats' in verdict ? verdict.stats : null;
   const shareOf = new Map(stats?.shares.map((s) => [s.taskId, s.share]) ?? []);
   const tasks: TaskShare[] = view.tasks
-    .map((t) => ({ id: t.id, name: t.name, slot: t.slot, nodeId: t.nodeId, nodeName: t.nodeName, share: shareOf.get(t.id) ?? null }))
+    .map((t) => ({
+      id: t.id,
+      name: t.name,
+      slot: t.slot,
+      nodeId: t.nodeId,
+      nodeName: t.nodeName,
+      share: shareOf.get(t.id) ?? null,
+    }))
     .sort((a, b) => compareSlots(a.slot, b.slot));
-  const hotTask = stats ? tasks.find((t) => t.id === stats.topTaskId) ?? null : null;
+  const hotTask = stats ? (tasks.find((t) => t.id === stats.topTaskId) ?? null) : null;
   const spread = stats && 'idle' in verdict && verdict.idle ? spreadOf(view, tasks, verdict.idle) : null;
   return {
     id: view.service.id,
@@ -152,9 +177,14 @@ function spreadOf(view: ServiceView, tasks: readonly TaskShare[], idleIds: reado
   const idleSet = new Set(idleIds);
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const idle = idleIds.flatMap((id) => byId.get(id) ?? []);
-  const carrying = tasks.filter((t) => t.share !== null && !idleSet.has(t.id)).sort((a, b) => (b.share ?? 0) - (a.share ?? 0) || compareSlots(a.slot, b.slot));
+  const carrying = tasks
+    .filter((t) => t.share !== null && !idleSet.has(t.id))
+    .sort((a, b) => (b.share ?? 0) - (a.share ?? 0) || compareSlots(a.slot, b.slot));
   const started = new Map(view.tasks.map((t) => [t.id, t.startedAt]));
   const latestCarrying = Math.max(...carrying.map((t) => started.get(t.id) ?? Infinity));
-  const idleStartedLater = idle.length > 0 && carrying.length > 0 && idle.every((t) => (started.get(t.id) ?? -Infinity) >= latestCarrying + STARTED_LATER_MS);
+  const idleStartedLater =
+    idle.length > 0 &&
+    carrying.length > 0 &&
+    idle.every((t) => (started.get(t.id) ?? -Infinity) >= latestCarrying + STARTED_LATER_MS);
   return { carrying, idle, idleStartedLater };
 }

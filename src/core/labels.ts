@@ -22,24 +22,28 @@ export function readServiceLabels(labels: Readonly<Record<string, string>>): Ser
 
   const signalRaw = get('signal') ?? 'auto';
   const signal = (SIGNAL_CHOICES as readonly string[]).includes(signalRaw) ? (signalRaw as SignalChoice) : 'auto';
-  if (signal !== signalRaw) problems.push(`swarm-balance.signal=${signalRaw} is not one of ${SIGNAL_CHOICES.join(', ')}; using auto`);
+  if (signal !== signalRaw)
+    problems.push(`swarm-balance.signal=${signalRaw} is not one of ${SIGNAL_CHOICES.join(', ')}; using auto`);
 
   let threshold: number | null = null;
   const thresholdRaw = get('threshold');
   if (thresholdRaw !== undefined) {
     const n = Number(thresholdRaw);
     if (Number.isFinite(n) && n > 0 && n <= 1) threshold = n;
-    else problems.push(`swarm-balance.threshold=${thresholdRaw} is not a number above 0 and at most 1; using the default`);
+    else
+      problems.push(`swarm-balance.threshold=${thresholdRaw} is not a number above 0 and at most 1; using the default`);
   }
 
   const formatRaw = get('requests.format') ?? 'prometheus';
   const requestsFormat = formatRaw === 'stub_status' ? 'stub_status' : 'prometheus';
-  if (formatRaw !== requestsFormat) problems.push(`swarm-balance.requests.format=${formatRaw} is not prometheus or stub_status; using prometheus`);
+  if (formatRaw !== requestsFormat)
+    problems.push(`swarm-balance.requests.format=${formatRaw} is not prometheus or stub_status; using prometheus`);
 
   const requestsRaw = get('requests.url') ?? null;
   const urlProblem = requestsRaw === null ? null : requestsUrlProblem(requestsRaw);
   // The value is not repeated: a refused URL may hold credentials, and problems reach /v1/cluster and the log.
-  if (urlProblem !== null) problems.push(`swarm-balance.requests.url is refused: ${urlProblem}; the counter is not read`);
+  if (urlProblem !== null)
+    problems.push(`swarm-balance.requests.url is refused: ${urlProblem}; the counter is not read`);
   const requestsUrl = urlProblem === null ? requestsRaw : null;
 
   return {
@@ -65,13 +69,15 @@ const PROBE_IP = '192.0.2.1';
  */
 export function requestsUrlProblem(template: string): string | null {
   const m = /^(https?):\/\/\{ip\}(?=[:/?]|$)/.exec(template);
-  if (!m) return 'it must start with http://{ip} or https://{ip} (the task\'s own address; only port, path and query may be chosen)';
+  if (!m)
+    return "it must start with http://{ip} or https://{ip} (the task's own address; only port, path and query may be chosen)";
   let url: URL;
   try {
     url = new URL(template.replaceAll('{ip}', PROBE_IP));
   } catch {
     return 'it is not a URL once {ip} is filled in';
   }
-  if (url.hostname !== PROBE_IP || url.username !== '' || url.password !== '') return 'the host must be {ip} alone, with no user name or password';
+  if (url.hostname !== PROBE_IP || url.username !== '' || url.password !== '')
+    return 'the host must be {ip} alone, with no user name or password';
   return null;
 }

@@ -23,40 +23,92 @@ export interface TextFamily {
 const family = (name: string, type: TextFamily['type'], help: string): TextFamily => ({ name, type, help });
 
 export const TASK_FAMILIES = {
-  accepted: family('task_connections_accepted_total', 'counter', 'TCP connections the task accepted (PassiveOpens of its network namespace), less the agent\'s own.'),
-  requests: family('task_requests_total', 'counter', 'Requests the task counted itself, for services with swarm-balance.requests.* labels.'),
-  receiveBytes: family('task_receive_bytes_total', 'counter', 'Bytes the task received on its non-loopback interfaces.'),
-  active: family('task_connections_active', 'gauge', 'Established TCP connections in the task\'s network namespace, less the agent\'s own.'),
-  info: family('task_info', 'gauge', 'One series per task on this node; 1. mode: replicated or global (the service\'s mode).'),
+  accepted: family(
+    'task_connections_accepted_total',
+    'counter',
+    "TCP connections the task accepted (PassiveOpens of its network namespace), less the agent's own.",
+  ),
+  requests: family(
+    'task_requests_total',
+    'counter',
+    'Requests the task counted itself, for services with swarm-balance.requests.* labels.',
+  ),
+  receiveBytes: family(
+    'task_receive_bytes_total',
+    'counter',
+    'Bytes the task received on its non-loopback interfaces.',
+  ),
+  active: family(
+    'task_connections_active',
+    'gauge',
+    "Established TCP connections in the task's network namespace, less the agent's own.",
+  ),
+  info: family(
+    'task_info',
+    'gauge',
+    "One series per task on this node; 1. mode: replicated or global (the service's mode).",
+  ),
 } as const;
 
 export const SERVICE_FAMILIES = {
   replicas: family('service_replicas', 'gauge', 'Running replicas the evaluator sees.'),
   topShare: family('service_top_share', 'gauge', 'Share of the busiest replica over the window (by rate).'),
-  imbalance: family('service_imbalance', 'gauge', 'Normalized imbalance (s - 1/n) / (1 - 1/n): 0 even, 1 all on one replica.'),
+  imbalance: family(
+    'service_imbalance',
+    'gauge',
+    'Normalized imbalance (s - 1/n) / (1 - 1/n): 0 even, 1 all on one replica.',
+  ),
   skewed: family('service_skewed', 'gauge', '1 while a collapse alert is firing for the service.'),
-  unknown: family('service_tasks_unknown', 'gauge', 'Running tasks of the service that no agent reported (agent down or node unreachable).'),
+  unknown: family(
+    'service_tasks_unknown',
+    'gauge',
+    'Running tasks of the service that no agent reported (agent down or node unreachable).',
+  ),
   threshold: family('service_threshold', 'gauge', 'Imbalance threshold in force for the service.'),
   taskShare: family('service_task_share', 'gauge', 'Share of each replica over the window (by rate).'),
-  carrying: family('service_replicas_carrying', 'gauge', 'Replicas that carry the service\'s traffic: all but the idle ones.'),
-  idle: family('service_replicas_idle', 'gauge', 'Replicas that receive (significantly) almost nothing: at most 1 - threshold of a fair share, p < 0.001.'),
+  carrying: family(
+    'service_replicas_carrying',
+    'gauge',
+    "Replicas that carry the service's traffic: all but the idle ones.",
+  ),
+  idle: family(
+    'service_replicas_idle',
+    'gauge',
+    'Replicas that receive (significantly) almost nothing: at most 1 - threshold of a fair share, p < 0.001.',
+  ),
 } as const;
 
-export const TEXT_FAMILIES: readonly TextFamily[] = [...Object.values(TASK_FAMILIES), ...Object.values(SERVICE_FAMILIES)];
+export const TEXT_FAMILIES: readonly TextFamily[] = [
+  ...Object.values(TASK_FAMILIES),
+  ...Object.values(SERVICE_FAMILIES),
+];
 
 const NEEDS_ESCAPE = /[\\\n"]/;
 /** A label value as the exposition format wants it: backslash, newline and double quote escaped. */
-const esc = (v: string): string => (NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v);
-const num = (v: number): string => (Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v));
+const esc = (v: string): string =>
+  NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v;
+const num = (v: number): string =>
+  Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v);
 
 /** Writes the families above with `prefix` on every name; a family with no series keeps its HELP and TYPE. */
-export function renderTextFamilies(prefix: string, tasks: readonly TaskReport[], services: readonly ServiceResult[]): string {
+export function renderTextFamilies(
+  prefix: string,
+  tasks: readonly TaskReport[],
+  services: readonly ServiceResult[],
+): string {
   const out: string[] = [];
-  const header = (f: TextFamily) => out.push(`# HELP ${prefix}${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${prefix}${f.name} ${f.type}\n`);
-  const line = (f: TextFamily, labels: string, value: number) => out.push(`${prefix}${f.name}{${labels}} ${num(value)}\n`);
+  const header = (f: TextFamily) =>
+    out.push(
+      `# HELP ${prefix}${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${prefix}${f.name} ${f.type}\n`,
+    );
+  const line = (f: TextFamily, labels: string, value: number) =>
+    out.push(`${prefix}${f.name}{${labels}} ${num(value)}\n`);
 
   // Each task's five labels are escaped and joined once, then used by all five task families.
-  const taskLabels = tasks.map((t) => `service="${esc(t.serviceName)}",stack="${esc(t.stack)}",task="${esc(t.id)}",slot="${esc(t.slot)}",node="${esc(t.nodeName)}"`);
+  const taskLabels = tasks.map(
+    (t) =>
+      `service="${esc(t.serviceName)}",stack="${esc(t.stack)}",task="${esc(t.id)}",slot="${esc(t.slot)}",node="${esc(t.nodeName)}"`,
+  );
   const perTask = (f: TextFamily, pick: (t: TaskReport) => number | undefined) => {
     header(f);
     tasks.forEach((t, i) => {
@@ -69,8 +121,13 @@ export function renderTextFamilies(prefix: string, tasks: readonly TaskReport[],
   perTask(TASK_FAMILIES.receiveBytes, (t) => t.counters.receiveBytes);
   perTask(TASK_FAMILIES.active, (t) => t.counters.connectionsActive);
   header(TASK_FAMILIES.info);
-  tasks.forEach((t, i) => line(TASK_FAMILIES.info,
-    `${taskLabels[i]!},task_name="${esc(t.name)}",container="${esc(t.containerId.slice(0, 12))}",node_id="${esc(t.nodeId)}",service_id="${esc(t.serviceId)}",health="${esc(t.health)}",mode="${taskMode(t.slot)}"`, 1));
+  tasks.forEach((t, i) =>
+    line(
+      TASK_FAMILIES.info,
+      `${taskLabels[i]!},task_name="${esc(t.name)}",container="${esc(t.containerId.slice(0, 12))}",node_id="${esc(t.nodeId)}",service_id="${esc(t.serviceId)}",health="${esc(t.health)}",mode="${taskMode(t.slot)}"`,
+      1,
+    ),
+  );
 
   const serviceLabels = services.map((s) => `service="${esc(s.name)}",stack="${esc(s.stack)}"`);
   const statsOf = (s: ServiceResult) => ('stats' in s.verdict && s.verdict.stats ? s.verdict.stats : null);
@@ -92,7 +149,12 @@ export function renderTextFamilies(prefix: string, tasks: readonly TaskReport[],
   header(SERVICE_FAMILIES.taskShare);
   services.forEach((s, i) => {
     for (const t of s.tasks) {
-      if (t.share !== null) line(SERVICE_FAMILIES.taskShare, `${serviceLabels[i]!},task="${esc(t.id)}",slot="${esc(t.slot)}",node="${esc(t.nodeName)}"`, t.share);
+      if (t.share !== null)
+        line(
+          SERVICE_FAMILIES.taskShare,
+          `${serviceLabels[i]!},task="${esc(t.id)}",slot="${esc(t.slot)}",node="${esc(t.nodeName)}"`,
+          t.share,
+        );
     }
   });
   return out.join('');

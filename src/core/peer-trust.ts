@@ -18,7 +18,8 @@ export interface SwarmView {
 }
 
 /** Stable reasons, used as metric label values. */
-export type TrustRefusal = 'unknown_node' | 'node_mismatch' | 'foreign_task' | 'foreign_endpoint' | 'leader_claim' | 'duplicate_node';
+export type TrustRefusal =
+  'unknown_node' | 'node_mismatch' | 'foreign_task' | 'foreign_endpoint' | 'leader_claim' | 'duplicate_node';
 
 export interface PeerReport {
   peer: string;
@@ -53,11 +54,22 @@ export function boundNode(peer: string, swarm: SwarmView): string | null {
  * `peers`: every address polled this round, answering or not, so that a node bound to a silent
  * address cannot be claimed from another one.
  */
-export function admitReports(ownNodeId: string, reports: readonly PeerReport[], peers: readonly string[], swarm: SwarmView | null): { admitted: Admitted[]; refused: Refused[] } {
+export function admitReports(
+  ownNodeId: string,
+  reports: readonly PeerReport[],
+  peers: readonly string[],
+  swarm: SwarmView | null,
+): { admitted: Admitted[]; refused: Refused[] } {
   const refused: Refused[] = [];
   const candidates: Admitted[] = [];
   if (!swarm) {
-    for (const r of reports) if (r.report.node.id !== ownNodeId) refused.push({ peer: r.peer, reason: 'unknown_node', detail: 'this engine is not a swarm manager and cannot place any peer' });
+    for (const r of reports)
+      if (r.report.node.id !== ownNodeId)
+        refused.push({
+          peer: r.peer,
+          reason: 'unknown_node',
+          detail: 'this engine is not a swarm manager and cannot place any peer',
+        });
     return { admitted: [], refused };
   }
   const known = new Set(swarm.nodes.map((n) => n.id));
@@ -70,16 +82,28 @@ export function admitReports(ownNodeId: string, reports: readonly PeerReport[], 
     const node = r.report.node.id;
     const bound = boundNode(r.peer, swarm);
     if (bound !== null && bound !== node) {
-      refused.push({ peer: r.peer, reason: 'node_mismatch', detail: `reports node ${node}, but the engine places ${peerHost(r.peer)} on node ${bound}` });
+      refused.push({
+        peer: r.peer,
+        reason: 'node_mismatch',
+        detail: `reports node ${node}, but the engine places ${peerHost(r.peer)} on node ${bound}`,
+      });
       continue;
     }
     if (node === ownNodeId) continue;
     if (!known.has(node)) {
-      refused.push({ peer: r.peer, reason: 'unknown_node', detail: `reports node ${node}, which is not a node of this swarm` });
+      refused.push({
+        peer: r.peer,
+        reason: 'unknown_node',
+        detail: `reports node ${node}, which is not a node of this swarm`,
+      });
       continue;
     }
     if (bound === null && boundPeers.has(node)) {
-      refused.push({ peer: r.peer, reason: 'node_mismatch', detail: `reports node ${node}, which the engine places behind ${boundPeers.get(node)}` });
+      refused.push({
+        peer: r.peer,
+        reason: 'node_mismatch',
+        detail: `reports node ${node}, which the engine places behind ${boundPeers.get(node)}`,
+      });
       continue;
     }
     const problem = foreignClaim(r.report, swarm);
@@ -95,7 +119,16 @@ export function admitReports(ownNodeId: string, reports: readonly PeerReport[], 
   const admitted: Admitted[] = [];
   for (const [node, list] of byNode) {
     if (list.length === 1) admitted.push(list[0]!);
-    else for (const c of list) refused.push({ peer: c.peer, reason: 'duplicate_node', detail: `node ${node} is also reported from ${list.filter((o) => o !== c).map((o) => o.peer).join(', ')}` });
+    else
+      for (const c of list)
+        refused.push({
+          peer: c.peer,
+          reason: 'duplicate_node',
+          detail: `node ${node} is also reported from ${list
+            .filter((o) => o !== c)
+            .map((o) => o.peer)
+            .join(', ')}`,
+        });
   }
   return { admitted, refused };
 }
@@ -106,16 +139,23 @@ function foreignClaim(report: NodeReport, swarm: SwarmView): Omit<Refused, 'peer
   for (const t of report.tasks) {
     const placed = swarm.taskNodes.get(t.id);
     if (t.nodeId !== node || (placed !== undefined && placed !== node)) {
-      return { reason: 'foreign_task', detail: `lists task ${t.id} of node ${placed ?? t.nodeId} as its own (node ${node})` };
+      return {
+        reason: 'foreign_task',
+        detail: `lists task ${t.id} of node ${placed ?? t.nodeId} as its own (node ${node})`,
+      };
     }
   }
   for (const e of report.endpoints) {
-    if (e.nodeId !== node) return { reason: 'foreign_endpoint', detail: `lists address ${e.address} of node ${e.nodeId}` };
+    if (e.nodeId !== node)
+      return { reason: 'foreign_endpoint', detail: `lists address ${e.address} of node ${e.nodeId}` };
   }
   // The previous leader's agent may not have seen the change yet; anyone else claiming to lead lies.
   const mayLead = node === swarm.leader || node === swarm.previousLeader;
   if (!mayLead && (report.node.leader || report.firing.length > 0)) {
-    return { reason: 'leader_claim', detail: `claims to lead${report.firing.length > 0 ? ` with ${report.firing.length} firing service(s)` : ''}, but the engine names ${swarm.leader ?? 'no node'} leader` };
+    return {
+      reason: 'leader_claim',
+      detail: `claims to lead${report.firing.length > 0 ? ` with ${report.firing.length} firing service(s)` : ''}, but the engine names ${swarm.leader ?? 'no node'} leader`,
+    };
   }
   return null;
 }
@@ -123,9 +163,17 @@ function foreignClaim(report: NodeReport, swarm: SwarmView): Omit<Refused, 'peer
 /** Report tasks and addresses carry the engine's node name, whatever the peer called its node. */
 export function withEngineNames(report: NodeReport, swarm: SwarmView | null): NodeReport {
   const name = swarm?.nodes.find((n) => n.id === report.node.id)?.name;
-  if (!name || (report.node.name === name && report.tasks.every((t) => t.nodeName === name) && report.endpoints.every((e) => e.nodeName === name))) return report;
+  if (
+    !name ||
+    (report.node.name === name &&
+      report.tasks.every((t) => t.nodeName === name) &&
+      report.endpoints.every((e) => e.nodeName === name))
+  )
+    return report;
   return {
-    ...report, node: { ...report.node, name },
-    tasks: report.tasks.map((t) => ({ ...t, nodeName: name })), endpoints: report.endpoints.map((e) => ({ ...e, nodeName: name })),
+    ...report,
+    node: { ...report.node, name },
+    tasks: report.tasks.map((t) => ({ ...t, nodeName: name })),
+    endpoints: report.endpoints.map((e) => ({ ...e, nodeName: name })),
   };
 }

@@ -12,11 +12,13 @@ export function parseSnmpTcp(text: string): TcpCounters {
   if (lines.length < 2) throw new ParseError('snmp-no-tcp', 'net/snmp has no Tcp: header and value lines');
   const names = lines[0]!.trim().split(/\s+/).slice(1);
   const values = lines[1]!.trim().split(/\s+/).slice(1);
-  if (names.length !== values.length) throw new ParseError('snmp-tcp-truncated', `net/snmp Tcp: has ${names.length} names but ${values.length} values`);
+  if (names.length !== values.length)
+    throw new ParseError('snmp-tcp-truncated', `net/snmp Tcp: has ${names.length} names but ${values.length} values`);
   const field = (name: string): number => {
     const i = names.indexOf(name);
     const v = i < 0 ? NaN : Number(values[i]);
-    if (!Number.isInteger(v) || v < 0) throw new ParseError('snmp-tcp-field', `net/snmp Tcp: ${name} is missing or not a counter`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new ParseError('snmp-tcp-field', `net/snmp Tcp: ${name} is missing or not a counter`);
     return v;
   };
   return { passiveOpens: field('PassiveOpens'), currEstab: field('CurrEstab') };
@@ -40,7 +42,11 @@ export function parseNetDev(text: string): DevTotals {
     const colon = line.indexOf(':');
     if (colon < 0) throw new ParseError('dev-line', 'net/dev line without an interface name');
     const iface = line.slice(0, colon).trim();
-    const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const fields = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (fields.length < 16 || fields.some((n) => !Number.isInteger(n) || n < 0)) {
       throw new ParseError('dev-fields', `net/dev line for ${iface} does not have 16 counters`);
     }
@@ -48,7 +54,8 @@ export function parseNetDev(text: string): DevTotals {
     receiveBytes += fields[0]!;
     receivePackets += fields[1]!;
   }
-  if (!Number.isFinite(receiveBytes) || !Number.isFinite(receivePackets)) throw new ParseError('dev-fields', 'net/dev counters add up past the largest number');
+  if (!Number.isFinite(receiveBytes) || !Number.isFinite(receivePackets))
+    throw new ParseError('dev-fields', 'net/dev counters add up past the largest number');
   return { receiveBytes, receivePackets };
 }
 
@@ -66,7 +73,8 @@ export const TCP_LISTEN = 0x0a;
 /** Rows of net/tcp or net/tcp6. */
 export function parseNetTcp(text: string): TcpSocket[] {
   const lines = text.split('\n');
-  if (!/^\s*sl\s+local_address/.test(lines[0] ?? '')) throw new ParseError('tcp-header', 'net/tcp does not start with its header line');
+  if (!/^\s*sl\s+local_address/.test(lines[0] ?? ''))
+    throw new ParseError('tcp-header', 'net/tcp does not start with its header line');
   const sockets: TcpSocket[] = [];
   for (const line of lines.slice(1)) {
     if (line.trim() === '') continue;
@@ -92,7 +100,8 @@ export function parseNetTcp(text: string): TcpSocket[] {
 
 function hexPort(hex: string): number {
   const port = parseInt(hex, 16);
-  if (!/^[0-9A-Fa-f]{4}$/.test(hex) || !Number.isFinite(port)) throw new ParseError('tcp-port', `bad port ${hex} in net/tcp`);
+  if (!/^[0-9A-Fa-f]{4}$/.test(hex) || !Number.isFinite(port))
+    throw new ParseError('tcp-port', `bad port ${hex} in net/tcp`);
   return port;
 }
 
@@ -115,11 +124,17 @@ function hexAddress(hex: string): string {
 function formatIpv6(groups: number[]): string {
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < groups.length; ) {
-    if (groups[i] !== 0) { i++; continue; }
+  for (let i = 0; i < groups.length;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < groups.length && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = groups.map((g) => g.toString(16));

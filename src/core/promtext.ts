@@ -24,7 +24,8 @@ export function sumPrometheusMetric(text: string, metric: string): number {
     const sample = parseSample(line);
     if (!wanted.has(sample.name)) continue;
     const value = Number(sample.value);
-    if (!Number.isFinite(value) || value < 0) throw new ParseError('prom-value', `${sample.name} has value ${sample.value.slice(0, 40)}, not a counter`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new ParseError('prom-value', `${sample.name} has value ${sample.value.slice(0, 40)}, not a counter`);
     sum += value;
     if (!Number.isFinite(sum)) throw new ParseError('prom-value', `${sample.name} adds up past the largest number`);
     found = true;

@@ -63,7 +63,9 @@ export class TaskHistory {
 
   private signalWindow(signal: Signal): SignalWindow | undefined {
     const { count, events } = SIGNAL_FIELDS[signal];
-    const withData = this.points.filter((p) => typeof p.counters[count] === 'number' && typeof p.counters[events] === 'number');
+    const withData = this.points.filter(
+      (p) => typeof p.counters[count] === 'number' && typeof p.counters[events] === 'number',
+    );
     if (withData.length < 2) return undefined;
     const exposure = (withData[withData.length - 1]!.at - withData[0]!.at) / 1000;
     return {

@@ -43,7 +43,16 @@ export type Plan =
   /** `retry`: the condition passes by itself (an update in progress); ask again next round. */
   | { kind: 'skip'; reason: string; retry?: boolean }
   | { kind: 'refuse'; action: string; reason: string }
-  | { kind: 'update'; action: string; from: EndpointMode; to: EndpointMode; version: number; spec: ServiceSpec; movedPorts: number[]; dryRun: boolean };
+  | {
+      kind: 'update';
+      action: string;
+      from: EndpointMode;
+      to: EndpointMode;
+      version: number;
+      spec: ServiceSpec;
+      movedPorts: number[];
+      dryRun: boolean;
+    };
 
 export function endpointModeOf(spec: ServiceSpec): EndpointMode {
   return spec.EndpointSpec?.Mode === 'dnsrr' ? 'dnsrr' : 'vip';
@@ -61,34 +70,54 @@ export function recentSwitchAt(service: ServiceObject): number | null {
  * `actionsInWindow`: switches made cluster-wide within the budget window (by this agent, or seen
  * on services through `recentSwitchAt`).
  */
-export function planRemediation(service: ServiceObject, settings: RemediationSettings, lastActionAt: number | null, actionsInWindow: number, now: number): Plan {
+export function planRemediation(
+  service: ServiceObject,
+  settings: RemediationSettings,
+  lastActionAt: number | null,
+  actionsInWindow: number,
+  now: number,
+): Plan {
   const labels = readServiceLabels(service.Spec.Labels ?? {});
   const from = endpointModeOf(service.Spec);
   const to: EndpointMode = from === 'vip' ? 'dnsrr' : 'vip';
   const action = `${from}-to-${to}`;
   if (settings.mode === 'off') return { kind: 'skip', reason: 'SWARM_BALANCE_REMEDIATE is off' };
-  if (labels.remediate !== 'endpoint-mode') return { kind: 'skip', reason: 'service is not labelled swarm-balance.remediate=endpoint-mode' };
+  if (labels.remediate !== 'endpoint-mode')
+    return { kind: 'skip', reason: 'service is not labelled swarm-balance.remediate=endpoint-mode' };
   const state = service.UpdateStatus?.State;
-  if (state === 'updating' || state === 'rollback_started') return { kind: 'skip', reason: `an update of the service is in progress (${state})`, retry: true };
+  if (state === 'updating' || state === 'rollback_started')
+    return { kind: 'skip', reason: `an update of the service is in progress (${state})`, retry: true };
   const last = Math.max(lastActionAt ?? 0, recentSwitchAt(service) ?? 0);
   if (last > 0 && now - last < settings.cooldownMs) {
-    return { kind: 'skip', reason: `cooldown: endpoint mode switched ${Math.round((now - last) / 60_000)} min ago (cooldown ${Math.round(settings.cooldownMs / 60_000)} min)` };
+    return {
+      kind: 'skip',
+      reason: `cooldown: endpoint mode switched ${Math.round((now - last) / 60_000)} min ago (cooldown ${Math.round(settings.cooldownMs / 60_000)} min)`,
+    };
   }
   if (actionsInWindow >= settings.budget) {
-    return { kind: 'refuse', action, reason: `budget: ${actionsInWindow} remediation(s) already in the last ${Math.round(settings.budgetWindowMs / 60_000)} min (budget ${settings.budget})` };
+    return {
+      kind: 'refuse',
+      action,
+      reason: `budget: ${actionsInWindow} remediation(s) already in the last ${Math.round(settings.budgetWindowMs / 60_000)} min (budget ${settings.budget})`,
+    };
   }
   const ports = service.Spec.EndpointSpec?.Ports ?? [];
   const ingress = ports.filter((p) => (p.PublishMode ?? 'ingress') === 'ingress' && p.PublishedPort !== undefined);
   if (to === 'dnsrr' && ingress.length > 0 && labels.remediatePorts !== 'host') {
     const list = ingress.map((p) => `${p.PublishedPort}:${p.TargetPort}/${p.Protocol ?? 'tcp'}`).join(', ');
     return {
-      kind: 'refuse', action,
+      kind: 'refuse',
+      action,
       reason: `the daemon refuses dnsrr with ingress-published ports (${list}): "${DNSRR_INGRESS_RULE}". Ways out: label the service swarm-balance.remediate.ports=host to move these ports to host mode in the same update, or remove the published ports and reach the service over an overlay network.`,
     };
   }
   const movePorts = to === 'dnsrr' && ingress.length > 0;
   return {
-    kind: 'update', action, from, to, version: service.Version.Index,
+    kind: 'update',
+    action,
+    from,
+    to,
+    version: service.Version.Index,
     spec: withEndpointMode(service.Spec, to, movePorts),
     movedPorts: movePorts ? ingress.map((p) => p.PublishedPort!) : [],
     dryRun: settings.mode === 'dry-run',
@@ -100,7 +129,9 @@ export function withEndpointMode(spec: ServiceSpec, mode: EndpointMode, portsToH
   const copy = structuredClone(spec);
   const endpoint = { ...(copy.EndpointSpec ?? {}), Mode: mode };
   if (portsToHost && endpoint.Ports) {
-    endpoint.Ports = endpoint.Ports.map((p) => ((p.PublishMode ?? 'ingress') === 'ingress' ? { ...p, PublishMode: 'host' } : p));
+    endpoint.Ports = endpoint.Ports.map((p) =>
+      (p.PublishMode ?? 'ingress') === 'ingress' ? { ...p, PublishMode: 'host' } : p,
+    );
   }
   copy.EndpointSpec = endpoint;
   return copy;

@@ -35,21 +35,29 @@ const BAR = 30;
 
 export function renderStatus(body: StatusBody, now: number): string {
   const lines: string[] = [];
-  const who = body.evaluator.active ? 'active evaluator' : `shadow evaluator (active: ${body.evaluator.activeEvaluator?.node ?? 'unknown'})`;
+  const who = body.evaluator.active
+    ? 'active evaluator'
+    : `shadow evaluator (active: ${body.evaluator.activeEvaluator?.node ?? 'unknown'})`;
   const peers = body.peers ?? [];
   const down = peers.filter((p) => p.state !== 'ok');
-  lines.push(`swarm-balance on ${body.node.name} — ${who}; ${peers.length - down.length}/${peers.length} peers answering` +
-    (down.length > 0 ? ` (not answering: ${down.map((p) => `${p.node ?? p.peer} ${p.state}`).join(', ')})` : ''));
+  lines.push(
+    `swarm-balance on ${body.node.name} — ${who}; ${peers.length - down.length}/${peers.length} peers answering` +
+      (down.length > 0 ? ` (not answering: ${down.map((p) => `${p.node ?? p.peer} ${p.state}`).join(', ')})` : ''),
+  );
   if (body.services.length === 0) lines.push('', 'no services with two or more running replicas to judge');
   for (const s of [...body.services].sort((a, b) => a.name.localeCompare(b.name))) {
     lines.push('');
     const replicas = `${s.running}/${s.desiredReplicas ?? '-'}`;
-    lines.push(`${s.name}${s.stack ? ` (stack ${s.stack})` : ''}  replicas ${replicas}  endpoint ${s.endpointMode}  signal ${s.signal ?? '-'}  ${stateText(s, now)}`);
+    lines.push(
+      `${s.name}${s.stack ? ` (stack ${s.stack})` : ''}  replicas ${replicas}  endpoint ${s.endpointMode}  signal ${s.signal ?? '-'}  ${stateText(s, now)}`,
+    );
     for (const t of s.tasks) {
       const share = t.share;
       const filled = share === null ? 0 : Math.round(share * BAR);
       const bar = share === null ? '?'.repeat(BAR) : '█'.repeat(filled) + '·'.repeat(BAR - filled);
-      lines.push(`  slot ${t.slot.padEnd(4)} ${t.nodeName.padEnd(14)} ${bar} ${share === null ? '  ?' : `${Math.round(share * 100)}`.padStart(3)} %`);
+      lines.push(
+        `  slot ${t.slot.padEnd(4)} ${t.nodeName.padEnd(14)} ${bar} ${share === null ? '  ?' : `${Math.round(share * 100)}`.padStart(3)} %`,
+      );
     }
     // One line per hot replica whose clients are known.
     if (s.summary) for (const line of s.summary.split('\n')) lines.push(`  ${line}`);
@@ -68,10 +76,12 @@ function stateText(s: StatusService, now: number): string {
     case 'pending':
       return `pending for ${since(s.detector.since)}${collapse}`;
     default: {
-      if (s.verdict.kind === 'unknown' || s.verdict.kind === 'insufficient') return `${s.verdict.kind}${s.verdict.reason ? ` (${s.verdict.reason})` : ''}`;
+      if (s.verdict.kind === 'unknown' || s.verdict.kind === 'insufficient')
+        return `${s.verdict.kind}${s.verdict.reason ? ` (${s.verdict.reason})` : ''}`;
       const imbalance = s.verdict.stats ? `, imbalance ${s.verdict.stats.imbalance.toFixed(2)}` : '';
       // Idle replicas under significant traffic are never "balanced", collapse or not.
-      if (spread) return `${s.detector.state === 'resolved' ? 'resolved, ' : ''}not balanced: ${idleText(spread)}${imbalance}`;
+      if (spread)
+        return `${s.detector.state === 'resolved' ? 'resolved, ' : ''}not balanced: ${idleText(spread)}${imbalance}`;
       return `${s.detector.state === 'resolved' ? 'resolved' : 'balanced'}${imbalance}`;
     }
   }
@@ -80,15 +90,26 @@ function stateText(s: StatusService, now: number): string {
 /** `check` exit codes: 0 balanced, 1 skewed (firing), 2 unknown. */
 export function checkOutcome(services: readonly StatusService[], only?: string): { code: 0 | 1 | 2; message: string } {
   const chosen = only ? services.filter((s) => s.name === only) : services;
-  if (only && chosen.length === 0) return { code: 2, message: `service ${only} is not judged by the evaluator (unknown, ignored or fewer than two replicas)` };
+  if (only && chosen.length === 0)
+    return {
+      code: 2,
+      message: `service ${only} is not judged by the evaluator (unknown, ignored or fewer than two replicas)`,
+    };
   const firing = chosen.filter((s) => s.detector.state === 'firing');
   const withSplit = (s: StatusService, say: (spread: SpreadLike) => string) => {
     const spread = idleSpread(s);
     return spread ? `${s.name} (${say(spread)})` : s.name;
   };
-  if (firing.length > 0) return { code: 1, message: `skewed: ${firing.map((s) => withSplit(s, collapseText)).join(', ')}` };
-  const unknown = chosen.filter((s) => s.verdict.kind === 'unknown' || (only !== undefined && s.verdict.kind === 'insufficient'));
-  if (unknown.length > 0) return { code: 2, message: `unknown: ${unknown.map((s) => `${s.name} (${s.verdict.reason ?? s.verdict.kind})`).join(', ')}` };
+  if (firing.length > 0)
+    return { code: 1, message: `skewed: ${firing.map((s) => withSplit(s, collapseText)).join(', ')}` };
+  const unknown = chosen.filter(
+    (s) => s.verdict.kind === 'unknown' || (only !== undefined && s.verdict.kind === 'insufficient'),
+  );
+  if (unknown.length > 0)
+    return {
+      code: 2,
+      message: `unknown: ${unknown.map((s) => `${s.name} (${s.verdict.reason ?? s.verdict.kind})`).join(', ')}`,
+    };
   // Not firing, yet not balanced either: a collapse still pending, or idle replicas under real traffic.
   const uneven = chosen.filter((s) => s.detector.state === 'pending' || idleSpread(s));
   if (uneven.length > 0) {

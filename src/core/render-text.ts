@@ -26,16 +26,30 @@ export function renderText(channel: string, m: TextMessage, chatId?: string): un
     case 'teams':
       return {
         type: 'message',
-        attachments: [{
-          contentType: 'application/vnd.microsoft.card.adaptive',
-          content: {
-            $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4',
-            body: m.lines.slice(0, 60).map((l, i) => ({ type: 'TextBlock', text: cut(l, 1000), wrap: true, ...(i === 0 ? { weight: 'Bolder' } : {}) })),
+        attachments: [
+          {
+            contentType: 'application/vnd.microsoft.card.adaptive',
+            content: {
+              $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+              type: 'AdaptiveCard',
+              version: '1.4',
+              body: m.lines.slice(0, 60).map((l, i) => ({
+                type: 'TextBlock',
+                text: cut(l, 1000),
+                wrap: true,
+                ...(i === 0 ? { weight: 'Bolder' } : {}),
+              })),
+            },
           },
-        }],
+        ],
       };
     case 'telegram':
-      return { chat_id: chatId, text: cut(escapeAngles(text), 4096), parse_mode: 'HTML', disable_web_page_preview: true };
+      return {
+        chat_id: chatId,
+        text: cut(escapeAngles(text), 4096),
+        parse_mode: 'HTML',
+        disable_web_page_preview: true,
+      };
     case 'webhook':
       return m.structured;
     default:

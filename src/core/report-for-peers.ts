@@ -7,7 +7,10 @@ import type { NodeReport, ServiceInfo } from './types.js';
 const LABEL_PREFIX = 'swarm-balance.';
 
 function readLabels(service: ServiceInfo): ServiceInfo {
-  return { ...service, labels: Object.fromEntries(Object.entries(service.labels).filter(([k]) => k.startsWith(LABEL_PREFIX))) };
+  return {
+    ...service,
+    labels: Object.fromEntries(Object.entries(service.labels).filter(([k]) => k.startsWith(LABEL_PREFIX))),
+  };
 }
 
 export function reportForPeers(report: NodeReport): NodeReport {

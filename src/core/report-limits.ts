@@ -25,8 +25,11 @@ const ENTRY_BYTES = { task: 1_024, endpoint: 256, service: 384, inbound: 48 } as
  * about four times over while it is read (network buffers, text, parsed value, checked copy).
  */
 export const REPORT_MAX_BYTES =
-  NODE_CAPACITY.tasks * ENTRY_BYTES.task + NODE_CAPACITY.endpoints * ENTRY_BYTES.endpoint +
-  NODE_CAPACITY.services * ENTRY_BYTES.service + 16 * NODE_CAPACITY.inboundPerTask * ENTRY_BYTES.inbound + 64 * 1024;
+  NODE_CAPACITY.tasks * ENTRY_BYTES.task +
+  NODE_CAPACITY.endpoints * ENTRY_BYTES.endpoint +
+  NODE_CAPACITY.services * ENTRY_BYTES.service +
+  16 * NODE_CAPACITY.inboundPerTask * ENTRY_BYTES.inbound +
+  64 * 1024;
 
 export interface JsonLimits {
   /** Bytes of body, whitespace included. */

@@ -19,15 +19,28 @@ export interface BackoffSettings {
  * Telegram use) and never less. 5xx, timeouts and connection errors retry with jittered exponential
  * backoff. Any other 4xx will not get better by asking again.
  */
-export function decide(result: AttemptResult, attempt: number, now: number, random: number, backoff: BackoffSettings): Decision {
-  if (result.kind === 'network') return { action: 'retry', afterMs: jittered(attempt, random, backoff), why: result.reason, rateLimited: false };
+export function decide(
+  result: AttemptResult,
+  attempt: number,
+  now: number,
+  random: number,
+  backoff: BackoffSettings,
+): Decision {
+  if (result.kind === 'network')
+    return { action: 'retry', afterMs: jittered(attempt, random, backoff), why: result.reason, rateLimited: false };
   const { status } = result;
   if (status >= 200 && status < 300) return { action: 'done' };
   if (status === 429) {
     const waitMs = retryAfterMs(result.retryAfterHeader, result.body, now);
-    return { action: 'retry', afterMs: waitMs ?? jittered(attempt, random, backoff), why: 'HTTP 429', rateLimited: true };
+    return {
+      action: 'retry',
+      afterMs: waitMs ?? jittered(attempt, random, backoff),
+      why: 'HTTP 429',
+      rateLimited: true,
+    };
   }
-  if (status >= 500 || status === 408) return { action: 'retry', afterMs: jittered(attempt, random, backoff), why: `HTTP ${status}`, rateLimited: false };
+  if (status >= 500 || status === 408)
+    return { action: 'retry', afterMs: jittered(attempt, random, backoff), why: `HTTP ${status}`, rateLimited: false };
   return { action: 'give-up', why: `HTTP ${status}: ${oneLine(result.body)}` };
 }
 

@@ -86,15 +86,24 @@ export function skewStats(tasks: readonly TaskSignal[]): SkewStats | null {
     const logTail = logBinomialLowerTailBound(unitQuiet, unitTotal, exposureQuiet / exposureSum) * eventScale;
     const logP = logTail + logChoose(n, m) + Math.log(n - 1);
     quietSets.push({
-      replicas: m, share: Math.min(1, share), eventFraction: unitTotal > 0 ? Math.min(1, unitQuiet / unitTotal) : 0,
-      exposureRatio: ratioWithin((exposureQuiet / m) / ((exposureSum - exposureQuiet) / (n - m))),
+      replicas: m,
+      share: Math.min(1, share),
+      eventFraction: unitTotal > 0 ? Math.min(1, unitQuiet / unitTotal) : 0,
+      exposureRatio: ratioWithin(exposureQuiet / m / ((exposureSum - exposureQuiet) / (n - m))),
       pValue: Number.isNaN(logP) ? 1 : Math.min(1, Math.exp(logP)),
     });
   }
   return {
-    n, events, topTaskId: top.taskId, topShare: top.share, imbalance, shares, chiSquare,
+    n,
+    events,
+    topTaskId: top.taskId,
+    topShare: top.share,
+    imbalance,
+    shares,
+    chiSquare,
     pValue: chiSquareSurvival(chiSquare, n - 1),
-    quietest: order.map((i) => seen[i]!.taskId), quietSets,
+    quietest: order.map((i) => seen[i]!.taskId),
+    quietSets,
   };
 }
 
@@ -173,7 +182,8 @@ export function judge(stats: SkewStats | null, settings: JudgeSettings, firing: 
   const ontoOne = stats.imbalance >= threshold - 1e-9 && stats.pValue < settings.alpha;
   let idle = idleTasks(stats, threshold, settings.alpha);
   // One task over the threshold leaves every other one idle by the same measure (chi-square said so).
-  if (ontoOne && idle.length < stats.n - 1) idle = (stats.quietest ?? stats.shares.map((s) => s.taskId)).filter((id) => id !== stats.topTaskId);
+  if (ontoOne && idle.length < stats.n - 1)
+    idle = (stats.quietest ?? stats.shares.map((s) => s.taskId)).filter((id) => id !== stats.topTaskId);
   // A collapse onto a subset: a significant part of the capacity idles while the rest takes the traffic.
   const ontoSubset = idle.length > 0 && idle.length >= stats.n * MIN_IDLE_FRACTION - 1e-9;
   return { kind: ontoOne || ontoSubset ? 'skewed' : 'balanced', stats, idle };

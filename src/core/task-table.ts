@@ -30,7 +30,11 @@ export class TaskTable {
    * `staleMs`: a task with no fresh sample for this long reports no window figures: stale counts
    * must not pass for current ones (its process vanished, or the engine went away).
    */
-  constructor(private readonly windowMs: number, private readonly watchingSince: number, private readonly staleMs: number) {}
+  constructor(
+    private readonly windowMs: number,
+    private readonly watchingSince: number,
+    private readonly staleMs: number,
+  ) {}
 
   update(now: number, tasks: readonly TaskRef[], counters: ReadonlyMap<string, CycleCounters>): void {
     this.lastUpdate = now;
@@ -78,7 +82,9 @@ export class TaskTable {
     return {
       ...counters,
       connectionsAccepted: adjusted,
-      ...(counters.connectionsActive !== undefined ? { connectionsActive: Math.max(0, counters.connectionsActive - open) } : {}),
+      ...(counters.connectionsActive !== undefined
+        ? { connectionsActive: Math.max(0, counters.connectionsActive - open) }
+        : {}),
     };
   }
 
@@ -87,9 +93,21 @@ export class TaskTable {
       const fresh = sampledAt !== undefined && this.lastUpdate - sampledAt <= this.staleMs;
       const window = fresh ? history.window() : {};
       return {
-        id: task.id, name: task.name, containerId: task.containerId, serviceId: task.serviceId, serviceName: task.serviceName,
-        stack: task.stack, slot: task.slot, nodeId: task.nodeId, nodeName: task.nodeName, health: task.health,
-        startedAt: task.startedAt, networks: task.networks, counters, window, rates: ratesOf(window),
+        id: task.id,
+        name: task.name,
+        containerId: task.containerId,
+        serviceId: task.serviceId,
+        serviceName: task.serviceName,
+        stack: task.stack,
+        slot: task.slot,
+        nodeId: task.nodeId,
+        nodeName: task.nodeName,
+        health: task.health,
+        startedAt: task.startedAt,
+        networks: task.networks,
+        counters,
+        window,
+        rates: ratesOf(window),
       };
     });
   }

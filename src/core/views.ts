@@ -24,7 +24,15 @@ export function buildViews(
       else unknownTasks.push(t);
     }
     views.push({
-      service: { id: s.id, name: s.name, stack: s.stack, labels: s.labels, desiredReplicas: s.desiredReplicas, endpointMode: s.endpointMode, ports: s.ports },
+      service: {
+        id: s.id,
+        name: s.name,
+        stack: s.stack,
+        labels: s.labels,
+        desiredReplicas: s.desiredReplicas,
+        endpointMode: s.endpointMode,
+        ports: s.ports,
+      },
       tasks,
       unknownTasks,
     });

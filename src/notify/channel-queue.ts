@@ -52,7 +52,10 @@ export class ChannelQueue {
   /** A reply may echo the request's address; it is scrubbed before anything reads it (and cuts it short). */
   private readonly scrub: (text: string) => string;
 
-  constructor(readonly channel: Channel, private readonly deps: QueueDeps) {
+  constructor(
+    readonly channel: Channel,
+    private readonly deps: QueueDeps,
+  ) {
     this.scrub = makeScrubber(urlParts(channel.url));
   }
 
@@ -66,7 +69,9 @@ export class ChannelQueue {
     // supersedes the unsent firing: one message then says it fired and ended.
     // Only the message being sent right now cannot be withdrawn; one waiting for its retry can.
     const inFlight = (p: Pending) => this.busy && p === this.items[0];
-    const superseded = (p: Pending) => p.event.id === event.id && !inFlight(p) &&
+    const superseded = (p: Pending) =>
+      p.event.id === event.id &&
+      !inFlight(p) &&
       (p.event.kind === 'repeat' || (event.kind === 'resolved' && p.event.kind === 'firing'));
     const kept = this.items.filter((p) => !superseded(p));
     for (let i = kept.length; i < this.items.length; i++) this.deps.count(this.channel.name, 'dropped');
@@ -75,13 +80,19 @@ export class ChannelQueue {
       // The head may be in flight and cannot be dropped: with nothing behind it, the newcomer goes.
       if (this.items.length === 1) {
         this.deps.count(this.channel.name, 'dropped');
-        this.deps.logger.warn({ channel: this.channel.name, limit: this.deps.limit }, 'notification queue full: dropped the new message');
+        this.deps.logger.warn(
+          { channel: this.channel.name, limit: this.deps.limit },
+          'notification queue full: dropped the new message',
+        );
         return;
       }
       const victim = this.items.findIndex((p, i) => i > 0 && p.event.kind === 'repeat');
       this.items.splice(victim > 0 ? victim : 1, 1);
       this.deps.count(this.channel.name, 'dropped');
-      this.deps.logger.warn({ channel: this.channel.name, limit: this.deps.limit }, 'notification queue full: dropped the oldest repeat (or oldest message)');
+      this.deps.logger.warn(
+        { channel: this.channel.name, limit: this.deps.limit },
+        'notification queue full: dropped the oldest repeat (or oldest message)',
+      );
     }
     const now = this.deps.now();
     this.items.push({ event, attempt: 0, notBefore: now, enqueuedAt: now });
@@ -114,11 +125,17 @@ export class ChannelQueue {
     const now = this.deps.now();
     this.nextSendAt = now + this.channel.minIntervalMs;
     const decision = decide(result, head.attempt, now, this.deps.random(), this.deps.backoff);
-    const log = { channel: this.channel.name, service: head.event.service, kind: head.event.kind, attempt: head.attempt };
+    const log = {
+      channel: this.channel.name,
+      service: head.event.service,
+      kind: head.event.kind,
+      attempt: head.attempt,
+    };
     if (decision.action === 'done') {
       this.items.shift();
       this.deps.count(this.channel.name, 'sent');
-      if (this.failingSince !== null) this.deps.logger.info({ ...log, downForMs: now - this.failingSince }, 'channel delivers again');
+      if (this.failingSince !== null)
+        this.deps.logger.info({ ...log, downForMs: now - this.failingSince }, 'channel delivers again');
       this.failingSince = null;
       this.deps.logger.info(log, 'notification sent');
     } else if (decision.action === 'retry' && now - head.enqueuedAt + decision.afterMs <= this.deps.maxAgeMs) {
@@ -126,7 +143,10 @@ export class ChannelQueue {
       this.deps.count(this.channel.name, decision.rateLimited ? 'rate_limited' : 'retry');
       const first = this.failingSince === null;
       this.failingSince ??= now;
-      this.deps.logger[first ? 'warn' : 'debug']({ ...log, why: decision.why, retryInMs: decision.afterMs }, 'notification not delivered yet; retrying');
+      this.deps.logger[first ? 'warn' : 'debug'](
+        { ...log, why: decision.why, retryInMs: decision.afterMs },
+        'notification not delivered yet; retrying',
+      );
     } else {
       this.items.shift();
       this.deps.count(this.channel.name, 'failed');

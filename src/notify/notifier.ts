@@ -13,7 +13,11 @@ export class Notifier {
   /** Firing alerts by service id, with when each channel last got a message about it. */
   private readonly active = new Map<string, { event: AlertEvent; lastSent: Map<string, number> }>();
 
-  constructor(channels: readonly Channel[], private readonly deps: QueueDeps, private readonly settings: NotifierSettings) {
+  constructor(
+    channels: readonly Channel[],
+    private readonly deps: QueueDeps,
+    private readonly settings: NotifierSettings,
+  ) {
     this.queues = channels.map((c) => new ChannelQueue(c, deps));
   }
 

@@ -2,7 +2,16 @@
 // retried through the engine's version conflicts, verified after a settle time.
 import type { Logger } from 'pino';
 import { apiStatus, type DockerApi } from '../adapters/docker.js';
-import { isOutOfSequence, planRemediation, recentSwitchAt, rollbackSpec, type Plan, type RemediationSettings, type ServiceObject, type ServiceSpec } from '../core/remediation.js';
+import {
+  isOutOfSequence,
+  planRemediation,
+  recentSwitchAt,
+  rollbackSpec,
+  type Plan,
+  type RemediationSettings,
+  type ServiceObject,
+  type ServiceSpec,
+} from '../core/remediation.js';
 import { errorMessage } from '../errors.js';
 
 export interface RemediationNotice {
@@ -80,12 +89,23 @@ export class Remediator {
       try {
         service = (await this.deps.docker.inspectService(s.id)) as ServiceObject;
       } catch (err) {
-        this.say(s.name, 'endpoint-mode', 'failed', [`remediation of ${s.name} failed: cannot inspect the service: ${errorMessage(err)}`]);
+        this.say(s.name, 'endpoint-mode', 'failed', [
+          `remediation of ${s.name} failed: cannot inspect the service: ${errorMessage(err)}`,
+        ]);
         return true;
       }
-      const plan = planRemediation(service, this.deps.settings, this.lastActionAt(s.name), await this.actionsInWindow(now), now);
+      const plan = planRemediation(
+        service,
+        this.deps.settings,
+        this.lastActionAt(s.name),
+        await this.actionsInWindow(now),
+        now,
+      );
       if (plan.kind === 'skip') {
-        this.deps.logger.info({ service: s.name, reason: plan.reason }, plan.retry ? 'no remediation yet' : 'no remediation');
+        this.deps.logger.info(
+          { service: s.name, reason: plan.reason },
+          plan.retry ? 'no remediation yet' : 'no remediation',
+        );
         return !plan.retry;
       }
       if (plan.kind === 'refuse') {
@@ -93,7 +113,10 @@ export class Remediator {
         return true;
       }
       if (plan.dryRun) {
-        this.say(s.name, plan.action, 'dry_run', describe(s.name, plan, 'dry-run: would switch'), { serviceId: s.id, change: changeOf(service.Spec, plan.spec) });
+        this.say(s.name, plan.action, 'dry_run', describe(s.name, plan, 'dry-run: would switch'), {
+          serviceId: s.id,
+          change: changeOf(service.Spec, plan.spec),
+        });
         return true;
       }
       try {
@@ -101,12 +124,17 @@ export class Remediator {
       } catch (err) {
         const message = errorMessage(err);
         if (isOutOfSequence(apiStatus(err), message) && attempt < MAX_ATTEMPTS) {
-          this.deps.logger.warn({ service: s.name, attempt }, 'service changed under us (update out of sequence); inspecting again');
+          this.deps.logger.warn(
+            { service: s.name, attempt },
+            'service changed under us (update out of sequence); inspecting again',
+          );
           continue;
         }
         const status = apiStatus(err);
-        const why = isOutOfSequence(status, message) ? `the service kept changing under us (update out of sequence ${MAX_ATTEMPTS} times); giving up`
-          : status === 403 || status === 405 ? `the Docker API refused the write (HTTP ${status}): this agent reads the engine through a read-only gate; remediation needs write access on the managers' agents (see the README, "read-only Docker API") — ${message}`
+        const why = isOutOfSequence(status, message)
+          ? `the service kept changing under us (update out of sequence ${MAX_ATTEMPTS} times); giving up`
+          : status === 403 || status === 405
+            ? `the Docker API refused the write (HTTP ${status}): this agent reads the engine through a read-only gate; remediation needs write access on the managers' agents (see the README, "read-only Docker API") — ${message}`
             : message;
         this.say(s.name, plan.action, 'failed', [`remediation of ${s.name} failed (${plan.action})`, why]);
         return true;
@@ -114,25 +142,40 @@ export class Remediator {
       this.actions.push({ at: now, service: s.name });
       const labels = service.Spec.Labels ?? {};
       this.verifications.set(s.id, {
-        at: now + this.deps.settings.settleMs, service: s.name, previousEndpoint: service.Spec.EndpointSpec,
+        at: now + this.deps.settings.settleMs,
+        service: s.name,
+        previousEndpoint: service.Spec.EndpointSpec,
         rollback: labels['swarm-balance.remediate.rollback'] === 'true',
       });
-      this.say(s.name, plan.action, 'applied', describe(s.name, plan, 'switched'), { serviceId: s.id, change: changeOf(service.Spec, plan.spec) });
+      this.say(s.name, plan.action, 'applied', describe(s.name, plan, 'switched'), {
+        serviceId: s.id,
+        change: changeOf(service.Spec, plan.spec),
+      });
       return true;
     }
     return true;
   }
 
   private async verify(s: FiringService, check: Verification): Promise<void> {
-    if (!s.firing) return this.say(s.name, 'verify', 'helped', [`remediation of ${s.name} helped: traffic is no longer collapsed`]);
+    if (!s.firing)
+      return this.say(s.name, 'verify', 'helped', [`remediation of ${s.name} helped: traffic is no longer collapsed`]);
     if (!check.rollback) {
-      return this.say(s.name, 'verify', 'still_collapsed', [`${s.name} is still collapsed after the endpoint-mode switch`, 'label it swarm-balance.remediate.rollback=true to have the previous endpoint spec restored automatically']);
+      return this.say(s.name, 'verify', 'still_collapsed', [
+        `${s.name} is still collapsed after the endpoint-mode switch`,
+        'label it swarm-balance.remediate.rollback=true to have the previous endpoint spec restored automatically',
+      ]);
     }
     try {
       const service = (await this.deps.docker.inspectService(s.id)) as ServiceObject;
-      await this.deps.docker.updateService(service.ID, service.Version.Index, rollbackSpec(service.Spec, check.previousEndpoint));
+      await this.deps.docker.updateService(
+        service.ID,
+        service.Version.Index,
+        rollbackSpec(service.Spec, check.previousEndpoint),
+      );
       this.actions.push({ at: Date.now(), service: s.name });
-      this.say(s.name, 'rollback', 'rolled_back', [`${s.name} is still collapsed after the switch: previous endpoint spec restored (mode ${check.previousEndpoint?.Mode ?? 'vip'})`]);
+      this.say(s.name, 'rollback', 'rolled_back', [
+        `${s.name} is still collapsed after the switch: previous endpoint spec restored (mode ${check.previousEndpoint?.Mode ?? 'vip'})`,
+      ]);
     } catch (err) {
       this.say(s.name, 'rollback', 'failed', [`${s.name}: rollback of the endpoint spec failed`, errorMessage(err)]);
     }
@@ -160,8 +203,15 @@ export class Remediator {
     return Math.max(ours.length, seen.length);
   }
 
-  private say(service: string, action: string, result: RemediationNotice['result'], lines: string[], extra: Pick<RemediationNotice, 'serviceId' | 'change'> = {}): void {
-    const level = result === 'failed' ? 'error' : result === 'refused' || result === 'still_collapsed' ? 'warn' : 'info';
+  private say(
+    service: string,
+    action: string,
+    result: RemediationNotice['result'],
+    lines: string[],
+    extra: Pick<RemediationNotice, 'serviceId' | 'change'> = {},
+  ): void {
+    const level =
+      result === 'failed' ? 'error' : result === 'refused' || result === 'still_collapsed' ? 'warn' : 'info';
     this.deps.logger[level]({ service, action, result, ...extra }, lines.join(' — '));
     this.deps.notify({ service, action, result, lines, ...extra });
   }
@@ -171,7 +221,9 @@ export class Remediator {
 function describe(service: string, plan: Extract<Plan, { kind: 'update' }>, verb: string): string[] {
   return [
     `${verb} ${service} from ${plan.from} to ${plan.to} (service version ${plan.version})`,
-    ...(plan.movedPorts.length > 0 ? [`published ports ${plan.movedPorts.join(', ')} move to host mode in the same update`] : []),
+    ...(plan.movedPorts.length > 0
+      ? [`published ports ${plan.movedPorts.join(', ')} move to host mode in the same update`]
+      : []),
     `POST /services/${service}/update?version=${plan.version} (the service's own spec with only EndpointSpec changed)`,
   ];
 }
@@ -180,7 +232,9 @@ function endpointView(spec: ServiceSpec): EndpointView {
   const ports = spec.EndpointSpec?.Ports ?? [];
   return {
     mode: spec.EndpointSpec?.Mode ?? 'vip',
-    ports: ports.map((p) => `${p.PublishedPort ?? '-'}:${p.TargetPort ?? '-'}/${p.Protocol ?? 'tcp'} ${p.PublishMode ?? 'ingress'}`),
+    ports: ports.map(
+      (p) => `${p.PublishedPort ?? '-'}:${p.TargetPort ?? '-'}/${p.Protocol ?? 'tcp'} ${p.PublishMode ?? 'ingress'}`,
+    ),
   };
 }
 

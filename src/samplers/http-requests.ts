@@ -15,7 +15,9 @@ import type { SampledCounters, Sampler, SamplerOutput, SamplerProblem } from './
 export function taskAddress(task: TaskRef): string | null {
   const wanted = task.labels['swarm-balance.requests.network'];
   if (wanted) return task.networks[wanted] ?? null;
-  const names = Object.keys(task.networks).filter((n) => n !== 'ingress' && n !== 'docker_gwbridge').sort();
+  const names = Object.keys(task.networks)
+    .filter((n) => n !== 'ingress' && n !== 'docker_gwbridge')
+    .sort();
   return names.length > 0 ? task.networks[names[0]!]! : null;
 }
 
@@ -26,7 +28,9 @@ export function counterUrl(template: string, ip: string): string {
 function sameHost(url: string, ip: string): boolean {
   try {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === ip || host === new URL(`http://${ip.includes(':') ? `[${ip}]` : ip}`).hostname.replace(/^\[|\]$/g, '');
+    return (
+      host === ip || host === new URL(`http://${ip.includes(':') ? `[${ip}]` : ip}`).hostname.replace(/^\[|\]$/g, '')
+    );
   } catch {
     return false;
   }
@@ -45,23 +49,36 @@ export function createHttpRequestsSampler(http: HttpClient, concurrency: number)
       await runBounded(opted, concurrency, async ({ task, labels }) => {
         const ip = taskAddress(task);
         if (!ip) {
-          errors.push({ reason: 'no-address', message: `${task.name} has no address to read its counter at`, taskId: task.id });
+          errors.push({
+            reason: 'no-address',
+            message: `${task.name} has no address to read its counter at`,
+            taskId: task.id,
+          });
           return;
         }
         const url = counterUrl(labels.requestsUrl!, ip);
         // The label was checked to name no other host; the filled-in address is checked again all the same.
         if (!sameHost(url, ip)) {
-          errors.push({ reason: 'foreign-host', message: `${task.name}: swarm-balance.requests.url names a host other than the task's own address; not read`, taskId: task.id });
+          errors.push({
+            reason: 'foreign-host',
+            message: `${task.name}: swarm-balance.requests.url names a host other than the task's own address; not read`,
+            taskId: task.id,
+          });
           return;
         }
         try {
           const body = await http.getText(url);
-          const requests = labels.requestsFormat === 'stub_status' ? parseStubStatus(body).requests : sumPrometheusMetric(body, labels.requestsMetric);
+          const requests =
+            labels.requestsFormat === 'stub_status'
+              ? parseStubStatus(body).requests
+              : sumPrometheusMetric(body, labels.requestsMetric);
           const self = http.connectionsTo(new URL(url).host);
           counters.set(task.id, { requests, selfOpened: self.opened, selfOpen: self.open });
         } catch (err) {
-          if (err instanceof ParseError) errors.push({ reason: err.reason, message: `${task.name}: ${err.message}`, taskId: task.id });
-          else if (err instanceof AgentError) errors.push({ reason: err.code, message: `${task.name}: ${err.message}`, taskId: task.id });
+          if (err instanceof ParseError)
+            errors.push({ reason: err.reason, message: `${task.name}: ${err.message}`, taskId: task.id });
+          else if (err instanceof AgentError)
+            errors.push({ reason: err.code, message: `${task.name}: ${err.message}`, taskId: task.id });
           else throw err;
         }
       });

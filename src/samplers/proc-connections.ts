@@ -32,7 +32,11 @@ export function createProcConnectionsSampler(read: ProcReader): Sampler {
           });
         } catch (err) {
           if (!(err instanceof AgentError)) throw err;
-          errors.push({ reason: err instanceof ParseError ? err.reason : err.code, message: `${task.name} (pid ${task.pid}): ${err.message}`, taskId: task.id });
+          errors.push({
+            reason: err instanceof ParseError ? err.reason : err.code,
+            message: `${task.name} (pid ${task.pid}): ${err.message}`,
+            taskId: task.id,
+          });
         }
       };
       // The reader is synchronous (adapters/procfs.ts): a batch at a time, then let scrapes and
@@ -43,7 +47,10 @@ export function createProcConnectionsSampler(read: ProcReader): Sampler {
       }
       // One vanished PID is churn; every PID missing means the proc root is not the host's.
       if (tasks.length > 0 && missing === tasks.length) {
-        errors.push({ reason: 'pids-not-in-proc-root', message: `none of ${tasks.length} task PIDs is under the proc root; is SWARM_BALANCE_PROC_ROOT the host's /proc?` });
+        errors.push({
+          reason: 'pids-not-in-proc-root',
+          message: `none of ${tasks.length} task PIDs is under the proc root; is SWARM_BALANCE_PROC_ROOT the host's /proc?`,
+        });
       }
       return { counters, errors };
     },

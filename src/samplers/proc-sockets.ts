@@ -20,15 +20,21 @@ export function createProcSocketsSampler(read: ProcReader): Sampler {
     async sample(tasks: readonly TaskRef[]): Promise<SamplerOutput> {
       const counters = new Map<string, SampledCounters>();
       const errors: SamplerProblem[] = [];
-      await Promise.all(tasks.map(async (task) => {
-        try {
-          const inbound = await readInboundSockets(read, task.pid);
-          if (inbound) counters.set(task.id, { inboundByPort: countByPort(inbound) });
-        } catch (err) {
-          if (!(err instanceof AgentError)) throw err;
-          errors.push({ reason: err instanceof ParseError ? err.reason : err.code, message: `${task.name} (pid ${task.pid}): ${err.message}`, taskId: task.id });
-        }
-      }));
+      await Promise.all(
+        tasks.map(async (task) => {
+          try {
+            const inbound = await readInboundSockets(read, task.pid);
+            if (inbound) counters.set(task.id, { inboundByPort: countByPort(inbound) });
+          } catch (err) {
+            if (!(err instanceof AgentError)) throw err;
+            errors.push({
+              reason: err instanceof ParseError ? err.reason : err.code,
+              message: `${task.name} (pid ${task.pid}): ${err.message}`,
+              taskId: task.id,
+            });
+          }
+        }),
+      );
       return { counters, errors };
     },
   };

@@ -20,7 +20,10 @@ export interface CycleResult {
 export class SamplerRegistry {
   private readonly logged = new Set<string>();
 
-  constructor(private readonly samplers: readonly Sampler[], private readonly logger: Logger) {}
+  constructor(
+    private readonly samplers: readonly Sampler[],
+    private readonly logger: Logger,
+  ) {}
 
   get names(): string[] {
     return this.samplers.map((s) => s.name);
@@ -28,11 +31,13 @@ export class SamplerRegistry {
 
   async run(tasks: readonly TaskRef[]): Promise<CycleResult> {
     const counters = new Map<string, SampledCounters>();
-    const settled = await Promise.allSettled(this.samplers.map(async (sampler) => {
-      const started = performance.now();
-      const out = await sampler.sample(tasks);
-      return { out, durationSeconds: (performance.now() - started) / 1000 };
-    }));
+    const settled = await Promise.allSettled(
+      this.samplers.map(async (sampler) => {
+        const started = performance.now();
+        const out = await sampler.sample(tasks);
+        return { out, durationSeconds: (performance.now() - started) / 1000 };
+      }),
+    );
     const runs = settled.map((result, i): SamplerRun => {
       const name = this.samplers[i]!.name;
       const problems = new Map<string, number>();
@@ -60,6 +65,9 @@ export class SamplerRegistry {
     const key = `${sampler}:${reason}`;
     const first = !this.logged.has(key);
     this.logged.add(key);
-    this.logger[first ? 'warn' : 'debug']({ sampler, reason }, first ? `${message} (further ${reason} errors of this sampler are logged at debug)` : message);
+    this.logger[first ? 'warn' : 'debug'](
+      { sampler, reason },
+      first ? `${message} (further ${reason} errors of this sampler are logged at debug)` : message,
+    );
   }
 }

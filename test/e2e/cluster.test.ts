@@ -5,7 +5,18 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { startRecorder, type Recorder } from '../support/recorder.js';
-import { dockerOn, downTestbed, leaderNode, NODES, nodeDockerHost, nodeHostname, startNode, stopNode, upTestbed, type NodeNum } from './testbed.js';
+import {
+  dockerOn,
+  downTestbed,
+  leaderNode,
+  NODES,
+  nodeDockerHost,
+  nodeHostname,
+  startNode,
+  stopNode,
+  upTestbed,
+  type NodeNum,
+} from './testbed.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbe2e-web';
@@ -17,8 +28,17 @@ const INTERVAL_MS = 1000;
 const agents = new Map<NodeNum, AgentProcess>();
 let chat: Recorder;
 /** Every channel, each at its own path on the one recorder. */
-const CHANNELS = { slack: '/slack', teams: '/teams', discord: '/discord', mattermost: '/mattermost', telegram: '/botE2E-TOKEN', webhook: '/webhook', alertmanager: '/api/v2/alerts' } as const;
-const perChannel = () => Object.fromEntries(Object.entries(CHANNELS).map(([name, path]) => [name, chat.on(path).length]));
+const CHANNELS = {
+  slack: '/slack',
+  teams: '/teams',
+  discord: '/discord',
+  mattermost: '/mattermost',
+  telegram: '/botE2E-TOKEN',
+  webhook: '/webhook',
+  alertmanager: '/api/v2/alerts',
+} as const;
+const perChannel = () =>
+  Object.fromEntries(Object.entries(CHANNELS).map(([name, path]) => [name, chat.on(path).length]));
 const everyChannel = (n: number) => Object.fromEntries(Object.keys(CHANNELS).map((name) => [name, n]));
 
 interface ClusterService {
@@ -31,41 +51,74 @@ interface ClusterService {
   summary: string | null;
   tasks: { nodeName: string; share: number | null }[];
 }
-interface ClusterBody { evaluator: { active: boolean }; services: ClusterService[] }
+interface ClusterBody {
+  evaluator: { active: boolean };
+  services: ClusterService[];
+}
 
 function startAgent(n: NodeNum): Promise<AgentProcess> {
-  return startAgentProcess({
-    DOCKER_HOST: nodeDockerHost(n), SWARM_BALANCE_PEERS: PEERS, SWARM_BALANCE_PEER_TOKEN: TOKEN,
-    SWARM_BALANCE_INTERVAL: `${INTERVAL_MS}ms`, SWARM_BALANCE_WINDOW: '15s', SWARM_BALANCE_SKEW_FOR: '3s',
-    SWARM_BALANCE_RESOLVE_FOR: '3s', SWARM_BALANCE_MIN_EVENTS: '20', SWARM_BALANCE_PEER_TIMEOUT: '700ms',
-    SWARM_BALANCE_SLACK_WEBHOOK_URL: `${chat.url}/slack`, SWARM_BALANCE_TEAMS_WEBHOOK_URL: `${chat.url}/teams`,
-    SWARM_BALANCE_DISCORD_WEBHOOK_URL: `${chat.url}/discord`, SWARM_BALANCE_MATTERMOST_WEBHOOK_URL: `${chat.url}/mattermost`,
-    SWARM_BALANCE_TELEGRAM_API_URL: chat.url, SWARM_BALANCE_TELEGRAM_BOT_TOKEN: 'E2E-TOKEN', SWARM_BALANCE_TELEGRAM_CHAT_ID: '-100123',
-    SWARM_BALANCE_WEBHOOK_URL: `${chat.url}/webhook`, SWARM_BALANCE_ALERTMANAGER_URL: chat.url,
-  }, PORT(n)).then((a) => {
+  return startAgentProcess(
+    {
+      DOCKER_HOST: nodeDockerHost(n),
+      SWARM_BALANCE_PEERS: PEERS,
+      SWARM_BALANCE_PEER_TOKEN: TOKEN,
+      SWARM_BALANCE_INTERVAL: `${INTERVAL_MS}ms`,
+      SWARM_BALANCE_WINDOW: '15s',
+      SWARM_BALANCE_SKEW_FOR: '3s',
+      SWARM_BALANCE_RESOLVE_FOR: '3s',
+      SWARM_BALANCE_MIN_EVENTS: '20',
+      SWARM_BALANCE_PEER_TIMEOUT: '700ms',
+      SWARM_BALANCE_SLACK_WEBHOOK_URL: `${chat.url}/slack`,
+      SWARM_BALANCE_TEAMS_WEBHOOK_URL: `${chat.url}/teams`,
+      SWARM_BALANCE_DISCORD_WEBHOOK_URL: `${chat.url}/discord`,
+      SWARM_BALANCE_MATTERMOST_WEBHOOK_URL: `${chat.url}/mattermost`,
+      SWARM_BALANCE_TELEGRAM_API_URL: chat.url,
+      SWARM_BALANCE_TELEGRAM_BOT_TOKEN: 'E2E-TOKEN',
+      SWARM_BALANCE_TELEGRAM_CHAT_ID: '-100123',
+      SWARM_BALANCE_WEBHOOK_URL: `${chat.url}/webhook`,
+      SWARM_BALANCE_ALERTMANAGER_URL: chat.url,
+    },
+    PORT(n),
+  ).then((a) => {
     agents.set(n, a);
     return a;
   });
 }
 
 const agent = (n: NodeNum) => agents.get(n)!;
-const view = async (n: NodeNum) => (await getJson<ClusterBody>(`${agent(n).url}/v1/cluster`)).services.find((s) => s.name === SERVICE);
+const view = async (n: NodeNum) =>
+  (await getJson<ClusterBody>(`${agent(n).url}/v1/cluster`)).services.find((s) => s.name === SERVICE);
 const metric = async (n: NodeNum, name: string, labels: Record<string, string> = {}) =>
   series(await scrape(agent(n).url), `swarm_balance_${name}`, labels).reduce((a, s) => a + s.value, 0);
 const announced = (n: NodeNum) => metric(n, 'notifications_total', { channel: 'log' });
-const cli = async (args: string[]) => run(process.execPath, ['dist/cli.js', ...args]).then(
-  ({ stdout }) => ({ code: 0, stdout }),
-  (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
-);
+const cli = async (args: string[]) =>
+  run(process.execPath, ['dist/cli.js', ...args]).then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
+  );
 
 /** Nodes of the service's tasks: node number -> task address on the overlay. */
 async function taskAddresses(): Promise<Map<NodeNum, string>> {
-  const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', SERVICE])).split('\n').filter(Boolean);
+  const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', SERVICE]))
+    .split('\n')
+    .filter(Boolean);
   const out = new Map<NodeNum, string>();
   for (const id of ids) {
-    const [host, addr] = (await dockerOn(leader, ['inspect', '--type', 'task', '--format',
-      `{{.NodeID}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NET}"}}{{index .Addresses 0}}{{end}}{{end}}`, id])).trim().split(' ');
-    const hostname = (await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', host!])).trim();
+    const [host, addr] = (
+      await dockerOn(leader, [
+        'inspect',
+        '--type',
+        'task',
+        '--format',
+        `{{.NodeID}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NET}"}}{{index .Addresses 0}}{{end}}{{end}}`,
+        id,
+      ])
+    )
+      .trim()
+      .split(' ');
+    const hostname = (
+      await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', host!])
+    ).trim();
     const n = NODES.find((x) => nodeHostname(x) === hostname);
     if (n && addr) out.set(n, addr.split('/')[0]!);
   }
@@ -83,8 +136,25 @@ beforeAll(async () => {
   const others = NODES.filter((n) => n !== leader);
   [clientNode, hotNode] = [others[0]!, others[1]!];
   await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', NET]);
-  await dockerOn(leader, ['service', 'create', '--detach', '--no-resolve-image', '--name', SERVICE, '--replicas', '3',
-    '--replicas-max-per-node', '1', '--endpoint-mode', 'dnsrr', '--network', NET, 'sb-test/node:1', 'node', '/app/demo-app.js']);
+  await dockerOn(leader, [
+    'service',
+    'create',
+    '--detach',
+    '--no-resolve-image',
+    '--name',
+    SERVICE,
+    '--replicas',
+    '3',
+    '--replicas-max-per-node',
+    '1',
+    '--endpoint-mode',
+    'dnsrr',
+    '--network',
+    NET,
+    'sb-test/node:1',
+    'node',
+    '/app/demo-app.js',
+  ]);
   await waitFor(async () => (await taskAddresses()).size === 3, 90_000, 'three tasks, one per node');
   for (const n of NODES) await startAgent(n);
 });
@@ -96,8 +166,13 @@ afterAll(async () => {
 });
 
 describe('the cluster view on a real 3-node swarm', () => {
-  it('joins every node\'s tasks on the leader\'s agent, with the others in shadow', async () => {
-    await waitFor(async () => (await view(leader))?.tasks.length === 3 && (await view(leader))?.verdict.kind !== 'unknown', 30_000, 'three reported tasks', () => agent(leader).logs());
+  it("joins every node's tasks on the leader's agent, with the others in shadow", async () => {
+    await waitFor(
+      async () => (await view(leader))?.tasks.length === 3 && (await view(leader))?.verdict.kind !== 'unknown',
+      30_000,
+      'three reported tasks',
+      () => agent(leader).logs(),
+    );
     expect((await view(leader))!.tasks.map((t) => t.nodeName).sort()).toEqual(NODES.map(nodeHostname).sort());
     expect(await metric(leader, 'evaluator')).toBe(1);
     for (const n of NODES.filter((x) => x !== leader)) expect(await metric(n, 'evaluator')).toBe(0);
@@ -107,9 +182,31 @@ describe('the cluster view on a real 3-node swarm', () => {
   it('shows the tasks of a node whose agent is down as unknown and fires nothing', async () => {
     await agent(hotNode).stop();
     const target = (await taskAddresses()).get(hotNode)!;
-    await dockerOn(clientNode, ['run', '-d', '--name', 'sbe2e-client', '--network', NET, 'sb-test/node:1', 'node', '/app/load.js',
-      '--mode', 'pin', '--target', `${target}:8080`, '--connections', '4', '--rate', '200', '--forever']);
-    await waitFor(async () => (await metric(leader, 'peers', { state: 'unreachable' })) === 1, 10_000, 'one unreachable peer');
+    await dockerOn(clientNode, [
+      'run',
+      '-d',
+      '--name',
+      'sbe2e-client',
+      '--network',
+      NET,
+      'sb-test/node:1',
+      'node',
+      '/app/load.js',
+      '--mode',
+      'pin',
+      '--target',
+      `${target}:8080`,
+      '--connections',
+      '4',
+      '--rate',
+      '200',
+      '--forever',
+    ]);
+    await waitFor(
+      async () => (await metric(leader, 'peers', { state: 'unreachable' })) === 1,
+      10_000,
+      'one unreachable peer',
+    );
     // Three times SKEW_FOR of pinned traffic with the hot node's agent away.
     const until = Date.now() + 10_000;
     while (Date.now() < until) {
@@ -121,19 +218,33 @@ describe('the cluster view on a real 3-node swarm', () => {
     expect(await announced(leader)).toBe(0);
   });
 
-  it('fires on the leader\'s agent once the node reports, naming the hot task, its node and the pinning client', async () => {
+  it("fires on the leader's agent once the node reports, naming the hot task, its node and the pinning client", async () => {
     await startAgent(hotNode);
-    await waitFor(async () => (await view(leader))?.detector.state === 'firing', 30_000, 'firing', () => agent(leader).logs());
+    await waitFor(
+      async () => (await view(leader))?.detector.state === 'firing',
+      30_000,
+      'firing',
+      () => agent(leader).logs(),
+    );
     const s = (await view(leader))!;
     expect(s.hotTask?.nodeName).toBe(nodeHostname(hotNode));
-    await waitFor(async () => (await view(leader))?.pinning?.clients[0]?.container === 'sbe2e-client', 10_000, 'pinning client named');
+    await waitFor(
+      async () => (await view(leader))?.pinning?.clients[0]?.container === 'sbe2e-client',
+      10_000,
+      'pinning client named',
+    );
     const pinned = (await view(leader))!;
     expect(pinned.pinning!.clients[0]).toMatchObject({ container: 'sbe2e-client', node: nodeHostname(clientNode) });
     expect(pinned.summary).toContain('sbe2e-client');
     expect(await announced(leader)).toBe(1);
     for (const n of NODES.filter((x) => x !== leader)) expect(await announced(n)).toBe(0);
     // Exactly one firing message per configured channel, from the active evaluator only.
-    await waitFor(async () => Object.values(perChannel()).every((c) => c >= 1), 15_000, 'a message on every channel', () => JSON.stringify(perChannel()));
+    await waitFor(
+      async () => Object.values(perChannel()).every((c) => c >= 1),
+      15_000,
+      'a message on every channel',
+      () => JSON.stringify(perChannel()),
+    );
     expect(perChannel()).toEqual(everyChannel(1));
     expect((chat.on('/webhook')[0]!.body as { kind: string }).kind).toBe('firing');
   });
@@ -154,16 +265,25 @@ describe('the cluster view on a real 3-node swarm', () => {
     await stopNode(oldLeader);
     let newLeader: NodeNum | null = null;
     let electedAt = 0;
-    await waitFor(async () => {
-      const l = await leaderNode().catch(() => null);
-      if (l && l !== oldLeader) {
-        newLeader = l;
-        electedAt = Date.now();
-        return true;
-      }
-      return false;
-    }, 60_000, 'a new leader');
-    await waitFor(async () => (await metric(newLeader!, 'evaluator')) === 1, 10_000, 'new evaluator', () => agent(newLeader!).logs());
+    await waitFor(
+      async () => {
+        const l = await leaderNode().catch(() => null);
+        if (l && l !== oldLeader) {
+          newLeader = l;
+          electedAt = Date.now();
+          return true;
+        }
+        return false;
+      },
+      60_000,
+      'a new leader',
+    );
+    await waitFor(
+      async () => (await metric(newLeader!, 'evaluator')) === 1,
+      10_000,
+      'new evaluator',
+      () => agent(newLeader!).logs(),
+    );
     const handover = Date.now() - electedAt;
     console.log(`evaluator handover: ${handover} ms after the new leader was seen (interval ${INTERVAL_MS} ms)`);
     expect(handover).toBeLessThanOrEqual(2 * INTERVAL_MS + 500);
@@ -178,15 +298,48 @@ describe('the cluster view on a real 3-node swarm', () => {
   });
 
   it('resolves once the client spreads over tasks.<service>, announced once by the new evaluator', async () => {
-    await waitFor(async () => (await taskAddresses()).size === 3 && (await view(leader))?.verdict.kind !== 'unknown', 90_000, 'all three tasks reported again', () => agent(leader).logs());
+    await waitFor(
+      async () => (await taskAddresses()).size === 3 && (await view(leader))?.verdict.kind !== 'unknown',
+      90_000,
+      'all three tasks reported again',
+      () => agent(leader).logs(),
+    );
     await dockerOn(clientNode, ['rm', '-f', 'sbe2e-client']);
-    await dockerOn(clientNode, ['run', '-d', '--name', 'sbe2e-spread', '--network', NET, 'sb-test/node:1', 'node', '/app/load.js',
-      '--mode', 'spread', '--service', SERVICE, '--port', '8080', '--rate', '40', '--forever']);
-    await waitFor(async () => ['resolved', 'ok'].includes((await view(leader))?.detector.state ?? 'missing'), 60_000, 'resolved', () => agent(leader).logs());
+    await dockerOn(clientNode, [
+      'run',
+      '-d',
+      '--name',
+      'sbe2e-spread',
+      '--network',
+      NET,
+      'sb-test/node:1',
+      'node',
+      '/app/load.js',
+      '--mode',
+      'spread',
+      '--service',
+      SERVICE,
+      '--port',
+      '8080',
+      '--rate',
+      '40',
+      '--forever',
+    ]);
+    await waitFor(
+      async () => ['resolved', 'ok'].includes((await view(leader))?.detector.state ?? 'missing'),
+      60_000,
+      'resolved',
+      () => agent(leader).logs(),
+    );
     expect(await announced(leader)).toBe(1);
     expect((await cli(['check', '--url', agent(leader).url, '--service', SERVICE])).code).toBe(0);
     // One resolved message per channel, from the new evaluator: two in all, no duplicate across the handover.
-    await waitFor(async () => Object.values(perChannel()).every((c) => c >= 2), 15_000, 'resolved on every channel', () => JSON.stringify(perChannel()));
+    await waitFor(
+      async () => Object.values(perChannel()).every((c) => c >= 2),
+      15_000,
+      'resolved on every channel',
+      () => JSON.stringify(perChannel()),
+    );
     await new Promise((r) => setTimeout(r, 2000));
     expect(perChannel()).toEqual(everyChannel(2));
     expect((chat.on('/webhook')[1]!.body as { kind: string }).kind).toBe('resolved');

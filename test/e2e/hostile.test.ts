@@ -14,7 +14,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeReport } from '../../src/core/types.js';
 import { startAgentProcess, waitFor, parsePromText, series, type AgentProcess } from '../support/agent-process.js';
 import { nodeReport } from '../support/fake-peers.js';
-import { BRIDGE_ADDRESS, dockerOn, downTestbed, leaderNode, NODES, nodeAddress, nodeDockerHost, nodeHostname, upTestbed, type NodeNum } from './testbed.js';
+import {
+  BRIDGE_ADDRESS,
+  dockerOn,
+  downTestbed,
+  leaderNode,
+  NODES,
+  nodeAddress,
+  nodeDockerHost,
+  nodeHostname,
+  upTestbed,
+  type NodeNum,
+} from './testbed.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbhost-web';
@@ -23,7 +34,10 @@ const PORT = 9479;
 const PEER_TOKEN = 'hostile-e2e-peer-token-0123';
 const METRICS_TOKEN = 'hostile-e2e-metrics-token-4567';
 const MB16 = 16 * 1024 * 1024;
-const REFUSED = ['peer report refused: a peer speaks only for its own node; its node\'s tasks count as unknown', 'peer report refused; its tasks count as unknown until it answers'];
+const REFUSED = [
+  "peer report refused: a peer speaks only for its own node; its node's tasks count as unknown",
+  'peer report refused; its tasks count as unknown until it answers',
+];
 
 const agents = new Map<NodeNum, AgentProcess>();
 const servers: Server[] = [];
@@ -39,7 +53,15 @@ const webhook: unknown[] = [];
 let forgery: 'collapse' | 'idle' = 'collapse';
 
 /** What each fake is and what its refusal must be counted as. */
-interface Fake { name: string; address: string; reasons: string[]; body: () => Buffer | string; declare?: boolean; seen: number; claims?: NodeNum }
+interface Fake {
+  name: string;
+  address: string;
+  reasons: string[];
+  body: () => Buffer | string;
+  declare?: boolean;
+  seen: number;
+  claims?: NodeNum;
+}
 const fakes: Fake[] = [];
 const fakeHost = (port: number) => `${BRIDGE_ADDRESS}:${port}`;
 /** A body made once and sent on every request. */
@@ -48,34 +70,65 @@ const once = (make: () => string): (() => Buffer) => {
   return () => (bytes ??= Buffer.from(make()));
 };
 /** Alert messages the webhook got (remediation notices left out). */
-const alerts = () => webhook.map((m) => (m as { kind?: string }).kind).filter((k) => k === 'firing' || k === 'resolved');
+const alerts = () =>
+  webhook.map((m) => (m as { kind?: string }).kind).filter((k) => k === 'firing' || k === 'resolved');
 
 const agent = (n: NodeNum) => agents.get(n)!;
 async function metrics(n: NodeNum) {
   const res = await fetch(`${agent(n).url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
   return parsePromText(await res.text());
 }
-const metric = async (n: NodeNum, name: string, labels: Record<string, string> = {}) => series(await metrics(n), `swarm_balance_${name}`, labels).reduce((a, s) => a + s.value, 0);
+const metric = async (n: NodeNum, name: string, labels: Record<string, string> = {}) =>
+  series(await metrics(n), `swarm_balance_${name}`, labels).reduce((a, s) => a + s.value, 0);
 interface ClusterBody {
   evaluator: { active: boolean; activeEvaluator: { node: string; peer: string | null; verified: boolean } | null };
   peers: { peer: string; state: string; verified: boolean; reason?: string }[];
-  services: { name: string; verdict: { kind: string }; detector: { state: string }; hotTask: { nodeName: string } | null }[];
+  services: {
+    name: string;
+    verdict: { kind: string };
+    detector: { state: string };
+    hotTask: { nodeName: string } | null;
+  }[];
 }
-const cluster = async (n: NodeNum) => (await fetch(`${agent(n).url}/v1/cluster`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).json() as Promise<ClusterBody>;
+const cluster = async (n: NodeNum) =>
+  (
+    await fetch(`${agent(n).url}/v1/cluster`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).json() as Promise<ClusterBody>;
 const view = async (n: NodeNum) => (await cluster(n)).services.find((s) => s.name === SERVICE);
-const logLines = (n: NodeNum) => agent(n).logs().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const logLines = (n: NodeNum) =>
+  agent(n)
+    .logs()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 /** A report as the agent on `node` would send it, with the service's task of `taskNode` given `count` bytes in the window. */
-function forged(node: NodeNum, tasks: [NodeNum, number][], over: Partial<NodeReport['node']> = {}, firing: string[] = []): NodeReport {
+function forged(
+  node: NodeNum,
+  tasks: [NodeNum, number][],
+  over: Partial<NodeReport['node']> = {},
+  firing: string[] = [],
+): NodeReport {
   const base = nodeReport({ node: 1, tasks: tasks.length });
   const p = placement.get(node)!;
   return {
-    ...base, firing, endpoints: [],
+    ...base,
+    firing,
+    endpoints: [],
     node: { id: p.nodeId, name: nodeHostname(node), role: 'manager', leader: false, ...over },
     tasks: tasks.map(([taskNode, count], i) => ({
-      ...base.tasks[i]!, id: placement.get(taskNode)!.taskId, serviceId, serviceName: SERVICE, name: `${SERVICE}.${taskNode}`, slot: String(taskNode),
-      nodeId: p.nodeId, nodeName: nodeHostname(node),
-      window: { bytes: { count: count * 1000, events: count, exposure: 15 }, connections: { count: 1, events: 1, exposure: 15 } },
+      ...base.tasks[i]!,
+      id: placement.get(taskNode)!.taskId,
+      serviceId,
+      serviceName: SERVICE,
+      name: `${SERVICE}.${taskNode}`,
+      slot: String(taskNode),
+      nodeId: p.nodeId,
+      nodeName: nodeHostname(node),
+      window: {
+        bytes: { count: count * 1000, events: count, exposure: 15 },
+        connections: { count: 1, events: 1, exposure: 15 },
+      },
       rates: { bytes: (count * 1000) / 15 },
     })),
   };
@@ -88,7 +141,10 @@ async function hostFake(fake: Fake): Promise<void> {
     if (req.headers.authorization !== `Bearer ${PEER_TOKEN}`) return void res.writeHead(401).end();
     const body = Buffer.from(fake.body());
     res.on('error', () => undefined);
-    res.writeHead(200, { 'content-type': 'application/json', ...(fake.declare ? { 'content-length': String(body.length) } : {}) });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      ...(fake.declare ? { 'content-length': String(body.length) } : {}),
+    });
     let at = 0;
     const pump = (): void => {
       while (!res.destroyed && at < body.length) {
@@ -109,10 +165,15 @@ async function hostFake(fake: Fake): Promise<void> {
 async function nodeFake(n: NodeNum, port: number, body: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-hostile-'));
   await writeFile(join(dir, 'body.json'), body);
-  const script = `const b=require('fs').readFileSync(process.argv[1]);require('http').createServer((q,r)=>{` +
+  const script =
+    `const b=require('fs').readFileSync(process.argv[1]);require('http').createServer((q,r)=>{` +
     `if(q.headers.authorization!=='Bearer '+process.argv[2]){r.writeHead(401);return r.end()}` +
     `r.writeHead(200,{'content-type':'application/json','content-length':b.length});r.end(b)}).listen(${port},'${nodeAddress(n)}',()=>console.log('listening'))`;
-  const child = spawn('nsenter', [`--net=/var/run/netns/sbn${n}`, process.execPath, '-e', script, join(dir, 'body.json'), PEER_TOKEN], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'nsenter',
+    [`--net=/var/run/netns/sbn${n}`, process.execPath, '-e', script, join(dir, 'body.json'), PEER_TOKEN],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
@@ -121,11 +182,24 @@ async function nodeFake(n: NodeNum, port: number, body: string): Promise<void> {
 }
 
 function startAgent(n: NodeNum, peers: string[], webhookUrl: string): Promise<AgentProcess> {
-  return startAgentProcess({
-    DOCKER_HOST: nodeDockerHost(n), SWARM_BALANCE_PEERS: peers.join(','), SWARM_BALANCE_PEER_TOKEN: PEER_TOKEN, SWARM_BALANCE_METRICS_TOKEN: METRICS_TOKEN,
-    SWARM_BALANCE_INTERVAL: '1s', SWARM_BALANCE_WINDOW: '15s', SWARM_BALANCE_SKEW_FOR: '3s', SWARM_BALANCE_RESOLVE_FOR: '3s',
-    SWARM_BALANCE_MIN_EVENTS: '20', SWARM_BALANCE_PEER_TIMEOUT: '1500ms', SWARM_BALANCE_REMEDIATE: 'dry-run', SWARM_BALANCE_WEBHOOK_URL: webhookUrl,
-  }, PORT, { host: nodeAddress(n), wrap: ['nsenter', `--net=/var/run/netns/sbn${n}`] }).then((a) => {
+  return startAgentProcess(
+    {
+      DOCKER_HOST: nodeDockerHost(n),
+      SWARM_BALANCE_PEERS: peers.join(','),
+      SWARM_BALANCE_PEER_TOKEN: PEER_TOKEN,
+      SWARM_BALANCE_METRICS_TOKEN: METRICS_TOKEN,
+      SWARM_BALANCE_INTERVAL: '1s',
+      SWARM_BALANCE_WINDOW: '15s',
+      SWARM_BALANCE_SKEW_FOR: '3s',
+      SWARM_BALANCE_RESOLVE_FOR: '3s',
+      SWARM_BALANCE_MIN_EVENTS: '20',
+      SWARM_BALANCE_PEER_TIMEOUT: '1500ms',
+      SWARM_BALANCE_REMEDIATE: 'dry-run',
+      SWARM_BALANCE_WEBHOOK_URL: webhookUrl,
+    },
+    PORT,
+    { host: nodeAddress(n), wrap: ['nsenter', `--net=/var/run/netns/sbn${n}`] },
+  ).then((a) => {
     agents.set(n, a);
     return a;
   });
@@ -136,25 +210,65 @@ beforeAll(async () => {
   leader = await leaderNode();
   [shadowNode, hotNode] = NODES.filter((n) => n !== leader) as [NodeNum, NodeNum];
   await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', NET]);
-  await dockerOn(leader, ['service', 'create', '--detach', '--no-resolve-image', '--name', SERVICE, '--replicas', '3', '--replicas-max-per-node', '1',
-    '--endpoint-mode', 'dnsrr', '--network', NET, '--label', 'swarm-balance.remediate=endpoint-mode', 'sb-test/node:1', 'node', '/app/demo-app.js']);
+  await dockerOn(leader, [
+    'service',
+    'create',
+    '--detach',
+    '--no-resolve-image',
+    '--name',
+    SERVICE,
+    '--replicas',
+    '3',
+    '--replicas-max-per-node',
+    '1',
+    '--endpoint-mode',
+    'dnsrr',
+    '--network',
+    NET,
+    '--label',
+    'swarm-balance.remediate=endpoint-mode',
+    'sb-test/node:1',
+    'node',
+    '/app/demo-app.js',
+  ]);
   serviceId = (await dockerOn(leader, ['service', 'inspect', '--format', '{{.ID}}', SERVICE])).trim();
-  await waitFor(async () => {
-    const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', SERVICE])).split('\n').filter(Boolean);
-    placement.clear();
-    for (const id of ids) {
-      const [nodeId, state, addr] = (await dockerOn(leader, ['inspect', '--type', 'task', '--format',
-        `{{.NodeID}} {{.Status.State}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NET}"}}{{index .Addresses 0}}{{end}}{{end}}`, id])).trim().split(' ');
-      const hostname = (await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', nodeId!])).trim();
-      const n = NODES.find((x) => nodeHostname(x) === hostname);
-      if (n && state === 'running' && addr) placement.set(n, { nodeId: nodeId!, taskId: id, address: addr.split('/')[0]! });
-    }
-    return placement.size === 3;
-  }, 90_000, 'three running tasks, one per node');
+  await waitFor(
+    async () => {
+      const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', SERVICE]))
+        .split('\n')
+        .filter(Boolean);
+      placement.clear();
+      for (const id of ids) {
+        const [nodeId, state, addr] = (
+          await dockerOn(leader, [
+            'inspect',
+            '--type',
+            'task',
+            '--format',
+            `{{.NodeID}} {{.Status.State}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NET}"}}{{index .Addresses 0}}{{end}}{{end}}`,
+            id,
+          ])
+        )
+          .trim()
+          .split(' ');
+        const hostname = (
+          await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', nodeId!])
+        ).trim();
+        const n = NODES.find((x) => nodeHostname(x) === hostname);
+        if (n && state === 'running' && addr)
+          placement.set(n, { nodeId: nodeId!, taskId: id, address: addr.split('/')[0]! });
+      }
+      return placement.size === 3;
+    },
+    90_000,
+    'three running tasks, one per node',
+  );
 
   const recorder = createServer((req, res) => {
     let text = '';
-    req.on('data', (c: Buffer) => { text += c.toString(); });
+    req.on('data', (c: Buffer) => {
+      text += c.toString();
+    });
     req.on('end', () => {
       webhook.push(JSON.parse(text));
       res.writeHead(200).end('ok');
@@ -165,27 +279,116 @@ beforeAll(async () => {
 
   // The fakes. The forger's body is made per request, so it can change during the test.
   fakes.push(
-    { name: 'forges another node\'s tasks', address: fakeHost(19701), reasons: ['node_mismatch'], seen: 0, claims: hotNode,
-      body: () => JSON.stringify(forgery === 'collapse' ? forged(hotNode, NODES.map((n) => [n, n === hotNode ? 5000 : 0])) : forged(hotNode, [[hotNode, 0]])) },
-    { name: 'nested brackets', address: fakeHost(19702), reasons: ['too_deep'], seen: 0, body: once(() => '['.repeat(MB16)) },
-    { name: 'a long string', address: fakeHost(19703), reasons: ['string_too_long'], seen: 0, body: once(() => `{"version":1,"node":{"id":"${'x'.repeat(MB16 - 40)}"}}`) },
-    { name: 'a huge array', address: fakeHost(19704), reasons: ['too_many_entries'], seen: 0, body: once(() => `{"version":1,"tasks":[${'0,'.repeat(MB16 / 2 - 16)}0]}`) },
-    { name: '16 MB declared', address: fakeHost(19705), reasons: ['too_large'], seen: 0, declare: true, body: once(() => ' '.repeat(MB16)) },
+    {
+      name: "forges another node's tasks",
+      address: fakeHost(19701),
+      reasons: ['node_mismatch'],
+      seen: 0,
+      claims: hotNode,
+      body: () =>
+        JSON.stringify(
+          forgery === 'collapse'
+            ? forged(
+                hotNode,
+                NODES.map((n) => [n, n === hotNode ? 5000 : 0]),
+              )
+            : forged(hotNode, [[hotNode, 0]]),
+        ),
+    },
+    {
+      name: 'nested brackets',
+      address: fakeHost(19702),
+      reasons: ['too_deep'],
+      seen: 0,
+      body: once(() => '['.repeat(MB16)),
+    },
+    {
+      name: 'a long string',
+      address: fakeHost(19703),
+      reasons: ['string_too_long'],
+      seen: 0,
+      body: once(() => `{"version":1,"node":{"id":"${'x'.repeat(MB16 - 40)}"}}`),
+    },
+    {
+      name: 'a huge array',
+      address: fakeHost(19704),
+      reasons: ['too_many_entries'],
+      seen: 0,
+      body: once(() => `{"version":1,"tasks":[${'0,'.repeat(MB16 / 2 - 16)}0]}`),
+    },
+    {
+      name: '16 MB declared',
+      address: fakeHost(19705),
+      reasons: ['too_large'],
+      seen: 0,
+      declare: true,
+      body: once(() => ' '.repeat(MB16)),
+    },
   );
   for (const f of fakes) await hostFake(f);
   // On the shadow node's own address: its node's report listing the hot node's task as idle, and one
   // claiming to lead with the service firing (to silence a real collapse, or announce a false resolve).
-  const foreign: Fake = { name: 'lists another node\'s task', address: `${nodeAddress(shadowNode)}:19706`, reasons: ['foreign_task'], seen: 0, body: () => '', claims: shadowNode };
-  const claimer: Fake = { name: 'claims to lead with firing state', address: `${nodeAddress(shadowNode)}:19707`, reasons: ['leader_claim'], seen: 0, body: () => '', claims: shadowNode };
-  await nodeFake(shadowNode, 19706, JSON.stringify(forged(shadowNode, [[shadowNode, 10], [hotNode, 0]])));
-  await nodeFake(shadowNode, 19707, JSON.stringify(forged(shadowNode, [], { leader: true }, [serviceId, 'no-such-service'])));
+  const foreign: Fake = {
+    name: "lists another node's task",
+    address: `${nodeAddress(shadowNode)}:19706`,
+    reasons: ['foreign_task'],
+    seen: 0,
+    body: () => '',
+    claims: shadowNode,
+  };
+  const claimer: Fake = {
+    name: 'claims to lead with firing state',
+    address: `${nodeAddress(shadowNode)}:19707`,
+    reasons: ['leader_claim'],
+    seen: 0,
+    body: () => '',
+    claims: shadowNode,
+  };
+  await nodeFake(
+    shadowNode,
+    19706,
+    JSON.stringify(
+      forged(shadowNode, [
+        [shadowNode, 10],
+        [hotNode, 0],
+      ]),
+    ),
+  );
+  await nodeFake(
+    shadowNode,
+    19707,
+    JSON.stringify(forged(shadowNode, [], { leader: true }, [serviceId, 'no-such-service'])),
+  );
   fakes.push(foreign, claimer);
 
   const peers = [...NODES.map((n) => `${nodeAddress(n)}:${PORT}`), ...fakes.map((f) => f.address)];
   for (const n of NODES) await startAgent(n, peers, `http://${BRIDGE_ADDRESS}:19790/hook`);
-  await dockerOn(leader, ['run', '-d', '--name', 'sbhost-spread', '--network', NET, 'sb-test/node:1', 'node', '/app/load.js',
-    '--mode', 'spread', '--service', SERVICE, '--port', '8080', '--rate', '40', '--forever']);
-  await waitFor(async () => (await view(leader))?.verdict.kind === 'balanced', 60_000, 'a balanced verdict with all three tasks', () => agent(leader).logs());
+  await dockerOn(leader, [
+    'run',
+    '-d',
+    '--name',
+    'sbhost-spread',
+    '--network',
+    NET,
+    'sb-test/node:1',
+    'node',
+    '/app/load.js',
+    '--mode',
+    'spread',
+    '--service',
+    SERVICE,
+    '--port',
+    '8080',
+    '--rate',
+    '40',
+    '--forever',
+  ]);
+  await waitFor(
+    async () => (await view(leader))?.verdict.kind === 'balanced',
+    60_000,
+    'a balanced verdict with all three tasks',
+    () => agent(leader).logs(),
+  );
 }, 600_000);
 
 afterAll(async () => {
@@ -206,16 +409,27 @@ describe('hostile peers on a real 3-node swarm', () => {
     }
     for (const f of fakes) {
       if (f.address.startsWith(`${BRIDGE_ADDRESS}:`)) expect(f.seen, f.name).toBeGreaterThan(0);
-      for (const reason of f.reasons) expect(await metric(leader, 'peer_reports_rejected_total', { reason }), `${f.name}: ${reason}`).toBeGreaterThanOrEqual(5);
+      for (const reason of f.reasons)
+        expect(
+          await metric(leader, 'peer_reports_rejected_total', { reason }),
+          `${f.name}: ${reason}`,
+        ).toBeGreaterThanOrEqual(5);
     }
     const body = await cluster(leader);
-    for (const f of fakes) expect(body.peers.find((p) => p.peer === f.address)?.state, f.name).toMatch(/^(rejected|invalid|too_large)$/);
-    for (const n of NODES.filter((x) => x !== leader)) expect(body.peers.find((p) => p.peer === `${nodeAddress(n)}:${PORT}`)).toMatchObject({ state: 'ok', verified: true });
+    for (const f of fakes)
+      expect(body.peers.find((p) => p.peer === f.address)?.state, f.name).toMatch(/^(rejected|invalid|too_large)$/);
+    for (const n of NODES.filter((x) => x !== leader))
+      expect(body.peers.find((p) => p.peer === `${nodeAddress(n)}:${PORT}`)).toMatchObject({
+        state: 'ok',
+        verified: true,
+      });
     for (const n of NODES) {
       // A fake claiming the polling agent's own node is dropped quietly there (an agent's own tasks come
       // only from its own sampling), so each agent logs the fakes that claim other nodes.
       const expected = fakes.filter((f) => f.claims !== n).map((f) => f.address);
-      const refused = logLines(n).filter((l) => REFUSED.includes(l.msg as string) && fakes.some((f) => f.address === l.peer));
+      const refused = logLines(n).filter(
+        (l) => REFUSED.includes(l.msg as string) && fakes.some((f) => f.address === l.peer),
+      );
       expect(refused.map((l) => l.peer).sort(), `node ${n}`).toEqual(expected.sort());
       expect(agent(n).logs()).not.toContain(PEER_TOKEN);
       expect(agent(n).logs()).not.toContain(METRICS_TOKEN);
@@ -223,37 +437,82 @@ describe('hostile peers on a real 3-node swarm', () => {
     expect(webhook).toEqual([]);
     expect(await metric(leader, 'remediations_total')).toBe(0);
     for (const n of NODES) expect(await metric(n, 'notifications_total', { channel: 'log' }), `node ${n}`).toBe(0);
-    expect((await dockerOn(leader, ['service', 'inspect', '--format', '{{.Spec.EndpointSpec.Mode}}', SERVICE])).trim()).toBe('dnsrr');
+    expect(
+      (await dockerOn(leader, ['service', 'inspect', '--format', '{{.Spec.EndpointSpec.Mode}}', SERVICE])).trim(),
+    ).toBe('dnsrr');
   });
 
   it('fires a real collapse once on the leader although a peer claims to lead with it already firing', async () => {
     await dockerOn(leader, ['rm', '-f', 'sbhost-spread']);
-    await dockerOn(leader, ['run', '-d', '--name', 'sbhost-pin', '--network', NET, 'sb-test/node:1', 'node', '/app/load.js',
-      '--mode', 'pin', '--target', `${placement.get(hotNode)!.address}:8080`, '--connections', '4', '--rate', '200', '--forever']);
-    await waitFor(async () => (await view(leader))?.detector.state === 'firing', 60_000, 'firing on the leader', () => agent(leader).logs());
+    await dockerOn(leader, [
+      'run',
+      '-d',
+      '--name',
+      'sbhost-pin',
+      '--network',
+      NET,
+      'sb-test/node:1',
+      'node',
+      '/app/load.js',
+      '--mode',
+      'pin',
+      '--target',
+      `${placement.get(hotNode)!.address}:8080`,
+      '--connections',
+      '4',
+      '--rate',
+      '200',
+      '--forever',
+    ]);
+    await waitFor(
+      async () => (await view(leader))?.detector.state === 'firing',
+      60_000,
+      'firing on the leader',
+      () => agent(leader).logs(),
+    );
     expect((await view(leader))!.hotTask?.nodeName).toBe(nodeHostname(hotNode));
     await waitFor(async () => alerts().length >= 1, 15_000, 'the firing message');
     await new Promise((r) => setTimeout(r, 4000));
     expect(alerts()).toEqual(['firing']);
     expect(await metric(leader, 'notifications_total', { channel: 'log' })).toBe(1);
-    for (const n of NODES.filter((x) => x !== leader)) expect(await metric(n, 'notifications_total', { channel: 'log' })).toBe(0);
+    for (const n of NODES.filter((x) => x !== leader))
+      expect(await metric(n, 'notifications_total', { channel: 'log' })).toBe(0);
   });
 
-  it('names the engine\'s leader as the active evaluator; the CLI follows it only there, and sends its token only to the agent it was pointed at', async () => {
+  it("names the engine's leader as the active evaluator; the CLI follows it only there, and sends its token only to the agent it was pointed at", async () => {
     const shadowView = await cluster(shadowNode);
-    expect(shadowView.evaluator.activeEvaluator).toEqual({ node: nodeHostname(leader), peer: `${nodeAddress(leader)}:${PORT}`, verified: true });
+    expect(shadowView.evaluator.activeEvaluator).toEqual({
+      node: nodeHostname(leader),
+      peer: `${nodeAddress(leader)}:${PORT}`,
+      verified: true,
+    });
     // A stand-in agent that names a fake evaluator (the claimer's address) as the active one.
     const asked: (string | undefined)[] = [];
-    const evaluatorFake = createServer((req, res) => { asked.push(req.headers.authorization); res.writeHead(200).end('{}'); });
+    const evaluatorFake = createServer((req, res) => {
+      asked.push(req.headers.authorization);
+      res.writeHead(200).end('{}');
+    });
     await new Promise<void>((resolve) => evaluatorFake.listen(19711, BRIDGE_ADDRESS, resolve));
     servers.push(evaluatorFake);
     const liar = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ...shadowView, evaluator: { evaluating: true, active: false, activeEvaluator: { node: 'sbn9', peer: fakeHost(19711), verified: false } } }));
+      res.end(
+        JSON.stringify({
+          ...shadowView,
+          evaluator: {
+            evaluating: true,
+            active: false,
+            activeEvaluator: { node: 'sbn9', peer: fakeHost(19711), verified: false },
+          },
+        }),
+      );
     });
     await new Promise<void>((resolve) => liar.listen(19710, BRIDGE_ADDRESS, resolve));
     servers.push(liar);
-    const cli = (url: string) => run(process.execPath, ['dist/cli.js', 'status', '--url', url], { env: { PATH: process.env.PATH ?? '', SWARM_BALANCE_METRICS_TOKEN: METRICS_TOKEN } });
+    const cli = (url: string) =>
+      run(process.execPath, ['dist/cli.js', 'status', '--url', url], {
+        env: { PATH: process.env.PATH ?? '', SWARM_BALANCE_METRICS_TOKEN: METRICS_TOKEN },
+      });
     const fromLiar = await cli(`http://${fakeHost(19710)}`);
     expect(fromLiar.stderr).toContain(`not following to ${fakeHost(19711)}`);
     expect(asked).toEqual([]);
@@ -265,10 +524,10 @@ describe('hostile peers on a real 3-node swarm', () => {
     console.log(`status at a shadow (stderr): ${fromShadow.stderr.trim()}`);
   });
 
-  it('keeps the collapse firing, unknown, when the hot node\'s agent is down and another address reports that node balanced', async () => {
+  it("keeps the collapse firing, unknown, when the hot node's agent is down and another address reports that node balanced", async () => {
     await agent(hotNode).stop();
     forgery = 'idle'; // believed, an idle hot task would end the collapse: a false "resolved"
-    await waitFor(async () => (await view(leader))?.verdict.kind === 'unknown', 15_000, 'the hot node\'s task unknown');
+    await waitFor(async () => (await view(leader))?.verdict.kind === 'unknown', 15_000, "the hot node's task unknown");
     const until = Date.now() + 8000;
     while (Date.now() < until) {
       const s = await view(leader);

@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url';
 export type NodeNum = 1 | 2 | 3;
 export const NODES: readonly NodeNum[] = [1, 2, 3];
 
-export type TestbedCommand =
-  | 'up' | 'down' | 'status' | 'leader' | 'load-images' | 'stop-node' | 'start-node' | 'env';
+export type TestbedCommand = 'up' | 'down' | 'status' | 'leader' | 'load-images' | 'stop-node' | 'start-node' | 'env';
 
 /** Absolute path of testbed.sh (next to this file). */
 export const TESTBED_SCRIPT: string = fileURLToPath(new URL('./testbed.sh', import.meta.url));
@@ -46,7 +45,10 @@ export class CommandError extends Error {
   }
 }
 
-export interface RunResult { stdout: string; stderr: string }
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+}
 
 /** Environment for child processes: never let the caller's docker context/host leak in. */
 function childEnv(): NodeJS.ProcessEnv {
@@ -65,7 +67,10 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => {
@@ -80,20 +85,34 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
       else if (code !== 0) reject(new CommandError(argv, code, signal, stdout, stderr, `exit ${code ?? signal}`));
       else resolve({ stdout, stderr });
     });
-    child.stdin.on('error', () => { /* the command may exit before reading its input */ });
+    child.stdin.on('error', () => {
+      /* the command may exit before reading its input */
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
 
 const DEFAULT_TESTBED_TIMEOUT: Record<TestbedCommand, number> = {
-  up: 900_000, down: 300_000, status: 60_000, leader: 60_000,
-  'load-images': 600_000, 'stop-node': 120_000, 'start-node': 300_000, env: 10_000,
+  up: 900_000,
+  down: 300_000,
+  status: 60_000,
+  leader: 60_000,
+  'load-images': 600_000,
+  'stop-node': 120_000,
+  'start-node': 300_000,
+  env: 10_000,
 };
 
 /** Runs `testbed.sh CMD ARGS...` and returns its stdout (progress goes to stderr). */
-export async function testbed(cmd: TestbedCommand, args: readonly string[] = [], opts: RunOptions = {}): Promise<string> {
-  const { stdout } = await run('bash', [TESTBED_SCRIPT, cmd, ...args],
-    { timeoutMs: DEFAULT_TESTBED_TIMEOUT[cmd], ...opts });
+export async function testbed(
+  cmd: TestbedCommand,
+  args: readonly string[] = [],
+  opts: RunOptions = {},
+): Promise<string> {
+  const { stdout } = await run('bash', [TESTBED_SCRIPT, cmd, ...args], {
+    timeoutMs: DEFAULT_TESTBED_TIMEOUT[cmd],
+    ...opts,
+  });
   return stdout;
 }
 
@@ -163,9 +182,9 @@ export interface SwarmNode {
 }
 
 const NODE_FORMAT =
-  '{{.ID}}\t{{.Description.Hostname}}\t{{.Status.State}}\t'
-  + '{{if .ManagerStatus}}{{.ManagerStatus.Leader}}\t{{.ManagerStatus.Reachability}}\t{{.ManagerStatus.Addr}}'
-  + '{{else}}false\tworker\t{{.Status.Addr}}{{end}}';
+  '{{.ID}}\t{{.Description.Hostname}}\t{{.Status.State}}\t' +
+  '{{if .ManagerStatus}}{{.ManagerStatus.Leader}}\t{{.ManagerStatus.Reachability}}\t{{.ManagerStatus.Addr}}' +
+  '{{else}}false\tworker\t{{.Status.Addr}}{{end}}';
 
 async function swarmNodesFrom(m: NodeNum): Promise<SwarmNode[]> {
   const ids = (await dockerOn(m, ['node', 'ls', '-q'], { timeoutMs: 10_000 })).split('\n').filter(Boolean);

@@ -26,7 +26,14 @@ interface WebhookNotification {
   receiver: string;
   groupLabels: Record<string, string>;
   commonLabels: Record<string, string>;
-  alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string; generatorURL: string }[];
+  alerts: {
+    status: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    startsAt: string;
+    endsAt: string;
+    generatorURL: string;
+  }[];
 }
 
 const notifications: WebhookNotification[] = [];
@@ -58,7 +65,9 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   receiver = createServer((req, res) => {
     let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       notifications.push(JSON.parse(body) as WebhookNotification);
       res.writeHead(200).end();
@@ -67,41 +76,79 @@ beforeAll(async () => {
   const hookPort = await listen(receiver);
 
   dir = await mkdtemp(join(tmpdir(), 'sb-alertmanager-'));
-  await writeFile(join(dir, 'alertmanager.yml'), [
-    'route:',
-    '  receiver: hook',
-    "  group_by: ['alertname', 'service']",
-    '  group_wait: 1s',
-    '  group_interval: 1s',
-    '  repeat_interval: 1h',
-    'receivers:',
-    '  - name: hook',
-    '    webhook_configs:',
-    `      - url: http://127.0.0.1:${hookPort}/hook`,
-    '        send_resolved: true',
-    '',
-  ].join('\n'));
+  await writeFile(
+    join(dir, 'alertmanager.yml'),
+    [
+      'route:',
+      '  receiver: hook',
+      "  group_by: ['alertname', 'service']",
+      '  group_wait: 1s',
+      '  group_interval: 1s',
+      '  repeat_interval: 1h',
+      'receivers:',
+      '  - name: hook',
+      '    webhook_configs:',
+      `      - url: http://127.0.0.1:${hookPort}/hook`,
+      '        send_resolved: true',
+      '',
+    ].join('\n'),
+  );
   const port = await freePort();
   amUrl = `http://127.0.0.1:${port}`;
-  am = spawn(BINARY, [
-    `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  am.stdout!.on('data', (c: Buffer) => { amOutput += c.toString(); });
-  am.stderr!.on('data', (c: Buffer) => { amOutput += c.toString(); });
-  const spawnError = new Promise<never>((_, reject) => am!.once('error', (err) => reject(new Error(`cannot start ${BINARY} (apt-get install prometheus-alertmanager): ${err.message}`))));
+  am = spawn(
+    BINARY,
+    [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  am.stdout!.on('data', (c: Buffer) => {
+    amOutput += c.toString();
+  });
+  am.stderr!.on('data', (c: Buffer) => {
+    amOutput += c.toString();
+  });
+  const spawnError = new Promise<never>((_, reject) =>
+    am!.once('error', (err) =>
+      reject(new Error(`cannot start ${BINARY} (apt-get install prometheus-alertmanager): ${err.message}`)),
+    ),
+  );
   spawnError.catch(() => undefined);
   await Promise.race([
     spawnError,
-    waitFor(async () => (await fetch(`${amUrl}/-/ready`)).ok, 20_000, `Alertmanager ${amUrl}/-/ready`, () => amOutput),
+    waitFor(
+      async () => (await fetch(`${amUrl}/-/ready`)).ok,
+      20_000,
+      `Alertmanager ${amUrl}/-/ready`,
+      () => amOutput,
+    ),
   ]);
 
-  const channels = configuredChannels(parseConfig({ SWARM_BALANCE_ALERTMANAGER_URL: amUrl }, [], () => { throw new Error('no files here'); }));
+  const channels = configuredChannels(
+    parseConfig({ SWARM_BALANCE_ALERTMANAGER_URL: amUrl }, [], () => {
+      throw new Error('no files here');
+    }),
+  );
   poster = createPoster(2000);
-  notifier = new Notifier(channels, {
-    post: poster.post, logger: pino({ level: 'silent' }), count: (channel, outcome) => { counts.push({ channel, outcome }); },
-    now: Date.now, random: () => 0.5, backoff: { baseMs: 200, maxMs: 1000 }, limit: 100, maxAgeMs: 60_000,
-  }, { repeatMs: 0 });
+  notifier = new Notifier(
+    channels,
+    {
+      post: poster.post,
+      logger: pino({ level: 'silent' }),
+      count: (channel, outcome) => {
+        counts.push({ channel, outcome });
+      },
+      now: Date.now,
+      random: () => 0.5,
+      backoff: { baseMs: 200, maxMs: 1000 },
+      limit: 100,
+      maxAgeMs: 60_000,
+    },
+    { repeatMs: 0 },
+  );
 });
 
 afterAll(async () => {
@@ -120,45 +167,83 @@ afterAll(async () => {
 
 function collapse(kind: 'firing' | 'resolved', startedAt: number): AlertEvent {
   const now = Date.now();
-  const replicas = [1, 2, 3].map((slot) => ({ name: `shop_web.${slot}`, slot: String(slot), node: `node-${slot}`, share: slot === 1 ? 0.97 : 0.015 }));
+  const replicas = [1, 2, 3].map((slot) => ({
+    name: `shop_web.${slot}`,
+    slot: String(slot),
+    node: `node-${slot}`,
+    share: slot === 1 ? 0.97 : 0.015,
+  }));
   return {
-    id: `svc-web:${startedAt}`, kind, at: now, startedAt, endedAt: kind === 'resolved' ? now : null,
-    service: 'shop_web', serviceId: 'svc-web', stack: 'shop', endpointMode: 'vip', replicas: { running: 3, desired: 3 },
-    signal: 'requests', threshold: 0.8, imbalance: 0.95, hot: replicas[0]!, replicasShare: replicas,
-    pinning: 'shop_web.1 on node-1 takes 97 % of the traffic; 100 % of its 6 connections come from shop_proxy.1 (10.0.1.23 on node-2)',
-    ...adviceFor('shop_web', 'vip', []), dashboardUrl: 'https://grafana.example/d/swarm-balance',
+    id: `svc-web:${startedAt}`,
+    kind,
+    at: now,
+    startedAt,
+    endedAt: kind === 'resolved' ? now : null,
+    service: 'shop_web',
+    serviceId: 'svc-web',
+    stack: 'shop',
+    endpointMode: 'vip',
+    replicas: { running: 3, desired: 3 },
+    signal: 'requests',
+    threshold: 0.8,
+    imbalance: 0.95,
+    hot: replicas[0]!,
+    replicasShare: replicas,
+    pinning:
+      'shop_web.1 on node-1 takes 97 % of the traffic; 100 % of its 6 connections come from shop_proxy.1 (10.0.1.23 on node-2)',
+    ...adviceFor('shop_web', 'vip', []),
+    dashboardUrl: 'https://grafana.example/d/swarm-balance',
   };
 }
 
-const context = () => `notifications: ${JSON.stringify(notifications, null, 1)}\ncounts: ${JSON.stringify(counts)}\n--- alertmanager ---\n${amOutput}`;
+const context = () =>
+  `notifications: ${JSON.stringify(notifications, null, 1)}\ncounts: ${JSON.stringify(counts)}\n--- alertmanager ---\n${amOutput}`;
 
 describe('the alertmanager channel against a real Alertmanager', () => {
   const startedAt = Date.now() - 2 * 60_000;
 
   it('turns a firing alert into a firing notification with alertname, service, stack and severity', async () => {
     notifier.announce(collapse('firing', startedAt));
-    await waitFor(async () => notifications.some((n) => n.status === 'firing'), 20_000, 'a firing notification from Alertmanager', context);
+    await waitFor(
+      async () => notifications.some((n) => n.status === 'firing'),
+      20_000,
+      'a firing notification from Alertmanager',
+      context,
+    );
     expect(counts).toEqual([{ channel: 'alertmanager', outcome: 'sent' }]);
     const firing = notifications.find((n) => n.status === 'firing')!;
     expect(firing.version).toBe('4');
     expect(firing.alerts).toHaveLength(1);
     const [alert] = firing.alerts;
     expect(alert!.status).toBe('firing');
-    expect(alert!.labels).toEqual({ alertname: 'SwarmServiceTrafficCollapsed', service: 'shop_web', stack: 'shop', severity: 'warning' });
+    expect(alert!.labels).toEqual({
+      alertname: 'SwarmServiceTrafficCollapsed',
+      service: 'shop_web',
+      stack: 'shop',
+      severity: 'warning',
+    });
     expect(firing.groupLabels).toEqual({ alertname: 'SwarmServiceTrafficCollapsed', service: 'shop_web' });
     expect(alert!.annotations.summary).toMatch(/^\[FIRING\] shop_web \(stack shop\)/);
     expect(alert!.annotations.description).toContain('Traffic share per replica');
     expect(Date.parse(alert!.startsAt)).toBe(startedAt);
     expect(alert!.generatorURL).toBe('https://grafana.example/d/swarm-balance');
     // Alertmanager's own view: one active alert.
-    const active = await (await fetch(`${amUrl}/api/v2/alerts?active=true`)).json() as { labels: Record<string, string>; status: { state: string } }[];
+    const active = (await (await fetch(`${amUrl}/api/v2/alerts?active=true`)).json()) as {
+      labels: Record<string, string>;
+      status: { state: string };
+    }[];
     expect(active.map((a) => [a.labels.service, a.status.state])).toEqual([['shop_web', 'active']]);
   });
 
   it('turns the resolved alert into a resolved notification for the same alert', async () => {
     const before = notifications.length;
     notifier.announce(collapse('resolved', startedAt));
-    await waitFor(async () => notifications.some((n) => n.status === 'resolved'), 20_000, 'a resolved notification from Alertmanager', context);
+    await waitFor(
+      async () => notifications.some((n) => n.status === 'resolved'),
+      20_000,
+      'a resolved notification from Alertmanager',
+      context,
+    );
     expect(counts.map((c) => c.outcome)).toEqual(['sent', 'sent']);
     const resolved = notifications.find((n) => n.status === 'resolved')!;
     expect(notifications.indexOf(resolved)).toBeGreaterThanOrEqual(before);
@@ -166,7 +251,12 @@ describe('the alertmanager channel against a real Alertmanager', () => {
     const [alert] = resolved.alerts;
     expect(resolved.alerts).toHaveLength(1);
     expect(alert!.status).toBe('resolved');
-    expect(alert!.labels).toEqual({ alertname: 'SwarmServiceTrafficCollapsed', service: 'shop_web', stack: 'shop', severity: 'warning' });
+    expect(alert!.labels).toEqual({
+      alertname: 'SwarmServiceTrafficCollapsed',
+      service: 'shop_web',
+      stack: 'shop',
+      severity: 'warning',
+    });
     expect(alert!.annotations.summary).toMatch(/^\[RESOLVED\] shop_web/);
     expect(Date.parse(alert!.startsAt)).toBe(startedAt);
     expect(Date.parse(alert!.endsAt)).toBeLessThanOrEqual(Date.now());

@@ -4,7 +4,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, createOverlay, createService, docker, runClient, serviceTasks, waitForRunning } from '../support/docker.js';
+import {
+  cleanup,
+  createOverlay,
+  createService,
+  docker,
+  runClient,
+  serviceTasks,
+  waitForRunning,
+} from '../support/docker.js';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { promQuery, startDaemon, stopDaemon, type Daemon, type PromVector } from '../support/daemons.js';
 
@@ -21,23 +29,62 @@ const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 beforeAll(async () => {
   await cleanup('sbchurn-');
   await createOverlay(NET);
-  await createService({ name: SERVICE, image: 'sb-test/node:1', replicas: 2, network: NET, endpointMode: 'dnsrr', args: ['node', '/app/demo-app.js'] });
+  await createService({
+    name: SERVICE,
+    image: 'sb-test/node:1',
+    replicas: 2,
+    network: NET,
+    endpointMode: 'dnsrr',
+    args: ['node', '/app/demo-app.js'],
+  });
   await waitForRunning(SERVICE, 2, 60_000);
-  await runClient({ network: NET, image: 'sb-test/node:1', name: 'sbchurn-load', detach: true,
-    args: ['node', '/app/load.js', '--mode', 'spread', '--service', SERVICE, '--port', '8080', '--rate', '30', '--forever'] });
-  agent = await startAgentProcess({
-    DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
-    SWARM_BALANCE_INTERVAL: '1s', SWARM_BALANCE_WINDOW: '15s', SWARM_BALANCE_LOG_LEVEL: 'warn',
-  }, PORT);
+  await runClient({
+    network: NET,
+    image: 'sb-test/node:1',
+    name: 'sbchurn-load',
+    detach: true,
+    args: [
+      'node',
+      '/app/load.js',
+      '--mode',
+      'spread',
+      '--service',
+      SERVICE,
+      '--port',
+      '8080',
+      '--rate',
+      '30',
+      '--forever',
+    ],
+  });
+  agent = await startAgentProcess(
+    {
+      DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
+      SWARM_BALANCE_INTERVAL: '1s',
+      SWARM_BALANCE_WINDOW: '15s',
+      SWARM_BALANCE_LOG_LEVEL: 'warn',
+    },
+    PORT,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'sb-churn-'));
-  writeFileSync(join(dir, 'prometheus.yml'), [
-    'global: { scrape_interval: 5s, scrape_timeout: 4s }',
-    'scrape_configs:',
-    '  - job_name: swarm-balance',
-    `    static_configs: [{ targets: ['127.0.0.1:${PORT}'] }]`,
-  ].join('\n'));
-  prometheus = await startDaemon('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${PROM_PORT}`], `http://127.0.0.1:${PROM_PORT}`);
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    [
+      'global: { scrape_interval: 5s, scrape_timeout: 4s }',
+      'scrape_configs:',
+      '  - job_name: swarm-balance',
+      `    static_configs: [{ targets: ['127.0.0.1:${PORT}'] }]`,
+    ].join('\n'),
+  );
+  prometheus = await startDaemon(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${PROM_PORT}`,
+    ],
+    `http://127.0.0.1:${PROM_PORT}`,
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -47,56 +94,79 @@ afterAll(async () => {
 });
 
 describe('task churn under scraping', () => {
-  it('keeps every scrape good, every rate non-negative, no series of gone tasks, and memory flat', async () => {
-    const negative: string[] = [];
-    const rss: { at: number; kb: number }[] = [];
-    const started = Date.now();
-    let flips = 0;
-    let replicas = 2;
-    while (Date.now() - started < CHURN_MS) {
-      // 2 <-> 22 every 6 s: twenty task starts, then twenty stops: about 100 of each a minute.
-      replicas = replicas === 2 ? 22 : 2;
-      await docker(['service', 'scale', '--detach', `${SERVICE}=${replicas}`]);
-      flips++;
-      const until = Date.now() + 6000;
-      while (Date.now() < until) {
-        const report = await getJson<{ tasks: { id: string; rates: Record<string, number> }[] }>(`${agent.url}/v1/report`);
-        for (const t of report.tasks) for (const [signal, rate] of Object.entries(t.rates)) if (rate < 0) negative.push(`${t.id} ${signal} ${rate}`);
-        await new Promise((r) => setTimeout(r, 1000));
+  it(
+    'keeps every scrape good, every rate non-negative, no series of gone tasks, and memory flat',
+    async () => {
+      const negative: string[] = [];
+      const rss: { at: number; kb: number }[] = [];
+      const started = Date.now();
+      let flips = 0;
+      let replicas = 2;
+      while (Date.now() - started < CHURN_MS) {
+        // 2 <-> 22 every 6 s: twenty task starts, then twenty stops: about 100 of each a minute.
+        replicas = replicas === 2 ? 22 : 2;
+        await docker(['service', 'scale', '--detach', `${SERVICE}=${replicas}`]);
+        flips++;
+        const until = Date.now() + 6000;
+        while (Date.now() < until) {
+          const report = await getJson<{ tasks: { id: string; rates: Record<string, number> }[] }>(
+            `${agent.url}/v1/report`,
+          );
+          for (const t of report.tasks)
+            for (const [signal, rate] of Object.entries(t.rates))
+              if (rate < 0) negative.push(`${t.id} ${signal} ${rate}`);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        rss.push({ at: Date.now() - started, kb: rssKb(agent.child.pid!) });
+        expect(agent.child.exitCode).toBeNull();
       }
-      rss.push({ at: Date.now() - started, kb: rssKb(agent.child.pid!) });
-      expect(agent.child.exitCode).toBeNull();
-    }
-    const starts = Math.round((flips / 2) * 20);
-    console.log(`churn: ${flips} scale flips in ${Math.round((Date.now() - started) / 1000)} s, about ${starts} task starts and as many stops; RSS (MB) over time: ${rss.map((r) => (r.kb / 1024).toFixed(0)).join(' ')}`);
+      const starts = Math.round((flips / 2) * 20);
+      console.log(
+        `churn: ${flips} scale flips in ${Math.round((Date.now() - started) / 1000)} s, about ${starts} task starts and as many stops; RSS (MB) over time: ${rss.map((r) => (r.kb / 1024).toFixed(0)).join(' ')}`,
+      );
 
-    // Settle at 2 replicas: the agent's series must match the engine's tasks exactly.
-    await docker(['service', 'scale', '--detach', `${SERVICE}=2`]);
-    await waitForRunning(SERVICE, 2, 120_000);
-    const running = (await serviceTasks(SERVICE)).filter((t) => t.Status.State === 'running').map((t) => t.ID).sort();
-    await waitFor(async () => {
-      const seen = series(await scrape(agent.url), 'swarm_balance_task_info', { service: SERVICE }).map((s) => s.labels.task!).sort();
-      return JSON.stringify(seen) === JSON.stringify(running);
-    }, 60_000, 'task series matching the 2 running tasks');
-    // No series of any kind is left for a gone task of this service.
-    const taskIds = new Set((await scrape(agent.url)).filter((s) => s.labels.service === SERVICE && s.labels.task).map((s) => s.labels.task!));
-    expect([...taskIds].filter((id) => !running.includes(id))).toEqual([]);
+      // Settle at 2 replicas: the agent's series must match the engine's tasks exactly.
+      await docker(['service', 'scale', '--detach', `${SERVICE}=2`]);
+      await waitForRunning(SERVICE, 2, 120_000);
+      const running = (await serviceTasks(SERVICE))
+        .filter((t) => t.Status.State === 'running')
+        .map((t) => t.ID)
+        .sort();
+      await waitFor(
+        async () => {
+          const seen = series(await scrape(agent.url), 'swarm_balance_task_info', { service: SERVICE })
+            .map((s) => s.labels.task!)
+            .sort();
+          return JSON.stringify(seen) === JSON.stringify(running);
+        },
+        60_000,
+        'task series matching the 2 running tasks',
+      );
+      // No series of any kind is left for a gone task of this service.
+      const taskIds = new Set(
+        (await scrape(agent.url))
+          .filter((s) => s.labels.service === SERVICE && s.labels.task)
+          .map((s) => s.labels.task!),
+      );
+      expect([...taskIds].filter((id) => !running.includes(id))).toEqual([]);
 
-    expect(negative).toEqual([]);
-    // Every scrape Prometheus made in the run succeeded.
-    const window = `${Math.ceil((Date.now() - started) / 1000)}s`;
-    const up = await promQuery(prometheus!.url, `min_over_time(up{job="swarm-balance"}[${window}])`);
-    const scrapes = await promQuery(prometheus!.url, `count_over_time(up{job="swarm-balance"}[${window}])`);
-    expect((up.data!.result as PromVector[])[0]!.value[1]).toBe('1');
-    const count = Number((scrapes.data!.result as PromVector[])[0]!.value[1]);
-    console.log(`prometheus: ${count} scrapes, all up`);
-    expect(count).toBeGreaterThanOrEqual(Math.floor(CHURN_MS / 5000) - 2);
-    // Memory flat: the last third of the run is not above the first third by more than a leak would make it.
-    const third = Math.max(1, Math.floor(rss.length / 3));
-    const avg = (xs: { kb: number }[]) => xs.reduce((a, x) => a + x.kb, 0) / xs.length;
-    const early = avg(rss.slice(0, third));
-    const late = avg(rss.slice(-third));
-    console.log(`RSS early ${(early / 1024).toFixed(1)} MB, late ${(late / 1024).toFixed(1)} MB`);
-    expect(late).toBeLessThan(early * 1.3 + 10 * 1024);
-  }, CHURN_MS + 300_000);
+      expect(negative).toEqual([]);
+      // Every scrape Prometheus made in the run succeeded.
+      const window = `${Math.ceil((Date.now() - started) / 1000)}s`;
+      const up = await promQuery(prometheus!.url, `min_over_time(up{job="swarm-balance"}[${window}])`);
+      const scrapes = await promQuery(prometheus!.url, `count_over_time(up{job="swarm-balance"}[${window}])`);
+      expect((up.data!.result as PromVector[])[0]!.value[1]).toBe('1');
+      const count = Number((scrapes.data!.result as PromVector[])[0]!.value[1]);
+      console.log(`prometheus: ${count} scrapes, all up`);
+      expect(count).toBeGreaterThanOrEqual(Math.floor(CHURN_MS / 5000) - 2);
+      // Memory flat: the last third of the run is not above the first third by more than a leak would make it.
+      const third = Math.max(1, Math.floor(rss.length / 3));
+      const avg = (xs: { kb: number }[]) => xs.reduce((a, x) => a + x.kb, 0) / xs.length;
+      const early = avg(rss.slice(0, third));
+      const late = avg(rss.slice(-third));
+      console.log(`RSS early ${(early / 1024).toFixed(1)} MB, late ${(late / 1024).toFixed(1)} MB`);
+      expect(late).toBeLessThan(early * 1.3 + 10 * 1024);
+    },
+    CHURN_MS + 300_000,
+  );
 });

@@ -21,11 +21,20 @@ interface Demo {
 
 /** `npm run demo` in its own process group, as a terminal runs it (so a Ctrl-C can reach the whole group). */
 function startDemo(env: Record<string, string>): Demo {
-  const child = spawn('npm', ['run', 'demo'], { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['run', 'demo'], {
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { output += c.toString(); stderr += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    output += c.toString();
+    stderr += c.toString();
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
@@ -34,7 +43,13 @@ function startDemo(env: Record<string, string>): Demo {
 
 /** Waits for the demo to end; past the limit it is stopped with SIGTERM (it still cleans up) and the test fails. */
 async function finished(demo: Demo, limitMs = DEMO_LIMIT_MS) {
-  const timer = setTimeout(() => { try { process.kill(-demo.child.pid!, 'SIGTERM'); } catch { /* gone */ } }, limitMs);
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-demo.child.pid!, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }, limitMs);
   const result = await demo.exited;
   clearTimeout(timer);
   return result;
@@ -43,7 +58,8 @@ async function finished(demo: Demo, limitMs = DEMO_LIMIT_MS) {
 async function until(check: () => boolean, timeoutMs: number, what: string, context: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n--- output ---\n${context().slice(-6000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n--- output ---\n${context().slice(-6000)}`);
     await sleep(200);
   }
 }
@@ -54,7 +70,11 @@ const runIdOf = (output: string): string => {
   return m[1]!;
 };
 
-const rows = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+const rows = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** Every service, container, network and image on the engine, as "kind id name" rows. */
 async function inventory(): Promise<string[]> {
@@ -87,7 +107,16 @@ async function removeLabelled(value: string): Promise<void> {
   await sleep(1000);
   for (const c of await ids(['ps', '-aq'])) await docker(['rm', '-f', c]).catch(() => '');
   for (const n of await ids(['network', 'ls', '-q'])) {
-    for (let i = 0; i < 30 && (await docker(['network', 'rm', n]).then(() => true, () => false)) === false; i++) await sleep(500);
+    for (
+      let i = 0;
+      i < 30 &&
+      (await docker(['network', 'rm', n]).then(
+        () => true,
+        () => false,
+      )) === false;
+      i++
+    )
+      await sleep(500);
   }
   for (const i of await ids(['image', 'ls', '-q'])) await docker(['image', 'rm', '-f', i]).catch(() => '');
 }
@@ -100,10 +129,17 @@ async function expectCleanedUp(runId: string, before: string[]): Promise<void> {
   const ids = new Set(after.map((r) => r.split(' ').slice(0, 2).join(' ')));
   // Other suites (integration, remediation, resilience, e2e, benchmarks) may share this engine and create and
   // remove their own objects meanwhile; those alone may have gone. Everything else that was there stays.
-  const missing = before.filter((r) => !ids.has(r.split(' ').slice(0, 2).join(' ')) && !OTHER_SUITES.test(r.split(' ')[2] ?? ''));
+  const missing = before.filter(
+    (r) => !ids.has(r.split(' ').slice(0, 2).join(' ')) && !OTHER_SUITES.test(r.split(' ')[2] ?? ''),
+  );
   expect(missing).toEqual([]);
   // The decoys share the label key and the name prefix, with another run id: untouched.
-  expect((await labelled('decoy')).sort()).toEqual([`container ${DECOY}-c`, `image ${DECOY}/img:1`, `network ${DECOY}-net`, `service ${DECOY}-svc`]);
+  expect((await labelled('decoy')).sort()).toEqual([
+    `container ${DECOY}-c`,
+    `image ${DECOY}/img:1`,
+    `network ${DECOY}-net`,
+    `service ${DECOY}-svc`,
+  ]);
 }
 
 const runIds: string[] = [];
@@ -115,11 +151,35 @@ beforeAll(async () => {
   const chunks: Buffer[] = [];
   tar.stdout.on('data', (c: Buffer) => chunks.push(c));
   await new Promise((r) => tar.on('close', r));
-  await docker(['import', '--change', `LABEL ${LABEL_KEY}=decoy`, '-', `${DECOY}/img:1`], { input: Buffer.concat(chunks).toString('latin1') });
+  await docker(['import', '--change', `LABEL ${LABEL_KEY}=decoy`, '-', `${DECOY}/img:1`], {
+    input: Buffer.concat(chunks).toString('latin1'),
+  });
   await docker(['network', 'create', '--driver', 'bridge', '--label', `${LABEL_KEY}=decoy`, `${DECOY}-net`]);
-  await docker(['create', '--name', `${DECOY}-c`, '--label', `${LABEL_KEY}=decoy`, '--network', `${DECOY}-net`, `${DECOY}/img:1`, '/nothing']);
-  await docker(['service', 'create', '--detach', '--no-resolve-image', '--name', `${DECOY}-svc`, '--replicas', '0',
-    '--label', `${LABEL_KEY}=decoy`, `${DECOY}/img:1`, '/nothing']);
+  await docker([
+    'create',
+    '--name',
+    `${DECOY}-c`,
+    '--label',
+    `${LABEL_KEY}=decoy`,
+    '--network',
+    `${DECOY}-net`,
+    `${DECOY}/img:1`,
+    '/nothing',
+  ]);
+  await docker([
+    'service',
+    'create',
+    '--detach',
+    '--no-resolve-image',
+    '--name',
+    `${DECOY}-svc`,
+    '--replicas',
+    '0',
+    '--label',
+    `${LABEL_KEY}=decoy`,
+    `${DECOY}/img:1`,
+    '/nothing',
+  ]);
 });
 
 afterAll(async () => {
@@ -156,10 +216,19 @@ describe('npm run demo', () => {
     const before = await inventory();
     const demo = startDemo({ DOCKER_HOST: ENGINE });
     try {
-      await until(() => /chat \| FIRING/.test(demo.output()) || demo.child.exitCode !== null, 120_000, 'the firing message', demo.output);
+      await until(
+        () => /chat \| FIRING/.test(demo.output()) || demo.child.exitCode !== null,
+        120_000,
+        'the firing message',
+        demo.output,
+      );
     } finally {
       // Ctrl-C at a terminal: SIGINT to the whole foreground process group (npm, sh, the demo).
-      try { process.kill(-demo.child.pid!, 'SIGINT'); } catch { /* already gone */ }
+      try {
+        process.kill(-demo.child.pid!, 'SIGINT');
+      } catch {
+        /* already gone */
+      }
     }
     const { code, signal } = await finished(demo, 90_000);
     const output = demo.output();
@@ -179,7 +248,10 @@ describe('npm run demo', () => {
     const demo = startDemo({ DOCKER_HOST: 'unix:///nonexistent/sb-demo/docker.sock' });
     const { code } = await finished(demo, 60_000);
     expect(code, demo.output()).toBe(2);
-    const said = demo.stderr().split('\n').filter((l) => l.startsWith('swarm-balance demo:'));
+    const said = demo
+      .stderr()
+      .split('\n')
+      .filter((l) => l.startsWith('swarm-balance demo:'));
     expect(said).toEqual([
       'swarm-balance demo: no Docker engine answers at DOCKER_HOST=unix:///nonexistent/sb-demo/docker.sock; start Docker or set DOCKER_HOST to a running engine, then run npm run demo again.',
     ]);

@@ -10,21 +10,56 @@ const SERVICE = 'sbdig-web';
 let agent: AgentProcess;
 let chat: Recorder;
 
-interface Digest { schema: string; from: string; to: string; services: { service: string; meanImbalance: number | null; skewedMs: number; observedMs: number }[] }
+interface Digest {
+  schema: string;
+  from: string;
+  to: string;
+  services: { service: string; meanImbalance: number | null; skewedMs: number; observedMs: number }[];
+}
 
 beforeAll(async () => {
   await cleanup('sbdig-');
   chat = await startRecorder();
   await createOverlay(NET);
-  await createService({ name: SERVICE, image: 'sb-test/node:1', replicas: 2, network: NET, endpointMode: 'dnsrr', args: ['node', '/app/demo-app.js'] });
+  await createService({
+    name: SERVICE,
+    image: 'sb-test/node:1',
+    replicas: 2,
+    network: NET,
+    endpointMode: 'dnsrr',
+    args: ['node', '/app/demo-app.js'],
+  });
   await waitForRunning(SERVICE, 2, 60_000);
-  await runClient({ network: NET, image: 'sb-test/node:1', name: 'sbdig-load', detach: true,
-    args: ['node', '/app/load.js', '--mode', 'spread', '--service', SERVICE, '--port', '8080', '--rate', '20', '--forever'] });
-  agent = await startAgentProcess({
-    DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
-    SWARM_BALANCE_INTERVAL: '1s', SWARM_BALANCE_WINDOW: '10s', SWARM_BALANCE_MIN_EVENTS: '10',
-    SWARM_BALANCE_WEBHOOK_URL: `${chat.url}/webhook`, SWARM_BALANCE_DIGEST_CRON: '*/10 * * * * *',
-  }, 19498);
+  await runClient({
+    network: NET,
+    image: 'sb-test/node:1',
+    name: 'sbdig-load',
+    detach: true,
+    args: [
+      'node',
+      '/app/load.js',
+      '--mode',
+      'spread',
+      '--service',
+      SERVICE,
+      '--port',
+      '8080',
+      '--rate',
+      '20',
+      '--forever',
+    ],
+  });
+  agent = await startAgentProcess(
+    {
+      DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
+      SWARM_BALANCE_INTERVAL: '1s',
+      SWARM_BALANCE_WINDOW: '10s',
+      SWARM_BALANCE_MIN_EVENTS: '10',
+      SWARM_BALANCE_WEBHOOK_URL: `${chat.url}/webhook`,
+      SWARM_BALANCE_DIGEST_CRON: '*/10 * * * * *',
+    },
+    19498,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -35,9 +70,18 @@ afterAll(async () => {
 
 describe('SWARM_BALANCE_DIGEST_CRON', () => {
   it('sends a digest on schedule with the evenness and skewed time of each service since the last one', async () => {
-    const digests = () => chat.on('/webhook').map((r) => r.body as Digest).filter((b) => b.schema === 'swarm-balance.digest/v1');
+    const digests = () =>
+      chat
+        .on('/webhook')
+        .map((r) => r.body as Digest)
+        .filter((b) => b.schema === 'swarm-balance.digest/v1');
     // The first digest may cover only a moment; the second covers a whole 10 s period of spread traffic.
-    await waitFor(async () => digests().some((d) => d.services.some((s) => s.service === SERVICE && s.meanImbalance !== null)), 40_000, 'a digest naming the service', agent.logs);
+    await waitFor(
+      async () => digests().some((d) => d.services.some((s) => s.service === SERVICE && s.meanImbalance !== null)),
+      40_000,
+      'a digest naming the service',
+      agent.logs,
+    );
     const digest = digests().find((d) => d.services.some((s) => s.service === SERVICE && s.meanImbalance !== null))!;
     const entry = digest.services.find((s) => s.service === SERVICE)!;
     expect(entry.skewedMs).toBe(0);

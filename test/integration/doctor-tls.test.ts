@@ -21,14 +21,33 @@ let tlsPeer: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sb-doctor-'));
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
+  ]);
   const body = JSON.stringify(nodeReport({ node: 2, tasks: 3, role: 'manager' }));
-  const handler = (scheme: string) => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
-    seen.push({ scheme, authorization: req.headers.authorization });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-  };
-  const tls = createTls({ cert: await readFile(join(dir, 'cert.pem')), key: await readFile(join(dir, 'key.pem')) }, handler('https'));
+  const handler =
+    (scheme: string) => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+      seen.push({ scheme, authorization: req.headers.authorization });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    };
+  const tls = createTls(
+    { cert: await readFile(join(dir, 'cert.pem')), key: await readFile(join(dir, 'key.pem')) },
+    handler('https'),
+  );
   await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
   servers.push(tls);
   tlsPeer = `127.0.0.1:${(tls.address() as AddressInfo).port}`;
@@ -41,9 +60,16 @@ afterAll(async () => {
 
 async function doctor(env: Record<string, string>): Promise<{ code: number; out: string }> {
   const saved = { ...process.env };
-  Object.assign(process.env, { DOCKER_HOST: 'unix:///nonexistent/docker.sock', SWARM_BALANCE_PEER_TOKEN: TOKEN, ...env });
+  Object.assign(process.env, {
+    DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+    SWARM_BALANCE_PEER_TOKEN: TOKEN,
+    ...env,
+  });
   const out: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { out.push(String(chunk)); return true; });
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out.push(String(chunk));
+    return true;
+  });
   try {
     return { code: await doctorCommand([]), out: out.join('') };
   } finally {
@@ -52,10 +78,12 @@ async function doctor(env: Record<string, string>): Promise<{ code: number; out:
   }
 }
 
-describe('doctor with the agent\'s TLS settings', () => {
+describe("doctor with the agent's TLS settings", () => {
   it('asks a peer over HTTPS, checked against the configured CA, with the token', async () => {
     const { out } = await doctor({
-      SWARM_BALANCE_PEERS: tlsPeer, SWARM_BALANCE_TLS_CERT_FILE: join(dir, 'cert.pem'), SWARM_BALANCE_TLS_KEY_FILE: join(dir, 'key.pem'),
+      SWARM_BALANCE_PEERS: tlsPeer,
+      SWARM_BALANCE_TLS_CERT_FILE: join(dir, 'cert.pem'),
+      SWARM_BALANCE_TLS_KEY_FILE: join(dir, 'key.pem'),
       SWARM_BALANCE_TLS_CA_FILE: join(dir, 'cert.pem'),
     });
     expect(out).toContain(`ok    peer ${tlsPeer}: https: node worker-0002 (manager), 3 task(s)`);
@@ -65,11 +93,19 @@ describe('doctor with the agent\'s TLS settings', () => {
 
   it('never sends the token in clear to a plain-HTTP listener when TLS is configured', async () => {
     const plainSeen: (string | undefined)[] = [];
-    const plain = createPlain((req, res) => { plainSeen.push(req.headers.authorization); res.writeHead(200).end('{}'); });
+    const plain = createPlain((req, res) => {
+      plainSeen.push(req.headers.authorization);
+      res.writeHead(200).end('{}');
+    });
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     servers.push(plain);
     const address = `127.0.0.1:${(plain.address() as AddressInfo).port}`;
-    const { out } = await doctor({ SWARM_BALANCE_PEERS: address, SWARM_BALANCE_TLS_CERT_FILE: join(dir, 'cert.pem'), SWARM_BALANCE_TLS_KEY_FILE: join(dir, 'key.pem'), SWARM_BALANCE_TLS_CA_FILE: join(dir, 'cert.pem') });
+    const { out } = await doctor({
+      SWARM_BALANCE_PEERS: address,
+      SWARM_BALANCE_TLS_CERT_FILE: join(dir, 'cert.pem'),
+      SWARM_BALANCE_TLS_KEY_FILE: join(dir, 'key.pem'),
+      SWARM_BALANCE_TLS_CA_FILE: join(dir, 'cert.pem'),
+    });
     expect(out).toContain(`FAIL  peer ${address}: https:`);
     expect(plainSeen).toEqual([]);
   });

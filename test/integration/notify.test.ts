@@ -12,7 +12,13 @@ import type { Outcome } from '../../src/notify/channel-queue.js';
 import { configuredChannels } from '../../src/notify/channels.js';
 import { Notifier } from '../../src/notify/notifier.js';
 import { waitFor } from '../support/agent-process.js';
-import { startStandin, type Script, type SeenRequest, type Standin, type StandinKind } from '../support/chat-standins.js';
+import {
+  startStandin,
+  type Script,
+  type SeenRequest,
+  type Standin,
+  type StandinKind,
+} from '../support/chat-standins.js';
 
 const run = promisify(execFile);
 const SECRET = 'XXXXsecretXXXX';
@@ -30,16 +36,36 @@ interface ChannelCase {
 }
 
 const CASES: ChannelCase[] = [
-  { kind: 'slack', env: (u) => ({ SWARM_BALANCE_SLACK_WEBHOOK_URL: `${u}/services/T000/B000/${SECRET}` }), secret: `/T000/B000/${SECRET}` },
   {
-    kind: 'teams', secret: `sig=${SECRET}`,
-    env: (u) => ({ SWARM_BALANCE_TEAMS_WEBHOOK_URL: `${u}/workflows/0a1b2c/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${SECRET}` }),
+    kind: 'slack',
+    env: (u) => ({ SWARM_BALANCE_SLACK_WEBHOOK_URL: `${u}/services/T000/B000/${SECRET}` }),
+    secret: `/T000/B000/${SECRET}`,
   },
-  { kind: 'discord', env: (u) => ({ SWARM_BALANCE_DISCORD_WEBHOOK_URL: `${u}/api/webhooks/123456789012345678/${SECRET}` }), secret: SECRET },
-  { kind: 'mattermost', env: (u) => ({ SWARM_BALANCE_MATTERMOST_WEBHOOK_URL: `${u}/hooks/${SECRET}` }), secret: SECRET },
   {
-    kind: 'telegram', secret: BOT_TOKEN,
-    env: (u) => ({ SWARM_BALANCE_TELEGRAM_API_URL: u, SWARM_BALANCE_TELEGRAM_BOT_TOKEN: BOT_TOKEN, SWARM_BALANCE_TELEGRAM_CHAT_ID: '-1001234567890' }),
+    kind: 'teams',
+    secret: `sig=${SECRET}`,
+    env: (u) => ({
+      SWARM_BALANCE_TEAMS_WEBHOOK_URL: `${u}/workflows/0a1b2c/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${SECRET}`,
+    }),
+  },
+  {
+    kind: 'discord',
+    env: (u) => ({ SWARM_BALANCE_DISCORD_WEBHOOK_URL: `${u}/api/webhooks/123456789012345678/${SECRET}` }),
+    secret: SECRET,
+  },
+  {
+    kind: 'mattermost',
+    env: (u) => ({ SWARM_BALANCE_MATTERMOST_WEBHOOK_URL: `${u}/hooks/${SECRET}` }),
+    secret: SECRET,
+  },
+  {
+    kind: 'telegram',
+    secret: BOT_TOKEN,
+    env: (u) => ({
+      SWARM_BALANCE_TELEGRAM_API_URL: u,
+      SWARM_BALANCE_TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      SWARM_BALANCE_TELEGRAM_CHAT_ID: '-1001234567890',
+    }),
   },
   { kind: 'webhook', env: (u) => ({ SWARM_BALANCE_WEBHOOK_URL: `${u}/hook/${SECRET}` }), secret: SECRET },
   // The Alertmanager address is not a secret setting; it holds none here, and the whole URL is checked instead.
@@ -52,11 +78,28 @@ const DASHBOARD = 'https://grafana.example/d/swarm-balance?var-stack=shop&from=n
 function event(kind: AlertEvent['kind'], service = 'svcalpha', over: Partial<AlertEvent> = {}): AlertEvent {
   const now = Date.now();
   const startedAt = now - 5 * 60_000;
-  const replicas = [1, 2, 3].map((slot) => ({ name: `shop_${service}.${slot}`, slot: String(slot), node: `node-${slot}`, share: slot === 2 ? 0.96 : 0.02 }));
+  const replicas = [1, 2, 3].map((slot) => ({
+    name: `shop_${service}.${slot}`,
+    slot: String(slot),
+    node: `node-${slot}`,
+    share: slot === 2 ? 0.96 : 0.02,
+  }));
   return {
-    id: `svc-${service}:${startedAt}`, kind, at: now, startedAt, endedAt: kind === 'resolved' ? now : null,
-    service, serviceId: `svc-${service}`, stack: 'shop', endpointMode: 'vip', replicas: { running: 3, desired: 3 },
-    signal: 'connections', threshold: 0.8, imbalance: 0.94, hot: replicas[1]!, replicasShare: replicas,
+    id: `svc-${service}:${startedAt}`,
+    kind,
+    at: now,
+    startedAt,
+    endedAt: kind === 'resolved' ? now : null,
+    service,
+    serviceId: `svc-${service}`,
+    stack: 'shop',
+    endpointMode: 'vip',
+    replicas: { running: 3, desired: 3 },
+    signal: 'connections',
+    threshold: 0.8,
+    imbalance: 0.94,
+    hot: replicas[1]!,
+    replicasShare: replicas,
     pinning: `shop_${service}.2 on node-2 takes 96 % of the traffic; 100 % of its 8 connections come from shop_proxy.1 (10.0.1.23 on node-1)`,
     ...adviceFor(service, 'vip', [{ target: 80, published: 8080, protocol: 'tcp', publishMode: 'ingress' }]),
     dashboardUrl: DASHBOARD,
@@ -67,10 +110,20 @@ function event(kind: AlertEvent['kind'], service = 'svcalpha', over: Partial<Ale
 /** The worst a channel must carry: 200 replicas, and names and texts full of markup, mentions and length. */
 function hugeEvent(): AlertEvent {
   const hostile = (i: number) => `<b>&amp;@everyone @here _*~\`|[x](y)</b> ${i} `;
-  const replicas = Array.from({ length: 200 }, (_, i) => ({ name: `shop_svcalpha.${i + 1}.${'t'.repeat(40)}`, slot: String(i + 1), node: `node-${hostile(i)}`, share: i === 0 ? 0.9 : 0.1 / 199 }));
+  const replicas = Array.from({ length: 200 }, (_, i) => ({
+    name: `shop_svcalpha.${i + 1}.${'t'.repeat(40)}`,
+    slot: String(i + 1),
+    node: `node-${hostile(i)}`,
+    share: i === 0 ? 0.9 : 0.1 / 199,
+  }));
   return event('firing', 'svcalpha', {
-    stack: `shop${hostile(0)}`, hot: replicas[0]!, replicasShare: replicas, replicas: { running: 200, desired: 200 },
-    pinning: hostile(1).repeat(300), cause: `${hostile(2)} \`code <i>\` `.repeat(200), fix: `use \`keepalive_requests 100;\` & ${hostile(3)}`.repeat(150),
+    stack: `shop${hostile(0)}`,
+    hot: replicas[0]!,
+    replicasShare: replicas,
+    replicas: { running: 200, desired: 200 },
+    pinning: hostile(1).repeat(300),
+    cause: `${hostile(2)} \`code <i>\` `.repeat(200),
+    fix: `use \`keepalive_requests 100;\` & ${hostile(3)}`.repeat(150),
     command: `docker service update ${'--publish-add mode=host,target=80,published=8080 '.repeat(100)}svcalpha`,
     dashboardUrl: 'https://grafana.example/d/sb?var-service=svc&from=now-1h&to=now#(panel)',
   });
@@ -99,26 +152,54 @@ async function rig(c: ChannelCase, script: Script = []): Promise<Rig> {
   const poster = createPoster(1000);
   const lines: string[] = [];
   const counts: Rig['counts'] = [];
-  const notifier = new Notifier(channels, {
-    post: poster.post,
-    logger: pino({ level: 'debug' }, { write: (line: string) => { lines.push(line); } }),
-    count: (channel, outcome) => { counts.push({ channel, outcome }); },
-    now: Date.now, random: () => 0.5, backoff: { baseMs: 200, maxMs: 1000 }, limit: 100, maxAgeMs: 60_000,
-  }, { repeatMs: 0 });
+  const notifier = new Notifier(
+    channels,
+    {
+      post: poster.post,
+      logger: pino(
+        { level: 'debug' },
+        {
+          write: (line: string) => {
+            lines.push(line);
+          },
+        },
+      ),
+      count: (channel, outcome) => {
+        counts.push({ channel, outcome });
+      },
+      now: Date.now,
+      random: () => 0.5,
+      backoff: { baseMs: 200, maxMs: 1000 },
+      limit: 100,
+      maxAgeMs: 60_000,
+    },
+    { repeatMs: 0 },
+  );
   closers.push(async () => {
     notifier.close();
     await poster.close();
   });
-  return { standin, url: channels[0]!.url, notifier, lines, counts, counted: (o) => counts.filter((x) => x.outcome === o).length };
+  return {
+    standin,
+    url: channels[0]!.url,
+    notifier,
+    lines,
+    counts,
+    counted: (o) => counts.filter((x) => x.outcome === o).length,
+  };
 }
 
-const seen = (r: Rig) => () => `requests: ${JSON.stringify(r.standin.requests.map((q) => ({ answer: q.answer, status: q.status, verdict: q.verdict })))}\nlog:\n${r.lines.join('')}`;
-const waitCount = (r: Rig, outcome: Outcome, n: number, ms = 10_000) => waitFor(async () => r.counted(outcome) >= n, ms, `${n} × ${outcome}`, seen(r));
+const seen = (r: Rig) => () =>
+  `requests: ${JSON.stringify(r.standin.requests.map((q) => ({ answer: q.answer, status: q.status, verdict: q.verdict })))}\nlog:\n${r.lines.join('')}`;
+const waitCount = (r: Rig, outcome: Outcome, n: number, ms = 10_000) =>
+  waitFor(async () => r.counted(outcome) >= n, ms, `${n} × ${outcome}`, seen(r));
 const accepted = (q: SeenRequest) => q.verdict.ok && q.status !== null && q.status >= 200 && q.status < 300;
 
 /** Neither the channel URL nor its secret part in any log line or metric label. */
 function expectNoSecret(r: Rig, c: ChannelCase): void {
-  const leaks = [...r.lines, ...r.counts.map((x) => JSON.stringify(x))].filter((l) => l.includes(c.secret) || l.includes(r.url));
+  const leaks = [...r.lines, ...r.counts.map((x) => JSON.stringify(x))].filter(
+    (l) => l.includes(c.secret) || l.includes(r.url),
+  );
   expect(leaks).toEqual([]);
 }
 
@@ -126,7 +207,11 @@ function expectNoSecret(r: Rig, c: ChannelCase): void {
 function said(standin: Standin): string[] {
   return standin.requests.filter(accepted).map((q) => {
     const body = q.body;
-    const kind = /\[RESOLVED\]|Resolved: traffic is spread again/.test(body) ? 'resolved' : /\[FIRING\]|Traffic collapsed onto one replica/.test(body) ? 'firing' : 'other';
+    const kind = /\[RESOLVED\]|Resolved: traffic is spread again/.test(body)
+      ? 'resolved'
+      : /\[FIRING\]|Traffic collapsed onto one replica/.test(body)
+        ? 'firing'
+        : 'other';
     const service = ['svcalpha', 'svcbravo'].find((s) => body.includes(s)) ?? '?';
     return `${kind} ${service}`;
   });
@@ -146,7 +231,7 @@ describe.each(CASES)('the $kind channel against its stand-in', (c) => {
     expectNoSecret(r, c);
   });
 
-  it('delivers a huge alert full of markup within the service\'s documented limits', async () => {
+  it("delivers a huge alert full of markup within the service's documented limits", async () => {
     const r = await rig(c);
     r.notifier.announce(hugeEvent());
     await waitFor(async () => r.counted('sent') + r.counted('failed') >= 1, 10_000, 'one outcome', seen(r));
@@ -165,7 +250,9 @@ describe.each(CASES)('the $kind channel against its stand-in', (c) => {
     expect(gap).toBeGreaterThanOrEqual(2000 - 50);
     expect(gap).toBeLessThan(2000 + 1000);
     expect(accepted(retry!)).toBe(true);
-    expect([r.counted('rate_limited'), r.counted('sent'), r.counted('retry'), r.counted('failed')]).toEqual([1, 1, 0, 0]);
+    expect([r.counted('rate_limited'), r.counted('sent'), r.counted('retry'), r.counted('failed')]).toEqual([
+      1, 1, 0, 0,
+    ]);
     expectNoSecret(r, c);
   });
 
@@ -193,13 +280,15 @@ describe.each(CASES)('the $kind channel against its stand-in', (c) => {
     expect(accepted(retry!)).toBe(true);
     expect([r.counted('retry'), r.counted('sent')]).toEqual([1, 1]);
     expectNoSecret(r, c);
-    const warning = r.lines.map((l) => JSON.parse(l) as { msg: string; why?: unknown }).find((l) => l.msg === 'notification not delivered yet; retrying');
+    const warning = r.lines
+      .map((l) => JSON.parse(l) as { msg: string; why?: unknown })
+      .find((l) => l.msg === 'notification not delivered yet; retrying');
     // The reason names the timeout, as a string (a log reader greps it).
     expect(typeof warning?.why).toBe('string');
     expect(String(warning?.why)).toMatch(/timeout/i);
   });
 
-  it('gives up at once on a 400 with the service\'s own error body: counted failed, not retried, the body logged, the URL not', async () => {
+  it("gives up at once on a 400 with the service's own error body: counted failed, not retried, the body logged, the URL not", async () => {
     const r = await rig(c, ['bad-request']);
     r.notifier.announce(event('firing'));
     await waitCount(r, 'failed', 1);
@@ -207,7 +296,9 @@ describe.each(CASES)('the $kind channel against its stand-in', (c) => {
     expect(r.standin.requests).toHaveLength(1);
     expect(r.standin.requests[0]!.status).toBe(400);
     expect(r.counts).toEqual([{ channel: c.kind, outcome: 'failed' }]);
-    const givenUp = r.lines.map((l) => JSON.parse(l) as { msg: string; level: number; why?: string }).filter((l) => l.msg === 'notification given up');
+    const givenUp = r.lines
+      .map((l) => JSON.parse(l) as { msg: string; level: number; why?: string })
+      .filter((l) => l.msg === 'notification given up');
     expect(givenUp).toHaveLength(1);
     expect(givenUp[0]!.level).toBe(50);
     // retry.ts keeps the body to one line of at most 200 characters.
@@ -263,7 +354,7 @@ describe('a channel that answers 500 for a while', () => {
   });
 });
 
-describe('Discord 429 with only the body\'s retry_after (seconds, a float)', () => {
+describe("Discord 429 with only the body's retry_after (seconds, a float)", () => {
   it('waits 1.5 s, not less', async () => {
     const c = CASES.find((x) => x.kind === 'discord')!;
     const r = await rig(c, [{ rateLimitSeconds: 1.5, via: 'body' }]);
@@ -281,26 +372,124 @@ describe('the stand-ins themselves', () => {
   const many = (n: number, make: (i: number) => unknown) => Array.from({ length: n }, (_, i) => make(i));
   const cases: [string, StandinKind, string, unknown, number, string][] = [
     ['a body without text or blocks', 'slack', '/services/T0/B0/x', {}, 400, 'no_text'],
-    ['51 blocks', 'slack', '/services/T0/B0/x', { text: 'x', blocks: many(51, () => ({ type: 'divider' })) }, 400, 'invalid_blocks'],
-    ['a section text of 3001 characters', 'slack', '/services/T0/B0/x', { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }] }, 400, 'invalid_blocks'],
-    ['an empty message', 'discord', '/api/webhooks/1/x', {}, 400, '{"code":50006,"message":"Cannot send an empty message"}'],
-    ['an embed with 26 fields', 'discord', '/api/webhooks/1/x', { embeds: [{ title: 't', fields: many(26, () => ({ name: 'n', value: 'v' })) }] }, 400, '"code":50035'],
-    ['embeds of 6002 characters in total', 'discord', '/api/webhooks/1/x', { embeds: many(2, () => ({ description: 'x'.repeat(3001) })) }, 400, 'MAX_EMBED_SIZE_EXCEEDED'],
-    ['an unsupported HTML tag', 'telegram', '/bot1:x/sendMessage', { chat_id: '1', text: '<p>hi</p>', parse_mode: 'HTML' }, 400, 'can\'t parse entities: Unsupported start tag \\"p\\" at byte offset 0'],
-    ['an unclosed HTML tag', 'telegram', '/bot1:x/sendMessage', { chat_id: '1', text: '<b>hi', parse_mode: 'HTML' }, 400, 'Can\'t find end tag corresponding to start tag \\"b\\"'],
-    ['a text of 4097 characters', 'telegram', '/bot1:x/sendMessage', { chat_id: '1', text: 'x'.repeat(4097) }, 400, 'message is too long'],
-    ['a body that is not a message with attachments', 'teams', '/wf', { text: 'hello' }, 400, 'TriggerInputSchemaMismatch'],
-    ['a card whose type is not AdaptiveCard', 'teams', '/wf', { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'MessageCard' } }] }, 400, 'must be \'AdaptiveCard\''],
+    [
+      '51 blocks',
+      'slack',
+      '/services/T0/B0/x',
+      { text: 'x', blocks: many(51, () => ({ type: 'divider' })) },
+      400,
+      'invalid_blocks',
+    ],
+    [
+      'a section text of 3001 characters',
+      'slack',
+      '/services/T0/B0/x',
+      { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }] },
+      400,
+      'invalid_blocks',
+    ],
+    [
+      'an empty message',
+      'discord',
+      '/api/webhooks/1/x',
+      {},
+      400,
+      '{"code":50006,"message":"Cannot send an empty message"}',
+    ],
+    [
+      'an embed with 26 fields',
+      'discord',
+      '/api/webhooks/1/x',
+      { embeds: [{ title: 't', fields: many(26, () => ({ name: 'n', value: 'v' })) }] },
+      400,
+      '"code":50035',
+    ],
+    [
+      'embeds of 6002 characters in total',
+      'discord',
+      '/api/webhooks/1/x',
+      { embeds: many(2, () => ({ description: 'x'.repeat(3001) })) },
+      400,
+      'MAX_EMBED_SIZE_EXCEEDED',
+    ],
+    [
+      'an unsupported HTML tag',
+      'telegram',
+      '/bot1:x/sendMessage',
+      { chat_id: '1', text: '<p>hi</p>', parse_mode: 'HTML' },
+      400,
+      'can\'t parse entities: Unsupported start tag \\"p\\" at byte offset 0',
+    ],
+    [
+      'an unclosed HTML tag',
+      'telegram',
+      '/bot1:x/sendMessage',
+      { chat_id: '1', text: '<b>hi', parse_mode: 'HTML' },
+      400,
+      'Can\'t find end tag corresponding to start tag \\"b\\"',
+    ],
+    [
+      'a text of 4097 characters',
+      'telegram',
+      '/bot1:x/sendMessage',
+      { chat_id: '1', text: 'x'.repeat(4097) },
+      400,
+      'message is too long',
+    ],
+    [
+      'a body that is not a message with attachments',
+      'teams',
+      '/wf',
+      { text: 'hello' },
+      400,
+      'TriggerInputSchemaMismatch',
+    ],
+    [
+      'a card whose type is not AdaptiveCard',
+      'teams',
+      '/wf',
+      {
+        type: 'message',
+        attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'MessageCard' } }],
+      },
+      400,
+      "must be 'AdaptiveCard'",
+    ],
     ['a body without text or attachments', 'mattermost', '/hooks/x', {}, 400, 'web.incoming_webhook.text.app_error'],
-    ['a body without the v1 fields', 'webhook', '/hook', { schema: 'swarm-balance.alert/v1' }, 400, 'is missing or invalid'],
-    ['an alert without labels', 'alertmanager', '/api/v2/alerts', [{ labels: {} }], 400, '"at least one label pair required"'],
-    ['an alert that ends before it starts', 'alertmanager', '/api/v2/alerts', [{ labels: { alertname: 'x' }, startsAt: '2026-01-02T00:00:00Z', endsAt: '2026-01-01T00:00:00Z' }], 400, '"start time must be before end time"'],
+    [
+      'a body without the v1 fields',
+      'webhook',
+      '/hook',
+      { schema: 'swarm-balance.alert/v1' },
+      400,
+      'is missing or invalid',
+    ],
+    [
+      'an alert without labels',
+      'alertmanager',
+      '/api/v2/alerts',
+      [{ labels: {} }],
+      400,
+      '"at least one label pair required"',
+    ],
+    [
+      'an alert that ends before it starts',
+      'alertmanager',
+      '/api/v2/alerts',
+      [{ labels: { alertname: 'x' }, startsAt: '2026-01-02T00:00:00Z', endsAt: '2026-01-01T00:00:00Z' }],
+      400,
+      '"start time must be before end time"',
+    ],
   ];
 
   it.each(cases)('refuses %s the way the service does (%s)', async (_what, kind, path, body, status, answer) => {
     const standin = await startStandin(kind);
     closers.push(() => standin.close());
-    const res = await fetch(`${standin.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${standin.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(status);
     expect(await res.text()).toContain(answer);
     expect(standin.requests[0]!.verdict.ok).toBe(false);
@@ -324,11 +513,19 @@ describe('swarm-balance notify-test against all seven stand-ins', () => {
     for (const s of standins) await s.close();
   });
 
-  const notifyTest = () => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['dist/cli.js', 'notify-test'], {
-      env: { PATH: process.env.PATH ?? '', ...env, SWARM_BALANCE_NOTIFY_TIMEOUT: '3s' }, timeout: 60_000,
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
-  });
+  const notifyTest = () =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['dist/cli.js', 'notify-test'],
+        {
+          env: { PATH: process.env.PATH ?? '', ...env, SWARM_BALANCE_NOTIFY_TIMEOUT: '3s' },
+          timeout: 60_000,
+        },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+      );
+    });
 
   it('prints one ok line per channel and exits 0 when every channel accepts the test message', async () => {
     const { code, stdout, stderr } = await notifyTest();
@@ -351,7 +548,7 @@ describe('swarm-balance notify-test against all seven stand-ins', () => {
     expect(`${stdout}${stderr}`).not.toContain(SECRET);
   });
 
-  it('prints FAIL with the service\'s answer for the channel that refuses, and exits 1', async () => {
+  it("prints FAIL with the service's answer for the channel that refuses, and exits 1", async () => {
     const discord = standins.find((s) => s.kind === 'discord')!;
     discord.setScript(['bad-request']);
     const { code, stdout } = await notifyTest();

@@ -22,7 +22,14 @@ import { getJson, waitFor } from '../support/agent-process.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 import { promQuery, startDaemon, stopDaemon, type Daemon, type PromVector } from '../support/daemons.js';
 import {
-  agentMetricNames, allPanels, dashboardQueries, loadDashboard, metricNamesIn, REPO_ROOT, type Dashboard, type GrafanaPanel,
+  agentMetricNames,
+  allPanels,
+  dashboardQueries,
+  loadDashboard,
+  metricNamesIn,
+  REPO_ROOT,
+  type Dashboard,
+  type GrafanaPanel,
 } from '../support/dashboard.js';
 
 const execFileP = promisify(execFile);
@@ -37,7 +44,10 @@ const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 /** Built-in series Prometheus itself makes, allowed in rules and dashboard besides the agent's. */
 const PROMETHEUS_SERIES = ['up', 'ALERTS', 'ALERTS_FOR_STATE'];
 
-interface RunResult { code: number; output: string }
+interface RunResult {
+  code: number;
+  output: string;
+}
 
 /** Runs a tool from the repository root; the result carries the exit code and all it printed. */
 async function tool(cmd: string, args: string[], timeout = 60_000): Promise<RunResult> {
@@ -47,9 +57,14 @@ async function tool(cmd: string, args: string[], timeout = 60_000): Promise<RunR
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string; message: string };
     if (e.code === 'ENOENT') {
-      throw new Error(`${cmd} is not installed: apt-get install prometheus prometheus-alertmanager (.ci/run installs them)`);
+      throw new Error(
+        `${cmd} is not installed: apt-get install prometheus prometheus-alertmanager (.ci/run installs them)`,
+      );
     }
-    return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}${e.stdout || e.stderr ? '' : e.message}` };
+    return {
+      code: typeof e.code === 'number' ? e.code : -1,
+      output: `${e.stdout ?? ''}${e.stderr ?? ''}${e.stdout || e.stderr ? '' : e.message}`,
+    };
   }
 }
 
@@ -76,7 +91,8 @@ function yamlValues(text: string, key: string): string[] {
     let value = m[3]!.trim();
     if (/^[|>][-+]?$/.test(value)) {
       const body: string[] = [];
-      while (i + 1 < lines.length && (lines[i + 1]!.trim() === '' || lines[i + 1]!.search(/\S/) > indent)) body.push(lines[++i]!);
+      while (i + 1 < lines.length && (lines[i + 1]!.trim() === '' || lines[i + 1]!.search(/\S/) > indent))
+        body.push(lines[++i]!);
       value = body.join('\n').trim();
     } else if (/^'.*'$/.test(value)) {
       value = value.slice(1, -1).replace(/''/g, "'");
@@ -100,28 +116,52 @@ function ruleChunks(text: string): { kind: 'record' | 'alert'; name: string; tex
 
 const agentMetrics = agentMetricNames();
 const rulesText = read(RULES);
-const recordedNames = [...new Set(ruleChunks(rulesText).filter((r) => r.kind === 'record').map((r) => r.name))];
-const alertNames = ruleChunks(rulesText).filter((r) => r.kind === 'alert').map((r) => r.name);
+const recordedNames = [
+  ...new Set(
+    ruleChunks(rulesText)
+      .filter((r) => r.kind === 'record')
+      .map((r) => r.name),
+  ),
+];
+const alertNames = ruleChunks(rulesText)
+  .filter((r) => r.kind === 'alert')
+  .map((r) => r.name);
 
 function unknownMetrics(exprs: readonly string[], allowed: readonly string[]): { expr: string; names: string[] }[] {
   const known = new Set(allowed);
-  return exprs.map((expr) => ({ expr, names: metricNamesIn(expr).filter((n) => !known.has(n)) })).filter((r) => r.names.length > 0);
+  return exprs
+    .map((expr) => ({ expr, names: metricNamesIn(expr).filter((n) => !known.has(n)) }))
+    .filter((r) => r.names.length > 0);
 }
 
 describe('the metric list read from src/metrics.ts', () => {
   it('is there and holds the metrics the rules and dashboard are built on', () => {
     expect(agentMetrics.length).toBeGreaterThanOrEqual(20);
-    for (const name of ['swarm_balance_up', 'swarm_balance_task_info', 'swarm_balance_task_receive_bytes_total', 'swarm_balance_service_skewed', 'swarm_balance_remediations_total']) {
+    for (const name of [
+      'swarm_balance_up',
+      'swarm_balance_task_info',
+      'swarm_balance_task_receive_bytes_total',
+      'swarm_balance_service_skewed',
+      'swarm_balance_remediations_total',
+    ]) {
       expect(agentMetrics).toContain(name);
     }
   });
 
   it('reads PromQL metric names and nothing else', () => {
-    expect(metricNamesIn('sum by (service, node) (rate(foo_total{service=~"$service", a="b"}[$__rate_interval])) / on (service) group_left () bar or vector(0)'))
-      .toEqual(['foo_total', 'bar']);
-    expect(metricNamesIn('label_replace(up == 0 and on (job) count by (job) (x:y:z), "reason", "a b", "", "") unless x offset 15m'))
-      .toEqual(['up', 'x:y:z', 'x']);
-    expect(metricNamesIn('time() - swarm_balance_last_sample_timestamp_seconds > 1e3')).toEqual(['swarm_balance_last_sample_timestamp_seconds']);
+    expect(
+      metricNamesIn(
+        'sum by (service, node) (rate(foo_total{service=~"$service", a="b"}[$__rate_interval])) / on (service) group_left () bar or vector(0)',
+      ),
+    ).toEqual(['foo_total', 'bar']);
+    expect(
+      metricNamesIn(
+        'label_replace(up == 0 and on (job) count by (job) (x:y:z), "reason", "a b", "", "") unless x offset 15m',
+      ),
+    ).toEqual(['up', 'x:y:z', 'x']);
+    expect(metricNamesIn('time() - swarm_balance_last_sample_timestamp_seconds > 1e3')).toEqual([
+      'swarm_balance_last_sample_timestamp_seconds',
+    ]);
   });
 });
 
@@ -142,8 +182,16 @@ describe('alerting rules (alerts/swarm-balance.rules.yml)', () => {
     expect(unknownMetrics(exprs, [...agentMetrics, ...recordedNames, ...PROMETHEUS_SERIES])).toEqual([]);
     // Every metric the rules read comes from the agent or Prometheus, so every one of them must be used.
     const used = new Set(exprs.flatMap(metricNamesIn));
-    for (const name of ['swarm_balance_task_connections_accepted_total', 'swarm_balance_task_receive_bytes_total', 'swarm_balance_task_info',
-      'swarm_balance_sampler_success', 'swarm_balance_evaluator', 'swarm_balance_remediations_total', 'swarm_balance_docker_up', 'swarm_balance_up']) {
+    for (const name of [
+      'swarm_balance_task_connections_accepted_total',
+      'swarm_balance_task_receive_bytes_total',
+      'swarm_balance_task_info',
+      'swarm_balance_sampler_success',
+      'swarm_balance_evaluator',
+      'swarm_balance_remediations_total',
+      'swarm_balance_docker_up',
+      'swarm_balance_up',
+    ]) {
       expect(used, name).toContain(name);
     }
   });
@@ -158,16 +206,28 @@ describe('alerting rules (alerts/swarm-balance.rules.yml)', () => {
   it('have a test for each alert, firing and not firing', () => {
     const testText = read(RULES_TEST) + read(SUBSET_RULES_TEST);
     for (const alert of alertNames) {
-      const blocks = [...testText.matchAll(new RegExp(`alertname: ${alert}\\n\\s*exp_alerts:(.*)`, 'g'))].map((m) => m[1]!.trim());
+      const blocks = [...testText.matchAll(new RegExp(`alertname: ${alert}\\n\\s*exp_alerts:(.*)`, 'g'))].map((m) =>
+        m[1]!.trim(),
+      );
       expect(blocks, `${alert}: never expected not to fire`).toContain('[]');
-      expect(blocks.some((b) => b === ''), `${alert}: never expected to fire`).toBe(true);
+      expect(
+        blocks.some((b) => b === ''),
+        `${alert}: never expected to fire`,
+      ).toBe(true);
     }
   });
 
   it('give every alert a severity, a summary and a description, and document every rule in alerts/README.md', () => {
     const readme = read('alerts/README.md');
-    expect(alertNames).toEqual(['SwarmServiceTrafficCollapsed', 'SwarmBalanceAgentMissing', 'SwarmBalanceSamplerFailing',
-      'SwarmBalanceNoEvaluator', 'SwarmBalanceRemediationFailed', 'SwarmBalanceDockerDown', 'SwarmServiceTrafficCollapsedOntoSubset']);
+    expect(alertNames).toEqual([
+      'SwarmServiceTrafficCollapsed',
+      'SwarmBalanceAgentMissing',
+      'SwarmBalanceSamplerFailing',
+      'SwarmBalanceNoEvaluator',
+      'SwarmBalanceRemediationFailed',
+      'SwarmBalanceDockerDown',
+      'SwarmServiceTrafficCollapsedOntoSubset',
+    ]);
     for (const rule of ruleChunks(rulesText)) {
       if (rule.kind === 'alert') {
         expect(rule.text, rule.name).toMatch(/severity: (warning|critical)/);
@@ -186,11 +246,17 @@ describe('Alertmanager example (alerts/alertmanager.example.yml)', () => {
     expect(out).toMatch(/1 templates/);
   });
 
-  it('holds collapses without a message (the agents post them) and routes the agents\' health to the ops receiver', async () => {
+  it("holds collapses without a message (the agents post them) and routes the agents' health to the ops receiver", async () => {
     const route = async (...labels: string[]) =>
-      (await mustPass('amtool', ['config', 'routes', 'test', `--config.file=${AM_CONFIG}`, ...labels])).split('\n')[0]!.trim();
-    expect(await route('alertname=SwarmServiceTrafficCollapsed', 'service=shop_web', 'severity=warning')).toBe('swarm-balance-traffic-held');
-    expect(await route('alertname=SwarmServiceTrafficCollapsedOntoSubset', 'service=shop_web', 'severity=warning')).toBe('swarm-balance-traffic-held');
+      (await mustPass('amtool', ['config', 'routes', 'test', `--config.file=${AM_CONFIG}`, ...labels]))
+        .split('\n')[0]!
+        .trim();
+    expect(await route('alertname=SwarmServiceTrafficCollapsed', 'service=shop_web', 'severity=warning')).toBe(
+      'swarm-balance-traffic-held',
+    );
+    expect(
+      await route('alertname=SwarmServiceTrafficCollapsedOntoSubset', 'service=shop_web', 'severity=warning'),
+    ).toBe('swarm-balance-traffic-held');
     for (const alert of alertNames.filter((a) => !a.startsWith('SwarmServiceTrafficCollapsed'))) {
       expect(await route(`alertname=${alert}`, 'severity=warning'), alert).toBe('swarm-balance-ops');
     }
@@ -224,10 +290,30 @@ describe('Grafana dashboard (dashboards/swarm-balance.json)', () => {
     expect(d.templating.list.map((v) => v.name)).toEqual(['datasource', 'job', 'stack', 'service', 'node']);
     const vars = Object.fromEntries(d.templating.list.map((v) => [v.name, v]));
     expect(vars.datasource).toMatchObject({ type: 'datasource', query: 'prometheus' });
-    expect(vars.job).toMatchObject({ type: 'query', multi: false, includeAll: true, allValue: '.*', definition: 'label_values(swarm_balance_up, job)' });
-    expect(vars.stack).toMatchObject({ type: 'query', multi: true, includeAll: true, allValue: '.*', definition: 'label_values(swarm_balance_task_info{job=~"$job"}, stack)' });
-    expect(vars.service).toMatchObject({ type: 'query', multi: true, includeAll: true, definition: 'label_values(swarm_balance_task_info{job=~"$job", stack=~"$stack"}, service)' });
-    expect(vars.node).toMatchObject({ type: 'query', definition: 'label_values(swarm_balance_task_info{job=~"$job"}, node)' });
+    expect(vars.job).toMatchObject({
+      type: 'query',
+      multi: false,
+      includeAll: true,
+      allValue: '.*',
+      definition: 'label_values(swarm_balance_up, job)',
+    });
+    expect(vars.stack).toMatchObject({
+      type: 'query',
+      multi: true,
+      includeAll: true,
+      allValue: '.*',
+      definition: 'label_values(swarm_balance_task_info{job=~"$job"}, stack)',
+    });
+    expect(vars.service).toMatchObject({
+      type: 'query',
+      multi: true,
+      includeAll: true,
+      definition: 'label_values(swarm_balance_task_info{job=~"$job", stack=~"$stack"}, service)',
+    });
+    expect(vars.node).toMatchObject({
+      type: 'query',
+      definition: 'label_values(swarm_balance_task_info{job=~"$job"}, node)',
+    });
     for (const v of d.templating.list.filter((x) => x.type === 'query')) {
       expect(v.datasource, v.name).toEqual({ type: 'prometheus', uid: '${datasource}' });
       expect((v.query as { query?: string }).query, v.name).toBe(v.definition);
@@ -241,16 +327,24 @@ describe('Grafana dashboard (dashboards/swarm-balance.json)', () => {
     const problems: string[] = [];
     for (const p of panels) {
       const name = `panel ${p.id} "${p.title}"`;
-      if (p.datasource?.uid !== '${datasource}' || p.datasource.type !== 'prometheus') problems.push(`${name}: datasource ${JSON.stringify(p.datasource)}`);
+      if (p.datasource?.uid !== '${datasource}' || p.datasource.type !== 'prometheus')
+        problems.push(`${name}: datasource ${JSON.stringify(p.datasource)}`);
       for (const t of p.targets ?? []) {
-        if (t.datasource && t.datasource.uid !== '${datasource}') problems.push(`${name} ${t.refId}: target datasource ${JSON.stringify(t.datasource)}`);
+        if (t.datasource && t.datasource.uid !== '${datasource}')
+          problems.push(`${name} ${t.refId}: target datasource ${JSON.stringify(t.datasource)}`);
         if (!t.refId || !t.expr) problems.push(`${name}: target without refId or expr`);
       }
       const refIds = (p.targets ?? []).map((t) => t.refId);
       if (new Set(refIds).size !== refIds.length) problems.push(`${name}: duplicate refIds`);
       if (p.type !== 'row' && (p.targets ?? []).length === 0) problems.push(`${name}: no query`);
       const g = p.gridPos;
-      if (!g || ![g.x, g.y, g.w, g.h].every((n) => Number.isInteger(n) && n >= 0) || g.w < 1 || g.h < 1 || g.x + g.w > 24) {
+      if (
+        !g ||
+        ![g.x, g.y, g.w, g.h].every((n) => Number.isInteger(n) && n >= 0) ||
+        g.w < 1 ||
+        g.h < 1 ||
+        g.x + g.w > 24
+      ) {
         problems.push(`${name}: gridPos ${JSON.stringify(g)}`);
       }
     }
@@ -258,13 +352,16 @@ describe('Grafana dashboard (dashboards/swarm-balance.json)', () => {
   });
 
   it('lays the panels out without overlaps', () => {
-    const top = d.panels.filter((p): p is GrafanaPanel & { gridPos: NonNullable<GrafanaPanel['gridPos']> } => p.gridPos !== undefined);
+    const top = d.panels.filter(
+      (p): p is GrafanaPanel & { gridPos: NonNullable<GrafanaPanel['gridPos']> } => p.gridPos !== undefined,
+    );
     const overlaps: string[] = [];
     for (let i = 0; i < top.length; i++) {
       for (let j = i + 1; j < top.length; j++) {
         const a = top[i]!.gridPos;
         const b = top[j]!.gridPos;
-        if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) overlaps.push(`${top[i]!.id} and ${top[j]!.id}`);
+        if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h)
+          overlaps.push(`${top[i]!.id} and ${top[j]!.id}`);
       }
     }
     expect(overlaps).toEqual([]);
@@ -277,13 +374,26 @@ describe('Grafana dashboard (dashboards/swarm-balance.json)', () => {
     const shareRow = allPanels(d).find((p) => p.panel === share[0])!.row;
     expect(share[0]!.repeat ?? shareRow?.repeat).toBe('service');
     const imbalance = titled(/^Imbalance and threshold/)[0]!;
-    expect(imbalance.targets!.map((t) => t.expr).join('\n')).toMatch(/swarm_balance_service_imbalance[\s\S]*swarm_balance_service_threshold/);
+    expect(imbalance.targets!.map((t) => t.expr).join('\n')).toMatch(
+      /swarm_balance_service_imbalance[\s\S]*swarm_balance_service_threshold/,
+    );
     const table = panels.find((p) => p.type === 'table')!;
     const tableExprs = table.targets!.map((t) => t.expr).join('\n');
-    for (const m of ['service_skewed', 'service_replicas', 'service_top_share']) expect(tableExprs).toContain(`swarm_balance_${m}`);
-    const all = panels.flatMap((p) => p.targets ?? []).map((t) => t.expr).join('\n');
-    for (const m of ['task_connections_accepted_total', 'task_receive_bytes_total', 'task_requests_total', 'peers', 'sampler_success',
-      'last_sample_timestamp_seconds', 'docker_up']) {
+    for (const m of ['service_skewed', 'service_replicas', 'service_top_share'])
+      expect(tableExprs).toContain(`swarm_balance_${m}`);
+    const all = panels
+      .flatMap((p) => p.targets ?? [])
+      .map((t) => t.expr)
+      .join('\n');
+    for (const m of [
+      'task_connections_accepted_total',
+      'task_receive_bytes_total',
+      'task_requests_total',
+      'peers',
+      'sampler_success',
+      'last_sample_timestamp_seconds',
+      'docker_up',
+    ]) {
       expect(all).toContain(`swarm_balance_${m}`);
     }
     const annotations = d.annotations.list.filter((a) => a.datasource?.type === 'prometheus');
@@ -295,23 +405,36 @@ describe('Grafana dashboard (dashboards/swarm-balance.json)', () => {
   it('queries only metrics the agent exposes (drift check against src/metrics.ts)', () => {
     const queries = dashboardQueries(VALUES);
     expect(queries.length).toBeGreaterThan(25);
-    expect(unknownMetrics(queries.map((q) => q.expr), [...agentMetrics, ...PROMETHEUS_SERIES])).toEqual([]);
-    const variableMetrics = d.templating.list.flatMap((v) => (v.definition ? [/label_values\((\w+)/.exec(v.definition)?.[1] ?? v.definition] : []));
+    expect(
+      unknownMetrics(
+        queries.map((q) => q.expr),
+        [...agentMetrics, ...PROMETHEUS_SERIES],
+      ),
+    ).toEqual([]);
+    const variableMetrics = d.templating.list.flatMap((v) =>
+      v.definition ? [/label_values\((\w+)/.exec(v.definition)?.[1] ?? v.definition] : [],
+    );
     expect(variableMetrics.filter((m) => !agentMetrics.includes(m))).toEqual([]);
   });
 
   it('keeps every query to the chosen swarm (job) and the per-service and per-task ones to the chosen stacks', () => {
     const problems: string[] = [];
-    const raw = [...allPanels(d).flatMap(({ panel }) => (panel.targets ?? []).map((t) => t.expr ?? '')), ...d.annotations.list.map((a) => a.expr ?? '')];
+    const raw = [
+      ...allPanels(d).flatMap(({ panel }) => (panel.targets ?? []).map((t) => t.expr ?? '')),
+      ...d.annotations.list.map((a) => a.expr ?? ''),
+    ];
     for (const expr of raw) {
       for (const m of expr.matchAll(/(swarm_balance_[a-z_]+)(\{[^}]*\})?/g)) {
         const matchers = m[2] ?? '';
         if (!matchers.includes('job=~"$job"')) problems.push(`${m[1]} without job: ${expr}`);
-        if (/^swarm_balance_(service|task)_/.test(m[1]!) && !matchers.includes('stack=~"$stack"')) problems.push(`${m[1]} without stack: ${expr}`);
+        if (/^swarm_balance_(service|task)_/.test(m[1]!) && !matchers.includes('stack=~"$stack"'))
+          problems.push(`${m[1]} without stack: ${expr}`);
       }
     }
     expect(problems).toEqual([]);
-    const one = dashboardQueries({ ...VALUES, job: 'swarm-a', stack: ['shop'] }).find((q) => q.title === 'Accepted connections /s')!;
+    const one = dashboardQueries({ ...VALUES, job: 'swarm-a', stack: ['shop'] }).find(
+      (q) => q.title === 'Accepted connections /s',
+    )!;
     expect(one.expr).toContain('job=~"swarm-a"');
     expect(one.expr).toContain('stack=~"(shop)"');
   });
@@ -334,8 +457,15 @@ describe('Grafana dashboard (dashboards/swarm-balance.json)', () => {
     const queries = dashboardQueries(VALUES);
     const dir = mkdtempSync(join(tmpdir(), 'sb-dash-'));
     try {
-      const rules = ['groups:', '  - name: dashboard-queries', '    rules:',
-        ...queries.flatMap((q, i) => [`      - record: dashboard_query:q${i}`, `        expr: ${JSON.stringify(q.expr)}`])];
+      const rules = [
+        'groups:',
+        '  - name: dashboard-queries',
+        '    rules:',
+        ...queries.flatMap((q, i) => [
+          `      - record: dashboard_query:q${i}`,
+          `        expr: ${JSON.stringify(q.expr)}`,
+        ]),
+      ];
       writeFileSync(join(dir, 'queries.yml'), rules.join('\n') + '\n');
       const out = await mustPass('promtool', ['check', 'rules', join(dir, 'queries.yml')]);
       expect(out).toContain(`SUCCESS: ${queries.length} rules found`);
@@ -362,7 +492,9 @@ async function captureServer(): Promise<{ server: Server; url: string; requests:
   const requests: { path: string; body: string }[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       requests.push({ path: req.url ?? '', body });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
@@ -389,19 +521,41 @@ async function freePort(): Promise<number> {
  */
 async function fakeAgent(): Promise<{ server: Server; target: string; metrics: AgentMetrics }> {
   const started = Date.now();
-  const task = (id: string, service: string, stack: string, slot: string, node: string, perSecond: { bytes: number; conns: number; requests?: number }): () => TaskReport => () => {
-    const s = (Date.now() - started) / 1000;
-    return {
-      id, name: `${service}.${slot}`, containerId: `${id}-container`, serviceId: `svc-${service}`, serviceName: service, stack, slot,
-      nodeId: `id-${node}`, nodeName: node, health: 'healthy', startedAt: started, networks: {},
-      counters: {
-        connectionsAccepted: 4 + Math.floor(perSecond.conns * s), connectionsActive: perSecond.bytes > 0 ? 4 : 0,
-        receiveBytes: 1000 + Math.floor(perSecond.bytes * s), receivePackets: 10 + Math.floor(perSecond.bytes * s / 1000),
-        ...(perSecond.requests !== undefined ? { requests: Math.floor(perSecond.requests * s) } : {}),
-      },
-      window: {}, rates: {},
+  const task =
+    (
+      id: string,
+      service: string,
+      stack: string,
+      slot: string,
+      node: string,
+      perSecond: { bytes: number; conns: number; requests?: number },
+    ): (() => TaskReport) =>
+    () => {
+      const s = (Date.now() - started) / 1000;
+      return {
+        id,
+        name: `${service}.${slot}`,
+        containerId: `${id}-container`,
+        serviceId: `svc-${service}`,
+        serviceName: service,
+        stack,
+        slot,
+        nodeId: `id-${node}`,
+        nodeName: node,
+        health: 'healthy',
+        startedAt: started,
+        networks: {},
+        counters: {
+          connectionsAccepted: 4 + Math.floor(perSecond.conns * s),
+          connectionsActive: perSecond.bytes > 0 ? 4 : 0,
+          receiveBytes: 1000 + Math.floor(perSecond.bytes * s),
+          receivePackets: 10 + Math.floor((perSecond.bytes * s) / 1000),
+          ...(perSecond.requests !== undefined ? { requests: Math.floor(perSecond.requests * s) } : {}),
+        },
+        window: {},
+        rates: {},
+      };
     };
-  };
   const tasks = [
     task('t1', 'shop_web', 'shop', '1', 'n1', { bytes: 100_000, conns: 0, requests: 50 }),
     task('t2', 'shop_web', 'shop', '2', 'n2', { bytes: 0, conns: 0, requests: 0 }),
@@ -409,41 +563,69 @@ async function fakeAgent(): Promise<{ server: Server; target: string; metrics: A
     task('a1', 'api', '', '1', 'n1', { bytes: 50_000, conns: 5 }),
     task('a2', 'api', '', '2', 'n2', { bytes: 50_000, conns: 5 }),
   ];
-  const service = (name: string, stack: string, firing: boolean, shares: [string, string, string, number][]) => ({
-    id: `svc-${name}`, name, stack, running: shares.length, threshold: 0.8,
-    verdict: { kind: firing ? 'skewed' : 'balanced', stats: { topShare: Math.max(...shares.map((x) => x[3])), imbalance: firing ? 1 : 0 } },
-    detector: { state: firing ? 'firing' : 'ok', since: started },
-    tasks: shares.map(([id, slot, node, share]) => ({ id, name: `${name}.${slot}`, slot, nodeId: `id-${node}`, nodeName: node, share })),
-    // Idle: the replicas at a fifth of a fair share or less, as the evaluator splits them.
-    spread: {
-      carrying: shares.filter((x) => x[3] > 0.2 / shares.length).map(([id, slot]) => ({ id, slot })),
-      idle: shares.filter((x) => x[3] <= 0.2 / shares.length).map(([id, slot]) => ({ id, slot })),
-      idleStartedLater: false,
-    },
-  }) as unknown as ServiceResult;
+  const service = (name: string, stack: string, firing: boolean, shares: [string, string, string, number][]) =>
+    ({
+      id: `svc-${name}`,
+      name,
+      stack,
+      running: shares.length,
+      threshold: 0.8,
+      verdict: {
+        kind: firing ? 'skewed' : 'balanced',
+        stats: { topShare: Math.max(...shares.map((x) => x[3])), imbalance: firing ? 1 : 0 },
+      },
+      detector: { state: firing ? 'firing' : 'ok', since: started },
+      tasks: shares.map(([id, slot, node, share]) => ({
+        id,
+        name: `${name}.${slot}`,
+        slot,
+        nodeId: `id-${node}`,
+        nodeName: node,
+        share,
+      })),
+      // Idle: the replicas at a fifth of a fair share or less, as the evaluator splits them.
+      spread: {
+        carrying: shares.filter((x) => x[3] > 0.2 / shares.length).map(([id, slot]) => ({ id, slot })),
+        idle: shares.filter((x) => x[3] <= 0.2 / shares.length).map(([id, slot]) => ({ id, slot })),
+        idleStartedLater: false,
+      },
+    }) as unknown as ServiceResult;
   const services = [
-    service('shop_web', 'shop', true, [['t1', '1', 'n1', 1], ['t2', '2', 'n2', 0], ['t3', '3', 'n3', 0]]),
-    service('api', '', false, [['a1', '1', 'n1', 0.5], ['a2', '2', 'n2', 0.5]]),
+    service('shop_web', 'shop', true, [
+      ['t1', '1', 'n1', 1],
+      ['t2', '2', 'n2', 0],
+      ['t3', '3', 'n3', 0],
+    ]),
+    service('api', '', false, [
+      ['a1', '1', 'n1', 0.5],
+      ['a2', '2', 'n2', 0.5],
+    ]),
   ];
   const registry = new Registry();
-  const metrics = createMetrics(registry, {
-    tasks: () => tasks.map((t) => t()),
-    services: () => services,
-    dockerUp: () => true,
-    evaluator: () => true,
-    peers: () => ({ ok: 3, timeout: 0 }),
-    samplerRuns: () => [
-      { name: 'proc_connections', success: true, durationSeconds: 0.004, problems: new Map() },
-      { name: 'http_requests', success: true, durationSeconds: 0.02, problems: new Map() },
-    ],
-    lastSampleSeconds: () => Date.now() / 1000,
-  }, '0.0.0-test');
+  const metrics = createMetrics(
+    registry,
+    {
+      tasks: () => tasks.map((t) => t()),
+      services: () => services,
+      dockerUp: () => true,
+      evaluator: () => true,
+      peers: () => ({ ok: 3, timeout: 0 }),
+      samplerRuns: () => [
+        { name: 'proc_connections', success: true, durationSeconds: 0.004, problems: new Map() },
+        { name: 'http_requests', success: true, durationSeconds: 0.02, problems: new Map() },
+      ],
+      lastSampleSeconds: () => Date.now() / 1000,
+    },
+    '0.0.0-test',
+  );
   metrics.notifications.inc({ channel: 'log', result: 'sent' });
   metrics.samplerErrors.inc({ sampler: 'http_requests', reason: 'SB_HTTP_TIMEOUT' });
   metrics.remediations.inc({ service: 'shop_web', action: 'endpoint-mode', result: 'failed' });
   const server = createServer((_req, res) => {
-    metrics.exposition.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.exposition.contentType }).end(text),
-      (err: unknown) => res.writeHead(500).end(String(err)));
+    metrics.exposition.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.exposition.contentType }).end(text),
+      (err: unknown) => res.writeHead(500).end(String(err)),
+    );
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -479,10 +661,16 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
         .replace(/group_interval: \d+m/g, 'group_interval: 5s');
       writeFileSync(join(dir, name, 'alertmanager.yml'), am);
       const port = await freePort();
-      const daemon = await startDaemon('prometheus-alertmanager', [
-        `--config.file=${join(dir, name, 'alertmanager.yml')}`, `--storage.path=${join(dir, name, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=',
-      ], `http://127.0.0.1:${port}`);
+      const daemon = await startDaemon(
+        'prometheus-alertmanager',
+        [
+          `--config.file=${join(dir, name, 'alertmanager.yml')}`,
+          `--storage.path=${join(dir, name, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--cluster.listen-address=',
+        ],
+        `http://127.0.0.1:${port}`,
+      );
       return { daemon, port };
     };
     const shipped = await startAm('am-shipped', '/slack', (t) => t);
@@ -494,18 +682,26 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
     });
     alertmanagerPrometheusOnly = variant.daemon;
 
-    writeFileSync(join(dir, 'prometheus.yml'), [
-      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-      `rule_files: [${join(dir, 'rules.yml')}]`,
-      `alerting: { alertmanagers: [ { static_configs: [ { targets: ["127.0.0.1:${shipped.port}", "127.0.0.1:${variant.port}"] } ] } ] }`,
-      `scrape_configs: [ { job_name: swarm-balance, static_configs: [ { targets: ["${agent.target}"] } ] } ]`,
-    ].join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      [
+        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+        `rule_files: [${join(dir, 'rules.yml')}]`,
+        `alerting: { alertmanagers: [ { static_configs: [ { targets: ["127.0.0.1:${shipped.port}", "127.0.0.1:${variant.port}"] } ] } ] }`,
+        `scrape_configs: [ { job_name: swarm-balance, static_configs: [ { targets: ["${agent.target}"] } ] } ]`,
+      ].join('\n') + '\n',
+    );
     await mustPass('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
     const promPort = await freePort();
-    prometheus = await startDaemon('prometheus', [
-      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom-data')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-    ], `http://127.0.0.1:${promPort}`);
+    prometheus = await startDaemon(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'prom-data')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+      ],
+      `http://127.0.0.1:${promPort}`,
+    );
   });
 
   afterAll(async () => {
@@ -517,16 +713,28 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const logs = () => `--- prometheus ---\n${prometheus?.logs().slice(-3000)}\n--- alertmanager ---\n${alertmanager?.logs().slice(-3000)}\n--- received ---\n${JSON.stringify(chat?.requests, null, 1).slice(-4000)}`;
+  const logs = () =>
+    `--- prometheus ---\n${prometheus?.logs().slice(-3000)}\n--- alertmanager ---\n${alertmanager?.logs().slice(-3000)}\n--- received ---\n${JSON.stringify(chat?.requests, null, 1).slice(-4000)}`;
   type SlackPost = { channel?: string; attachments: { title: string; text: string; color: string }[] };
-  const slackPosts = (path = '/slack') => chat.requests.filter((r) => r.path === path).map((r) => JSON.parse(r.body) as SlackPost);
+  const slackPosts = (path = '/slack') =>
+    chat.requests.filter((r) => r.path === path).map((r) => JSON.parse(r.body) as SlackPost);
   const collapsePost = (p: SlackPost) => p.attachments[0]!.title.includes('SwarmServiceTrafficCollapsed');
 
   it('computes the collapse from the scraped per-task counters; the Prometheus-only variant sends it to Slack', async () => {
-    await waitFor(async () => slackPosts('/slack-prometheus-only').some(collapsePost), 90_000, 'the collapse notification on Slack (Prometheus-only variant)', logs);
+    await waitFor(
+      async () => slackPosts('/slack-prometheus-only').some(collapsePost),
+      90_000,
+      'the collapse notification on Slack (Prometheus-only variant)',
+      logs,
+    );
 
     const imbalance = await promQuery(prometheus!.url, 'swarm_balance:service_imbalance_with_traffic:5m');
-    const bySignal = Object.fromEntries((imbalance.data!.result as PromVector[]).map((r) => [`${r.metric.service}/${r.metric.signal}`, Number(r.value[1])]));
+    const bySignal = Object.fromEntries(
+      (imbalance.data!.result as PromVector[]).map((r) => [
+        `${r.metric.service}/${r.metric.signal}`,
+        Number(r.value[1]),
+      ]),
+    );
     expect(bySignal['shop_web/bytes']).toBe(1);
     expect(bySignal['api/bytes']).toBeLessThan(0.1);
     expect(bySignal['api/connections']).toBeLessThan(0.1);
@@ -541,8 +749,12 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
     expect(slack.attachments[0]!.text).toContain('bytes: imbalance 1.00.');
 
     // The example as shipped holds the collapse (the agents post it) and sends nothing for it.
-    const held = await getJson<{ labels: Record<string, string>; receivers: { name: string }[] }[]>(`${alertmanager!.url}/api/v2/alerts?filter=alertname%3D%22SwarmServiceTrafficCollapsed%22`);
-    expect(held.map((a) => [a.labels.service, a.receivers.map((r) => r.name)])).toEqual([['shop_web', ['swarm-balance-traffic-held']]]);
+    const held = await getJson<{ labels: Record<string, string>; receivers: { name: string }[] }[]>(
+      `${alertmanager!.url}/api/v2/alerts?filter=alertname%3D%22SwarmServiceTrafficCollapsed%22`,
+    );
+    expect(held.map((a) => [a.labels.service, a.receivers.map((r) => r.name)])).toEqual([
+      ['shop_web', ['swarm-balance-traffic-held']],
+    ]);
     await sleep(7000); // longer than group_wait + group_interval of the shortened example
     expect(slackPosts('/slack').filter(collapsePost)).toEqual([]);
 
@@ -561,8 +773,9 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
     expect(slackPosts().filter(collapsePost)).toEqual([]);
 
     const firing = await promQuery(prometheus!.url, 'ALERTS{alertstate="firing"}');
-    expect((firing.data!.result as PromVector[]).map((r) => `${r.metric.alertname} ${r.metric.service ?? ''}`).sort())
-      .toEqual(['SwarmBalanceRemediationFailed shop_web', 'SwarmServiceTrafficCollapsed shop_web']);
+    expect(
+      (firing.data!.result as PromVector[]).map((r) => `${r.metric.alertname} ${r.metric.service ?? ''}`).sort(),
+    ).toEqual(['SwarmBalanceRemediationFailed shop_web', 'SwarmServiceTrafficCollapsed shop_web']);
   });
 
   it('runs every dashboard query in Prometheus, and each one has data', async () => {

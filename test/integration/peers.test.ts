@@ -12,7 +12,18 @@ import { parseConfig } from '../../src/config.js';
 import type { NodeReport, ServiceInfo } from '../../src/core/types.js';
 import { createLogger } from '../../src/logger.js';
 import { buildServer } from '../../src/server.js';
-import { answer, closedPort, neverAnswer, nodeReport, requireToken, stallAfterHeaders, startPeer, stream, type Behaviour, type FakePeer } from '../support/fake-peers.js';
+import {
+  answer,
+  closedPort,
+  neverAnswer,
+  nodeReport,
+  requireToken,
+  stallAfterHeaders,
+  startPeer,
+  stream,
+  type Behaviour,
+  type FakePeer,
+} from '../support/fake-peers.js';
 
 const TIMEOUT_MS = 500;
 const MAX_BYTES = 16 * 1024 * 1024;
@@ -23,17 +34,32 @@ const OTHER_TOKEN = 'the-peers-own-token-987';
 /** A pino logger (the agent's own factory) writing JSON lines into memory. */
 function memoryLogger(secrets: string[] = []) {
   const lines: string[] = [];
-  const logger = createLogger('info', secrets, { write: (line: string) => { lines.push(line); } });
+  const logger = createLogger('info', secrets, {
+    write: (line: string) => {
+      lines.push(line);
+    },
+  });
   return { logger, lines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>), raw: () => lines.join('') };
 }
 
 /** A manager's view of a service carries ports, a version and tasks; a peer's copy keeps only the identity. */
 const managerService: ServiceInfo = {
-  id: 'svcmanagerview000000000001', name: 'shop_web', stack: 'shop', mode: 'replicated', desiredReplicas: 3, endpointMode: 'vip',
-  ports: [{ target: 80, published: 8080, protocol: 'tcp', publishMode: 'ingress' }], labels: { 'com.docker.stack.namespace': 'shop' },
-  version: 4711, runningTasks: [{ id: 't1', nodeId: 'n1', slot: '1' }], updateInProgress: true,
+  id: 'svcmanagerview000000000001',
+  name: 'shop_web',
+  stack: 'shop',
+  mode: 'replicated',
+  desiredReplicas: 3,
+  endpointMode: 'vip',
+  ports: [{ target: 80, published: 8080, protocol: 'tcp', publishMode: 'ingress' }],
+  labels: { 'com.docker.stack.namespace': 'shop' },
+  version: 4711,
+  runningTasks: [{ id: 't1', nodeId: 'n1', slot: '1' }],
+  updateInProgress: true,
 };
-const goodReport: NodeReport = { ...nodeReport({ node: 7, tasks: 10, role: 'manager', services: 3 }), firing: ['svcfiring0000000000000001'] };
+const goodReport: NodeReport = {
+  ...nodeReport({ node: 7, tasks: 10, role: 'manager', services: 3 }),
+  firing: ['svcfiring0000000000000001'],
+};
 goodReport.services.push(managerService);
 
 describe('one polling round over peers that behave, refuse, lie, flood and hang', () => {
@@ -49,7 +75,11 @@ describe('one polling round over peers that behave, refuse, lie, flood and hang'
     { name: 'good', expected: 'ok', serve: answer(goodReport) },
     { name: 'wrong-token', expected: 'unauthorized', serve: requireToken(OTHER_TOKEN, goodReport) },
     { name: 'garbage-json', expected: 'invalid', serve: answer('{"version":1,"node":{"id":"n1",') },
-    { name: 'wrong-shape', expected: 'invalid', serve: answer({ version: 1, node: { id: 'n1', name: 'node-1', role: 'worker' }, tasks: 'none', services: [] }) },
+    {
+      name: 'wrong-shape',
+      expected: 'invalid',
+      serve: answer({ version: 1, node: { id: 'n1', name: 'node-1', role: 'worker' }, tasks: 'none', services: [] }),
+    },
     { name: 'streams-50MB', expected: 'too_large', serve: stream(HUGE, false) },
     { name: 'declares-50MB', expected: 'too_large', serve: stream(HUGE, true) },
     { name: 'never-answers', expected: 'timeout', serve: neverAnswer() },
@@ -83,10 +113,12 @@ describe('one polling round over peers that behave, refuse, lie, flood and hang'
     await Promise.all(Object.values(peers).map((p) => p.close()));
   });
 
-  const resultOf = (round: number, name: string): PeerResult | undefined => rounds[round]!.results.find((r) => r.peer === addresses[name]);
+  const resultOf = (round: number, name: string): PeerResult | undefined =>
+    rounds[round]!.results.find((r) => r.peer === addresses[name]);
 
   it('returns one result per peer in every round', () => {
-    for (const round of rounds) expect(round.results.map((r) => r.peer).sort()).toEqual(Object.values(addresses).sort());
+    for (const round of rounds)
+      expect(round.results.map((r) => r.peer).sort()).toEqual(Object.values(addresses).sort());
   });
 
   it.each(cases)('puts the $name peer in state $expected in every round', ({ name, expected }) => {
@@ -101,9 +133,12 @@ describe('one polling round over peers that behave, refuse, lie, flood and hang'
     for (const round of rounds) expect(round.ms).toBeLessThan(TIMEOUT_MS + 1500);
   });
 
-  it('returns the good peer\'s report intact, less the service details a peer is not trusted with', () => {
+  it("returns the good peer's report intact, less the service details a peer is not trusted with", () => {
     const { ports: _p, version: _v, runningTasks: _r, ...identity } = managerService;
-    const expected: NodeReport = { ...goodReport, services: [...goodReport.services.slice(0, -1), { ...identity, ports: [], version: null, runningTasks: null }] };
+    const expected: NodeReport = {
+      ...goodReport,
+      services: [...goodReport.services.slice(0, -1), { ...identity, ports: [], version: null, runningTasks: null }],
+    };
     for (let round = 0; round < rounds.length; round++) expect(resultOf(round, 'good')!.report).toEqual(expected);
   });
 
@@ -121,7 +156,12 @@ describe('one polling round over peers that behave, refuse, lie, flood and hang'
     const refused = lines.filter((l) => l.msg === 'peer report refused; its tasks count as unknown until it answers');
     const failing = cases.filter((c) => c.expected !== 'ok');
     expect(refused.map((l) => l.peer).sort()).toEqual(failing.map((c) => addresses[c.name]).sort());
-    for (const c of failing) expect(refused.find((l) => l.peer === addresses[c.name])).toMatchObject({ level: 'warn', state: c.expected, part: 'peers' });
+    for (const c of failing)
+      expect(refused.find((l) => l.peer === addresses[c.name])).toMatchObject({
+        level: 'warn',
+        state: c.expected,
+        part: 'peers',
+      });
     expect(lines).toHaveLength(refused.length);
     expect(log.raw()).not.toContain(TOKEN);
   });
@@ -145,7 +185,7 @@ describe('one polling round over peers that behave, refuse, lie, flood and hang'
   });
 });
 
-describe('the agent server\'s /v1/report behind SWARM_BALANCE_PEER_TOKEN', () => {
+describe("the agent server's /v1/report behind SWARM_BALANCE_PEER_TOKEN", () => {
   const SERVER_TOKEN = 'cluster-secret-s3cr3t';
   let server: Server;
   let base: string;
@@ -154,7 +194,10 @@ describe('the agent server\'s /v1/report behind SWARM_BALANCE_PEER_TOKEN', () =>
 
   beforeAll(async () => {
     server = buildServer({
-      exposition: new Registry(), logger: memoryLogger().logger, ready: () => true, peerToken: SERVER_TOKEN,
+      exposition: new Registry(),
+      logger: memoryLogger().logger,
+      ready: () => true,
+      peerToken: SERVER_TOKEN,
       report: (inbound) => {
         asked.push(inbound);
         return Promise.resolve(report);
@@ -175,7 +218,10 @@ describe('the agent server\'s /v1/report behind SWARM_BALANCE_PEER_TOKEN', () =>
   it.each<{ given: string; headers: Record<string, string> }>([
     { given: 'no authorization header', headers: {} },
     { given: 'a wrong token', headers: { authorization: 'Bearer not-the-secret' } },
-    { given: 'a wrong token of the right length', headers: { authorization: `Bearer ${'x'.repeat(SERVER_TOKEN.length)}` } },
+    {
+      given: 'a wrong token of the right length',
+      headers: { authorization: `Bearer ${'x'.repeat(SERVER_TOKEN.length)}` },
+    },
     { given: 'the right token under another scheme', headers: { authorization: `Basic ${SERVER_TOKEN}` } },
     { given: 'the bare token', headers: { authorization: SERVER_TOKEN } },
   ])('answers 401 with a Bearer challenge given $given', async ({ headers }) => {
@@ -188,7 +234,9 @@ describe('the agent server\'s /v1/report behind SWARM_BALANCE_PEER_TOKEN', () =>
   });
 
   it('answers 200 with the report given the right token', async () => {
-    const res = await fetch(`http://${base}/v1/report?inbound=a,b`, { headers: { authorization: `Bearer ${SERVER_TOKEN}` } });
+    const res = await fetch(`http://${base}/v1/report?inbound=a,b`, {
+      headers: { authorization: `Bearer ${SERVER_TOKEN}` },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(report);
     expect(asked.at(-1)).toEqual(['a', 'b']);
@@ -224,8 +272,12 @@ describe('keep-alive between rounds at the default interval', () => {
 
   const startAgentServer = async (keepAliveMs: number | null): Promise<string> => {
     const server = buildServer({
-      exposition: new Registry(), logger: memoryLogger().logger, ready: () => true, peerToken: null,
-      report: () => Promise.resolve(nodeReport({ node: 3, tasks: 2 })), cluster: () => ({ status: 503, body: {} }),
+      exposition: new Registry(),
+      logger: memoryLogger().logger,
+      ready: () => true,
+      peerToken: null,
+      report: () => Promise.resolve(nodeReport({ node: 3, tasks: 2 })),
+      cluster: () => ({ status: 503, body: {} }),
     });
     if (keepAliveMs !== null) server.keepAliveTimeout = keepAliveMs;
     servers.push(server);
@@ -234,19 +286,27 @@ describe('keep-alive between rounds at the default interval', () => {
   };
 
   /** The Keep-Alive response header, which Node adds itself and undici takes as the socket's idle limit. */
-  const keepAliveAdvertised = (address: string): Promise<string | undefined> => new Promise((resolve, reject) => {
-    const [host, port] = address.split(':');
-    get({ host, port: Number(port), path: '/healthz', headers: { connection: 'keep-alive' }, agent: false }, (res) => {
-      res.resume();
-      res.socket.destroy();
-      resolve(res.headers['keep-alive']?.toString());
-    }).on('error', reject);
-  });
+  const keepAliveAdvertised = (address: string): Promise<string | undefined> =>
+    new Promise((resolve, reject) => {
+      const [host, port] = address.split(':');
+      get(
+        { host, port: Number(port), path: '/healthz', headers: { connection: 'keep-alive' }, agent: false },
+        (res) => {
+          res.resume();
+          res.socket.destroy();
+          resolve(res.headers['keep-alive']?.toString());
+        },
+      ).on('error', reject);
+    });
 
   beforeAll(async () => {
     const plain = await startAgentServer(null);
     const patient = await startAgentServer(3 * config.intervalMs);
-    const http = createHttpClient({ timeoutMs: config.peerTimeoutMs, maxBytes: config.peerMaxBytes, connectionsPerOrigin: 1 });
+    const http = createHttpClient({
+      timeoutMs: config.peerTimeoutMs,
+      maxBytes: config.peerMaxBytes,
+      connectionsPerOrigin: 1,
+    });
     const poller = new PeerPoller(http, null, config.peerConcurrency, memoryLogger().logger);
     try {
       const started = performance.now();

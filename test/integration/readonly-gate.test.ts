@@ -5,7 +5,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, createOverlay, createService, docker, runClient, taskIps, waitForRunning } from '../support/docker.js';
+import {
+  cleanup,
+  createOverlay,
+  createService,
+  docker,
+  runClient,
+  taskIps,
+  waitForRunning,
+} from '../support/docker.js';
 import { scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 
 const GATE = '/run/sb-test/gate.sock';
@@ -24,18 +32,40 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'haproxy.cfg'), cfg);
   rmSync(GATE, { force: true });
   haproxy = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  haproxy.stdout!.on('data', (c: Buffer) => { haproxyLog += c.toString(); });
-  haproxy.stderr!.on('data', (c: Buffer) => { haproxyLog += c.toString(); });
-  await waitFor(async () => (await docker(['-H', `unix://${GATE}`, 'version', '--format', '{{.Server.Version}}'])).trim() !== '', 15_000, 'the gate answering', () => haproxyLog);
+  haproxy.stdout!.on('data', (c: Buffer) => {
+    haproxyLog += c.toString();
+  });
+  haproxy.stderr!.on('data', (c: Buffer) => {
+    haproxyLog += c.toString();
+  });
+  await waitFor(
+    async () => (await docker(['-H', `unix://${GATE}`, 'version', '--format', '{{.Server.Version}}'])).trim() !== '',
+    15_000,
+    'the gate answering',
+    () => haproxyLog,
+  );
 
   await createOverlay(NET);
-  await createService({ name: SERVICE, image: 'sb-test/node:1', replicas: 2, network: NET, args: ['node', '/app/demo-app.js'],
-    labels: { 'swarm-balance.remediate': 'endpoint-mode' } });
+  await createService({
+    name: SERVICE,
+    image: 'sb-test/node:1',
+    replicas: 2,
+    network: NET,
+    args: ['node', '/app/demo-app.js'],
+    labels: { 'swarm-balance.remediate': 'endpoint-mode' },
+  });
   await waitForRunning(SERVICE, 2, 60_000);
-  agent = await startAgentProcess({
-    DOCKER_HOST: `unix://${GATE}`, SWARM_BALANCE_INTERVAL: '1s', SWARM_BALANCE_WINDOW: '10s', SWARM_BALANCE_SKEW_FOR: '2s',
-    SWARM_BALANCE_MIN_EVENTS: '10', SWARM_BALANCE_REMEDIATE: 'on',
-  }, 19497);
+  agent = await startAgentProcess(
+    {
+      DOCKER_HOST: `unix://${GATE}`,
+      SWARM_BALANCE_INTERVAL: '1s',
+      SWARM_BALANCE_WINDOW: '10s',
+      SWARM_BALANCE_SKEW_FOR: '2s',
+      SWARM_BALANCE_MIN_EVENTS: '10',
+      SWARM_BALANCE_REMEDIATE: 'on',
+    },
+    19497,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -46,22 +76,52 @@ afterAll(async () => {
 
 describe('an agent reading the engine through the read-only gate', () => {
   it('refuses writes at the gate itself', async () => {
-    await expect(docker(['-H', `unix://${GATE}`, 'service', 'update', '--label-add', 'x=y', SERVICE])).rejects.toThrow(/403|Forbidden/i);
+    await expect(docker(['-H', `unix://${GATE}`, 'service', 'update', '--label-add', 'x=y', SERVICE])).rejects.toThrow(
+      /403|Forbidden/i,
+    );
   });
 
   it('discovers tasks, samples them and judges the service, all through GETs', async () => {
-    await waitFor(async () => series(await scrape(agent.url), 'swarm_balance_task_info', { service: SERVICE }).length === 2, 20_000, 'two tasks seen', agent.logs);
+    await waitFor(
+      async () => series(await scrape(agent.url), 'swarm_balance_task_info', { service: SERVICE }).length === 2,
+      20_000,
+      'two tasks seen',
+      agent.logs,
+    );
     expect(series(await scrape(agent.url), 'swarm_balance_docker_up')[0]?.value).toBe(1);
   });
 
   it('reports a refused remediation write clearly and leaves the service as it was', async () => {
     const before = JSON.parse(await docker(['service', 'inspect', SERVICE])) as { Spec: unknown }[];
     const target = (await taskIps(SERVICE, NET))[0]!;
-    await runClient({ network: NET, image: 'sb-test/node:1', name: 'sbgate-client', detach: true,
-      args: ['node', '/app/load.js', '--mode', 'connections', '--target', `${target.ip}:8080`, '--rate', '20', '--forever'] });
-    await waitFor(async () => series(await scrape(agent.url), 'swarm_balance_remediations_total', { service: SERVICE, result: 'failed' }).length === 1,
-      30_000, 'a failed remediation', agent.logs);
-    expect(agent.logs()).toMatch(/refused the write \(HTTP 403\): this agent reads the engine through a read-only gate/);
+    await runClient({
+      network: NET,
+      image: 'sb-test/node:1',
+      name: 'sbgate-client',
+      detach: true,
+      args: [
+        'node',
+        '/app/load.js',
+        '--mode',
+        'connections',
+        '--target',
+        `${target.ip}:8080`,
+        '--rate',
+        '20',
+        '--forever',
+      ],
+    });
+    await waitFor(
+      async () =>
+        series(await scrape(agent.url), 'swarm_balance_remediations_total', { service: SERVICE, result: 'failed' })
+          .length === 1,
+      30_000,
+      'a failed remediation',
+      agent.logs,
+    );
+    expect(agent.logs()).toMatch(
+      /refused the write \(HTTP 403\): this agent reads the engine through a read-only gate/,
+    );
     const after = JSON.parse(await docker(['service', 'inspect', SERVICE])) as { Spec: unknown }[];
     expect(after[0]!.Spec).toEqual(before[0]!.Spec);
   });

@@ -1,6 +1,14 @@
 // Remediation on a real Swarm engine: what is switched, what is refused, what is never touched.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cleanup, createOverlay, createService, docker, runClient, taskIps, waitForRunning } from '../support/docker.js';
+import {
+  cleanup,
+  createOverlay,
+  createService,
+  docker,
+  runClient,
+  taskIps,
+  waitForRunning,
+} from '../support/docker.js';
 import { scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { startDockerProxy, type DockerProxy } from '../support/docker-proxy.js';
 
@@ -9,25 +17,65 @@ const NET = 'sbrem-net';
 let agent: AgentProcess | null = null;
 let proxy: DockerProxy | null = null;
 
-interface ServiceJson { Version: { Index: number }; Spec: Record<string, unknown> & { EndpointSpec?: { Mode?: string; Ports?: { PublishMode?: string }[] }; Labels?: Record<string, string> } }
+interface ServiceJson {
+  Version: { Index: number };
+  Spec: Record<string, unknown> & {
+    EndpointSpec?: { Mode?: string; Ports?: { PublishMode?: string }[] };
+    Labels?: Record<string, string>;
+  };
+}
 const inspect = async (name: string) => (JSON.parse(await docker(['service', 'inspect', name])) as ServiceJson[])[0]!;
 
 async function startAgent(env: Record<string, string>, dockerHost = `unix://${ENGINE_SOCKET}`): Promise<AgentProcess> {
-  agent = await startAgentProcess({
-    DOCKER_HOST: dockerHost, SWARM_BALANCE_INTERVAL: '1s', SWARM_BALANCE_WINDOW: '10s', SWARM_BALANCE_SKEW_FOR: '2s',
-    SWARM_BALANCE_RESOLVE_FOR: '2s', SWARM_BALANCE_MIN_EVENTS: '10', SWARM_BALANCE_REMEDIATE: 'on',
-    SWARM_BALANCE_REMEDIATE_SETTLE: '4s', ...env,
-  }, 19490);
+  agent = await startAgentProcess(
+    {
+      DOCKER_HOST: dockerHost,
+      SWARM_BALANCE_INTERVAL: '1s',
+      SWARM_BALANCE_WINDOW: '10s',
+      SWARM_BALANCE_SKEW_FOR: '2s',
+      SWARM_BALANCE_RESOLVE_FOR: '2s',
+      SWARM_BALANCE_MIN_EVENTS: '10',
+      SWARM_BALANCE_REMEDIATE: 'on',
+      SWARM_BALANCE_REMEDIATE_SETTLE: '4s',
+      ...env,
+    },
+    19490,
+  );
   return agent;
 }
 
-async function collapsing(name: string, opts: { labels?: Record<string, string>; publish?: string; replicas?: number } = {}): Promise<void> {
-  await createService({ name, image: 'sb-test/node:1', replicas: opts.replicas ?? 2, network: NET, args: ['node', '/app/demo-app.js'],
-    labels: opts.labels ?? {}, extraFlags: opts.publish ? ['--publish', opts.publish] : [] });
+async function collapsing(
+  name: string,
+  opts: { labels?: Record<string, string>; publish?: string; replicas?: number } = {},
+): Promise<void> {
+  await createService({
+    name,
+    image: 'sb-test/node:1',
+    replicas: opts.replicas ?? 2,
+    network: NET,
+    args: ['node', '/app/demo-app.js'],
+    labels: opts.labels ?? {},
+    extraFlags: opts.publish ? ['--publish', opts.publish] : [],
+  });
   await waitForRunning(name, opts.replicas ?? 2, 60_000);
   const target = (await taskIps(name, NET))[0]!;
-  await runClient({ network: NET, image: 'sb-test/node:1', name: `${name}-client`, detach: true,
-    args: ['node', '/app/load.js', '--mode', 'connections', '--target', `${target.ip}:8080`, '--rate', '20', '--forever'] });
+  await runClient({
+    network: NET,
+    image: 'sb-test/node:1',
+    name: `${name}-client`,
+    detach: true,
+    args: [
+      'node',
+      '/app/load.js',
+      '--mode',
+      'connections',
+      '--target',
+      `${target.ip}:8080`,
+      '--rate',
+      '20',
+      '--forever',
+    ],
+  });
 }
 
 const remediations = async (labels: Record<string, string>) =>
@@ -58,19 +106,49 @@ describe('an opted-in vip service without published ports', () => {
     const before = await inspect('sbrem-a');
     expect(before.Spec.EndpointSpec?.Mode ?? 'vip').toBe('vip');
     await startAgent({});
-    await waitFor(async () => (await remediations({ service: 'sbrem-a', result: 'applied' })) === 1, 30_000, 'one applied remediation', () => agent!.logs());
+    await waitFor(
+      async () => (await remediations({ service: 'sbrem-a', result: 'applied' })) === 1,
+      30_000,
+      'one applied remediation',
+      () => agent!.logs(),
+    );
     const after = await inspect('sbrem-a');
     expect(after.Spec.EndpointSpec?.Mode).toBe('dnsrr');
     expect(withoutEndpoint(after.Spec)).toEqual(withoutEndpoint(before.Spec));
     // After the settle time the agent says whether it helped (the update restarts the tasks, so the
     // client pinned to an old address loses its target: it does).
-    await waitFor(async () => (await remediations({ service: 'sbrem-a', action: 'verify' })) === 1, 30_000, 'verdict after settle', () => agent!.logs());
+    await waitFor(
+      async () => (await remediations({ service: 'sbrem-a', action: 'verify' })) === 1,
+      30_000,
+      'verdict after settle',
+      () => agent!.logs(),
+    );
     await docker(['rm', '-f', 'sbrem-a-client']);
     await waitForRunning('sbrem-a', 2, 60_000);
     const target = (await taskIps('sbrem-a', NET))[1]!;
-    await runClient({ network: NET, image: 'sb-test/node:1', name: 'sbrem-a-client2', detach: true,
-      args: ['node', '/app/load.js', '--mode', 'connections', '--target', `${target.ip}:8080`, '--rate', '20', '--forever'] });
-    await waitFor(async () => /cooldown: endpoint mode switched/.test(agent!.logs()), 30_000, 'a second collapse met by the cooldown', () => agent!.logs());
+    await runClient({
+      network: NET,
+      image: 'sb-test/node:1',
+      name: 'sbrem-a-client2',
+      detach: true,
+      args: [
+        'node',
+        '/app/load.js',
+        '--mode',
+        'connections',
+        '--target',
+        `${target.ip}:8080`,
+        '--rate',
+        '20',
+        '--forever',
+      ],
+    });
+    await waitFor(
+      async () => /cooldown: endpoint mode switched/.test(agent!.logs()),
+      30_000,
+      'a second collapse met by the cooldown',
+      () => agent!.logs(),
+    );
     expect(await remediations({ service: 'sbrem-a', result: 'applied' })).toBe(1);
     // The rolling update bumps the version index as it progresses; the spec itself is what must not move.
     expect((await inspect('sbrem-a')).Spec).toEqual(after.Spec);
@@ -78,12 +156,17 @@ describe('an opted-in vip service without published ports', () => {
 });
 
 describe('a service with an ingress-published port', () => {
-  it('is refused with the daemon\'s rule and the two ways out', async () => {
+  it("is refused with the daemon's rule and the two ways out", async () => {
     await createOverlay(NET);
     await collapsing('sbrem-p', { labels: { 'swarm-balance.remediate': 'endpoint-mode' }, publish: '18081:8080' });
     const before = await inspect('sbrem-p');
     await startAgent({});
-    await waitFor(async () => (await remediations({ service: 'sbrem-p', result: 'refused' })) === 1, 30_000, 'refusal', () => agent!.logs());
+    await waitFor(
+      async () => (await remediations({ service: 'sbrem-p', result: 'refused' })) === 1,
+      30_000,
+      'refusal',
+      () => agent!.logs(),
+    );
     expect(agent!.logs()).toContain("port published with ingress mode can't be used with dnsrr mode");
     expect(agent!.logs()).toContain('swarm-balance.remediate.ports=host');
     expect((await inspect('sbrem-p')).Version.Index).toBe(before.Version.Index);
@@ -91,13 +174,25 @@ describe('a service with an ingress-published port', () => {
 
   it('is switched with its port moved to host mode when labelled remediate.ports=host', async () => {
     await createOverlay(NET);
-    await collapsing('sbrem-h', { labels: { 'swarm-balance.remediate': 'endpoint-mode', 'swarm-balance.remediate.ports': 'host' }, publish: '18082:8080' });
+    await collapsing('sbrem-h', {
+      labels: { 'swarm-balance.remediate': 'endpoint-mode', 'swarm-balance.remediate.ports': 'host' },
+      publish: '18082:8080',
+    });
     const before = await inspect('sbrem-h');
     await startAgent({});
-    await waitFor(async () => (await remediations({ service: 'sbrem-h', result: 'applied' })) === 1, 30_000, 'applied', () => agent!.logs());
+    await waitFor(
+      async () => (await remediations({ service: 'sbrem-h', result: 'applied' })) === 1,
+      30_000,
+      'applied',
+      () => agent!.logs(),
+    );
     const after = await inspect('sbrem-h');
     expect(after.Spec.EndpointSpec?.Mode).toBe('dnsrr');
-    expect(after.Spec.EndpointSpec?.Ports?.[0]).toMatchObject({ PublishMode: 'host', PublishedPort: 18082, TargetPort: 8080 });
+    expect(after.Spec.EndpointSpec?.Ports?.[0]).toMatchObject({
+      PublishMode: 'host',
+      PublishedPort: 18082,
+      TargetPort: 8080,
+    });
     expect(withoutEndpoint(after.Spec)).toEqual(withoutEndpoint(before.Spec));
   });
 });
@@ -109,10 +204,20 @@ describe('services the agent must leave alone', () => {
     await collapsing('sbrem-d', { labels: { 'swarm-balance.remediate': 'endpoint-mode' } });
     const [u, d] = [await inspect('sbrem-u'), await inspect('sbrem-d')];
     await startAgent({ SWARM_BALANCE_REMEDIATE: 'dry-run' });
-    await waitFor(async () => (await remediations({ service: 'sbrem-d', result: 'dry_run' })) === 1, 30_000, 'dry-run notice', () => agent!.logs());
+    await waitFor(
+      async () => (await remediations({ service: 'sbrem-d', result: 'dry_run' })) === 1,
+      30_000,
+      'dry-run notice',
+      () => agent!.logs(),
+    );
     expect(agent!.logs()).toMatch(/dry-run: would switch sbrem-d from vip to dnsrr/);
     expect(agent!.logs()).toMatch(/POST \/services\/sbrem-d\/update\?version=\d+/);
-    await waitFor(async () => series(await scrape(agent!.url), 'swarm_balance_service_skewed', { service: 'sbrem-u' })[0]?.value === 1, 30_000, 'sbrem-u firing');
+    await waitFor(
+      async () =>
+        series(await scrape(agent!.url), 'swarm_balance_service_skewed', { service: 'sbrem-u' })[0]?.value === 1,
+      30_000,
+      'sbrem-u firing',
+    );
     expect(await remediations({ service: 'sbrem-u' })).toBe(0);
     expect((await inspect('sbrem-u')).Version.Index).toBe(u.Version.Index);
     expect((await inspect('sbrem-d')).Version.Index).toBe(d.Version.Index);
@@ -131,7 +236,12 @@ describe('an update by someone else during the action', () => {
       }
     });
     await startAgent({}, proxy.dockerHost);
-    await waitFor(async () => (await remediations({ service: 'sbrem-c', result: 'applied' })) === 1, 40_000, 'applied after a conflict', () => agent!.logs());
+    await waitFor(
+      async () => (await remediations({ service: 'sbrem-c', result: 'applied' })) === 1,
+      40_000,
+      'applied after a conflict',
+      () => agent!.logs(),
+    );
     const updates = proxy.seen.filter((r) => r.method === 'POST' && r.path.includes('/update'));
     expect(updates.map((u) => u.status)).toEqual([500, 200]);
     expect(agent!.logs()).toContain('update out of sequence');
@@ -147,7 +257,12 @@ describe('the cluster-wide budget', () => {
     const names = ['sbrem-b1', 'sbrem-b2', 'sbrem-b3', 'sbrem-b4'];
     for (const name of names) await collapsing(name, { labels: { 'swarm-balance.remediate': 'endpoint-mode' } });
     await startAgent({ SWARM_BALANCE_REMEDIATE_BUDGET: '3' });
-    await waitFor(async () => (await remediations({ result: 'applied' })) + (await remediations({ result: 'refused' })) === 4, 60_000, 'four decisions', () => agent!.logs());
+    await waitFor(
+      async () => (await remediations({ result: 'applied' })) + (await remediations({ result: 'refused' })) === 4,
+      60_000,
+      'four decisions',
+      () => agent!.logs(),
+    );
     expect(await remediations({ result: 'applied' })).toBe(3);
     expect(await remediations({ result: 'refused' })).toBe(1);
     expect(agent!.logs()).toMatch(/budget: 3 remediation\(s\) already in the last 60 min \(budget 3\)/);

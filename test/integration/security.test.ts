@@ -27,14 +27,24 @@ async function get(url: string, authorization?: string): Promise<{ status: numbe
 const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
 
 function start(port: number, peerPort: number, token: string): Promise<AgentProcess> {
-  return startAgentProcess({
-    DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
-    SWARM_BALANCE_INTERVAL: '1s', SWARM_BALANCE_WINDOW: '10s', SWARM_BALANCE_LOG_LEVEL: 'debug',
-    SWARM_BALANCE_PEERS: `localhost:${peerPort}`, SWARM_BALANCE_PEER_TOKEN: token,
-    SWARM_BALANCE_METRICS_TOKEN_FILE: join(dir, 'metrics-token'), SWARM_BALANCE_BASIC_AUTH_USERS_FILE: join(dir, 'users'),
-    SWARM_BALANCE_TLS_CERT_FILE: join(dir, 'cert.pem'), SWARM_BALANCE_TLS_KEY_FILE: join(dir, 'key.pem'), SWARM_BALANCE_TLS_CA_FILE: join(dir, 'cert.pem'),
-    SWARM_BALANCE_WEBHOOK_URL: `http://127.0.0.1:9/hooks/${WEBHOOK_SECRET}`,
-  }, port, { tls: true }).then((a) => {
+  return startAgentProcess(
+    {
+      DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
+      SWARM_BALANCE_INTERVAL: '1s',
+      SWARM_BALANCE_WINDOW: '10s',
+      SWARM_BALANCE_LOG_LEVEL: 'debug',
+      SWARM_BALANCE_PEERS: `localhost:${peerPort}`,
+      SWARM_BALANCE_PEER_TOKEN: token,
+      SWARM_BALANCE_METRICS_TOKEN_FILE: join(dir, 'metrics-token'),
+      SWARM_BALANCE_BASIC_AUTH_USERS_FILE: join(dir, 'users'),
+      SWARM_BALANCE_TLS_CERT_FILE: join(dir, 'cert.pem'),
+      SWARM_BALANCE_TLS_KEY_FILE: join(dir, 'key.pem'),
+      SWARM_BALANCE_TLS_CA_FILE: join(dir, 'cert.pem'),
+      SWARM_BALANCE_WEBHOOK_URL: `http://127.0.0.1:9/hooks/${WEBHOOK_SECRET}`,
+    },
+    port,
+    { tls: true },
+  ).then((a) => {
     agents.push(a);
     return a;
   });
@@ -42,8 +52,23 @@ function start(port: number, peerPort: number, token: string): Promise<AgentProc
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sb-security-'));
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
+  ]);
   await writeFile(join(dir, 'metrics-token'), `${METRICS_TOKEN}\n`);
   await writeFile(join(dir, 'users'), `prometheus:${bcrypt.hashSync(PASSWORD, 10)}\n`);
   tls = new Agent({ connect: { ca: await readFile(join(dir, 'cert.pem'), 'utf8') } });
@@ -52,7 +77,12 @@ beforeAll(async () => {
   await start(19602, 19601, PEER_TOKEN);
   await start(19603, 19601, 'not-the-peer-token');
   // The first cycle must have reached the engine before /v1/cluster answers 200.
-  await waitFor(async () => (await get('https://localhost:19601/readyz')).status === 200, 60_000, 'agent ready', agents[0]!.logs);
+  await waitFor(
+    async () => (await get('https://localhost:19601/readyz')).status === 200,
+    60_000,
+    'agent ready',
+    agents[0]!.logs,
+  );
 });
 
 afterAll(async () => {
@@ -83,15 +113,27 @@ describe('/metrics and /v1/cluster behind a token or basic auth, over TLS', () =
 });
 
 describe('peers over TLS with a bearer token', () => {
-  const peers = async (port: number) => parsePromText((await get(`https://localhost:${port}/metrics`, `Bearer ${METRICS_TOKEN}`)).body)
-    .filter((s) => s.name === 'swarm_balance_peers');
+  const peers = async (port: number) =>
+    parsePromText((await get(`https://localhost:${port}/metrics`, `Bearer ${METRICS_TOKEN}`)).body).filter(
+      (s) => s.name === 'swarm_balance_peers',
+    );
 
   it('polls a peer with the right token', async () => {
-    await waitFor(async () => (await peers(19601)).find((s) => s.labels.state === 'ok')?.value === 1, 15_000, 'peer ok', agents[0]!.logs);
+    await waitFor(
+      async () => (await peers(19601)).find((s) => s.labels.state === 'ok')?.value === 1,
+      15_000,
+      'peer ok',
+      agents[0]!.logs,
+    );
   });
 
   it('is refused by a peer when its token is wrong', async () => {
-    await waitFor(async () => (await peers(19603)).find((s) => s.labels.state === 'unauthorized')?.value === 1, 15_000, 'peer unauthorized', agents[2]!.logs);
+    await waitFor(
+      async () => (await peers(19603)).find((s) => s.labels.state === 'unauthorized')?.value === 1,
+      15_000,
+      'peer unauthorized',
+      agents[2]!.logs,
+    );
     expect((await get('https://localhost:19601/v1/report', 'Bearer not-the-peer-token')).status).toBe(401);
     expect((await get('https://localhost:19601/v1/report', `Bearer ${PEER_TOKEN}`)).status).toBe(200);
   });
@@ -101,13 +143,23 @@ describe('secrets', () => {
   it('never appear in logs, metrics or error texts', async () => {
     const texts = [
       ...agents.map((a) => a.logs()),
-      ...(await Promise.all([19601, 19602, 19603].map(async (p) => (await get(`https://localhost:${p}/metrics`, `Bearer ${METRICS_TOKEN}`)).body))),
+      ...(await Promise.all(
+        [19601, 19602, 19603].map(
+          async (p) => (await get(`https://localhost:${p}/metrics`, `Bearer ${METRICS_TOKEN}`)).body,
+        ),
+      )),
       (await get('https://localhost:19601/v1/cluster', `Bearer ${METRICS_TOKEN}`)).body,
       (await get('https://localhost:19601/v1/report', 'Bearer wrong')).body,
       (await get('https://localhost:19601/metrics', 'Bearer wrong')).body,
     ];
-    const bad = await run(process.execPath, ['dist/cli.js', 'agent', '--peer-token', PEER_TOKEN, '--interval', 'soon'], { env: { PATH: process.env.PATH ?? '' } })
-      .then(() => '', (err: { stderr: string }) => err.stderr);
+    const bad = await run(
+      process.execPath,
+      ['dist/cli.js', 'agent', '--peer-token', PEER_TOKEN, '--interval', 'soon'],
+      { env: { PATH: process.env.PATH ?? '' } },
+    ).then(
+      () => '',
+      (err: { stderr: string }) => err.stderr,
+    );
     expect(bad).toContain('SWARM_BALANCE_INTERVAL');
     texts.push(bad);
     for (const text of texts) for (const secret of SECRETS) expect(text).not.toContain(secret);

@@ -21,13 +21,23 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs `node dist/cli.js ...args` and gives its exit code and output. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/cli.js', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/cli.js', ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
     child.on('exit', (code) => resolve({ code, out, err }));
   });
 }
@@ -43,7 +53,15 @@ function promtoolCheckMetrics(text: string): Promise<{ code: number; output: str
 
 let agent: AgentProcess;
 beforeAll(async () => {
-  agent = await startAgentProcess({ DOCKER_HOST: DEAD_DOCKER, SWARM_BALANCE_INTERVAL: '200ms', SWARM_BALANCE_WINDOW: '2s', SWARM_BALANCE_LOG_LEVEL: 'warn' }, await freePort());
+  agent = await startAgentProcess(
+    {
+      DOCKER_HOST: DEAD_DOCKER,
+      SWARM_BALANCE_INTERVAL: '200ms',
+      SWARM_BALANCE_WINDOW: '2s',
+      SWARM_BALANCE_LOG_LEVEL: 'warn',
+    },
+    await freePort(),
+  );
 });
 afterAll(async () => {
   await agent?.stop();
@@ -86,7 +104,11 @@ describe('the agent with no Docker engine reachable', () => {
     expect(value('nodejs_eventloop_lag_max_seconds')).toBeGreaterThanOrEqual(0);
     const info = samples.find((s) => s.name === 'swarm_balance_build_info')!;
     const built = JSON.parse(readFileSync('dist/build-info.json', 'utf8')) as { revision: string };
-    expect(info.labels).toEqual({ version: expect.any(String) as string, revision: built.revision, nodejs: process.versions.node });
+    expect(info.labels).toEqual({
+      version: expect.any(String) as string,
+      revision: built.revision,
+      nodejs: process.versions.node,
+    });
   });
 
   it('answers /v1/cluster with 503 saying Docker is unreachable, not "ask a manager"', async () => {
@@ -101,7 +123,9 @@ describe('the agent with no Docker engine reachable', () => {
   it('makes status print that and exit 1, and check say unknown and exit 2', async () => {
     const status = await cli(['status', '--url', agent.url]);
     expect(status.code).toBe(1);
-    expect(status.err).toContain(`${agent.url}/v1/cluster answered 503: this agent (node unknown) cannot reach the Docker API at ${DEAD_DOCKER} (DOCKER_HOST)`);
+    expect(status.err).toContain(
+      `${agent.url}/v1/cluster answered 503: this agent (node unknown) cannot reach the Docker API at ${DEAD_DOCKER} (DOCKER_HOST)`,
+    );
     const check = await cli(['check', '--url', agent.url]);
     expect(check.code).toBe(2);
     expect(check.out).toMatch(/^unknown: .*cannot reach the Docker API/);

@@ -2,7 +2,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, createOverlay, createService, runClient, taskIps, waitForRunning, docker, type TaskIp } from '../support/docker.js';
+import {
+  cleanup,
+  createOverlay,
+  createService,
+  runClient,
+  taskIps,
+  waitForRunning,
+  docker,
+  type TaskIp,
+} from '../support/docker.js';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 
 const NET = 'sbit-net';
@@ -10,7 +19,12 @@ const NODE_IMAGE = 'sb-test/node:1';
 let agent: AgentProcess;
 
 interface ClusterBody {
-  services: { name: string; signal: string | null; detector: { state: string }; hotTask: { name: string; slot: string } | null }[];
+  services: {
+    name: string;
+    signal: string | null;
+    detector: { state: string };
+    hotTask: { name: string; slot: string } | null;
+  }[];
 }
 
 async function serviceState(name: string) {
@@ -24,23 +38,43 @@ async function acceptedByTask(service: string): Promise<Map<string, number>> {
 }
 
 async function startDemoService(name: string, labels: Record<string, string> = {}): Promise<TaskIp[]> {
-  await createService({ name, image: NODE_IMAGE, replicas: 3, network: NET, endpointMode: 'dnsrr', args: ['node', '/app/demo-app.js'], labels });
+  await createService({
+    name,
+    image: NODE_IMAGE,
+    replicas: 3,
+    network: NET,
+    endpointMode: 'dnsrr',
+    args: ['node', '/app/demo-app.js'],
+    labels,
+  });
   await waitForRunning(name, 3, 90_000);
   return taskIps(name, NET);
 }
 
 function load(args: string[], background?: { name: string }): Promise<string> {
-  return runClient({ network: NET, image: NODE_IMAGE, args: ['node', '/app/load.js', ...args], ...(background ? { detach: true, name: background.name } : {}) });
+  return runClient({
+    network: NET,
+    image: NODE_IMAGE,
+    args: ['node', '/app/load.js', ...args],
+    ...(background ? { detach: true, name: background.name } : {}),
+  });
 }
 
 beforeAll(async () => {
   await cleanup('sbit-');
   await createOverlay(NET);
-  agent = await startAgentProcess({
-    DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
-    SWARM_BALANCE_INTERVAL: '1s', SWARM_BALANCE_WINDOW: '15s', SWARM_BALANCE_SKEW_FOR: '3s',
-    SWARM_BALANCE_RESOLVE_FOR: '3s', SWARM_BALANCE_MIN_EVENTS: '20', SWARM_BALANCE_LOG_LEVEL: 'debug',
-  }, 19480);
+  agent = await startAgentProcess(
+    {
+      DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
+      SWARM_BALANCE_INTERVAL: '1s',
+      SWARM_BALANCE_WINDOW: '15s',
+      SWARM_BALANCE_SKEW_FOR: '3s',
+      SWARM_BALANCE_RESOLVE_FOR: '3s',
+      SWARM_BALANCE_MIN_EVENTS: '20',
+      SWARM_BALANCE_LOG_LEVEL: 'debug',
+    },
+    19480,
+  );
 });
 
 afterAll(async () => {
@@ -62,21 +96,46 @@ describe('connections pinned to one task', () => {
     const before = await acceptedByTask('sbit-conn');
     const pinned = tasks[0]!;
     const N = 60;
-    const out = JSON.parse(await load(['--mode', 'connections', '--target', `${pinned.ip}:8080`, '--requests', String(N)])) as { ok: number };
+    const out = JSON.parse(
+      await load(['--mode', 'connections', '--target', `${pinned.ip}:8080`, '--requests', String(N)]),
+    ) as { ok: number };
     expect(out.ok).toBe(N);
-    await waitFor(async () => ((await acceptedByTask('sbit-conn')).get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0) >= N, 10_000, 'accepted counter to rise');
+    await waitFor(
+      async () => ((await acceptedByTask('sbit-conn')).get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0) >= N,
+      10_000,
+      'accepted counter to rise',
+    );
     const after = await acceptedByTask('sbit-conn');
     expect((after.get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0)).toBe(N);
-    for (const other of tasks.slice(1)) expect((after.get(other.taskId) ?? 0) - (before.get(other.taskId) ?? 0)).toBe(0);
+    for (const other of tasks.slice(1))
+      expect((after.get(other.taskId) ?? 0) - (before.get(other.taskId) ?? 0)).toBe(0);
 
-    await waitFor(async () => series(await scrape(agent.url), 'swarm_balance_service_skewed', { service: 'sbit-conn' })[0]?.value === 1, 45_000, 'service_skewed 1', agent.logs);
+    await waitFor(
+      async () =>
+        series(await scrape(agent.url), 'swarm_balance_service_skewed', { service: 'sbit-conn' })[0]?.value === 1,
+      45_000,
+      'service_skewed 1',
+      agent.logs,
+    );
     const state = await serviceState('sbit-conn');
-    expect(state).toMatchObject({ signal: 'connections', detector: { state: 'firing' }, hotTask: { slot: String(pinned.slot) } });
+    expect(state).toMatchObject({
+      signal: 'connections',
+      detector: { state: 'firing' },
+      hotTask: { slot: String(pinned.slot) },
+    });
   });
 
   it('resolves once the traffic spreads over tasks.<service>', async () => {
-    await load(['--mode', 'spread', '--service', 'sbit-conn', '--port', '8080', '--rate', '20', '--forever'], { name: 'sbit-spread' });
-    await waitFor(async () => series(await scrape(agent.url), 'swarm_balance_service_skewed', { service: 'sbit-conn' })[0]?.value === 0, 40_000, 'service_skewed 0', agent.logs);
+    await load(['--mode', 'spread', '--service', 'sbit-conn', '--port', '8080', '--rate', '20', '--forever'], {
+      name: 'sbit-spread',
+    });
+    await waitFor(
+      async () =>
+        series(await scrape(agent.url), 'swarm_balance_service_skewed', { service: 'sbit-conn' })[0]?.value === 0,
+      40_000,
+      'service_skewed 0',
+      agent.logs,
+    );
     expect((await serviceState('sbit-conn'))?.detector.state).toMatch(/resolved|ok/);
     await docker(['rm', '-f', 'sbit-spread']);
   });
@@ -86,33 +145,61 @@ describe('a keep-alive client pinned to one task', () => {
   it('is flagged through received bytes with nothing configured on the service', async () => {
     const tasks = await startDemoService('sbit-ka');
     const pinned = tasks[1]!;
-    const out = JSON.parse(await load(['--mode', 'pin', '--target', `${pinned.ip}:8080`, '--connections', '2', '--requests', '3000'])) as { ok: number; connections: number };
+    const out = JSON.parse(
+      await load(['--mode', 'pin', '--target', `${pinned.ip}:8080`, '--connections', '2', '--requests', '3000']),
+    ) as { ok: number; connections: number };
     expect(out.ok).toBe(3000);
     expect(out.connections).toBeLessThanOrEqual(2);
-    await waitFor(async () => (await serviceState('sbit-ka'))?.detector.state === 'firing', 45_000, 'sbit-ka firing', agent.logs);
+    await waitFor(
+      async () => (await serviceState('sbit-ka'))?.detector.state === 'firing',
+      45_000,
+      'sbit-ka firing',
+      agent.logs,
+    );
     expect(await serviceState('sbit-ka')).toMatchObject({ signal: 'bytes', hotTask: { slot: String(pinned.slot) } });
   });
 });
 
 describe('a service that counts its own requests', () => {
-  it('exposes task_requests_total, fires on the requests signal, and keeps the agent\'s scrapes out of the connection counts', async () => {
+  it("exposes task_requests_total, fires on the requests signal, and keeps the agent's scrapes out of the connection counts", async () => {
     const tasks = await startDemoService('sbit-req', {
       'swarm-balance.requests.url': 'http://{ip}:8080/metrics',
       'swarm-balance.requests.network': 'docker_gwbridge',
     });
-    const requestsOf = async () => new Map(series(await scrape(agent.url), 'swarm_balance_task_requests_total', { service: 'sbit-req' }).map((s) => [s.labels.task!, s.value]));
+    const requestsOf = async () =>
+      new Map(
+        series(await scrape(agent.url), 'swarm_balance_task_requests_total', { service: 'sbit-req' }).map((s) => [
+          s.labels.task!,
+          s.value,
+        ]),
+      );
     await waitFor(async () => (await requestsOf()).size === 3, 20_000, 'three request series', agent.logs);
     const before = await requestsOf();
     const pinned = tasks[2]!;
-    const out = JSON.parse(await load(['--mode', 'pin', '--target', `${pinned.ip}:8080`, '--connections', '2', '--requests', '1000'])) as { ok: number };
+    const out = JSON.parse(
+      await load(['--mode', 'pin', '--target', `${pinned.ip}:8080`, '--connections', '2', '--requests', '1000']),
+    ) as { ok: number };
     expect(out.ok).toBe(1000);
-    await waitFor(async () => ((await requestsOf()).get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0) >= 1000, 10_000, 'request counter to rise');
+    await waitFor(
+      async () => ((await requestsOf()).get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0) >= 1000,
+      10_000,
+      'request counter to rise',
+    );
     const after = await requestsOf();
     expect((after.get(pinned.taskId) ?? 0) - (before.get(pinned.taskId) ?? 0)).toBe(1000);
-    for (const other of tasks.filter((t) => t !== pinned)) expect(after.get(other.taskId)).toBe(before.get(other.taskId));
+    for (const other of tasks.filter((t) => t !== pinned))
+      expect(after.get(other.taskId)).toBe(before.get(other.taskId));
 
-    await waitFor(async () => (await serviceState('sbit-req'))?.detector.state === 'firing', 45_000, 'sbit-req firing', agent.logs);
-    expect(await serviceState('sbit-req')).toMatchObject({ signal: 'requests', hotTask: { slot: String(pinned.slot) } });
+    await waitFor(
+      async () => (await serviceState('sbit-req'))?.detector.state === 'firing',
+      45_000,
+      'sbit-req firing',
+      agent.logs,
+    );
+    expect(await serviceState('sbit-req')).toMatchObject({
+      signal: 'requests',
+      hotTask: { slot: String(pinned.slot) },
+    });
     // The idle replicas were scraped every second over their own connection, yet accepted nothing.
     const accepted = await acceptedByTask('sbit-req');
     for (const other of tasks.filter((t) => t !== pinned)) expect(accepted.get(other.taskId)).toBe(0);
@@ -129,10 +216,17 @@ describe('swarm-balance doctor', () => {
     expect(stdout).toMatch(/^ok +proc root: \/proc\/\d+\/net\/snmp of sbit-/m);
   });
 
-  it('fails naming SWARM_BALANCE_PROC_ROOT when the proc root is not the host\'s', async () => {
+  it("fails naming SWARM_BALANCE_PROC_ROOT when the proc root is not the host's", async () => {
     const result = await promisify(execFile)(process.execPath, ['dist/cli.js', 'doctor'], {
-      env: { PATH: process.env.PATH ?? '', DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock', SWARM_BALANCE_PROC_ROOT: '/nonexistent' },
-    }).then(() => ({ code: 0, stdout: '' }), (err: { code: number; stdout: string }) => err);
+      env: {
+        PATH: process.env.PATH ?? '',
+        DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
+        SWARM_BALANCE_PROC_ROOT: '/nonexistent',
+      },
+    }).then(
+      () => ({ code: 0, stdout: '' }),
+      (err: { code: number; stdout: string }) => err,
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^FAIL +proc root: .*SWARM_BALANCE_PROC_ROOT/m);
   });

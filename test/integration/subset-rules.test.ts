@@ -16,7 +16,8 @@ async function promtool(...args: string[]): Promise<{ code: number; output: stri
     return { code: 0, output: `${stdout}${stderr}` };
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string; message: string };
-    if (e.code === 'ENOENT') throw new Error('promtool is not installed: apt-get install prometheus (.ci/run installs it)');
+    if (e.code === 'ENOENT')
+      throw new Error('promtool is not installed: apt-get install prometheus (.ci/run installs it)');
     return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}${e.message}` };
   }
 }
@@ -35,7 +36,19 @@ describe('subset-collapse rules (group swarm-balance-subset)', () => {
 
   it('test every family of the issue', () => {
     const tests = readFileSync(join(REPO_ROOT, SUBSET_TESTS), 'utf8');
-    for (const service of ['two', 'nine', 'scaled', 'four', 'solo', 'ninety', 'even', 'churn', 'sixtyforty', 'mild', 'quiet']) {
+    for (const service of [
+      'two',
+      'nine',
+      'scaled',
+      'four',
+      'solo',
+      'ninety',
+      'even',
+      'churn',
+      'sixtyforty',
+      'mild',
+      'quiet',
+    ]) {
       expect(tests, service).toContain(`service="${service}"`);
     }
     expect(tests.match(/alertname: SwarmServiceTrafficCollapsedOntoSubset/g)?.length).toBeGreaterThanOrEqual(9);

@@ -7,7 +7,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
-import { cleanup, createOverlay, createService, docker, runClient, taskIps, waitForRunning, type TaskIp } from '../support/docker.js';
+import {
+  cleanup,
+  createOverlay,
+  createService,
+  docker,
+  runClient,
+  taskIps,
+  waitForRunning,
+  type TaskIp,
+} from '../support/docker.js';
 
 const PREFIX = 'sbsub-';
 const NET = `${PREFIX}net`;
@@ -15,7 +24,11 @@ const NODE_IMAGE = 'sb-test/node:1';
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock';
 let agent: AgentProcess;
 
-interface TaskShareBody { id: string; slot: string; share: number | null }
+interface TaskShareBody {
+  id: string;
+  slot: string;
+  share: number | null;
+}
 interface ServiceBody {
   name: string;
   signal: string | null;
@@ -36,18 +49,34 @@ async function gauge(name: string, service: string): Promise<number | undefined>
 
 /** `swarm-balance <command> --url <agent>`: exit code and output, as an operator runs it. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  return promisify(execFile)(process.execPath, ['dist/cli.js', ...args, '--url', agent.url], { env: { PATH: process.env.PATH ?? '' } })
-    .then((r) => ({ code: 0, stdout: r.stdout }), (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }));
+  return promisify(execFile)(process.execPath, ['dist/cli.js', ...args, '--url', agent.url], {
+    env: { PATH: process.env.PATH ?? '' },
+  }).then(
+    (r) => ({ code: 0, stdout: r.stdout }),
+    (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
+  );
 }
 
 async function startDemoService(name: string, replicas: number): Promise<TaskIp[]> {
-  await createService({ name, image: NODE_IMAGE, replicas, network: NET, endpointMode: 'dnsrr', args: ['node', '/app/demo-app.js'] });
+  await createService({
+    name,
+    image: NODE_IMAGE,
+    replicas,
+    network: NET,
+    endpointMode: 'dnsrr',
+    args: ['node', '/app/demo-app.js'],
+  });
   await waitForRunning(name, replicas, 120_000);
   return taskIps(name, NET);
 }
 
 function load(args: string[], background?: { name: string }): Promise<string> {
-  return runClient({ network: NET, image: NODE_IMAGE, args: ['node', '/app/load.js', ...args], ...(background ? { detach: true, name: background.name } : {}) });
+  return runClient({
+    network: NET,
+    image: NODE_IMAGE,
+    args: ['node', '/app/load.js', ...args],
+    ...(background ? { detach: true, name: background.name } : {}),
+  });
 }
 
 const slots = (tasks: readonly { slot: string | number }[]) => tasks.map((t) => String(t.slot)).sort();
@@ -55,10 +84,18 @@ const slots = (tasks: readonly { slot: string | number }[]) => tasks.map((t) => 
 beforeAll(async () => {
   await cleanup(PREFIX);
   await createOverlay(NET);
-  agent = await startAgentProcess({
-    DOCKER_HOST, SWARM_BALANCE_INTERVAL: '1s', SWARM_BALANCE_WINDOW: '15s', SWARM_BALANCE_SKEW_FOR: '3s',
-    SWARM_BALANCE_RESOLVE_FOR: '3s', SWARM_BALANCE_MIN_EVENTS: '20', SWARM_BALANCE_LOG_LEVEL: 'debug',
-  }, 19486);
+  agent = await startAgentProcess(
+    {
+      DOCKER_HOST,
+      SWARM_BALANCE_INTERVAL: '1s',
+      SWARM_BALANCE_WINDOW: '15s',
+      SWARM_BALANCE_SKEW_FOR: '3s',
+      SWARM_BALANCE_RESOLVE_FOR: '3s',
+      SWARM_BALANCE_MIN_EVENTS: '20',
+      SWARM_BALANCE_LOG_LEVEL: 'debug',
+    },
+    19486,
+  );
 });
 
 afterAll(async () => {
@@ -72,10 +109,17 @@ describe('2 of 6 replicas take all the traffic (case 2)', () => {
     expect(tasks).toHaveLength(6);
     const hot = [tasks[1]!, tasks[4]!];
     // 80 one-connection requests to each of two tasks, the others get none (the issue's report, with real sockets).
-    const outs = await Promise.all(hot.map((t) => load(['--mode', 'connections', '--target', `${t.ip}:8080`, '--requests', '80'])));
+    const outs = await Promise.all(
+      hot.map((t) => load(['--mode', 'connections', '--target', `${t.ip}:8080`, '--requests', '80'])),
+    );
     for (const out of outs) expect((JSON.parse(out) as { ok: number }).ok).toBe(80);
 
-    await waitFor(async () => (await serviceState(`${PREFIX}two`))?.detector.state === 'firing', 45_000, 'sbsub-two firing', agent.logs);
+    await waitFor(
+      async () => (await serviceState(`${PREFIX}two`))?.detector.state === 'firing',
+      45_000,
+      'sbsub-two firing',
+      agent.logs,
+    );
     const state = (await serviceState(`${PREFIX}two`))!;
     expect(state.signal).toBe('connections');
     expect(slots(state.spread!.carrying)).toEqual(slots(hot));
@@ -102,14 +146,21 @@ describe('a scale-up from 3 to 6 that keep-alive clients never followed (case 3)
     const old = await startDemoService(service, 3);
     // One keep-alive client per replica, opened BEFORE the scale-up, sending for as long as the test runs.
     for (const [i, t] of old.entries()) {
-      await load(['--mode', 'pin', '--target', `${t.ip}:8080`, '--connections', '2', '--rate', '40', '--forever'], { name: `${PREFIX}pin-${i + 1}` });
+      await load(['--mode', 'pin', '--target', `${t.ip}:8080`, '--connections', '2', '--rate', '40', '--forever'], {
+        name: `${PREFIX}pin-${i + 1}`,
+      });
     }
     // Three equal clients on three replicas: spread, not a collapse.
     // (The clients start one after the other: the first seconds may look like a collapse and resolve.)
-    await waitFor(async () => {
-      const s = await serviceState(service);
-      return s?.verdict.kind === 'balanced' && s.detector.state === 'ok' && s.spread?.idle.length === 0;
-    }, 60_000, 'sbsub-scale balanced before the scale-up', agent.logs);
+    await waitFor(
+      async () => {
+        const s = await serviceState(service);
+        return s?.verdict.kind === 'balanced' && s.detector.state === 'ok' && s.spread?.idle.length === 0;
+      },
+      60_000,
+      'sbsub-scale balanced before the scale-up',
+      agent.logs,
+    );
     await sleep(6000); // the new replicas start clearly after the old ones (evaluate.ts STARTED_LATER_MS)
 
     await docker(['service', 'scale', '--detach', `${service}=6`]);
@@ -117,7 +168,12 @@ describe('a scale-up from 3 to 6 that keep-alive clients never followed (case 3)
     const added = (await taskIps(service, NET)).filter((t) => !old.some((o) => o.taskId === t.taskId));
     expect(added).toHaveLength(3);
 
-    await waitFor(async () => (await serviceState(service))?.detector.state === 'firing', 60_000, 'sbsub-scale firing after the scale-up', agent.logs);
+    await waitFor(
+      async () => (await serviceState(service))?.detector.state === 'firing',
+      60_000,
+      'sbsub-scale firing after the scale-up',
+      agent.logs,
+    );
     const state = (await serviceState(service))!;
     // Keep-alive: few new connections in the window, so the bytes the replicas received carry the verdict.
     expect(state.signal).toBe('bytes');
@@ -128,7 +184,12 @@ describe('a scale-up from 3 to 6 that keep-alive clients never followed (case 3)
     expect(await gauge('swarm_balance_service_replicas_idle', service)).toBe(3);
 
     // The pinning client of each hot replica, named from the containers on the node.
-    await waitFor(async () => ((await serviceState(service))?.summary ?? '').split('\n').length === 3, 20_000, 'one pinning line per hot replica', agent.logs);
+    await waitFor(
+      async () => ((await serviceState(service))?.summary ?? '').split('\n').length === 3,
+      20_000,
+      'one pinning line per hot replica',
+      agent.logs,
+    );
     const summary = (await serviceState(service))!.summary!.split('\n');
     expect(new Set(summary.map((l) => /(sbsub-pin-\d)/.exec(l)?.[1])).size).toBe(3);
 
@@ -143,8 +204,12 @@ describe('a mild 60/40 split over 2 replicas (case 8)', () => {
   it('is judged on real traffic and never flagged', async () => {
     const service = `${PREFIX}mild`;
     const [a, b] = await startDemoService(service, 2);
-    await load(['--mode', 'connections', '--target', `${a!.ip}:8080`, '--rate', '6', '--duration', '45'], { name: `${PREFIX}mild-a` });
-    await load(['--mode', 'connections', '--target', `${b!.ip}:8080`, '--rate', '4', '--duration', '45'], { name: `${PREFIX}mild-b` });
+    await load(['--mode', 'connections', '--target', `${a!.ip}:8080`, '--rate', '6', '--duration', '45'], {
+      name: `${PREFIX}mild-a`,
+    });
+    await load(['--mode', 'connections', '--target', `${b!.ip}:8080`, '--rate', '4', '--duration', '45'], {
+      name: `${PREFIX}mild-b`,
+    });
     const seen: string[] = [];
     const judged: ServiceBody[] = [];
     const until = Date.now() + 35_000;

@@ -19,7 +19,11 @@ export interface AgentProcessOptions {
   wrap?: string[];
 }
 
-export async function startAgentProcess(env: Record<string, string>, port: number, opts: AgentProcessOptions = {}): Promise<AgentProcess> {
+export async function startAgentProcess(
+  env: Record<string, string>,
+  port: number,
+  opts: AgentProcessOptions = {},
+): Promise<AgentProcess> {
   const host = opts.host ?? '127.0.0.1';
   const argv = [process.execPath, 'dist/cli.js', 'agent'];
   const [command, ...args] = [...(opts.wrap ?? []), ...argv];
@@ -28,15 +32,29 @@ export async function startAgentProcess(env: Record<string, string>, port: numbe
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
   const url = opts.tls ? `https://localhost:${port}` : `http://${host}:${port}`;
   // Over TLS the certificate is the test's own: only wait for the port to accept connections.
   const up = opts.tls
-    ? () => new Promise<boolean>((resolve) => { const s = connect(port, host, () => { s.destroy(); resolve(true); }).on('error', () => resolve(false)); })
+    ? () =>
+        new Promise<boolean>((resolve) => {
+          const s = connect(port, host, () => {
+            s.destroy();
+            resolve(true);
+          }).on('error', () => resolve(false));
+        })
     : async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok === true;
   // Our own child must be the one answering: if it exited (say, its port was taken), fail at once.
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`agent exited with ${code} before it answered\n${output.slice(-2000)}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`agent exited with ${code} before it answered\n${output.slice(-2000)}`)),
+    ),
+  );
   await Promise.race([exited, waitFor(up, 15_000, 'agent /healthz', () => output)]);
   exited.catch(() => undefined);
   return {
@@ -52,11 +70,19 @@ export async function startAgentProcess(env: Record<string, string>, port: numbe
   };
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, context?: () => string): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  context?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${context ? `\n--- context ---\n${context().slice(-4000)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${context ? `\n--- context ---\n${context().slice(-4000)}` : ''}`,
+      );
     await sleep(250);
   }
 }
@@ -86,7 +112,11 @@ export async function scrape(url: string): Promise<PromSample[]> {
   return parsePromText(await res.text());
 }
 
-export function series(samples: readonly PromSample[], name: string, labels: Record<string, string> = {}): PromSample[] {
+export function series(
+  samples: readonly PromSample[],
+  name: string,
+  labels: Record<string, string> = {},
+): PromSample[] {
   return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
 }
 

@@ -6,13 +6,25 @@ import type { TaskSignal } from '../../src/core/skew.js';
 /** The issue's families: 1-5 must be flagged, 6-9 must not. */
 export const FAMILIES = {
   'one-replica': { flagged: true, what: 'one replica takes everything (up to 5 % leaks to the others)' },
-  subset: { flagged: true, what: 'k of n replicas take everything evenly (2 of 6, 3 of 9, ...), at least a third idle' },
-  'scale-up': { flagged: true, what: 'scale-up never rebalanced: the old replicas carry, the new ones (alive 30-100 % of the window) stay at ~0' },
+  subset: {
+    flagged: true,
+    what: 'k of n replicas take everything evenly (2 of 6, 3 of 9, ...), at least a third idle',
+  },
+  'scale-up': {
+    flagged: true,
+    what: 'scale-up never rebalanced: the old replicas carry, the new ones (alive 30-100 % of the window) stay at ~0',
+  },
   'two-90-10': { flagged: true, what: '2 replicas at 90/10 or steeper' },
   'four-of-ten': { flagged: true, what: '4 of 10 replicas take 97-100 %' },
   even: { flagged: false, what: 'even split, Poisson noise' },
-  churn: { flagged: false, what: 'even rates, tasks started mid-window / rolling update / restarted (exposure 5-100 %)' },
-  mild: { flagged: false, what: 'mild imbalance: every replica gets at least a third of the busiest one\'s rate (60/40, 30/30/25/15, ...)' },
+  churn: {
+    flagged: false,
+    what: 'even rates, tasks started mid-window / rolling update / restarted (exposure 5-100 %)',
+  },
+  mild: {
+    flagged: false,
+    what: "mild imbalance: every replica gets at least a third of the busiest one's rate (60/40, 30/30/25/15, ...)",
+  },
   'low-traffic': { flagged: false, what: 'fewer events than MIN_EVENTS' },
 } as const;
 
@@ -59,13 +71,19 @@ export function poisson(rand: () => number, mean: number): number {
 
 const int = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 /** Log-uniform in [lo, hi]: as many windows near MIN_EVENTS as near 100x. */
-const logUniform = (rand: () => number, lo: number, hi: number) => Math.exp(Math.log(lo) + rand() * (Math.log(hi) - Math.log(lo)));
+const logUniform = (rand: () => number, lo: number, hi: number) =>
+  Math.exp(Math.log(lo) + rand() * (Math.log(hi) - Math.log(lo)));
 
 /**
  * Tasks a, b, c, ... whose rates are proportional to `weights`, alive `alive[i]` of the window (default
  * all of it), with `total` events expected over all of them; each count is a Poisson draw.
  */
-export function generate(rand: () => number, weights: readonly number[], total: number, alive: readonly number[] = []): TaskSignal[] {
+export function generate(
+  rand: () => number,
+  weights: readonly number[],
+  total: number,
+  alive: readonly number[] = [],
+): TaskSignal[] {
   const exposure = weights.map((_, i) => alive[i] ?? 1);
   const mass = weights.reduce((sum, w, i) => sum + w * exposure[i]!, 0);
   return weights.map((w, i) => {
@@ -110,11 +128,20 @@ export function randomWindow(family: Family, rand: () => number): TaskSignal[] {
       return generate(rand, Array<number>(int(rand, 2, 50)).fill(1), total);
     case 'churn': {
       const n = int(rand, 2, 50);
-      return generate(rand, Array<number>(n).fill(1), total, Array.from({ length: n }, () => (rand() < 0.4 ? 0.05 + rand() * 0.95 : 1)));
+      return generate(
+        rand,
+        Array<number>(n).fill(1),
+        total,
+        Array.from({ length: n }, () => (rand() < 0.4 ? 0.05 + rand() * 0.95 : 1)),
+      );
     }
     case 'mild': {
       const n = int(rand, 2, 20);
-      return generate(rand, Array.from({ length: n }, () => 1 + rand() * 2), total);
+      return generate(
+        rand,
+        Array.from({ length: n }, () => 1 + rand() * 2),
+        total,
+      );
     }
     case 'low-traffic': {
       const n = int(rand, 2, 50);
@@ -141,7 +168,9 @@ export function namedScenarios(): Scenario[] {
 
   // 1. One replica takes everything.
   add('one-replica', 'one of 10 takes everything, 300 events', (r) => generate(r, subsetWeights(10, 1), 300));
-  add('one-replica', 'one of 10 takes everything, 30 events (MIN_EVENTS)', (r) => generate(r, subsetWeights(10, 1), 30));
+  add('one-replica', 'one of 10 takes everything, 30 events (MIN_EVENTS)', (r) =>
+    generate(r, subsetWeights(10, 1), 30),
+  );
   add('one-replica', 'one of 3 takes 97 %, 1000 events', (r) => generate(r, subsetWeights(3, 1, 0.03), 1000));
   add('one-replica', 'one of 2 takes everything, 60 events', (r) => generate(r, subsetWeights(2, 1), 60));
   add('one-replica', 'one of 50 takes 98 %, 2000 events', (r) => generate(r, subsetWeights(50, 1, 0.02), 2000));
@@ -159,11 +188,21 @@ export function namedScenarios(): Scenario[] {
   add('subset', '2 of 6 unevenly (70/30 between them), 500 events', (r) => generate(r, [0.7, 0.3, 0, 0, 0, 0], 500));
 
   // 3. A scale-up that long-lived connections never followed.
-  add('scale-up', '3 -> 6, new replicas alive the whole window, 300 events', (r) => generate(r, subsetWeights(6, 3), 300));
-  add('scale-up', '3 -> 6, new replicas alive half the window, 300 events', (r) => generate(r, subsetWeights(6, 3), 300, [1, 1, 1, 0.5, 0.5, 0.5]));
-  add('scale-up', '3 -> 6, new replicas get a trickle (0.5 %), 1000 events', (r) => generate(r, subsetWeights(6, 3, 0.005), 1000));
-  add('scale-up', '2 -> 3, the new replica alive 70 % of the window, 200 events', (r) => generate(r, subsetWeights(3, 2), 200, [1, 1, 0.7]));
-  add('scale-up', '5 -> 10, new replicas started at staggered times, 2000 events', (r) => generate(r, subsetWeights(10, 5), 2000, [1, 1, 1, 1, 1, 0.9, 0.8, 0.7, 0.6, 0.5]));
+  add('scale-up', '3 -> 6, new replicas alive the whole window, 300 events', (r) =>
+    generate(r, subsetWeights(6, 3), 300),
+  );
+  add('scale-up', '3 -> 6, new replicas alive half the window, 300 events', (r) =>
+    generate(r, subsetWeights(6, 3), 300, [1, 1, 1, 0.5, 0.5, 0.5]),
+  );
+  add('scale-up', '3 -> 6, new replicas get a trickle (0.5 %), 1000 events', (r) =>
+    generate(r, subsetWeights(6, 3, 0.005), 1000),
+  );
+  add('scale-up', '2 -> 3, the new replica alive 70 % of the window, 200 events', (r) =>
+    generate(r, subsetWeights(3, 2), 200, [1, 1, 0.7]),
+  );
+  add('scale-up', '5 -> 10, new replicas started at staggered times, 2000 events', (r) =>
+    generate(r, subsetWeights(10, 5), 2000, [1, 1, 1, 1, 1, 0.9, 0.8, 0.7, 0.6, 0.5]),
+  );
   add('scale-up', '1 -> 4, 100 events', (r) => generate(r, subsetWeights(4, 1), 100, [1, 0.8, 0.8, 0.8]));
 
   // 4. Two replicas at 90/10.
@@ -187,10 +226,18 @@ export function namedScenarios(): Scenario[] {
 
   // 7. Churn: exposure-weighted.
   add('churn', 'a replica started mid-window, 300 events', (r) => generate(r, even(3), 300, [1, 1, 0.5]));
-  add('churn', 'rolling update: 3 of 6 replaced, alive 10-40 % of the window', (r) => generate(r, even(6), 600, [1, 1, 1, 0.4, 0.25, 0.1]));
-  add('churn', 'a replica restarted 5 s before the end, 200 events', (r) => generate(r, even(4), 200, [1, 1, 1, 5 / 60]));
-  add('churn', 'scale-up that did rebalance: 3 -> 6, new replicas at their fair rate', (r) => generate(r, even(6), 500, [1, 1, 1, 0.5, 0.5, 0.5]));
-  add('churn', 'rolling update of 10, every replica new at a different time', (r) => generate(r, even(10), 1000, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]));
+  add('churn', 'rolling update: 3 of 6 replaced, alive 10-40 % of the window', (r) =>
+    generate(r, even(6), 600, [1, 1, 1, 0.4, 0.25, 0.1]),
+  );
+  add('churn', 'a replica restarted 5 s before the end, 200 events', (r) =>
+    generate(r, even(4), 200, [1, 1, 1, 5 / 60]),
+  );
+  add('churn', 'scale-up that did rebalance: 3 -> 6, new replicas at their fair rate', (r) =>
+    generate(r, even(6), 500, [1, 1, 1, 0.5, 0.5, 0.5]),
+  );
+  add('churn', 'rolling update of 10, every replica new at a different time', (r) =>
+    generate(r, even(10), 1000, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]),
+  );
 
   // 8. Mild imbalance.
   add('mild', '60/40, 1000 events', (r) => generate(r, [0.6, 0.4], 1000));
@@ -199,12 +246,18 @@ export function namedScenarios(): Scenario[] {
   add('mild', '30/30/25/15, 3000 events', (r) => generate(r, [0.3, 0.3, 0.25, 0.15], 3000));
   add('mild', '3:1 over 2 replicas (75/25), 3000 events', (r) => generate(r, [0.75, 0.25], 3000));
   add('mild', '40/30/20/10, 3000 events', (r) => generate(r, [0.4, 0.3, 0.2, 0.1], 3000));
-  add('mild', 'half the replicas at half the rate (6 replicas), 3000 events', (r) => generate(r, [2, 2, 2, 1, 1, 1], 3000));
+  add('mild', 'half the replicas at half the rate (6 replicas), 3000 events', (r) =>
+    generate(r, [2, 2, 2, 1, 1, 1], 3000),
+  );
 
   // 9. Under MIN_EVENTS.
-  const fixed = (counts: number[]) => counts.map((c, i) => ({ taskId: taskName(i), count: c, events: c, exposure: WINDOW_S }));
+  const fixed = (counts: number[]) =>
+    counts.map((c, i) => ({ taskId: taskName(i), count: c, events: c, exposure: WINDOW_S }));
   add('low-traffic', 'one of 10 takes everything, 29 events', () => fixed([29, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
   add('low-traffic', '2 of 6 take everything, 20 events', () => fixed([10, 10, 0, 0, 0, 0]));
-  add('low-traffic', 'one of 2 takes a lot of bytes over 12 packets', () => [{ taskId: 'a', count: 5e6, events: 12, exposure: WINDOW_S }, { taskId: 'b', count: 0, events: 0, exposure: WINDOW_S }]);
+  add('low-traffic', 'one of 2 takes a lot of bytes over 12 packets', () => [
+    { taskId: 'a', count: 5e6, events: 12, exposure: WINDOW_S },
+    { taskId: 'b', count: 0, events: 0, exposure: WINDOW_S },
+  ]);
   return out;
 }

@@ -3,15 +3,31 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { waitFor } from './agent-process.js';
 
-export interface Daemon { child: ChildProcess; logs: () => string; url: string }
+export interface Daemon {
+  child: ChildProcess;
+  logs: () => string;
+  url: string;
+}
 
 export async function startDaemon(cmd: string, args: string[], url: string): Promise<Daemon> {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
   const failed = new Promise<never>((_, reject) => child.once('error', reject));
-  await Promise.race([failed, waitFor(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, `${cmd} ready`, () => out)]);
+  await Promise.race([
+    failed,
+    waitFor(
+      async () => (await fetch(`${url}/-/ready`)).ok,
+      30_000,
+      `${cmd} ready`,
+      () => out,
+    ),
+  ]);
   return { child, logs: () => out, url };
 }
 
@@ -22,12 +38,20 @@ export async function stopDaemon(d: Daemon | undefined): Promise<void> {
   if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
 }
 
-export interface PromVector { metric: Record<string, string>; value: [number, string] }
+export interface PromVector {
+  metric: Record<string, string>;
+  value: [number, string];
+}
 
-export async function promQuery(base: string, query: string, range?: { seconds: number; step: number }): Promise<{ status: string; error?: string; data?: { result: unknown[] } }> {
+export async function promQuery(
+  base: string,
+  query: string,
+  range?: { seconds: number; step: number },
+): Promise<{ status: string; error?: string; data?: { result: unknown[] } }> {
   const now = Date.now() / 1000;
-  const params = new URLSearchParams(range ? { query, start: String(now - range.seconds), end: String(now), step: String(range.step) } : { query });
+  const params = new URLSearchParams(
+    range ? { query, start: String(now - range.seconds), end: String(now), step: String(range.step) } : { query },
+  );
   const res = await fetch(`${base}/api/v1/${range ? 'query_range' : 'query'}`, { method: 'POST', body: params });
   return (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
 }
-

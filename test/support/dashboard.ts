@@ -11,8 +11,16 @@ import { createMetrics, PREFIX } from '../../src/metrics.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DASHBOARD_PATH = fileURLToPath(new URL('../../dashboards/swarm-balance.json', import.meta.url));
 
-export interface DatasourceRef { type?: string; uid?: string }
-export interface GridPos { x: number; y: number; w: number; h: number }
+export interface DatasourceRef {
+  type?: string;
+  uid?: string;
+}
+export interface GridPos {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 export interface GrafanaTarget {
   refId?: string;
   expr?: string;
@@ -130,7 +138,13 @@ function durationMs(d: string): number {
  * variable's allValue. `$var`, `${var}`, `${var:format}` and `[[var]]` are understood. `text` is for
  * titles: values as they are, several joined with ' + '.
  */
-export function interpolate(expr: string, d: Dashboard, values: VarValues, options: QueryOptions = {}, format: 'promql' | 'text' = 'promql'): string {
+export function interpolate(
+  expr: string,
+  d: Dashboard,
+  values: VarValues,
+  options: QueryOptions = {},
+  format: 'promql' | 'text' = 'promql',
+): string {
   const rate = options.rateInterval ?? '1m';
   const interval = options.interval ?? '15s';
   const range = options.range ?? '1h';
@@ -162,7 +176,9 @@ export function interpolate(expr: string, d: Dashboard, values: VarValues, optio
     if (typeof given === 'string') return promRegexEscape(given);
     return `(${list.map(promRegexEscape).join('|')})`;
   };
-  const out = expr.replace(/\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)/g, (_m, a?: string, b?: string, c?: string) => valueOf((a ?? b ?? c)!));
+  const out = expr.replace(/\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)/g, (_m, a?: string, b?: string, c?: string) =>
+    valueOf((a ?? b ?? c)!),
+  );
   return out;
 }
 
@@ -182,8 +198,10 @@ export function dashboardQueries(varValues: VarValues, options: QueryOptions = {
       const given = varValues[repeatVar];
       if (given === undefined) throw new Error(`panel "${panel.title}" repeats over $${repeatVar}: give its values`);
       const list = typeof given === 'string' ? [given] : [...given];
-      if (list.some((v) => ALL.has(v))) throw new Error(`panel "${panel.title}" repeats over $${repeatVar}: give its values, not "All"`);
-      for (const value of list) copies.push({ values: { ...varValues, [repeatVar]: value }, repeat: { variable: repeatVar, value } });
+      if (list.some((v) => ALL.has(v)))
+        throw new Error(`panel "${panel.title}" repeats over $${repeatVar}: give its values, not "All"`);
+      for (const value of list)
+        copies.push({ values: { ...varValues, [repeatVar]: value }, repeat: { variable: repeatVar, value } });
     } else {
       copies.push({ values: varValues, repeat: null });
     }
@@ -204,14 +222,39 @@ export function dashboardQueries(varValues: VarValues, options: QueryOptions = {
   }
   for (const a of d.annotations.list) {
     if (!a.expr || a.datasource?.type !== 'prometheus') continue;
-    out.push({ source: 'annotation', panelId: null, title: a.name, refId: 'Anno', expr: interpolate(a.expr, d, varValues, options), instant: false, repeat: null });
+    out.push({
+      source: 'annotation',
+      panelId: null,
+      title: a.name,
+      refId: 'Anno',
+      expr: interpolate(a.expr, d, varValues, options),
+      instant: false,
+      repeat: null,
+    });
   }
   return out;
 }
 
 // --- PromQL and metrics.ts readers ----------------------------------------------------------------
 
-const PROMQL_KEYWORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'bool', 'inf', 'nan', 'atan2', 'start', 'end']);
+const PROMQL_KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'offset',
+  'bool',
+  'inf',
+  'nan',
+  'atan2',
+  'start',
+  'end',
+]);
 
 /** Metric names a PromQL expression selects (not functions, keywords, label names or strings). */
 export function metricNamesIn(expr: string): string[] {
@@ -237,9 +280,19 @@ export function metricNamesIn(expr: string): string[] {
  */
 export function agentMetricNames(): string[] {
   const registry = new Registry();
-  createMetrics(registry, {
-    tasks: () => [], services: () => [], dockerUp: () => true, evaluator: () => true, peers: () => ({}), samplerRuns: () => [], lastSampleSeconds: () => 0,
-  }, 'names');
+  createMetrics(
+    registry,
+    {
+      tasks: () => [],
+      services: () => [],
+      dockerUp: () => true,
+      evaluator: () => true,
+      peers: () => ({}),
+      samplerRuns: () => [],
+      lastSampleSeconds: () => 0,
+    },
+    'names',
+  );
   const names = new Set<string>(TEXT_FAMILIES.map((f) => PREFIX + f.name));
   for (const m of registry.getMetricsAsArray()) {
     const { name, type } = m as unknown as { name: string; type: string };

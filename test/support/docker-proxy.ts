@@ -11,17 +11,24 @@ export interface DockerProxy {
 
 export type BeforeForward = (req: IncomingMessage) => Promise<void>;
 
-export async function startDockerProxy(socketPath: string, target: string, before: BeforeForward): Promise<DockerProxy> {
+export async function startDockerProxy(
+  socketPath: string,
+  target: string,
+  before: BeforeForward,
+): Promise<DockerProxy> {
   await rm(socketPath, { force: true });
   const seen: DockerProxy['seen'] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
       await before(req);
-      const upstream = request({ socketPath: target, path: req.url, method: req.method, headers: req.headers }, (up) => {
-        seen.push({ method: req.method ?? '', path: req.url ?? '', status: up.statusCode ?? 0 });
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      const upstream = request(
+        { socketPath: target, path: req.url, method: req.method, headers: req.headers },
+        (up) => {
+          seen.push({ method: req.method ?? '', path: req.url ?? '', status: up.statusCode ?? 0 });
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
     })();
@@ -30,9 +37,10 @@ export async function startDockerProxy(socketPath: string, target: string, befor
   return {
     dockerHost: `unix://${socketPath}`,
     seen,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

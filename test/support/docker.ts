@@ -17,18 +17,26 @@ export interface DockerOptions {
 export function docker(args: string[], opts: DockerOptions = {}): Promise<string> {
   const env = { ...process.env, DOCKER_HOST: process.env.DOCKER_HOST || TEST_DOCKER_HOST };
   return new Promise((resolve, reject) => {
-    const child = execFile('docker', args, { env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 },
+    const child = execFile(
+      'docker',
+      args,
+      { env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         if (err) {
           const detail = String(stderr).trim() || err.message;
           reject(new Error(`docker ${args.join(' ')} failed: ${detail}`, { cause: err }));
         } else resolve(String(stdout));
-      });
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
 
-const lines = (s: string): string[] => s.split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (s: string): string[] =>
+  s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 const kv = (flag: string, rec: Record<string, string> = {}): string[] =>
   Object.entries(rec).flatMap(([k, v]) => [flag, `${k}=${v}`]);
 
@@ -57,13 +65,22 @@ export interface ServiceSpec {
 /** `docker service create --detach`; resolves with the service id. Does not wait for tasks. */
 export async function createService(spec: ServiceSpec): Promise<string> {
   const flags = [
-    'service', 'create', '--detach', '--no-resolve-image', '--name', spec.name,
-    '--replicas', String(spec.replicas ?? 1),
+    'service',
+    'create',
+    '--detach',
+    '--no-resolve-image',
+    '--name',
+    spec.name,
+    '--replicas',
+    String(spec.replicas ?? 1),
     ...(spec.network ? ['--network', spec.network] : []),
     ...(spec.endpointMode ? ['--endpoint-mode', spec.endpointMode] : []),
-    ...kv('--env', spec.env), ...kv('--label', spec.labels), ...kv('--container-label', spec.containerLabels),
+    ...kv('--env', spec.env),
+    ...kv('--label', spec.labels),
+    ...kv('--container-label', spec.containerLabels),
     ...(spec.extraFlags ?? []),
-    spec.image, ...(spec.args ?? []),
+    spec.image,
+    ...(spec.args ?? []),
   ];
   return (await docker(flags)).trim();
 }
@@ -98,7 +115,12 @@ export async function waitForRunning(service: string, replicas: number, timeoutM
   }
 }
 
-export interface TaskIp { taskId: string; slot: number; ip: string; containerId: string }
+export interface TaskIp {
+  taskId: string;
+  slot: number;
+  ip: string;
+  containerId: string;
+}
 
 /** Running tasks of a service with their address on `network`, sorted by slot. */
 export async function taskIps(service: string, network: string): Promise<TaskIp[]> {
@@ -132,9 +154,15 @@ export interface ClientSpec {
 /** `docker run --rm --network N ...`: resolves with the container's stdout (or its id when detached). */
 export async function runClient(spec: ClientSpec): Promise<string> {
   const flags = [
-    'run', '--rm', '--network', spec.network, ...(spec.detach ? ['-d'] : []),
-    ...(spec.name ? ['--name', spec.name] : []), ...kv('--env', spec.env),
-    spec.image, ...(spec.args ?? []),
+    'run',
+    '--rm',
+    '--network',
+    spec.network,
+    ...(spec.detach ? ['-d'] : []),
+    ...(spec.name ? ['--name', spec.name] : []),
+    ...kv('--env', spec.env),
+    spec.image,
+    ...(spec.args ?? []),
   ];
   // Right after an engine (re)start, attaching to an attachable overlay can time out once or twice
   // ("attaching to network failed … context deadline exceeded"): try again a few times.

@@ -35,8 +35,12 @@ export async function startPeer(behaviour: Behaviour): Promise<FakePeer> {
     seen.urls.push(req.url ?? '');
     const response: ResponseSeen = { bytesWritten: 0, complete: false, cutShort: false };
     seen.responses.push(response);
-    res.on('finish', () => { response.complete = true; });
-    res.on('close', () => { response.cutShort = !res.writableFinished; });
+    res.on('finish', () => {
+      response.complete = true;
+    });
+    res.on('close', () => {
+      response.cutShort = !res.writableFinished;
+    });
     behaviour(req, res, response);
   });
   await new Promise<void>((resolve, reject) => {
@@ -47,10 +51,11 @@ export async function startPeer(behaviour: Behaviour): Promise<FakePeer> {
   return {
     address: `127.0.0.1:${port}`,
     seen,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -64,7 +69,13 @@ export async function closedPort(): Promise<string> {
 /** The bytes of a body: a string is sent verbatim, anything else as JSON. Encoded once, sent many times. */
 export const bodyBytes = (body: unknown): Buffer => Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
 
-function send(res: ServerResponse, seen: ResponseSeen, status: number, body: Buffer, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  seen: ResponseSeen,
+  status: number,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length, ...headers });
   seen.bytesWritten += body.length;
   res.end(body);
@@ -94,7 +105,10 @@ export function requireToken(token: string, body: unknown): Behaviour {
 export function stream(totalBytes: number, declareLength: boolean): Behaviour {
   const chunk = Buffer.alloc(64 * 1024, ' ');
   return (_req, res, seen) => {
-    res.writeHead(200, { 'content-type': 'application/json', ...(declareLength ? { 'content-length': String(totalBytes) } : {}) });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      ...(declareLength ? { 'content-length': String(totalBytes) } : {}),
+    });
     const pump = (): void => {
       while (!res.destroyed && seen.bytesWritten < totalBytes) {
         const piece = chunk.subarray(0, Math.min(chunk.length, totalBytes - seen.bytesWritten));
@@ -135,7 +149,11 @@ const hex = (seed: number, length: number): string => {
 };
 
 /** Swarm-style 25-character id (lowercase base36), stable for a seed. */
-const swarmId = (seed: number): string => BigInt(`0x${hex(seed, 32)}`).toString(36).padStart(25, '0').slice(0, 25);
+const swarmId = (seed: number): string =>
+  BigInt(`0x${hex(seed, 32)}`)
+    .toString(36)
+    .padStart(25, '0')
+    .slice(0, 25);
 
 export interface ReportShape {
   /** Index of the node; names, ids and addresses derive from it. */
@@ -150,7 +168,10 @@ export interface ReportShape {
 }
 
 /** Id and name of the cluster's `s`-th service, as nodeReport() assigns them. */
-export const serviceIdentity = (s: number): { id: string; name: string } => ({ id: swarmId(1_000_000 + s), name: `shop_svc${s}` });
+export const serviceIdentity = (s: number): { id: string; name: string } => ({
+  id: swarmId(1_000_000 + s),
+  name: `shop_svc${s}`,
+});
 
 /**
  * A valid NodeReport as an agent on a busy node sends it: `tasks` replicas spread over a handful of
@@ -180,8 +201,14 @@ export function nodeReport(shape: ReportShape): NodeReport {
       nodeName,
       health: 'healthy',
       startedAt: 1_764_000_000_000 + i * 1000,
-      networks: { shop_backend: ip((i % 250) + 2), ingress: `10.255.${(shape.node >> 8) & 255}.${(shape.node & 255)}` },
-      counters: { connectionsAccepted: 52_000 + i, connectionsActive: 12 + (i % 5), receiveBytes: 981_234_567 + i, receivePackets: 1_234_567 + i, requests: 250_000 + i },
+      networks: { shop_backend: ip((i % 250) + 2), ingress: `10.255.${(shape.node >> 8) & 255}.${shape.node & 255}` },
+      counters: {
+        connectionsAccepted: 52_000 + i,
+        connectionsActive: 12 + (i % 5),
+        receiveBytes: 981_234_567 + i,
+        receivePackets: 1_234_567 + i,
+        requests: 250_000 + i,
+      },
       window: {
         connections: { count: requests / 4, events: requests / 4, exposure: 60 },
         requests: { count: requests, events: requests, exposure: 60 },
@@ -191,10 +218,23 @@ export function nodeReport(shape: ReportShape): NodeReport {
     };
   });
   const endpoints: Endpoint[] = tasks.map((t) => ({
-    address: t.networks.shop_backend!, container: `${t.name}.${t.id}`, containerId: t.containerId, network: 'shop_backend',
-    nodeId, nodeName, task: t.id, service: t.serviceName,
+    address: t.networks.shop_backend!,
+    container: `${t.name}.${t.id}`,
+    containerId: t.containerId,
+    network: 'shop_backend',
+    nodeId,
+    nodeName,
+    task: t.id,
+    service: t.serviceName,
   }));
-  endpoints.push({ address: ip(254), container: `monitoring_swarm-balance.${nodeId}`, containerId: hex(shape.node, 64), network: 'monitoring', nodeId, nodeName });
+  endpoints.push({
+    address: ip(254),
+    container: `monitoring_swarm-balance.${nodeId}`,
+    containerId: hex(shape.node, 64),
+    network: 'monitoring',
+    nodeId,
+    nodeName,
+  });
   return {
     version: 1,
     at: 1_764_000_060_000,
@@ -203,8 +243,16 @@ export function nodeReport(shape: ReportShape): NodeReport {
     windowSeconds: 60,
     tasks,
     services: Array.from({ length: shape.services ?? 0 }, (_, s) => ({
-      ...serviceIdentity(s), stack: 'shop', mode: 'replicated' as const, desiredReplicas: 3,
-      endpointMode: 'vip' as const, ports: [], labels: { 'com.docker.stack.namespace': 'shop' }, version: null, runningTasks: null, updateInProgress: false,
+      ...serviceIdentity(s),
+      stack: 'shop',
+      mode: 'replicated' as const,
+      desiredReplicas: 3,
+      endpointMode: 'vip' as const,
+      ports: [],
+      labels: { 'com.docker.stack.namespace': 'shop' },
+      version: null,
+      runningTasks: null,
+      updateInProgress: false,
     })),
     endpoints,
     firing: [],

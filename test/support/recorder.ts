@@ -19,10 +19,16 @@ export async function startRecorder(): Promise<Recorder> {
   const received: Recorded[] = [];
   const server: Server = createServer((req, res) => {
     let text = '';
-    req.on('data', (c: Buffer) => { text += c.toString(); });
+    req.on('data', (c: Buffer) => {
+      text += c.toString();
+    });
     req.on('end', () => {
       let body: unknown = text;
-      try { body = JSON.parse(text); } catch { /* recorded as text */ }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* recorded as text */
+      }
       received.push({ path: req.url ?? '', at: Date.now(), body });
       const telegram = (req.url ?? '').includes('/sendMessage');
       res.writeHead(200, { 'content-type': telegram ? 'application/json' : 'text/plain' });
@@ -36,9 +42,10 @@ export async function startRecorder(): Promise<Recorder> {
     url: `http://127.0.0.1:${port}`,
     received,
     on: (path) => received.filter((r) => r.path.startsWith(path)),
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -12,14 +12,17 @@ function switchableDocker(up: boolean) {
   // Going down ends the event stream, as a dead engine's socket does.
   const streams = new Set<(err: Error) => void>();
   const state = {
-    get up() { return up; },
+    get up() {
+      return up;
+    },
     set up(value: boolean) {
       up = value;
       if (!value) for (const end of streams) end(new Error('socket hang up'));
     },
   };
   const gate = async <T>(value: T): Promise<T> => {
-    if (!state.up) throw Object.assign(new Error('connect ECONNREFUSED /run/nowhere/docker.sock'), { code: 'ECONNREFUSED' });
+    if (!state.up)
+      throw Object.assign(new Error('connect ECONNREFUSED /run/nowhere/docker.sock'), { code: 'ECONNREFUSED' });
     return value;
   };
   const api: DockerApi = {
@@ -33,12 +36,23 @@ function switchableDocker(up: boolean) {
     inspectNetwork: () => gate({}),
     inspectService: () => gate({}),
     updateService: () => gate(undefined),
-    events: (_since, _on, signal) => new Promise<void>((resolve, reject) => {
-      if (!state.up) return reject(new Error('connect ECONNREFUSED'));
-      const end = (err: Error) => { streams.delete(end); reject(err); };
-      streams.add(end);
-      signal.addEventListener('abort', () => { streams.delete(end); resolve(); }, { once: true });
-    }),
+    events: (_since, _on, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (!state.up) return reject(new Error('connect ECONNREFUSED'));
+        const end = (err: Error) => {
+          streams.delete(end);
+          reject(err);
+        };
+        streams.add(end);
+        signal.addEventListener(
+          'abort',
+          () => {
+            streams.delete(end);
+            resolve();
+          },
+          { once: true },
+        );
+      }),
   };
   return { state, api };
 }
@@ -51,11 +65,22 @@ afterEach(async () => {
 
 async function start(dockerUp = true) {
   const docker = switchableDocker(dockerUp);
-  const config = parseConfig({
-    SWARM_BALANCE_LISTEN: '127.0.0.1:0', SWARM_BALANCE_INTERVAL: '100ms', SWARM_BALANCE_WINDOW: '1s',
-    SWARM_BALANCE_PROC_ROOT: 'test/fixtures/proc', DOCKER_HOST: 'unix:///run/nowhere/docker.sock', SWARM_BALANCE_PEERS: '127.0.0.1:1',
-  }, [], () => '');
-  agent = await startAgent(config, { logger: pino({ level: process.env.SB_TEST_LOG ?? 'silent' }), docker: docker.api });
+  const config = parseConfig(
+    {
+      SWARM_BALANCE_LISTEN: '127.0.0.1:0',
+      SWARM_BALANCE_INTERVAL: '100ms',
+      SWARM_BALANCE_WINDOW: '1s',
+      SWARM_BALANCE_PROC_ROOT: 'test/fixtures/proc',
+      DOCKER_HOST: 'unix:///run/nowhere/docker.sock',
+      SWARM_BALANCE_PEERS: '127.0.0.1:1',
+    },
+    [],
+    () => '',
+  );
+  agent = await startAgent(config, {
+    logger: pino({ level: process.env.SB_TEST_LOG ?? 'silent' }),
+    docker: docker.api,
+  });
   const base = `http://127.0.0.1:${agent.address().port}`;
   const metrics = async () => {
     const samples = parsePromText(await (await fetch(`${base}/metrics`)).text());
@@ -74,32 +99,49 @@ async function start(dockerUp = true) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the agent while the Docker API is unreachable', () => {
-  it('says the samplers failed, keeps the last sample time, and /v1/cluster says Docker is unreachable; all recover with Docker', { timeout: 20_000 }, async () => {
-    const { docker, metrics, cluster } = await start();
-    await waitFor(async () => ((await metrics()).one('last_sample_timestamp_seconds') ?? 0) > 0, 5000, 'a first sample');
-    let m = await metrics();
-    expect(m.one('docker_up')).toBe(1);
-    expect(m.all('sampler_success').map((s) => s.value)).toEqual([1, 1]);
-    expect((await cluster()).status).toBe(200);
+  it(
+    'says the samplers failed, keeps the last sample time, and /v1/cluster says Docker is unreachable; all recover with Docker',
+    { timeout: 20_000 },
+    async () => {
+      const { docker, metrics, cluster } = await start();
+      await waitFor(
+        async () => ((await metrics()).one('last_sample_timestamp_seconds') ?? 0) > 0,
+        5000,
+        'a first sample',
+      );
+      let m = await metrics();
+      expect(m.one('docker_up')).toBe(1);
+      expect(m.all('sampler_success').map((s) => s.value)).toEqual([1, 1]);
+      expect((await cluster()).status).toBe(200);
 
-    docker.state.up = false;
-    await waitFor(async () => (await metrics()).one('docker_up') === 0, 5000, 'docker_up 0');
-    const frozen = (await metrics()).one('last_sample_timestamp_seconds')!;
-    await sleep(400); // four intervals
-    m = await metrics();
-    expect(m.all('sampler_success').map((s) => [s.labels.sampler, s.value])).toEqual([['proc_connections', 0], ['http_requests', 0]]);
-    expect(m.one('last_sample_timestamp_seconds')).toBe(frozen);
-    const down = await cluster();
-    expect(down.status).toBe(503);
-    expect(down.body.error).toContain('cannot reach the Docker API at unix:///run/nowhere/docker.sock (DOCKER_HOST): connect ECONNREFUSED');
-    expect(down.body.error).not.toContain('ask an agent on a manager');
+      docker.state.up = false;
+      await waitFor(async () => (await metrics()).one('docker_up') === 0, 5000, 'docker_up 0');
+      const frozen = (await metrics()).one('last_sample_timestamp_seconds')!;
+      await sleep(400); // four intervals
+      m = await metrics();
+      expect(m.all('sampler_success').map((s) => [s.labels.sampler, s.value])).toEqual([
+        ['proc_connections', 0],
+        ['http_requests', 0],
+      ]);
+      expect(m.one('last_sample_timestamp_seconds')).toBe(frozen);
+      const down = await cluster();
+      expect(down.status).toBe(503);
+      expect(down.body.error).toContain(
+        'cannot reach the Docker API at unix:///run/nowhere/docker.sock (DOCKER_HOST): connect ECONNREFUSED',
+      );
+      expect(down.body.error).not.toContain('ask an agent on a manager');
 
-    docker.state.up = true;
-    await waitFor(async () => ((await metrics()).one('last_sample_timestamp_seconds') ?? 0) > frozen, 5000, 'sampling again');
-    m = await metrics();
-    expect(m.all('sampler_success').map((s) => s.value)).toEqual([1, 1]);
-    expect((await cluster()).status).toBe(200);
-  });
+      docker.state.up = true;
+      await waitFor(
+        async () => ((await metrics()).one('last_sample_timestamp_seconds') ?? 0) > frozen,
+        5000,
+        'sampling again',
+      );
+      m = await metrics();
+      expect(m.all('sampler_success').map((s) => s.value)).toEqual([1, 1]);
+      expect((await cluster()).status).toBe(200);
+    },
+  );
 
   it('never claims a sample when Docker was never reachable', async () => {
     const { metrics, cluster } = await start(false);

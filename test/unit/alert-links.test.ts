@@ -9,14 +9,20 @@ const RUNBOOK_BASE = 'https://github.com/swarm-balance/swarm-balance/blob/main/d
 const dashboard = loadDashboard();
 
 /** Each alerting rule's text, from its `- alert:` line to the next rule. */
-const alerts = [...RULES.matchAll(/^ {6}- alert: (\w+)\n([\s\S]*?)(?=^ {6}- (?:alert|record):|(?![\s\S]))/gm)].map((m) => ({ name: m[1]!, text: m[2]! }));
+const alerts = [...RULES.matchAll(/^ {6}- alert: (\w+)\n([\s\S]*?)(?=^ {6}- (?:alert|record):|(?![\s\S]))/gm)].map(
+  (m) => ({ name: m[1]!, text: m[2]! }),
+);
 const annotation = (text: string, key: string) => new RegExp(`^ {10}${key}: '?([^'\\n]*)'?$`, 'm').exec(text)?.[1];
 
 describe('alert links', () => {
   it('finds the seven alerts', () => {
     expect(alerts.map((a) => a.name)).toEqual([
-      'SwarmServiceTrafficCollapsed', 'SwarmBalanceAgentMissing', 'SwarmBalanceSamplerFailing',
-      'SwarmBalanceNoEvaluator', 'SwarmBalanceRemediationFailed', 'SwarmBalanceDockerDown',
+      'SwarmServiceTrafficCollapsed',
+      'SwarmBalanceAgentMissing',
+      'SwarmBalanceSamplerFailing',
+      'SwarmBalanceNoEvaluator',
+      'SwarmBalanceRemediationFailed',
+      'SwarmBalanceDockerDown',
       'SwarmServiceTrafficCollapsedOntoSubset',
     ]);
   });

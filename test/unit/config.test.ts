@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { flagName, helpText, parseConfig, secretValues, SETTINGS, type Config, type ReadFile } from '../../src/config.js';
+import {
+  flagName,
+  helpText,
+  parseConfig,
+  secretValues,
+  SETTINGS,
+  type Config,
+  type ReadFile,
+} from '../../src/config.js';
 import { ConfigError, ErrorCodes } from '../../src/errors.js';
 
 const noFiles: ReadFile = (path) => {
@@ -7,11 +15,13 @@ const noFiles: ReadFile = (path) => {
 };
 
 /** A readFile over an in-memory map of paths to contents. */
-const files = (contents: Record<string, string>): ReadFile => (path) => {
-  const text = contents[path];
-  if (text === undefined) return noFiles(path);
-  return text;
-};
+const files =
+  (contents: Record<string, string>): ReadFile =>
+  (path) => {
+    const text = contents[path];
+    if (text === undefined) return noFiles(path);
+    return text;
+  };
 
 function configError(run: () => unknown): ConfigError {
   try {
@@ -52,7 +62,10 @@ describe('parseConfig defaults', () => {
   });
 
   it('treats an empty or blank variable as unset', () => {
-    expect(parseConfig({ SWARM_BALANCE_INTERVAL: '', SWARM_BALANCE_LISTEN: '   ' }, [], noFiles)).toMatchObject({ intervalMs: 5000, listen: { port: 9479 } });
+    expect(parseConfig({ SWARM_BALANCE_INTERVAL: '', SWARM_BALANCE_LISTEN: '   ' }, [], noFiles)).toMatchObject({
+      intervalMs: 5000,
+      listen: { port: 9479 },
+    });
   });
 });
 
@@ -107,8 +120,18 @@ describe('parseConfig secrets from files', () => {
   });
 
   it.each([
-    ['as two variables', { SWARM_BALANCE_PEER_TOKEN: 'x', SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/peer_token' }, [], 'SWARM_BALANCE_PEER_TOKEN and SWARM_BALANCE_PEER_TOKEN_FILE'],
-    ['as two flags', {}, ['--peer-token', 'x', '--peer-token-file', '/run/secrets/peer_token'], '--peer-token and --peer-token-file'],
+    [
+      'as two variables',
+      { SWARM_BALANCE_PEER_TOKEN: 'x', SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/peer_token' },
+      [],
+      'SWARM_BALANCE_PEER_TOKEN and SWARM_BALANCE_PEER_TOKEN_FILE',
+    ],
+    [
+      'as two flags',
+      {},
+      ['--peer-token', 'x', '--peer-token-file', '/run/secrets/peer_token'],
+      '--peer-token and --peer-token-file',
+    ],
   ])('rejects a secret given both directly and by file %s', (_what, env, argv, named) => {
     const err = configError(() => parseConfig(env, argv, secretFiles));
     expect(err.code).toBe(ErrorCodes.CONFIG_INVALID);
@@ -117,32 +140,53 @@ describe('parseConfig secrets from files', () => {
   });
 
   it('names the variable and the path when the secret file cannot be read', () => {
-    const err = configError(() => parseConfig({ SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/missing' }, [], secretFiles));
+    const err = configError(() =>
+      parseConfig({ SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/missing' }, [], secretFiles),
+    );
     expect(err.code).toBe(ErrorCodes.CONFIG_FILE_UNREADABLE);
     expect(err.message).toContain('SWARM_BALANCE_PEER_TOKEN_FILE=/run/secrets/missing');
     expect(err.cause).toBeInstanceOf(Error);
   });
 
   it('rejects an empty secret file', () => {
-    expect(configError(() => parseConfig({ SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/empty' }, [], secretFiles)).message)
-      .toContain('SWARM_BALANCE_PEER_TOKEN_FILE=/run/secrets/empty is empty');
+    expect(
+      configError(() => parseConfig({ SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/empty' }, [], secretFiles)).message,
+    ).toContain('SWARM_BALANCE_PEER_TOKEN_FILE=/run/secrets/empty is empty');
   });
 
   it.each([
-    'SWARM_BALANCE_SLACK_WEBHOOK_URL', 'SWARM_BALANCE_TEAMS_WEBHOOK_URL', 'SWARM_BALANCE_DISCORD_WEBHOOK_URL',
-    'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL', 'SWARM_BALANCE_WEBHOOK_URL',
+    'SWARM_BALANCE_SLACK_WEBHOOK_URL',
+    'SWARM_BALANCE_TEAMS_WEBHOOK_URL',
+    'SWARM_BALANCE_DISCORD_WEBHOOK_URL',
+    'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL',
+    'SWARM_BALANCE_WEBHOOK_URL',
   ])('reads a blank %s_FILE as "channel not configured" and says so in a notice naming the variable', (env) => {
     const key = SETTINGS.find((s) => s.env === env)!.key;
-    const config = parseConfig({ [`${env}_FILE`]: '/run/secrets/empty', SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/peer_token' }, [], secretFiles);
+    const config = parseConfig(
+      { [`${env}_FILE`]: '/run/secrets/empty', SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/peer_token' },
+      [],
+      secretFiles,
+    );
     expect(config[key]).toBeNull();
     expect(config.peerToken).toBe('s3cret-token');
-    expect(config.notices).toEqual([`${env}_FILE=/run/secrets/empty is empty: this channel is not configured (write the URL or token into that file to turn it on)`]);
+    expect(config.notices).toEqual([
+      `${env}_FILE=/run/secrets/empty is empty: this channel is not configured (write the URL or token into that file to turn it on)`,
+    ]);
   });
 
   it('reads a blank Telegram bot token file as unset, so a chat id without it is still refused', () => {
-    expect(parseConfig({ SWARM_BALANCE_TELEGRAM_BOT_TOKEN_FILE: '/run/secrets/empty' }, [], secretFiles).telegramBotToken).toBeNull();
-    expect(configError(() => parseConfig({ SWARM_BALANCE_TELEGRAM_BOT_TOKEN_FILE: '/run/secrets/empty', SWARM_BALANCE_TELEGRAM_CHAT_ID: '-100' }, [], secretFiles)).message)
-      .toContain('SWARM_BALANCE_TELEGRAM_BOT_TOKEN and SWARM_BALANCE_TELEGRAM_CHAT_ID must be set together');
+    expect(
+      parseConfig({ SWARM_BALANCE_TELEGRAM_BOT_TOKEN_FILE: '/run/secrets/empty' }, [], secretFiles).telegramBotToken,
+    ).toBeNull();
+    expect(
+      configError(() =>
+        parseConfig(
+          { SWARM_BALANCE_TELEGRAM_BOT_TOKEN_FILE: '/run/secrets/empty', SWARM_BALANCE_TELEGRAM_CHAT_ID: '-100' },
+          [],
+          secretFiles,
+        ),
+      ).message,
+    ).toContain('SWARM_BALANCE_TELEGRAM_BOT_TOKEN and SWARM_BALANCE_TELEGRAM_CHAT_ID must be set together');
   });
 
   it('reads a blank chat secret given as a --…-file flag the same way', () => {
@@ -151,12 +195,19 @@ describe('parseConfig secrets from files', () => {
     expect(config.notices).toHaveLength(1);
   });
 
-  it.each(['SWARM_BALANCE_PEER_TOKEN', 'SWARM_BALANCE_METRICS_TOKEN'])('still refuses a blank %s_FILE: a token guarding an endpoint is never dropped silently', (env) => {
-    expect(configError(() => parseConfig({ [`${env}_FILE`]: '/run/secrets/empty' }, [], secretFiles)).message).toContain(`${env}_FILE=/run/secrets/empty is empty`);
-  });
+  it.each(['SWARM_BALANCE_PEER_TOKEN', 'SWARM_BALANCE_METRICS_TOKEN'])(
+    'still refuses a blank %s_FILE: a token guarding an endpoint is never dropped silently',
+    (env) => {
+      expect(
+        configError(() => parseConfig({ [`${env}_FILE`]: '/run/secrets/empty' }, [], secretFiles)).message,
+      ).toContain(`${env}_FILE=/run/secrets/empty is empty`);
+    },
+  );
 
   it('has no notices when every file holds a value', () => {
-    expect(parseConfig({ SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/peer_token' }, [], secretFiles).notices).toEqual([]);
+    expect(parseConfig({ SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/peer_token' }, [], secretFiles).notices).toEqual(
+      [],
+    );
   });
 });
 
@@ -165,9 +216,19 @@ describe('parseConfig values', () => {
     ['SWARM_BALANCE_LISTEN', '127.0.0.1:8080', 'listen', { host: '127.0.0.1', port: 8080 }],
     ['SWARM_BALANCE_LISTEN', ':9000', 'listen', { host: '0.0.0.0', port: 9000 }],
     ['SWARM_BALANCE_LISTEN', '[::]:9479', 'listen', { host: '::', port: 9479 }],
-    ['SWARM_BALANCE_PEERS', '10.0.0.2:9479, 10.0.0.3:9479', 'peers', { kind: 'static', addresses: ['10.0.0.2:9479', '10.0.0.3:9479'] }],
+    [
+      'SWARM_BALANCE_PEERS',
+      '10.0.0.2:9479, 10.0.0.3:9479',
+      'peers',
+      { kind: 'static', addresses: ['10.0.0.2:9479', '10.0.0.3:9479'] },
+    ],
     ['SWARM_BALANCE_PEERS', '[fd00::2]:9479', 'peers', { kind: 'static', addresses: ['[fd00::2]:9479'] }],
-    ['SWARM_BALANCE_PEERS', 'dns:tasks.swarm-balance:9479', 'peers', { kind: 'dns', name: 'tasks.swarm-balance', port: 9479 }],
+    [
+      'SWARM_BALANCE_PEERS',
+      'dns:tasks.swarm-balance:9479',
+      'peers',
+      { kind: 'dns', name: 'tasks.swarm-balance', port: 9479 },
+    ],
     ['SWARM_BALANCE_SKEW_THRESHOLD', '1', 'skewThreshold', 1],
     ['SWARM_BALANCE_SKEW_THRESHOLD', '0.65', 'skewThreshold', 0.65],
     ['SWARM_BALANCE_SKEW_FOR', '2m', 'skewForMs', 120_000],
@@ -206,7 +267,9 @@ describe('parseConfig values', () => {
   });
 
   it('names the variable when the bad value came from its flag', () => {
-    expect(configError(() => parseConfig({}, ['--min-events=lots'], noFiles)).message).toContain('SWARM_BALANCE_MIN_EVENTS="lots"');
+    expect(configError(() => parseConfig({}, ['--min-events=lots'], noFiles)).message).toContain(
+      'SWARM_BALANCE_MIN_EVENTS="lots"',
+    );
   });
 });
 
@@ -229,14 +292,29 @@ describe('parseConfig never shows a secret', () => {
   });
 
   it('in the error about a secret set twice', () => {
-    const err = configError(() => parseConfig({ SWARM_BALANCE_PEER_TOKEN: SECRET, SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/t' }, [], noFiles));
+    const err = configError(() =>
+      parseConfig({ SWARM_BALANCE_PEER_TOKEN: SECRET, SWARM_BALANCE_PEER_TOKEN_FILE: '/run/secrets/t' }, [], noFiles),
+    );
     expect(err.message).not.toContain('XXXXsecretXXXX');
   });
 
   it.runIf(secretUrlSetting !== undefined).each([
-    ['an invalid URL in the variable', (env: string) => ({ env: { [env]: `hooks.example.com/${SECRET}` }, argv: [] as string[], readFile: noFiles })],
-    ['a URL with the wrong scheme in the flag', (env: string) => ({ env: {}, argv: [`${flagName(env)}=ftp://hooks.example.com/${SECRET}`], readFile: noFiles })],
-    ['an invalid URL in the secret file', (env: string) => ({ env: { [`${env}_FILE`]: '/run/secrets/hook' }, argv: [] as string[], readFile: files({ '/run/secrets/hook': `not a url ${SECRET}\n` }) })],
+    [
+      'an invalid URL in the variable',
+      (env: string) => ({ env: { [env]: `hooks.example.com/${SECRET}` }, argv: [] as string[], readFile: noFiles }),
+    ],
+    [
+      'a URL with the wrong scheme in the flag',
+      (env: string) => ({ env: {}, argv: [`${flagName(env)}=ftp://hooks.example.com/${SECRET}`], readFile: noFiles }),
+    ],
+    [
+      'an invalid URL in the secret file',
+      (env: string) => ({
+        env: { [`${env}_FILE`]: '/run/secrets/hook' },
+        argv: [] as string[],
+        readFile: files({ '/run/secrets/hook': `not a url ${SECRET}\n` }),
+      }),
+    ],
   ])('in the error for a webhook setting with %s', (_what, make) => {
     const { env, argv, readFile } = make(secretUrlSetting!.env);
     const err = configError(() => parseConfig(env, argv, readFile));
@@ -261,8 +339,13 @@ describe.runIf(has('SWARM_BALANCE_TELEGRAM_BOT_TOKEN'))('parseConfig Telegram se
   });
 
   it('accepts a bot token with its chat id', () => {
-    expect(parseConfig({ SWARM_BALANCE_TELEGRAM_BOT_TOKEN: '123:abc', SWARM_BALANCE_TELEGRAM_CHAT_ID: '-100200300' }, [], noFiles))
-      .toMatchObject({ telegramBotToken: '123:abc', telegramChatId: '-100200300' });
+    expect(
+      parseConfig(
+        { SWARM_BALANCE_TELEGRAM_BOT_TOKEN: '123:abc', SWARM_BALANCE_TELEGRAM_CHAT_ID: '-100200300' },
+        [],
+        noFiles,
+      ),
+    ).toMatchObject({ telegramBotToken: '123:abc', telegramChatId: '-100200300' });
   });
 });
 
@@ -279,7 +362,9 @@ describe('parseConfig cross-checks', () => {
   });
 
   it('checks the window against the interval whichever source each came from', () => {
-    expect(configError(() => parseConfig({ SWARM_BALANCE_WINDOW: '60s' }, ['--interval=45s'], noFiles)).message).toContain('SWARM_BALANCE_WINDOW');
+    expect(
+      configError(() => parseConfig({ SWARM_BALANCE_WINDOW: '60s' }, ['--interval=45s'], noFiles)).message,
+    ).toContain('SWARM_BALANCE_WINDOW');
   });
 });
 
@@ -287,7 +372,9 @@ describe('parseConfig result', () => {
   it('is frozen, so no part of the agent can change it', () => {
     const config = parseConfig({}, [], noFiles);
     expect(Object.isFrozen(config)).toBe(true);
-    expect(() => { (config as Config).intervalMs = 1; }).toThrow(TypeError);
+    expect(() => {
+      (config as Config).intervalMs = 1;
+    }).toThrow(TypeError);
   });
 
   it('is frozen all the way down, nested objects included', () => {
@@ -308,6 +395,10 @@ describe('helpText', () => {
   });
 
   it('has a row for every field of the config (notices are what parsing found, not a setting)', () => {
-    expect(SETTINGS.map((s) => s.key).sort()).toEqual(Object.keys(parseConfig({}, [], noFiles)).filter((k) => k !== 'notices').sort());
+    expect(SETTINGS.map((s) => s.key).sort()).toEqual(
+      Object.keys(parseConfig({}, [], noFiles))
+        .filter((k) => k !== 'notices')
+        .sort(),
+    );
   });
 });

@@ -36,13 +36,24 @@ function schemaErrors(dashboards: Record<string, unknown>): Record<string, strin
   mkdirSync(DIR, { recursive: true });
   const files = Object.entries(dashboards).map(([name, dashboard]) => {
     const file = join(DIR, `${name}.ts`);
-    writeFileSync(file, `${PRELUDE}\nexport const dashboard = ${JSON.stringify(dashboard, null, 2)} satisfies Checked;\n`);
+    writeFileSync(
+      file,
+      `${PRELUDE}\nexport const dashboard = ${JSON.stringify(dashboard, null, 2)} satisfies Checked;\n`,
+    );
     return { name, file };
   });
-  const program = ts.createProgram(files.map((f) => f.file), {
-    strict: true, noEmit: true, skipLibCheck: true, types: [],
-    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  });
+  const program = ts.createProgram(
+    files.map((f) => f.file),
+    {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    },
+  );
   const out: Record<string, string[]> = Object.fromEntries(files.map((f) => [f.name, []]));
   for (const d of ts.getPreEmitDiagnostics(program)) {
     const owner = files.find((f) => d.file?.fileName === f.file);
@@ -54,25 +65,49 @@ function schemaErrors(dashboards: Record<string, unknown>): Record<string, strin
   return out;
 }
 
-type Json = Record<string, unknown> & { panels: Record<string, unknown>[]; templating: { list: Record<string, unknown>[] } };
+type Json = Record<string, unknown> & {
+  panels: Record<string, unknown>[];
+  templating: { list: Record<string, unknown>[] };
+};
 
 describe('dashboards/swarm-balance.json against @grafana/schema', () => {
   const dashboard = loadDashboard() as unknown as Json;
   // Copies with one thing Grafana would reject each: the check must fail on every one.
   const broken: Record<string, Json> = {
     unknownTopField: { ...structuredClone(dashboard), refreshEvery: '30s' },
-    unknownPanelField: (() => { const d = structuredClone(dashboard); d.panels[1] = { ...d.panels[1], gridPosition: { x: 0, y: 0, w: 4, h: 4 } }; return d; })(),
+    unknownPanelField: (() => {
+      const d = structuredClone(dashboard);
+      d.panels[1] = { ...d.panels[1], gridPosition: { x: 0, y: 0, w: 4, h: 4 } };
+      return d;
+    })(),
     wrongType: { ...structuredClone(dashboard), graphTooltip: 'shared' },
-    unknownVariableType: (() => { const d = structuredClone(dashboard); d.templating.list[1] = { ...d.templating.list[1], type: 'querry' }; return d; })(),
-    gridPosWithoutHeight: (() => { const d = structuredClone(dashboard); d.panels[1] = { ...d.panels[1], gridPos: { x: 0, y: 0, w: 4 } }; return d; })(),
+    unknownVariableType: (() => {
+      const d = structuredClone(dashboard);
+      d.templating.list[1] = { ...d.templating.list[1], type: 'querry' };
+      return d;
+    })(),
+    gridPosWithoutHeight: (() => {
+      const d = structuredClone(dashboard);
+      d.panels[1] = { ...d.panels[1], gridPos: { x: 0, y: 0, w: 4 } };
+      return d;
+    })(),
     unknownThresholdsMode: (() => {
       const d = structuredClone(dashboard);
       const panel = d.panels.find((p) => JSON.stringify(p).includes('"mode":"absolute"'))!;
       Object.assign(panel, JSON.parse(JSON.stringify(panel).replace('"mode":"absolute"', '"mode":"absolut"')));
       return d;
     })(),
-    unknownVariableField: (() => { const d = structuredClone(dashboard); d.templating.list[1] = { ...d.templating.list[1], multiple: true }; return d; })(),
-    unknownAnnotationField: (() => { const d = structuredClone(dashboard); const list = (d.annotations as { list: object[] }).list; list[1] = { ...list[1], titleFormats: 'x' }; return d; })(),
+    unknownVariableField: (() => {
+      const d = structuredClone(dashboard);
+      d.templating.list[1] = { ...d.templating.list[1], multiple: true };
+      return d;
+    })(),
+    unknownAnnotationField: (() => {
+      const d = structuredClone(dashboard);
+      const list = (d.annotations as { list: object[] }).list;
+      list[1] = { ...list[1], titleFormats: 'x' };
+      return d;
+    })(),
   };
   const errors = schemaErrors({ dashboard, ...broken });
 

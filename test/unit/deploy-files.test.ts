@@ -55,7 +55,9 @@ describe.each(STACKS)('%s', (file) => {
   });
 
   it('rotates the logs of every service', () => {
-    expect(text).toMatch(/^x-logging: &logging\n {2}driver: json-file\n {2}options: \{ max-size: "10m", max-file: "3" \}$/m);
+    expect(text).toMatch(
+      /^x-logging: &logging\n {2}driver: json-file\n {2}options: \{ max-size: "10m", max-file: "3" \}$/m,
+    );
     for (const [name, svc] of byName) expect(svc, name).toMatch(/^ {4}logging: \*logging$/m);
   });
 });
@@ -64,15 +66,24 @@ describe('docker-stack.monitoring.yml', () => {
   const byName = services(read('docker-stack.monitoring.yml'));
 
   it('has a health check on every service', () => {
-    for (const [name, svc] of byName) expect(svc, name).toMatch(/^ {4}healthcheck:\n(?: {6}#.*\n)* {6}test: \["CMD", "wget", /m);
+    for (const [name, svc] of byName)
+      expect(svc, name).toMatch(/^ {4}healthcheck:\n(?: {6}#.*\n)* {6}test: \["CMD", "wget", /m);
   });
 
   it('places every service that keeps data in a volume on the labelled monitoring node', () => {
-    const withData = [...byName].filter(([, svc]) => /^ {6}- [a-z]+-data:\//m.test(svc)).map(([name]) => name).sort();
+    const withData = [...byName]
+      .filter(([, svc]) => /^ {6}- [a-z]+-data:\//m.test(svc))
+      .map(([name]) => name)
+      .sort();
     expect(withData).toEqual(['alertmanager', 'grafana', 'prometheus']);
-    for (const name of withData) expect(byName.get(name), name).toMatch(/constraints: \[.*node\.labels\.swarm-balance\.monitoring == true\]/);
-    expect(byName.get('prometheus')).toMatch(/constraints: \[node\.role == manager, node\.labels\.swarm-balance\.monitoring == true\]/);
-    expect(byName.get('prometheus-gate')).toMatch(/constraints: \[node\.role == manager, node\.labels\.swarm-balance\.monitoring == true\]/);
+    for (const name of withData)
+      expect(byName.get(name), name).toMatch(/constraints: \[.*node\.labels\.swarm-balance\.monitoring == true\]/);
+    expect(byName.get('prometheus')).toMatch(
+      /constraints: \[node\.role == manager, node\.labels\.swarm-balance\.monitoring == true\]/,
+    );
+    expect(byName.get('prometheus-gate')).toMatch(
+      /constraints: \[node\.role == manager, node\.labels\.swarm-balance\.monitoring == true\]/,
+    );
   });
 
   it('runs Prometheus without root and without the Docker socket: it reads the Swarm API through the read-only gate', () => {

@@ -33,7 +33,9 @@ function setup(procSelf?: string) {
 /** Keeps the one JavaScript thread busy for `ms`. */
 function spin(ms: number) {
   const until = performance.now() + ms;
-  while (performance.now() < until) { /* busy */ }
+  while (performance.now() < until) {
+    /* busy */
+  }
 }
 
 describe('parseMaxOpenFiles', () => {
@@ -55,7 +57,10 @@ describe('registerProcessMetrics', () => {
     for (let used = 0; used < 150_000; used = ((u) => u.user + u.system)(process.cpuUsage(start))) spin(5);
     const after = await scrape();
     expect(after('process_cpu_seconds_total')! - before).toBeGreaterThanOrEqual(0.1);
-    expect(after('process_cpu_user_seconds_total')! + after('process_cpu_system_seconds_total')!).toBeCloseTo(after('process_cpu_seconds_total')!, 2);
+    expect(after('process_cpu_user_seconds_total')! + after('process_cpu_system_seconds_total')!).toBeCloseTo(
+      after('process_cpu_seconds_total')!,
+      2,
+    );
   });
 
   it('reports the resident memory, start time and open descriptors of this process', async () => {
@@ -64,7 +69,9 @@ describe('registerProcessMetrics', () => {
     const rss = process.memoryUsage.rss();
     expect(get('process_resident_memory_bytes')).toBeGreaterThan(rss * 0.8);
     expect(get('process_resident_memory_bytes')).toBeLessThan(rss * 1.2);
-    expect(Math.abs(get('process_start_time_seconds')! - (Date.now() / 1000 - process.uptime()))).toBeLessThanOrEqual(1);
+    expect(Math.abs(get('process_start_time_seconds')! - (Date.now() / 1000 - process.uptime()))).toBeLessThanOrEqual(
+      1,
+    );
     // The test's own listing holds one descriptor more while it runs, as the metric's did.
     const open = readdirSync('/proc/self/fd').length - 1;
     expect(Math.abs(get('process_open_fds')! - open)).toBeLessThanOrEqual(2);
@@ -76,7 +83,7 @@ describe('registerProcessMetrics', () => {
     mkdirSync(join(dir, 'fd'));
     for (const n of ['0', '1', '2', '3', '4']) writeFileSync(join(dir, 'fd', n), '');
     writeFileSync(join(dir, 'limits'), LIMITS.replace(/1048576/g, '4096'));
-    const get = await (setup(dir).scrape)();
+    const get = await setup(dir).scrape();
     expect(get('process_max_fds')).toBe(4096);
     // Five entries; one is taken off for the listing's own descriptor, which a real /proc/self/fd shows.
     expect(get('process_open_fds')).toBe(4);

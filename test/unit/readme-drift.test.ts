@@ -15,11 +15,24 @@ describe('README', () => {
   });
 
   const registry = new Registry();
-  createMetrics(registry, {
-    tasks: () => [], services: () => [], dockerUp: () => true, evaluator: () => true, peers: () => ({}), samplerRuns: () => [], lastSampleSeconds: () => 0,
-  }, 'test');
+  createMetrics(
+    registry,
+    {
+      tasks: () => [],
+      services: () => [],
+      dockerUp: () => true,
+      evaluator: () => true,
+      peers: () => ({}),
+      samplerRuns: () => [],
+      lastSampleSeconds: () => 0,
+    },
+    'test',
+  );
   // The agent's own metrics are listed without the prefix; the process's (process_*, nodejs_*) by their full names.
-  const names = [...registry.getMetricsAsArray().map((m) => (m.name.startsWith(PREFIX) ? m.name.slice(PREFIX.length) : m.name)), ...TEXT_FAMILIES.map((f) => f.name)];
+  const names = [
+    ...registry.getMetricsAsArray().map((m) => (m.name.startsWith(PREFIX) ? m.name.slice(PREFIX.length) : m.name)),
+    ...TEXT_FAMILIES.map((f) => f.name),
+  ];
   it.each(names.map((n) => [n]))('lists the metric %s', (name) => {
     expect(readme).toContain(`\`${name}\``);
   });

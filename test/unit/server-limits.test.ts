@@ -20,8 +20,12 @@ afterEach(async () => {
 
 async function start(maxConnections?: number): Promise<{ server: Server; port: number }> {
   const server = buildServer({
-    exposition: new Registry(), logger: pino({ level: 'silent' }), ready: () => true,
-    report: async () => ({ version: 1 }), cluster: () => ({ status: 200, body: {} }), peerToken: null,
+    exposition: new Registry(),
+    logger: pino({ level: 'silent' }),
+    ready: () => true,
+    report: async () => ({ version: 1 }),
+    cluster: () => ({ status: 200, body: {} }),
+    peerToken: null,
     ...(maxConnections !== undefined ? { maxConnections } : {}),
   });
   servers.push(server);
@@ -38,8 +42,10 @@ function open(port: number): Promise<Socket> {
   });
 }
 
-const closed = (s: Socket) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
-const connections = (server: Server) => new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+const closed = (s: Socket) =>
+  new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
+const connections = (server: Server) =>
+  new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 
 function healthz(port: number, agent: Agent | false = false): Promise<{ status: number; socket: Socket }> {
   return new Promise((resolve, reject) => {
@@ -57,7 +63,9 @@ describe('the server under a pile of sockets', () => {
     const { server, port } = await start();
     for (let i = 0; i < 2000; i += 100) await Promise.all(Array.from({ length: 100 }, () => open(port)));
     const slow = await Promise.all(Array.from({ length: 200 }, () => open(port)));
-    const drip = setInterval(() => { for (const s of slow) if (!s.destroyed) s.write('X-Slow: 1\r\n'); }, 500);
+    const drip = setInterval(() => {
+      for (const s of slow) if (!s.destroyed) s.write('X-Slow: 1\r\n');
+    }, 500);
     for (const s of slow) s.write('GET /metrics HTTP/1.1\r\nHost: agent\r\n');
     try {
       expect((await healthz(port)).status).toBe(200);
@@ -65,7 +73,9 @@ describe('the server under a pile of sockets', () => {
       // The slow clients still open are closed once their headers are overdue (Node's default: after 60 s or more).
       await Promise.race([
         Promise.all(slow.map(closed)),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('slow-header sockets still open')), HEADERS_TIMEOUT_MS + 5000)),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('slow-header sockets still open')), HEADERS_TIMEOUT_MS + 5000),
+        ),
       ]);
       expect((await healthz(port)).status).toBe(200);
     } finally {
@@ -73,22 +83,26 @@ describe('the server under a pile of sockets', () => {
     }
   }, 30_000);
 
-  it('closes a client that sends its body a byte at a time once the request is overdue (Node\'s default: 300 s)', async () => {
+  it("closes a client that sends its body a byte at a time once the request is overdue (Node's default: 300 s)", async () => {
     const { port } = await start();
     const s = await open(port);
     s.write('POST /v1/report HTTP/1.1\r\nHost: agent\r\nContent-Length: 100000\r\n\r\n');
-    const drip = setInterval(() => { if (!s.destroyed) s.write('x'); }, 200);
+    const drip = setInterval(() => {
+      if (!s.destroyed) s.write('x');
+    }, 200);
     try {
       await Promise.race([
         closed(s),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('slow-body socket still open')), REQUEST_TIMEOUT_MS + 5000)),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('slow-body socket still open')), REQUEST_TIMEOUT_MS + 5000),
+        ),
       ]);
     } finally {
       clearInterval(drip);
     }
   }, 30_000);
 
-  it('keeps a poller\'s keep-alive connection open across requests while under the cap', async () => {
+  it("keeps a poller's keep-alive connection open across requests while under the cap", async () => {
     const { port } = await start(16);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const first = await healthz(port, agent);
@@ -98,7 +112,7 @@ describe('the server under a pile of sockets', () => {
     agent.destroy();
   });
 
-  it('keeps a poller\'s kept-alive connection through a flood of sockets that send nothing', async () => {
+  it("keeps a poller's kept-alive connection through a flood of sockets that send nothing", async () => {
     const { port } = await start(16);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const first = await healthz(port, agent);

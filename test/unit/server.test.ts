@@ -24,7 +24,14 @@ afterEach(async () => {
 /** Builds the server on a fresh Registry and listens on an ephemeral port of 127.0.0.1. */
 async function start(over: Partial<ServerDeps> = {}): Promise<Harness> {
   const registry = new Registry();
-  new Gauge({ name: 'swarm_balance_up', help: 'The agent is running; 1.', registers: [registry], collect() { this.set(1); } });
+  new Gauge({
+    name: 'swarm_balance_up',
+    help: 'The agent is running; 1.',
+    registers: [registry],
+    collect() {
+      this.set(1);
+    },
+  });
   const state = { ready: false, inbound: [] as string[][] };
   const server = buildServer({
     exposition: registry,

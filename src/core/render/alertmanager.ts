@@ -21,7 +21,9 @@ export interface PostableAlert {
 
 /** Drops empty values: Alertmanager label values must be non-empty strings, and empty annotations say nothing. */
 function nonEmpty(entries: Record<string, string | null | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(entries).filter((kv): kv is [string, string] => typeof kv[1] === 'string' && kv[1] !== ''));
+  return Object.fromEntries(
+    Object.entries(entries).filter((kv): kv is [string, string] => typeof kv[1] === 'string' && kv[1] !== ''),
+  );
 }
 
 export function renderAlertmanager(e: AlertEvent, options: { validityMs?: number } = {}): PostableAlert[] {

@@ -4,21 +4,54 @@
 // `allowed_mentions: { parse: [] }` suppresses every mention (Message resource, "Allowed Mentions Object").
 import type { AlertEvent, AlertKind } from '../alert.js';
 import {
-  type Budget, cap, codeSafe, escapeDiscord, fitBudget, isoTime, moreLine, oneLine, proseWithCode, shareLines,
+  type Budget,
+  cap,
+  codeSafe,
+  escapeDiscord,
+  fitBudget,
+  isoTime,
+  moreLine,
+  oneLine,
+  proseWithCode,
+  shareLines,
   truncate,
 } from './shared.js';
 import {
-  durationText, emoji, headline, hotLabel, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+  durationText,
+  emoji,
+  headline,
+  hotLabel,
+  hotText,
+  kindLabel,
+  replicasText,
+  signalText,
+  stackText,
+  statusNote,
 } from './words.js';
 
 export const DISCORD_LIMITS = {
-  title: 256, description: 4096, fields: 25, fieldName: 256, fieldValue: 1024, footer: 2048, total: 6000,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  total: 6000,
 } as const;
 
 /** Embed colours as integers: firing red, resolved green, repeat orange, test blue. */
-export const DISCORD_COLORS: Record<AlertKind, number> = { firing: 0xe53935, resolved: 0x43a047, repeat: 0xfb8c00, test: 0x1e88e5 };
+export const DISCORD_COLORS: Record<AlertKind, number> = {
+  firing: 0xe53935,
+  resolved: 0x43a047,
+  repeat: 0xfb8c00,
+  test: 0x1e88e5,
+};
 
-export interface DiscordField { name: string; value: string; inline?: boolean }
+export interface DiscordField {
+  name: string;
+  value: string;
+  inline?: boolean;
+}
 export interface DiscordEmbed {
   title: string;
   url?: string;
@@ -28,7 +61,10 @@ export interface DiscordEmbed {
   footer: { text: string };
   timestamp: string;
 }
-export interface DiscordMessage { embeds: DiscordEmbed[]; allowed_mentions: { parse: never[] } }
+export interface DiscordMessage {
+  embeds: DiscordEmbed[];
+  allowed_mentions: { parse: never[] };
+}
 
 export function renderDiscord(e: AlertEvent): DiscordMessage {
   return fitBudget((b) => build(e, b), fitsDiscord);
@@ -36,15 +72,30 @@ export function renderDiscord(e: AlertEvent): DiscordMessage {
 
 /** Characters Discord counts toward the 6000 total of a message's embeds. */
 export function embedChars(m: DiscordMessage): number {
-  return m.embeds.reduce((sum, em) => sum + em.title.length + em.description.length + em.footer.text.length
-    + em.fields.reduce((s, f) => s + f.name.length + f.value.length, 0), 0);
+  return m.embeds.reduce(
+    (sum, em) =>
+      sum +
+      em.title.length +
+      em.description.length +
+      em.footer.text.length +
+      em.fields.reduce((s, f) => s + f.name.length + f.value.length, 0),
+    0,
+  );
 }
 
 export function fitsDiscord(m: DiscordMessage): boolean {
   const L = DISCORD_LIMITS;
-  return embedChars(m) <= L.total && m.embeds.every((em) => em.title.length <= L.title && em.description.length <= L.description
-    && em.footer.text.length <= L.footer && em.fields.length <= L.fields
-    && em.fields.every((f) => f.name.length <= L.fieldName && f.value.length <= L.fieldValue));
+  return (
+    embedChars(m) <= L.total &&
+    m.embeds.every(
+      (em) =>
+        em.title.length <= L.title &&
+        em.description.length <= L.description &&
+        em.footer.text.length <= L.footer &&
+        em.fields.length <= L.fields &&
+        em.fields.every((f) => f.name.length <= L.fieldName && f.value.length <= L.fieldValue),
+    )
+  );
 }
 
 /** A URL for a masked link `[label](url)`: characters that would end the link are percent-encoded. */
@@ -53,7 +104,8 @@ function linkUrl(url: string): string {
 }
 
 function build(e: AlertEvent, b: Budget): DiscordMessage {
-  const t = (text: string, max: number) => truncate(oneLine(text), Math.min(cap(max, b), DISCORD_LIMITS.fieldValue), escapeDiscord);
+  const t = (text: string, max: number) =>
+    truncate(oneLine(text), Math.min(cap(max, b), DISCORD_LIMITS.fieldValue), escapeDiscord);
   const { lines, more } = shareLines(e, b.rows);
   const table = [...lines, ...(more > 0 ? [moreLine(more)] : [])].map(codeSafe).join('\n');
   const description = [
@@ -71,10 +123,22 @@ function build(e: AlertEvent, b: Budget): DiscordMessage {
     { name: 'Likely cause', value: proseWithCode(e.cause, cap(1000, b), escapeDiscord) },
     { name: 'Fix', value: proseWithCode(e.fix, cap(1000, b), escapeDiscord) },
   ];
-  if (e.command) fields.push({ name: 'Command', value: `\`\`\`\n${truncate(codeSafe(e.command), cap(DISCORD_LIMITS.fieldValue - 8, b))}\n\`\`\`` });
-  if (e.dashboardUrl) fields.push({ name: 'Dashboard', value: truncate(`[Open the dashboard](${linkUrl(e.dashboardUrl)})`, DISCORD_LIMITS.fieldValue) });
+  if (e.command)
+    fields.push({
+      name: 'Command',
+      value: `\`\`\`\n${truncate(codeSafe(e.command), cap(DISCORD_LIMITS.fieldValue - 8, b))}\n\`\`\``,
+    });
+  if (e.dashboardUrl)
+    fields.push({
+      name: 'Dashboard',
+      value: truncate(`[Open the dashboard](${linkUrl(e.dashboardUrl)})`, DISCORD_LIMITS.fieldValue),
+    });
   const embed: DiscordEmbed = {
-    title: truncate(oneLine(`${emoji(e.kind)} ${headline(e.kind, e)} — ${e.service}`), DISCORD_LIMITS.title, escapeDiscord),
+    title: truncate(
+      oneLine(`${emoji(e.kind)} ${headline(e.kind, e)} — ${e.service}`),
+      DISCORD_LIMITS.title,
+      escapeDiscord,
+    ),
     ...(e.dashboardUrl ? { url: e.dashboardUrl } : {}),
     description,
     color: DISCORD_COLORS[e.kind],

@@ -15,8 +15,17 @@ export { TEAMS_LIMITS, renderTeams, type TeamsMessage } from './teams.js';
 export { TELEGRAM_LIMITS, renderTelegram, visibleLength, type TelegramMessage } from './telegram.js';
 export { WEBHOOK_SCHEMA, renderWebhook, type WebhookPayload } from './webhook.js';
 export {
-  MAX_ROWS, codeSafe, defuseMentions, escapeDiscord, escapeHtml, escapeMarkdown, escapeMattermost, escapeSlack,
-  shareBar, shareLines, truncate,
+  MAX_ROWS,
+  codeSafe,
+  defuseMentions,
+  escapeDiscord,
+  escapeHtml,
+  escapeMarkdown,
+  escapeMattermost,
+  escapeSlack,
+  shareBar,
+  shareLines,
+  truncate,
 } from './shared.js';
 
 /** Channels whose body needs nothing but the event (Telegram also needs the chat id). */

@@ -6,18 +6,46 @@
 // refuse attachments over 7900 characters, so the whole attachment list is kept under that.
 import type { AlertEvent, AlertKind } from '../alert.js';
 import {
-  type Budget, cap, codeSafe, defuseMentions, escapeMattermost, fitBudget, moreLine, oneLine, proseWithCode,
-  shareLines, shortTime, truncate,
+  type Budget,
+  cap,
+  codeSafe,
+  defuseMentions,
+  escapeMattermost,
+  fitBudget,
+  moreLine,
+  oneLine,
+  proseWithCode,
+  shareLines,
+  shortTime,
+  truncate,
 } from './shared.js';
 import {
-  durationText, emoji, headline, hotLabel, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+  durationText,
+  emoji,
+  headline,
+  hotLabel,
+  hotText,
+  kindLabel,
+  replicasText,
+  signalText,
+  stackText,
+  statusNote,
   summaryLine,
 } from './words.js';
 
 export const MATTERMOST_LIMITS = { text: 4000, attachments: 7900 } as const;
-export const MATTERMOST_COLORS: Record<AlertKind, string> = { firing: '#E53935', resolved: '#43A047', repeat: '#FB8C00', test: '#1E88E5' };
+export const MATTERMOST_COLORS: Record<AlertKind, string> = {
+  firing: '#E53935',
+  resolved: '#43A047',
+  repeat: '#FB8C00',
+  test: '#1E88E5',
+};
 
-export interface MattermostField { title: string; value: string; short: boolean }
+export interface MattermostField {
+  title: string;
+  value: string;
+  short: boolean;
+}
 export interface MattermostAttachment {
   fallback: string;
   color: string;
@@ -27,14 +55,19 @@ export interface MattermostAttachment {
   fields: MattermostField[];
   footer: string;
 }
-export interface MattermostMessage { text: string; attachments: MattermostAttachment[] }
+export interface MattermostMessage {
+  text: string;
+  attachments: MattermostAttachment[];
+}
 
 export function renderMattermost(e: AlertEvent): MattermostMessage {
   return fitBudget((b) => build(e, b), fitsMattermost);
 }
 
 export function fitsMattermost(m: MattermostMessage): boolean {
-  return m.text.length <= MATTERMOST_LIMITS.text && JSON.stringify(m.attachments).length <= MATTERMOST_LIMITS.attachments;
+  return (
+    m.text.length <= MATTERMOST_LIMITS.text && JSON.stringify(m.attachments).length <= MATTERMOST_LIMITS.attachments
+  );
 }
 
 function build(e: AlertEvent, b: Budget): MattermostMessage {
@@ -65,7 +98,11 @@ function build(e: AlertEvent, b: Budget): MattermostMessage {
       { title: hotLabel(e), value: t(hotText(e) ?? 'none stands out', 300), short: false },
       ...(signalText(e) ? [{ title: 'Signal', value: t(signalText(e) ?? '', 200), short: false }] : []),
     ],
-    footer: truncate(oneLine(`swarm-balance · ${kindLabel(e.kind)} · alert ${e.id} · ${shortTime(e.at)}`), 300, defuseMentions),
+    footer: truncate(
+      oneLine(`swarm-balance · ${kindLabel(e.kind)} · alert ${e.id} · ${shortTime(e.at)}`),
+      300,
+      defuseMentions,
+    ),
   };
   return {
     text: `${emoji(e.kind)} **${headline(e.kind, e)}** — ${t(e.service, 200)}${e.stack ? ` (stack ${t(stackText(e), 100)})` : ''}`,

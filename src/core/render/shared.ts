@@ -7,12 +7,19 @@ export const MAX_ROWS = 20;
 export const ELLIPSIS = '…';
 
 /** How much to keep: replica rows, and a factor on every free-text cap. */
-export interface Budget { rows: number; scale: number }
+export interface Budget {
+  rows: number;
+  scale: number;
+}
 
 /** Tried in order until a channel's payload fits its limit. */
 export const BUDGETS: readonly Budget[] = [
-  { rows: MAX_ROWS, scale: 1 }, { rows: 10, scale: 1 }, { rows: 5, scale: 1 },
-  { rows: 3, scale: 1 }, { rows: 3, scale: 0.5 }, { rows: 3, scale: 0.25 },
+  { rows: MAX_ROWS, scale: 1 },
+  { rows: 10, scale: 1 },
+  { rows: 5, scale: 1 },
+  { rows: 3, scale: 1 },
+  { rows: 3, scale: 0.5 },
+  { rows: 3, scale: 0.25 },
 ];
 
 /** The first payload (from the most generous budget down) that `fits`; the smallest one otherwise. */
@@ -90,9 +97,17 @@ export function escapeMattermost(text: string): string {
  * Project-written prose (cause, fix) whose `code spans` should stay code: `escape` outside the spans,
  * `code` inside them. Cut to `max` first; if escaping makes it longer, everything is escaped and cut again.
  */
-export function proseWithCode(text: string, max: number, escape: (s: string) => string, code: (s: string) => string = (s) => s): string {
+export function proseWithCode(
+  text: string,
+  max: number,
+  escape: (s: string) => string,
+  code: (s: string) => string = (s) => s,
+): string {
   const raw = truncate(oneLine(text), max);
-  const out = raw.split(/(`[^`]+`)/).map((part, i) => (i % 2 === 1 ? code(part) : escape(part))).join('');
+  const out = raw
+    .split(/(`[^`]+`)/)
+    .map((part, i) => (i % 2 === 1 ? code(part) : escape(part)))
+    .join('');
   return out.length <= max ? out : truncate(oneLine(text), max, escape);
 }
 
@@ -118,8 +133,7 @@ export function shareBar(share: number | null, width = 10): string {
 
 /** Largest share first, replicas without figures last, then by slot. */
 export function sortedReplicas(e: AlertEvent): AlertReplica[] {
-  return [...e.replicasShare].sort((a, b) =>
-    (b.share ?? -1) - (a.share ?? -1) || compareSlots(a.slot, b.slot));
+  return [...e.replicasShare].sort((a, b) => (b.share ?? -1) - (a.share ?? -1) || compareSlots(a.slot, b.slot));
 }
 
 /** One plain line per replica (at most `rows`) and the count left out. */
@@ -129,7 +143,8 @@ export function shareLines(e: AlertEvent, rows: number): { lines: string[]; more
   const slotWidth = Math.min(6, Math.max(...shown.map((r) => r.slot.length), 1));
   const nodes = shown.map((r) => truncate(oneLine(r.node), 24));
   const nodeWidth = Math.max(...nodes.map((n) => n.length), 1);
-  const isHot = (r: AlertReplica) => e.hot !== null && r.name === e.hot.name && r.slot === e.hot.slot && r.node === e.hot.node;
+  const isHot = (r: AlertReplica) =>
+    e.hot !== null && r.name === e.hot.name && r.slot === e.hot.slot && r.node === e.hot.node;
   const lines = shown.map((r, i) => {
     const mark = isHot(r) ? '  ← hot' : '';
     return `slot ${truncate(oneLine(r.slot), 6).padEnd(slotWidth)}  ${nodes[i]!.padEnd(nodeWidth)}  ${shareBar(r.share)}${mark}`;

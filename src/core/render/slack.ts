@@ -3,21 +3,46 @@
 // context elements 10, blocks per message 50. `&`, `<`, `>` are sent as entities (Slack formatting: escaping).
 import type { AlertEvent } from '../alert.js';
 import {
-  type Budget, cap, codeSafe, escapeSlack, fitBudget, moreLine, oneLine, shareLines, shortTime, truncate,
+  type Budget,
+  cap,
+  codeSafe,
+  escapeSlack,
+  fitBudget,
+  moreLine,
+  oneLine,
+  shareLines,
+  shortTime,
+  truncate,
 } from './shared.js';
 import {
-  durationText, emoji, headline, hotLabel, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+  durationText,
+  emoji,
+  headline,
+  hotLabel,
+  hotText,
+  kindLabel,
+  replicasText,
+  signalText,
+  stackText,
+  statusNote,
   summaryLine,
 } from './words.js';
 
 export const SLACK_LIMITS = { headerText: 150, sectionText: 3000, contextElements: 10, blocks: 50 } as const;
 
-export interface SlackText { type: 'plain_text' | 'mrkdwn'; text: string; emoji?: boolean }
+export interface SlackText {
+  type: 'plain_text' | 'mrkdwn';
+  text: string;
+  emoji?: boolean;
+}
 export type SlackBlock =
   | { type: 'header'; text: SlackText }
   | { type: 'section'; text: SlackText }
   | { type: 'context'; elements: SlackText[] };
-export interface SlackMessage { text: string; blocks: SlackBlock[] }
+export interface SlackMessage {
+  text: string;
+  blocks: SlackBlock[];
+}
 
 export function renderSlack(e: AlertEvent): SlackMessage {
   return fitBudget((b) => build(e, b), fitsSlack);
@@ -29,7 +54,10 @@ export function fitsSlack(m: SlackMessage): boolean {
   return m.blocks.every((block) => {
     if (block.type === 'header') return block.text.text.length <= SLACK_LIMITS.headerText;
     if (block.type === 'section') return block.text.text.length <= SLACK_LIMITS.sectionText;
-    return block.elements.length <= SLACK_LIMITS.contextElements && block.elements.every((el) => el.text.length <= SLACK_LIMITS.sectionText);
+    return (
+      block.elements.length <= SLACK_LIMITS.contextElements &&
+      block.elements.every((el) => el.text.length <= SLACK_LIMITS.sectionText)
+    );
   });
 }
 
@@ -55,13 +83,24 @@ function build(e: AlertEvent, b: Budget): SlackMessage {
   const { lines, more } = shareLines(e, b.rows);
   const table = [...lines, ...(more > 0 ? [moreLine(more)] : [])].map((l) => escapeSlack(codeSafe(l))).join('\n');
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(oneLine(`${emoji(e.kind)} ${headline(e.kind, e)} — ${e.service}`), SLACK_LIMITS.headerText), emoji: true } },
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: truncate(oneLine(`${emoji(e.kind)} ${headline(e.kind, e)} — ${e.service}`), SLACK_LIMITS.headerText),
+        emoji: true,
+      },
+    },
     section(facts.join('\n')),
     section(`*Traffic share per replica*\n\`\`\`\n${table}\n\`\`\``),
     section(`*Likely cause:* ${t(e.cause, 1200)}\n*Fix:* ${t(e.fix, 1200)}`),
   ];
-  if (e.command) blocks.push(section(`*Command:*\n\`\`\`\n${truncate(codeSafe(e.command), cap(2800, b), escapeSlack)}\n\`\`\``));
+  if (e.command)
+    blocks.push(section(`*Command:*\n\`\`\`\n${truncate(codeSafe(e.command), cap(2800, b), escapeSlack)}\n\`\`\``));
   if (e.dashboardUrl) blocks.push(section(`*Dashboard:* <${slackUrl(e.dashboardUrl)}|Open the dashboard>`));
-  blocks.push({ type: 'context', elements: [mrkdwn(`swarm-balance · ${kindLabel(e.kind)} · alert ${t(e.id, 200)} · ${shortTime(e.at)}`)] });
+  blocks.push({
+    type: 'context',
+    elements: [mrkdwn(`swarm-balance · ${kindLabel(e.kind)} · alert ${t(e.id, 200)} · ${shortTime(e.at)}`)],
+  });
   return { text: truncate(summaryLine(e), SLACK_LIMITS.sectionText, escapeSlack), blocks };
 }

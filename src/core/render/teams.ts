@@ -5,19 +5,56 @@
 // the cluster (service, stack, node, pinning, advice, command) goes into TextRuns and needs no escaping.
 import type { AlertEvent, AlertKind } from '../alert.js';
 import {
-  type Budget, cap, fitBudget, jsonBytes, moreLine, oneLine, shareLines, shortTime, truncate,
+  type Budget,
+  cap,
+  fitBudget,
+  jsonBytes,
+  moreLine,
+  oneLine,
+  shareLines,
+  shortTime,
+  truncate,
 } from './shared.js';
 import {
-  durationText, emoji, headline, hotLabel, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+  durationText,
+  emoji,
+  headline,
+  hotLabel,
+  hotText,
+  kindLabel,
+  replicasText,
+  signalText,
+  stackText,
+  statusNote,
 } from './words.js';
 
 /** Kept below 28 KB with room for the HTTP client's own framing. */
 export const TEAMS_LIMITS = { bytes: 27 * 1024 } as const;
-export const TEAMS_COLORS: Record<AlertKind, string> = { firing: 'Attention', resolved: 'Good', repeat: 'Warning', test: 'Accent' };
+export const TEAMS_COLORS: Record<AlertKind, string> = {
+  firing: 'Attention',
+  resolved: 'Good',
+  repeat: 'Warning',
+  test: 'Accent',
+};
 
-export interface TeamsTextRun { type: 'TextRun'; text: string; weight?: 'Bolder'; fontType?: 'Monospace'; isSubtle?: boolean }
+export interface TeamsTextRun {
+  type: 'TextRun';
+  text: string;
+  weight?: 'Bolder';
+  fontType?: 'Monospace';
+  isSubtle?: boolean;
+}
 export type TeamsElement =
-  | { type: 'TextBlock'; text: string; wrap: true; size?: string; weight?: string; color?: string; style?: string; isSubtle?: boolean }
+  | {
+      type: 'TextBlock';
+      text: string;
+      wrap: true;
+      size?: string;
+      weight?: string;
+      color?: string;
+      style?: string;
+      isSubtle?: boolean;
+    }
   | { type: 'RichTextBlock'; inlines: TeamsTextRun[]; spacing?: 'None' | 'Small' }
   | { type: 'FactSet'; facts: { title: string; value: string }[] }
   | { type: 'Container'; items: TeamsElement[] };
@@ -35,15 +72,27 @@ export interface TeamsMessage {
 }
 
 export function renderTeams(e: AlertEvent): TeamsMessage {
-  return fitBudget((b) => build(e, b), (m) => jsonBytes(m) <= TEAMS_LIMITS.bytes);
+  return fitBudget(
+    (b) => build(e, b),
+    (m) => jsonBytes(m) <= TEAMS_LIMITS.bytes,
+  );
 }
 
-const run = (text: string, extra: Omit<TeamsTextRun, 'type' | 'text'> = {}): TeamsTextRun => ({ type: 'TextRun', text, ...extra });
-const labelled = (label: string, value: string | TeamsTextRun[]): TeamsElement =>
-  ({ type: 'RichTextBlock', inlines: [run(`${label}: `, { weight: 'Bolder' }), ...(typeof value === 'string' ? [run(value)] : value)] });
+const run = (text: string, extra: Omit<TeamsTextRun, 'type' | 'text'> = {}): TeamsTextRun => ({
+  type: 'TextRun',
+  text,
+  ...extra,
+});
+const labelled = (label: string, value: string | TeamsTextRun[]): TeamsElement => ({
+  type: 'RichTextBlock',
+  inlines: [run(`${label}: `, { weight: 'Bolder' }), ...(typeof value === 'string' ? [run(value)] : value)],
+});
 /** Prose with `code spans` as runs, the spans in a monospace font (TextRuns read no markdown). */
 const prose = (text: string): TeamsTextRun[] =>
-  text.split(/(`[^`]+`)/).map((part, i) => (i % 2 === 1 ? run(part.slice(1, -1), { fontType: 'Monospace' }) : run(part))).filter((r) => r.text !== '');
+  text
+    .split(/(`[^`]+`)/)
+    .map((part, i) => (i % 2 === 1 ? run(part.slice(1, -1), { fontType: 'Monospace' }) : run(part)))
+    .filter((r) => r.text !== '');
 
 function build(e: AlertEvent, b: Budget): TeamsMessage {
   const t = (text: string, max: number) => truncate(oneLine(text), cap(max, b));
@@ -55,7 +104,15 @@ function build(e: AlertEvent, b: Budget): TeamsMessage {
   ];
   const body: TeamsElement[] = [
     // Fixed words only in markdown-reading elements; values from the cluster go in TextRuns below.
-    { type: 'TextBlock', text: `${emoji(e.kind)} ${headline(e.kind, e)}`, wrap: true, size: 'Large', weight: 'Bolder', color: TEAMS_COLORS[e.kind], style: 'heading' },
+    {
+      type: 'TextBlock',
+      text: `${emoji(e.kind)} ${headline(e.kind, e)}`,
+      wrap: true,
+      size: 'Large',
+      weight: 'Bolder',
+      color: TEAMS_COLORS[e.kind],
+      style: 'heading',
+    },
     { type: 'RichTextBlock', inlines: [run(t(statusNote(e), 300), e.kind === 'test' ? { weight: 'Bolder' } : {})] },
     labelled('Service', t(e.service, 200)),
     labelled('Stack', t(stackText(e), 100)),
@@ -67,13 +124,29 @@ function build(e: AlertEvent, b: Budget): TeamsMessage {
     { type: 'TextBlock', text: 'Traffic share per replica', wrap: true, weight: 'Bolder' },
     {
       type: 'Container',
-      items: [...lines, ...(more > 0 ? [moreLine(more)] : [])]
-        .map((line): TeamsElement => ({ type: 'RichTextBlock', spacing: 'None', inlines: [run(line, { fontType: 'Monospace' })] })),
+      items: [...lines, ...(more > 0 ? [moreLine(more)] : [])].map((line): TeamsElement => ({
+        type: 'RichTextBlock',
+        spacing: 'None',
+        inlines: [run(line, { fontType: 'Monospace' })],
+      })),
     },
     labelled('Likely cause', prose(t(e.cause, 1200))),
     labelled('Fix', prose(t(e.fix, 1200))),
-    ...(e.command ? [{ type: 'RichTextBlock', inlines: [run('Command: ', { weight: 'Bolder' }), run(truncate(e.command, cap(2000, b)), { fontType: 'Monospace' })] } satisfies TeamsElement] : []),
-    { type: 'RichTextBlock', inlines: [run(`swarm-balance · ${kindLabel(e.kind)} · alert ${t(e.id, 200)}`, { isSubtle: true })] },
+    ...(e.command
+      ? [
+          {
+            type: 'RichTextBlock',
+            inlines: [
+              run('Command: ', { weight: 'Bolder' }),
+              run(truncate(e.command, cap(2000, b)), { fontType: 'Monospace' }),
+            ],
+          } satisfies TeamsElement,
+        ]
+      : []),
+    {
+      type: 'RichTextBlock',
+      inlines: [run(`swarm-balance · ${kindLabel(e.kind)} · alert ${t(e.id, 200)}`, { isSubtle: true })],
+    },
   ];
   const card: TeamsCard = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
@@ -81,7 +154,12 @@ function build(e: AlertEvent, b: Budget): TeamsMessage {
     version: '1.4',
     msteams: { width: 'Full' },
     body,
-    ...(e.dashboardUrl ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the dashboard', url: e.dashboardUrl }] } : {}),
+    ...(e.dashboardUrl
+      ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the dashboard', url: e.dashboardUrl }] }
+      : {}),
   };
-  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
+  return {
+    type: 'message',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
+  };
 }

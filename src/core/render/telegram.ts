@@ -5,10 +5,28 @@
 // `link_preview_options`; both are sent so old and new servers skip the preview.
 import type { AlertEvent } from '../alert.js';
 import {
-  type Budget, cap, escapeHtml, fitBudget, moreLine, oneLine, proseWithCode, shareLines, shortTime, truncate,
+  type Budget,
+  cap,
+  escapeHtml,
+  fitBudget,
+  moreLine,
+  oneLine,
+  proseWithCode,
+  shareLines,
+  shortTime,
+  truncate,
 } from './shared.js';
 import {
-  durationText, emoji, headline, hotLabel, hotText, kindLabel, replicasText, signalText, stackText, statusNote,
+  durationText,
+  emoji,
+  headline,
+  hotLabel,
+  hotText,
+  kindLabel,
+  replicasText,
+  signalText,
+  stackText,
+  statusNote,
 } from './words.js';
 
 export const TELEGRAM_LIMITS = { text: 4096 } as const;
@@ -22,7 +40,10 @@ export interface TelegramMessage {
 }
 
 export function renderTelegram(e: AlertEvent, chatId: string): TelegramMessage {
-  return fitBudget((b) => build(e, chatId, b), (m) => visibleLength(m.text) <= TELEGRAM_LIMITS.text);
+  return fitBudget(
+    (b) => build(e, chatId, b),
+    (m) => visibleLength(m.text) <= TELEGRAM_LIMITS.text,
+  );
 }
 
 /** Characters Telegram counts: the text without tags, each entity one character. */

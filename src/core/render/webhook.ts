@@ -6,7 +6,13 @@ import { summaryLine } from './words.js';
 
 export const WEBHOOK_SCHEMA = 'swarm-balance.alert/v1';
 
-export interface WebhookReplica { name: string; slot: string; node: string; share: number | null; hot: boolean }
+export interface WebhookReplica {
+  name: string;
+  slot: string;
+  node: string;
+  share: number | null;
+  hot: boolean;
+}
 
 export interface WebhookPayload {
   schema: typeof WEBHOOK_SCHEMA;
@@ -64,16 +70,22 @@ export function renderWebhook(e: AlertEvent): WebhookPayload {
     detection: { signal: e.signal, threshold: e.threshold, imbalance: e.imbalance },
     hot: hot ? { name: hot.name, slot: hot.slot, node: hot.node, share: hot.share } : null,
     replicas: sortedReplicas(e).map((r) => ({
-      name: r.name, slot: r.slot, node: r.node, share: r.share,
+      name: r.name,
+      slot: r.slot,
+      node: r.node,
+      share: r.share,
       hot: hot !== null && r.name === hot.name && r.slot === hot.slot && r.node === hot.node,
     })),
-    ...(e.collapse ? {
-      collapse: {
-        text: e.collapse.text, pattern: e.collapse.pattern,
-        carrying: e.collapse.carrying.map((r) => ({ name: r.name, slot: r.slot, node: r.node, share: r.share })),
-        idle: e.collapse.idle.map((r) => ({ name: r.name, slot: r.slot, node: r.node, share: r.share })),
-      },
-    } : {}),
+    ...(e.collapse
+      ? {
+          collapse: {
+            text: e.collapse.text,
+            pattern: e.collapse.pattern,
+            carrying: e.collapse.carrying.map((r) => ({ name: r.name, slot: r.slot, node: r.node, share: r.share })),
+            idle: e.collapse.idle.map((r) => ({ name: r.name, slot: r.slot, node: r.node, share: r.share })),
+          },
+        }
+      : {}),
     pinning: e.pinning,
     advice: { cause: e.cause, fix: e.fix, command: e.command },
     dashboardUrl: e.dashboardUrl,

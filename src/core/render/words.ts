@@ -3,7 +3,12 @@ import { alertDuration, type AlertCollapse, type AlertEvent, type AlertKind } fr
 import { oneLine, percent, shortTime, truncate } from './shared.js';
 
 const EMOJI: Record<AlertKind, string> = { firing: '🔴', repeat: '🟠', resolved: '✅', test: '🧪' };
-const LABEL: Record<AlertKind, string> = { firing: 'FIRING', repeat: 'STILL FIRING', resolved: 'RESOLVED', test: 'TEST' };
+const LABEL: Record<AlertKind, string> = {
+  firing: 'FIRING',
+  repeat: 'STILL FIRING',
+  resolved: 'RESOLVED',
+  test: 'TEST',
+};
 const HEADLINE: Record<AlertKind, string> = {
   firing: 'Traffic collapsed onto one replica',
   repeat: 'Traffic still collapsed onto one replica',
@@ -49,7 +54,9 @@ export function replicasText(e: AlertEvent): string {
 export function hotText(e: AlertEvent): string | null {
   const subset = ontoSubset(e);
   if (subset) {
-    const each = subset.carrying.slice(0, 5).map((r) => `slot ${oneLine(r.slot)} on ${truncate(oneLine(r.node), 64)} ${percent(r.share)} %`);
+    const each = subset.carrying
+      .slice(0, 5)
+      .map((r) => `slot ${oneLine(r.slot)} on ${truncate(oneLine(r.node), 64)} ${percent(r.share)} %`);
     return `${oneLine(subset.text)} — ${each.join(', ')}${subset.carrying.length > 5 ? ', …' : ''}`;
   }
   if (!e.hot) return null;
@@ -59,7 +66,8 @@ export function hotText(e: AlertEvent): string | null {
 /** How long it has lasted, with its start (and end). */
 export function durationText(e: AlertEvent): string {
   if (e.kind === 'test') return 'none (test message)';
-  if (e.kind === 'resolved') return `lasted ${alertDuration(e)} (${shortTime(e.startedAt)} to ${shortTime(e.endedAt ?? e.at)})`;
+  if (e.kind === 'resolved')
+    return `lasted ${alertDuration(e)} (${shortTime(e.startedAt)} to ${shortTime(e.endedAt ?? e.at)})`;
   return `${alertDuration(e)} so far (since ${shortTime(e.startedAt)})`;
 }
 
@@ -74,7 +82,8 @@ export function statusNote(e: AlertEvent): string {
       return `Reminder: the collapse is still going on after ${alertDuration(e)}.`;
     default: {
       const subset = ontoSubset(e);
-      if (subset) return `${ofReplicas(subset)} receive (almost) all of the traffic while the other ${subset.idle.length} idle.`;
+      if (subset)
+        return `${ofReplicas(subset)} receive (almost) all of the traffic while the other ${subset.idle.length} idle.`;
       return 'One replica receives (almost) all of the traffic while the others idle.';
     }
   }
@@ -83,7 +92,8 @@ export function statusNote(e: AlertEvent): string {
 /** "connections, imbalance 0.93 (threshold 0.80)", or null when nothing was measured. */
 export function signalText(e: AlertEvent): string | null {
   if (e.signal === null && e.imbalance === null) return null;
-  const imbalance = e.imbalance === null ? '' : `imbalance ${e.imbalance.toFixed(2)} (threshold ${e.threshold.toFixed(2)})`;
+  const imbalance =
+    e.imbalance === null ? '' : `imbalance ${e.imbalance.toFixed(2)} (threshold ${e.threshold.toFixed(2)})`;
   return [e.signal, imbalance].filter((s) => s).join(', ');
 }
 
@@ -98,7 +108,9 @@ export function summaryLine(e: AlertEvent, serviceMax = 200): string {
     default: {
       const subset = ontoSubset(e);
       if (subset) return `[${kindLabel(e.kind)}] ${who}: ${oneLine(subset.text)}, for ${alertDuration(e)}`;
-      const hot = e.hot ? `slot ${oneLine(e.hot.slot)} on ${truncate(oneLine(e.hot.node), 64)} takes ${percent(e.hot.share)} % of traffic` : 'traffic collapsed onto one replica';
+      const hot = e.hot
+        ? `slot ${oneLine(e.hot.slot)} on ${truncate(oneLine(e.hot.node), 64)} takes ${percent(e.hot.share)} % of traffic`
+        : 'traffic collapsed onto one replica';
       return `[${kindLabel(e.kind)}] ${who}: ${hot}, for ${alertDuration(e)}`;
     }
   }

@@ -27,7 +27,9 @@ const stub = { accepts: 0, handled: 0, requests: 0, active: 0, writing: 0 }; // 
 const server = http.createServer((req, res) => {
   stub.requests += 1;
   stub.writing += 1;
-  res.on('close', () => { stub.writing -= 1; });
+  res.on('close', () => {
+    stub.writing -= 1;
+  });
   const path = (req.url || '/').split('?')[0];
   req.resume(); // discard any request body
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -54,7 +56,8 @@ const server = http.createServer((req, res) => {
     // Same layout as nginx's ngx_http_stub_status_module (trailing spaces included).
     const reading = 0; // a request whose headers are still being read has not reached this handler
     const waiting = Math.max(0, stub.active - stub.writing - reading);
-    const text = `Active connections: ${stub.active} \n` +
+    const text =
+      `Active connections: ${stub.active} \n` +
       'server accepts handled requests\n' +
       ` ${stub.accepts} ${stub.handled} ${stub.requests} \n` +
       `Reading: ${reading} Writing: ${stub.writing} Waiting: ${waiting} \n`;
@@ -71,7 +74,9 @@ server.on('connection', (socket) => {
   stub.accepts += 1;
   stub.handled += 1;
   stub.active += 1;
-  socket.on('close', () => { stub.active -= 1; });
+  socket.on('close', () => {
+    stub.active -= 1;
+  });
 });
 server.keepAliveTimeout = keepAliveTimeout;
 server.headersTimeout = keepAliveTimeout + 1000;

@@ -49,7 +49,8 @@ function usage(msg) {
   process.stderr.write(`load.js: ${msg}\n`);
   process.exit(2);
 }
-const num = (v, d) => (v === undefined || v === '' ? d : Number.isFinite(Number(v)) ? Number(v) : usage(`not a number: ${v}`));
+const num = (v, d) =>
+  v === undefined || v === '' ? d : Number.isFinite(Number(v)) ? Number(v) : usage(`not a number: ${v}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const o = options(process.argv.slice(2), process.env);
@@ -75,11 +76,21 @@ async function resolveTarget() {
 }
 
 const stats = {
-  mode, requests: 0, ok: 0, errors: 0, connections: 0, byAddress: {}, connectionsByAddress: {},
-  statusCodes: {}, errorSamples: [], dnsErrors: 0,
+  mode,
+  requests: 0,
+  ok: 0,
+  errors: 0,
+  connections: 0,
+  byAddress: {},
+  connectionsByAddress: {},
+  statusCodes: {},
+  errorSamples: [],
+  dnsErrors: 0,
 };
 const seen = new WeakSet();
-const bump = (obj, key) => { obj[key] = (obj[key] || 0) + 1; };
+const bump = (obj, key) => {
+  obj[key] = (obj[key] || 0) + 1;
+};
 
 function request(host, port, agent, close) {
   return new Promise((resolve) => {
@@ -89,7 +100,8 @@ function request(host, port, agent, close) {
       res.resume();
       res.on('end', () => {
         bump(stats.statusCodes, res.statusCode);
-        if (res.statusCode < 400) stats.ok += 1; else stats.errors += 1;
+        if (res.statusCode < 400) stats.ok += 1;
+        else stats.errors += 1;
         bump(stats.byAddress, host);
         resolve();
       });
@@ -124,7 +136,8 @@ if (mode === 'pin') {
   stats.target = `${t.host}:${t.port}`;
   next = () => request(t.host, t.port, false, true);
 } else {
-  const name = o['dns-name'] || (o.service ? `tasks.${o.service}` : usage('--service NAME is required for mode spread'));
+  const name =
+    o['dns-name'] || (o.service ? `tasks.${o.service}` : usage('--service NAME is required for mode spread'));
   const port = num(o.port, 8080);
   Object.assign(stats, { dnsName: name, port });
   let rr = 0;
@@ -133,7 +146,9 @@ if (mode === 'pin') {
     try {
       addrs = (await dns.resolve4(name)).sort();
     } catch (err) {
-      stats.requests += 1; stats.errors += 1; stats.dnsErrors += 1;
+      stats.requests += 1;
+      stats.errors += 1;
+      stats.dnsErrors += 1;
       if (stats.errorSamples.length < 5) stats.errorSamples.push(`resolve4 ${name}: ${err.code || err.message}`);
       return;
     }
@@ -144,14 +159,20 @@ if (mode === 'pin') {
 }
 
 let stopping = false;
-const stop = () => { stopping = true; };
+const stop = () => {
+  stopping = true;
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 
 const t0 = Date.now();
-const progress = progressS > 0
-  ? setInterval(() => process.stderr.write(`${JSON.stringify({ progress: true, elapsedMs: Date.now() - t0, ...stats })}\n`), progressS * 1000)
-  : undefined;
+const progress =
+  progressS > 0
+    ? setInterval(
+        () => process.stderr.write(`${JSON.stringify({ progress: true, elapsedMs: Date.now() - t0, ...stats })}\n`),
+        progressS * 1000,
+      )
+    : undefined;
 const inflight = new Set();
 let issued = 0;
 // pin: open all C connections first (C concurrent requests), then pace; fifo scheduling then
@@ -161,9 +182,15 @@ while (!stopping && issued < total && !(duration > 0 && !forever && Date.now() -
   if (rate > 0 && issued >= burst) {
     const due = t0 + ((issued - burst) * 1000) / rate;
     const wait = due - Date.now();
-    if (wait > 0) { await sleep(Math.min(wait, 250)); continue; }
+    if (wait > 0) {
+      await sleep(Math.min(wait, 250));
+      continue;
+    }
   }
-  if (inflight.size >= concurrency) { await Promise.race(inflight); continue; }
+  if (inflight.size >= concurrency) {
+    await Promise.race(inflight);
+    continue;
+  }
   const p = next().finally(() => inflight.delete(p));
   inflight.add(p);
   issued += 1;

@@ -17,7 +17,10 @@ function put(pid: number, file: string, text: string): void {
 
 describe('createProcReader', () => {
   it('reads a file larger than its buffer whole, and a small one after it', async () => {
-    const big = Array.from({ length: 25_000 }, (_, i) => `  ${i}: 0100007F:1F90 00000000:0000 0A 00000000:00000000\n`).join('');
+    const big = Array.from(
+      { length: 25_000 },
+      (_, i) => `  ${i}: 0100007F:1F90 00000000:0000 0A 00000000:00000000\n`,
+    ).join('');
     expect(big.length).toBeGreaterThan(16 * 64 * 1024);
     put(1, 'net/tcp', big);
     put(1, 'net/snmp', 'Tcp: PassiveOpens\nTcp: 3\n');
@@ -56,7 +59,12 @@ describe('sampling many tasks through the synchronous reader', () => {
     clearInterval(ticker);
     expect(out.errors).toEqual([]);
     expect(out.counters.size).toBe(230);
-    expect(out.counters.get('t229')).toEqual({ connectionsAccepted: 7, connectionsActive: 0, receiveBytes: 4366, receivePackets: 63 });
+    expect(out.counters.get('t229')).toEqual({
+      connectionsAccepted: 7,
+      connectionsActive: 0,
+      receiveBytes: 4366,
+      receivePackets: 63,
+    });
     // 230 tasks in batches of 50 yield 4 times; a timer gets to run in between.
     expect(turns).toBeGreaterThan(0);
   });

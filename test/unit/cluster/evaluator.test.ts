@@ -8,21 +8,43 @@ import type { DiscoverySnapshot } from '../../../src/discovery.js';
 import { endpoint, nodeReport, serviceInfo, snapshot, swarmView, webTask } from '../support/cluster-factories.js';
 
 const S = 1000;
-const SETTINGS: EvalSettings = { threshold: 0.8, minEvents: 30, alpha: 0.001, hysteresis: 0.1, skewForMs: 60 * S, resolveForMs: 30 * S };
+const SETTINGS: EvalSettings = {
+  threshold: 0.8,
+  minEvents: 30,
+  alpha: 0.001,
+  hysteresis: 0.1,
+  skewForMs: 60 * S,
+  resolveForMs: 30 * S,
+};
 const PEER = '10.0.9.2:9479';
 
 /** shop_web with slot 1 on node-1 (this agent) and slot 2 on node-2 (the peer). */
-const WEB: ServiceInfo = serviceInfo({ runningTasks: [{ id: 't1', nodeId: 'node-id-1', slot: '1' }, { id: 't2', nodeId: 'node-id-2', slot: '2' }] });
+const WEB: ServiceInfo = serviceInfo({
+  runningTasks: [
+    { id: 't1', nodeId: 'node-id-1', slot: '1' },
+    { id: 't2', nodeId: 'node-id-2', slot: '2' },
+  ],
+});
 /** The agent's own service, as lopsided as can be. */
 const AGENT: ServiceInfo = serviceInfo({
-  id: 'svc-agent', name: 'mon_agent', stack: 'mon',
-  runningTasks: [{ id: 'a1', nodeId: 'node-id-1', slot: '1' }, { id: 'a2', nodeId: 'node-id-2', slot: '2' }],
+  id: 'svc-agent',
+  name: 'mon_agent',
+  stack: 'mon',
+  runningTasks: [
+    { id: 'a1', nodeId: 'node-id-1', slot: '1' },
+    { id: 'a2', nodeId: 'node-id-2', slot: '2' },
+  ],
 });
 
 type Role = NodeReport['node']['role'];
 
 /** This node (node-1) as discovery and its own report see it. */
-function self(role: Role, leader: boolean, tasks: TaskReport[], over: Partial<DiscoverySnapshot> = {}): { snap: DiscoverySnapshot; own: NodeReport } {
+function self(
+  role: Role,
+  leader: boolean,
+  tasks: TaskReport[],
+  over: Partial<DiscoverySnapshot> = {},
+): { snap: DiscoverySnapshot; own: NodeReport } {
   const node = { id: 'node-id-1', name: 'node-1', role, leader };
   return {
     snap: snapshot({ node, services: [WEB], ...over }),
@@ -31,12 +53,18 @@ function self(role: Role, leader: boolean, tasks: TaskReport[], over: Partial<Di
 }
 
 /** The peer on node-2 answering with its tasks. */
-function peerOk(tasks: TaskReport[], over: { leader?: boolean; firing?: string[]; endpoints?: NodeReport['endpoints'] } = {}): PeerResult {
+function peerOk(
+  tasks: TaskReport[],
+  over: { leader?: boolean; firing?: string[]; endpoints?: NodeReport['endpoints'] } = {},
+): PeerResult {
   return {
-    peer: PEER, state: 'ok',
+    peer: PEER,
+    state: 'ok',
     report: nodeReport({
       node: { id: 'node-id-2', name: 'node-2', role: 'manager', leader: over.leader ?? false },
-      tasks, firing: over.firing ?? [], endpoints: over.endpoints ?? [],
+      tasks,
+      firing: over.firing ?? [],
+      endpoints: over.endpoints ?? [],
     }),
   };
 }
@@ -54,7 +82,9 @@ function harness() {
       return script.answer;
     },
   };
-  const evaluator = new ClusterEvaluator(SETTINGS, poller as unknown as PeerPoller, pino({ level: 'silent' }), (e) => announced.push(e));
+  const evaluator = new ClusterEvaluator(SETTINGS, poller as unknown as PeerPoller, pino({ level: 'silent' }), (e) =>
+    announced.push(e),
+  );
   return { evaluator, polls, announced, script };
 }
 
@@ -67,15 +97,28 @@ describe('ClusterEvaluator', () => {
     h.script.answer = [peerOk(collapsed.peer)];
     const { snap, own } = self('manager', true, collapsed.own);
     for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
-    expect(h.announced.map((a) => [a.effect.type, a.effect.at, a.result.name, a.result.hotTask?.id])).toEqual([['fire', 60 * S, 'shop_web', 't1']]);
-    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: true, activeEvaluator: { node: 'node-1', peer: null, verified: true } });
+    expect(h.announced.map((a) => [a.effect.type, a.effect.at, a.result.name, a.result.hotTask?.id])).toEqual([
+      ['fire', 60 * S, 'shop_web', 't1'],
+    ]);
+    expect(h.evaluator.current().status).toEqual({
+      evaluating: true,
+      active: true,
+      activeEvaluator: { node: 'node-1', peer: null, verified: true },
+    });
     expect(h.evaluator.firing()).toEqual(['svc-web']);
   });
 
   it('announces on a standalone agent judging the services whose tasks all sit on its node', async () => {
     const h = harness();
-    const local = serviceInfo({ runningTasks: [{ id: 't1', nodeId: 'node-id-1', slot: '1' }, { id: 't3', nodeId: 'node-id-1', slot: '3' }] });
-    const { snap, own } = self('standalone', false, [webTask(1, 1, 3000), webTask(3, 1, 0)], { services: [local, WEB] });
+    const local = serviceInfo({
+      runningTasks: [
+        { id: 't1', nodeId: 'node-id-1', slot: '1' },
+        { id: 't3', nodeId: 'node-id-1', slot: '3' },
+      ],
+    });
+    const { snap, own } = self('standalone', false, [webTask(1, 1, 3000), webTask(3, 1, 0)], {
+      services: [local, WEB],
+    });
     await h.evaluator.round(0, snap, own, []);
     await h.evaluator.round(60 * S, snap, own, []);
     expect(h.polls).toEqual([]);
@@ -92,7 +135,11 @@ describe('ClusterEvaluator', () => {
     for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
     expect(h.announced).toEqual([]);
     expect(h.evaluator.current().results[0]?.detector.state).toBe('firing');
-    expect(h.evaluator.current().status).toEqual({ evaluating: true, active: false, activeEvaluator: { node: 'node-2', peer: PEER, verified: true } });
+    expect(h.evaluator.current().status).toEqual({
+      evaluating: true,
+      active: false,
+      activeEvaluator: { node: 'node-2', peer: PEER, verified: true },
+    });
     expect(h.evaluator.firing()).toEqual([]);
   });
 
@@ -129,7 +176,10 @@ describe('ClusterEvaluator', () => {
     for (let t = 80 * S; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, balanced.snap, balanced.own, [PEER]);
     h.script.answer = [peerOk(collapsed.peer)];
     for (let t = 130 * S; t <= 200 * S; t += 10 * S) await h.evaluator.round(t, leader.snap, leader.own, [PEER]);
-    expect(h.announced.map((a) => [a.effect.type, a.effect.at])).toEqual([['resolve', 110 * S], ['fire', 190 * S]]);
+    expect(h.announced.map((a) => [a.effect.type, a.effect.at])).toEqual([
+      ['resolve', 110 * S],
+      ['fire', 190 * S],
+    ]);
   });
 
   it('announces after a takeover a collapse the previous leader had not reported', async () => {
@@ -183,11 +233,23 @@ describe('ClusterEvaluator', () => {
     expect(h.evaluator.current().results[0]?.verdict.kind).toBe('unknown');
   });
 
-  it('leaves the agent\'s own service out of the judgement', async () => {
+  it("leaves the agent's own service out of the judgement", async () => {
     const h = harness();
-    h.script.answer = [peerOk([...collapsed.peer, webTask(2, 2, 0, { id: 'a2', serviceId: 'svc-agent', serviceName: 'mon_agent', name: 'mon_agent.2' })])];
-    const { snap, own } = self('manager', true, [...collapsed.own, webTask(1, 1, 5000, { id: 'a1', serviceId: 'svc-agent', serviceName: 'mon_agent', name: 'mon_agent.1' })],
-      { services: [WEB, AGENT], ownService: 'mon_agent' });
+    h.script.answer = [
+      peerOk([
+        ...collapsed.peer,
+        webTask(2, 2, 0, { id: 'a2', serviceId: 'svc-agent', serviceName: 'mon_agent', name: 'mon_agent.2' }),
+      ]),
+    ];
+    const { snap, own } = self(
+      'manager',
+      true,
+      [
+        ...collapsed.own,
+        webTask(1, 1, 5000, { id: 'a1', serviceId: 'svc-agent', serviceName: 'mon_agent', name: 'mon_agent.1' }),
+      ],
+      { services: [WEB, AGENT], ownService: 'mon_agent' },
+    );
     await h.evaluator.round(0, snap, own, [PEER]);
     await h.evaluator.round(60 * S, snap, own, [PEER]);
     expect(h.evaluator.current().results.map((r) => r.name)).toEqual(['shop_web']);
@@ -196,8 +258,21 @@ describe('ClusterEvaluator', () => {
 
   it('lists the hot replica of pending and firing services and asks the peers for its inbound connections', async () => {
     const h = harness();
-    const api = serviceInfo({ id: 'svc-api', name: 'shop_api', runningTasks: [{ id: 'b1', nodeId: 'node-id-1', slot: '1' }, { id: 'b2', nodeId: 'node-id-2', slot: '2' }] });
-    const apiTask = (slot: number, node: number) => webTask(slot, node, 1000, { id: `b${slot}`, serviceId: 'svc-api', serviceName: 'shop_api', name: `shop_api.${slot}` });
+    const api = serviceInfo({
+      id: 'svc-api',
+      name: 'shop_api',
+      runningTasks: [
+        { id: 'b1', nodeId: 'node-id-1', slot: '1' },
+        { id: 'b2', nodeId: 'node-id-2', slot: '2' },
+      ],
+    });
+    const apiTask = (slot: number, node: number) =>
+      webTask(slot, node, 1000, {
+        id: `b${slot}`,
+        serviceId: 'svc-api',
+        serviceName: 'shop_api',
+        name: `shop_api.${slot}`,
+      });
     h.script.answer = [peerOk([...collapsed.peer, apiTask(2, 2)])];
     const { snap, own } = self('manager', true, [...collapsed.own, apiTask(1, 1)], { services: [WEB, api] });
     expect(h.evaluator.hotTasks()).toEqual([]);
@@ -210,49 +285,111 @@ describe('ClusterEvaluator', () => {
 
   it('names who pins the hot replica from the inbound connections and endpoints the agents report', async () => {
     const h = harness();
-    h.script.answer = [peerOk(collapsed.peer, { endpoints: [endpoint({ address: '10.0.2.9', task: 'shop_proxy.1', nodeName: 'node-2' })] })];
-    const hotTask = webTask(1, 1, 3000, { inbound: [{ address: '10.0.2.9', connections: 9 }, { address: '10.0.0.2', connections: 1 }] });
+    h.script.answer = [
+      peerOk(collapsed.peer, {
+        endpoints: [endpoint({ address: '10.0.2.9', task: 'shop_proxy.1', nodeName: 'node-2' })],
+      }),
+    ];
+    const hotTask = webTask(1, 1, 3000, {
+      inbound: [
+        { address: '10.0.2.9', connections: 9 },
+        { address: '10.0.0.2', connections: 1 },
+      ],
+    });
     const { snap, own } = self('manager', true, [hotTask]);
     await h.evaluator.round(0, snap, own, [PEER]);
     const [result] = h.evaluator.current().results;
     expect(result?.pinning?.clients.map((c) => c.task ?? c.address)).toEqual(['shop_proxy.1', '10.0.0.2']);
-    expect(result?.summary).toBe('shop_web.1 on node-1 takes 100 % of the traffic; 90 % of its 10 open connection(s) come from shop_proxy.1 (10.0.2.9 on node-2)');
+    expect(result?.summary).toBe(
+      'shop_web.1 on node-1 takes 100 % of the traffic; 90 % of its 10 open connection(s) come from shop_proxy.1 (10.0.2.9 on node-2)',
+    );
   });
 
   it('counts the peers by the state of their last answer', async () => {
     const h = harness();
-    h.script.answer = [peerOk(even.peer), peerDown('timeout', 'a:1'), peerDown('timeout', 'b:1'), peerDown('unauthorized', 'c:1')];
+    h.script.answer = [
+      peerOk(even.peer),
+      peerDown('timeout', 'a:1'),
+      peerDown('timeout', 'b:1'),
+      peerDown('unauthorized', 'c:1'),
+    ];
     const { snap, own } = self('manager', true, even.own);
-    expect(h.evaluator.peerCounts()).toEqual({ ok: 0, timeout: 0, unreachable: 0, unauthorized: 0, invalid: 0, too_large: 0, error: 0, rejected: 0 });
+    expect(h.evaluator.peerCounts()).toEqual({
+      ok: 0,
+      timeout: 0,
+      unreachable: 0,
+      unauthorized: 0,
+      invalid: 0,
+      too_large: 0,
+      error: 0,
+      rejected: 0,
+    });
     await h.evaluator.round(0, snap, own, [PEER, 'a:1', 'b:1', 'c:1']);
-    expect(h.evaluator.peerCounts()).toEqual({ ok: 1, timeout: 2, unreachable: 0, unauthorized: 1, invalid: 0, too_large: 0, error: 0, rejected: 0 });
+    expect(h.evaluator.peerCounts()).toEqual({
+      ok: 1,
+      timeout: 2,
+      unreachable: 0,
+      unauthorized: 1,
+      invalid: 0,
+      too_large: 0,
+      error: 0,
+      rejected: 0,
+    });
   });
 });
 
 describe('ClusterEvaluator with hostile peers', () => {
   const FAKE = '127.0.0.1:19999';
   const N3 = '10.0.9.3:9479';
-  const three = (leader: string, previousLeader: string | null = null) => swarmView({
-    nodes: [
-      { id: 'node-id-1', name: 'node-1', addr: '10.0.9.1', leader: leader === 'node-id-1' },
-      { id: 'node-id-2', name: 'node-2', addr: '10.0.9.2', leader: leader === 'node-id-2' },
-      { id: 'node-id-3', name: 'node-3', addr: '10.0.9.3', leader: leader === 'node-id-3' },
-    ],
-    leader, previousLeader,
-    addressNodes: new Map([['10.0.9.1', 'node-id-1'], ['10.0.9.2', 'node-id-2'], ['10.0.9.3', 'node-id-3']]),
-  }, [WEB]);
+  const three = (leader: string, previousLeader: string | null = null) =>
+    swarmView(
+      {
+        nodes: [
+          { id: 'node-id-1', name: 'node-1', addr: '10.0.9.1', leader: leader === 'node-id-1' },
+          { id: 'node-id-2', name: 'node-2', addr: '10.0.9.2', leader: leader === 'node-id-2' },
+          { id: 'node-id-3', name: 'node-3', addr: '10.0.9.3', leader: leader === 'node-id-3' },
+        ],
+        leader,
+        previousLeader,
+        addressNodes: new Map([
+          ['10.0.9.1', 'node-id-1'],
+          ['10.0.9.2', 'node-id-2'],
+          ['10.0.9.3', 'node-id-3'],
+        ]),
+      },
+      [WEB],
+    );
   const forged = (node: number, tasks: TaskReport[], over: { leader?: boolean; firing?: string[] } = {}): NodeReport =>
-    nodeReport({ node: { id: `node-id-${node}`, name: `node-${node}`, role: 'manager', leader: over.leader ?? false }, tasks, firing: over.firing ?? [] });
+    nodeReport({
+      node: { id: `node-id-${node}`, name: `node-${node}`, role: 'manager', leader: over.leader ?? false },
+      tasks,
+      firing: over.firing ?? [],
+    });
 
   function hostileHarness() {
     const lines: Record<string, unknown>[] = [];
     const counted: string[] = [];
-    const logger = pino({ level: 'info' }, { write: (l: string) => { lines.push(JSON.parse(l) as Record<string, unknown>); } });
+    const logger = pino(
+      { level: 'info' },
+      {
+        write: (l: string) => {
+          lines.push(JSON.parse(l) as Record<string, unknown>);
+        },
+      },
+    );
     const announced: Parameters<Announce>[0][] = [];
     const script = { answer: [] as PeerResult[] };
     const poller = { poll: async () => script.answer };
-    const evaluator = new ClusterEvaluator(SETTINGS, poller as unknown as PeerPoller, logger, (e) => announced.push(e), Infinity, (r) => counted.push(r));
-    const refusedLines = () => lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('peer report refused'));
+    const evaluator = new ClusterEvaluator(
+      SETTINGS,
+      poller as unknown as PeerPoller,
+      logger,
+      (e) => announced.push(e),
+      Infinity,
+      (r) => counted.push(r),
+    );
+    const refusedLines = () =>
+      lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('peer report refused'));
     return { evaluator, announced, script, counted, refusedLines };
   }
   const manager = (leader: boolean, swarm: ReturnType<typeof three>, tasks: TaskReport[]) => {
@@ -263,7 +400,10 @@ describe('ClusterEvaluator with hostile peers', () => {
   it('neither silences the leader nor announces a false resolved when a peer claims to lead with firing state', async () => {
     const h = hostileHarness();
     const { snap, own } = manager(true, three('node-id-1'), collapsed.own);
-    h.script.answer = [peerOk(collapsed.peer), { peer: N3, state: 'ok', report: forged(3, [], { leader: true, firing: ['svc-web', 'svc-other'] }) }];
+    h.script.answer = [
+      peerOk(collapsed.peer),
+      { peer: N3, state: 'ok', report: forged(3, [], { leader: true, firing: ['svc-web', 'svc-other'] }) },
+    ];
     for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER, N3]);
     expect(h.announced.map((a) => [a.effect.type, a.effect.at])).toEqual([['fire', 60 * S]]);
     expect(h.counted).toEqual(Array(13).fill('leader_claim'));
@@ -271,11 +411,14 @@ describe('ClusterEvaluator with hostile peers', () => {
     expect(h.evaluator.peerCounts()).toMatchObject({ ok: 1, rejected: 1 });
   });
 
-  it('never counts figures a peer forges for another node\'s task, and fires nothing for a service really split evenly', async () => {
+  it("never counts figures a peer forges for another node's task, and fires nothing for a service really split evenly", async () => {
     const h = hostileHarness();
     const { snap, own } = manager(true, three('node-id-1'), even.own);
     // node-3's agent claims shop_web.2 (on node-2) idle and shop_web.1 (here) busy.
-    h.script.answer = [peerOk(even.peer), { peer: N3, state: 'ok', report: forged(3, [webTask(1, 3, 9000), webTask(2, 3, 0)]) }];
+    h.script.answer = [
+      peerOk(even.peer),
+      { peer: N3, state: 'ok', report: forged(3, [webTask(1, 3, 9000), webTask(2, 3, 0)]) },
+    ];
     for (let t = 0; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER, N3]);
     expect(h.announced).toEqual([]);
     expect(h.evaluator.current().results[0]?.verdict.kind).toBe('balanced');
@@ -293,24 +436,36 @@ describe('ClusterEvaluator with hostile peers', () => {
     expect(h.refusedLines().map((l) => [l.peer, l.reason])).toEqual([[FAKE, 'node_mismatch']]);
   });
 
-  it('names the engine\'s leader as the active evaluator in shadow, not a peer that claims to lead', async () => {
+  it("names the engine's leader as the active evaluator in shadow, not a peer that claims to lead", async () => {
     const h = hostileHarness();
     const { snap, own } = manager(false, three('node-id-2'), collapsed.own);
-    h.script.answer = [peerOk(collapsed.peer, { leader: true }), { peer: N3, state: 'ok', report: forged(3, [], { leader: true }) }];
+    h.script.answer = [
+      peerOk(collapsed.peer, { leader: true }),
+      { peer: N3, state: 'ok', report: forged(3, [], { leader: true }) },
+    ];
     await h.evaluator.round(0, snap, own, [N3, PEER]);
     expect(h.evaluator.current().status.activeEvaluator).toEqual({ node: 'node-2', peer: PEER, verified: true });
-    expect(h.evaluator.current().peers.map((p) => [p.peer, p.state, p.verified])).toEqual([[PEER, 'ok', true], [N3, 'rejected', undefined]]);
+    expect(h.evaluator.current().peers.map((p) => [p.peer, p.state, p.verified])).toEqual([
+      [PEER, 'ok', true],
+      [N3, 'rejected', undefined],
+    ]);
   });
 
   it('takes what was announced only from the node the engine named leader before, so a liar cannot silence a takeover', async () => {
     const h = hostileHarness();
     const shadow = manager(false, three('node-id-2'), collapsed.own);
     // The real leader (node-2) announced nothing; node-3 claims the collapse was already announced.
-    h.script.answer = [peerOk(collapsed.peer, { leader: true, firing: [] }), { peer: N3, state: 'ok', report: forged(3, [], { firing: ['svc-web'] }) }];
+    h.script.answer = [
+      peerOk(collapsed.peer, { leader: true, firing: [] }),
+      { peer: N3, state: 'ok', report: forged(3, [], { firing: ['svc-web'] }) },
+    ];
     for (let t = 0; t <= 60 * S; t += 10 * S) await h.evaluator.round(t, shadow.snap, shadow.own, [PEER, N3]);
     expect(h.evaluator.current().results[0]?.detector.state).toBe('firing');
     const leader = manager(true, three('node-id-1', 'node-id-2'), collapsed.own);
-    h.script.answer = [peerOk(collapsed.peer, { leader: false }), { peer: N3, state: 'ok', report: forged(3, [], { leader: true, firing: [] }) }];
+    h.script.answer = [
+      peerOk(collapsed.peer, { leader: false }),
+      { peer: N3, state: 'ok', report: forged(3, [], { leader: true, firing: [] }) },
+    ];
     await h.evaluator.round(70 * S, leader.snap, leader.own, [PEER, N3]);
     await h.evaluator.round(80 * S, leader.snap, leader.own, [PEER, N3]);
     expect(h.announced.map((a) => [a.effect.type, a.effect.at])).toEqual([['fire', 70 * S]]);

@@ -9,7 +9,9 @@ const silent: Server[] = [];
 
 beforeAll(async () => {
   for (let i = 0; i < 10; i++) {
-    const server = createServer(() => { /* never answers */ });
+    const server = createServer(() => {
+      /* never answers */
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     silent.push(server);
   }

@@ -8,23 +8,43 @@ import type { EvalSettings } from '../../../src/core/evaluate.js';
 import { endpoint, nodeReport, serviceInfo, snapshot, webTask } from '../support/cluster-factories.js';
 
 const S = 1000;
-const SETTINGS: EvalSettings = { threshold: 0.8, minEvents: 30, alpha: 0.001, hysteresis: 0.1, skewForMs: 60 * S, resolveForMs: 30 * S };
+const SETTINGS: EvalSettings = {
+  threshold: 0.8,
+  minEvents: 30,
+  alpha: 0.001,
+  hysteresis: 0.1,
+  skewForMs: 60 * S,
+  resolveForMs: 30 * S,
+};
 const node = { id: 'node-id-1', name: 'node-1', role: 'manager' as const, leader: true };
-const WEB = serviceInfo({ desiredReplicas: 6, runningTasks: [1, 2, 3, 4, 5, 6].map((slot) => ({ id: `t${slot}`, nodeId: 'node-id-1', slot: String(slot) })) });
+const WEB = serviceInfo({
+  desiredReplicas: 6,
+  runningTasks: [1, 2, 3, 4, 5, 6].map((slot) => ({ id: `t${slot}`, nodeId: 'node-id-1', slot: String(slot) })),
+});
 
 function evaluator() {
   const inbound: string[][] = [];
-  const poller = { async poll(_peers: readonly string[], asked: readonly string[]) { inbound.push([...asked]); return []; } };
-  return { e: new ClusterEvaluator(SETTINGS, poller as unknown as PeerPoller, pino({ level: 'silent' }), () => undefined), inbound };
+  const poller = {
+    async poll(_peers: readonly string[], asked: readonly string[]) {
+      inbound.push([...asked]);
+      return [];
+    },
+  };
+  return {
+    e: new ClusterEvaluator(SETTINGS, poller as unknown as PeerPoller, pino({ level: 'silent' }), () => undefined),
+    inbound,
+  };
 }
 
 describe('a collapse onto 2 of 6 replicas', () => {
   it('lists both carrying replicas as hot and names the client of each', async () => {
     const { e } = evaluator();
-    const tasks = [1, 2, 3, 4, 5, 6].map((slot) => webTask(slot, 1, slot === 2 || slot === 5 ? 300 : 0, {
-      ...(slot === 2 ? { inbound: [{ address: '10.0.2.9', connections: 4 }] } : {}),
-      ...(slot === 5 ? { inbound: [{ address: '10.0.2.10', connections: 4 }] } : {}),
-    }));
+    const tasks = [1, 2, 3, 4, 5, 6].map((slot) =>
+      webTask(slot, 1, slot === 2 || slot === 5 ? 300 : 0, {
+        ...(slot === 2 ? { inbound: [{ address: '10.0.2.9', connections: 4 }] } : {}),
+        ...(slot === 5 ? { inbound: [{ address: '10.0.2.10', connections: 4 }] } : {}),
+      }),
+    );
     const endpoints = [
       endpoint({ address: '10.0.2.9', container: 'shop_proxy.1.abc', task: 'shop_proxy.1' }),
       endpoint({ address: '10.0.2.10', container: 'shop_proxy.2.def', task: 'shop_proxy.2' }),

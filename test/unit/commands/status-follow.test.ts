@@ -8,7 +8,12 @@ import { fetchCluster } from '../../../src/commands/status.js';
 const TOKEN = 'metrics-token-never-to-strangers';
 const servers: Server[] = [];
 
-interface StandIn { url: string; host: string; seen: IncomingHttpHeaders[]; body: Record<string, unknown> }
+interface StandIn {
+  url: string;
+  host: string;
+  seen: IncomingHttpHeaders[];
+  body: Record<string, unknown>;
+}
 
 async function standIn(body: Record<string, unknown>): Promise<StandIn> {
   const s: StandIn = { url: '', host: '', seen: [], body };
@@ -24,8 +29,16 @@ async function standIn(body: Record<string, unknown>): Promise<StandIn> {
   return s;
 }
 
-const view = (active: boolean, evaluator: { node: string; peer: string | null; verified?: boolean } | null, peers: { peer: string; state: string; node: string | null; verified?: boolean }[] = []) => ({
-  at: 0, node: { name: active ? 'leader' : 'shadow', role: 'manager', leader: active }, evaluator: { evaluating: true, active, activeEvaluator: evaluator }, peers, services: [],
+const view = (
+  active: boolean,
+  evaluator: { node: string; peer: string | null; verified?: boolean } | null,
+  peers: { peer: string; state: string; node: string | null; verified?: boolean }[] = [],
+) => ({
+  at: 0,
+  node: { name: active ? 'leader' : 'shadow', role: 'manager', leader: active },
+  evaluator: { evaluating: true, active, activeEvaluator: evaluator },
+  peers,
+  services: [],
 });
 
 let fake: StandIn;
@@ -54,7 +67,13 @@ describe('fetchCluster', () => {
     ['says it is verified but lists it unverified among its peers', { verified: true }, { verified: false }],
     ['says it is verified but does not list it among its peers', { verified: true }, null],
   ])('stays with a shadow that %s, and sends that address nothing', async (_what, named, listed) => {
-    const shadow = await standIn(view(false, { node: 'sbn9', peer: fake.host, ...named }, listed ? [{ peer: fake.host, state: 'ok', node: 'sbn9', ...listed }] : []));
+    const shadow = await standIn(
+      view(
+        false,
+        { node: 'sbn9', peer: fake.host, ...named },
+        listed ? [{ peer: fake.host, state: 'ok', node: 'sbn9', ...listed }] : [],
+      ),
+    );
     const body = await fetchCluster(shadow.url);
     expect(body.node.name).toBe('shadow');
     expect(body.where).toContain(`not following to ${fake.host}`);
@@ -63,22 +82,36 @@ describe('fetchCluster', () => {
   });
 
   it('follows a shadow to an evaluator its engine vouches for, without the token, and says where it went', async () => {
-    const shadow = await standIn(view(false, { node: 'sbn2', peer: real.host, verified: true }, [{ peer: real.host, state: 'ok', node: 'sbn2', verified: true }]));
+    const shadow = await standIn(
+      view(false, { node: 'sbn2', peer: real.host, verified: true }, [
+        { peer: real.host, state: 'ok', node: 'sbn2', verified: true },
+      ]),
+    );
     const body = await fetchCluster(shadow.url);
     expect(body.node.name).toBe('leader');
-    expect(body.where).toBe(`${real.url}, the active evaluator on sbn2, followed from ${shadow.url} (without the metrics token)`);
+    expect(body.where).toBe(
+      `${real.url}, the active evaluator on sbn2, followed from ${shadow.url} (without the metrics token)`,
+    );
     expect(real.seen.map((h) => h.authorization)).toEqual([undefined]);
   });
 
-  it('keeps the shadow\'s view, and says why, when the evaluator wants the token it is not given', async () => {
-    const locked = createServer((_req, res) => { res.writeHead(401, { 'content-type': 'text/plain' }).end('missing or wrong credentials\n'); });
+  it("keeps the shadow's view, and says why, when the evaluator wants the token it is not given", async () => {
+    const locked = createServer((_req, res) => {
+      res.writeHead(401, { 'content-type': 'text/plain' }).end('missing or wrong credentials\n');
+    });
     await new Promise<void>((resolve) => locked.listen(0, '127.0.0.1', resolve));
     servers.push(locked);
     const host = `127.0.0.1:${(locked.address() as AddressInfo).port}`;
-    const shadow = await standIn(view(false, { node: 'sbn2', peer: host, verified: true }, [{ peer: host, state: 'ok', node: 'sbn2', verified: true }]));
+    const shadow = await standIn(
+      view(false, { node: 'sbn2', peer: host, verified: true }, [
+        { peer: host, state: 'ok', node: 'sbn2', verified: true },
+      ]),
+    );
     const body = await fetchCluster(shadow.url);
     expect(body.node.name).toBe('shadow');
-    expect(body.where).toBe(`${shadow.url} (shadow view); the active evaluator at http://${host}, asked without the metrics token, did not answer: http://${host}/v1/cluster answered 401: the agent wants a token: set SWARM_BALANCE_METRICS_TOKEN or SWARM_BALANCE_METRICS_TOKEN_FILE (the agents' metrics token)`);
+    expect(body.where).toBe(
+      `${shadow.url} (shadow view); the active evaluator at http://${host}, asked without the metrics token, did not answer: http://${host}/v1/cluster answered 401: the agent wants a token: set SWARM_BALANCE_METRICS_TOKEN or SWARM_BALANCE_METRICS_TOKEN_FILE (the agents' metrics token)`,
+    );
   });
 
   it('asks only the named agent when it is the active evaluator', async () => {

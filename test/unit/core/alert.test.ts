@@ -6,7 +6,12 @@ import type { PortSpec } from '../../../src/core/types.js';
 
 const S = 1000;
 
-const ingress = (published: number, target: number, protocol = 'tcp'): PortSpec => ({ target, published, protocol, publishMode: 'ingress' });
+const ingress = (published: number, target: number, protocol = 'tcp'): PortSpec => ({
+  target,
+  published,
+  protocol,
+  publishMode: 'ingress',
+});
 
 /**
  * The ports one `--publish-rm` argument removes from `ports`, by the docker CLI's rules
@@ -30,17 +35,28 @@ function removedBy(arg: string, ports: readonly PortSpec[]): PortSpec[] {
   return ports.filter((p) => p.target === target && p.protocol === protocol && p.publishMode === mode);
 }
 
-const flagValues = (command: string, flag: string) => [...command.matchAll(new RegExp(`${flag} (\\S+)`, 'g'))].map((m) => m[1]!);
+const flagValues = (command: string, flag: string) =>
+  [...command.matchAll(new RegExp(`${flag} (\\S+)`, 'g'))].map((m) => m[1]!);
 
 describe('adviceFor', () => {
   it.each<[string, PortSpec[], string]>([
-    ['one ingress port', [ingress(80, 80)],
-      'docker service update --endpoint-mode dnsrr --publish-rm 80/tcp --publish-add mode=host,target=80,published=80,protocol=tcp shop_web'],
-    ['two ingress ports and one already in host mode', [ingress(80, 80), { target: 9100, published: 9100, protocol: 'tcp', publishMode: 'host' }, ingress(443, 443)],
-      'docker service update --endpoint-mode dnsrr --publish-rm 80/tcp --publish-add mode=host,target=80,published=80,protocol=tcp'
-      + ' --publish-rm 443/tcp --publish-add mode=host,target=443,published=443,protocol=tcp shop_web'],
+    [
+      'one ingress port',
+      [ingress(80, 80)],
+      'docker service update --endpoint-mode dnsrr --publish-rm 80/tcp --publish-add mode=host,target=80,published=80,protocol=tcp shop_web',
+    ],
+    [
+      'two ingress ports and one already in host mode',
+      [ingress(80, 80), { target: 9100, published: 9100, protocol: 'tcp', publishMode: 'host' }, ingress(443, 443)],
+      'docker service update --endpoint-mode dnsrr --publish-rm 80/tcp --publish-add mode=host,target=80,published=80,protocol=tcp' +
+        ' --publish-rm 443/tcp --publish-add mode=host,target=443,published=443,protocol=tcp shop_web',
+    ],
     ['no published ports', [], 'docker service update --endpoint-mode dnsrr shop_web'],
-    ['an ingress port that is not published', [{ target: 80, protocol: 'tcp', publishMode: 'ingress' }], 'docker service update --endpoint-mode dnsrr shop_web'],
+    [
+      'an ingress port that is not published',
+      [{ target: 80, protocol: 'tcp', publishMode: 'ingress' }],
+      'docker service update --endpoint-mode dnsrr shop_web',
+    ],
   ])('gives a vip service with %s the exact command that switches it to dnsrr', (_what, ports, command) => {
     expect(adviceFor('shop_web', 'vip', ports).command).toBe(command);
   });
@@ -53,7 +69,9 @@ describe('adviceFor', () => {
     const command = adviceFor('shop_web', 'vip', ports).command!;
     const removed = flagValues(command, '--publish-rm').flatMap((arg) => removedBy(arg, ports));
     expect(removed).toEqual(expect.arrayContaining(ports));
-    expect(flagValues(command, '--publish-add')).toEqual(ports.map((p) => `mode=host,target=${p.target},published=${p.published},protocol=${p.protocol}`));
+    expect(flagValues(command, '--publish-add')).toEqual(
+      ports.map((p) => `mode=host,target=${p.target},published=${p.published},protocol=${p.protocol}`),
+    );
   });
 
   it('explains for vip that the mesh balances connections, and that ingress ports must move for dnsrr', () => {
@@ -65,7 +83,9 @@ describe('adviceFor', () => {
   });
 
   it('tells a dnsrr service to make its clients re-resolve, with the nginx resolver line', () => {
-    const advice = adviceFor('shop_web', 'dnsrr', [{ target: 80, published: 80, protocol: 'tcp', publishMode: 'host' }]);
+    const advice = adviceFor('shop_web', 'dnsrr', [
+      { target: 80, published: 80, protocol: 'tcp', publishMode: 'host' },
+    ]);
     expect(advice.cause).toMatch(/^dnsrr: clients resolve the service name once/);
     expect(advice.fix).toContain('resolver 127.0.0.11 valid=10s');
     expect(advice.command).toBeNull();
@@ -90,9 +110,20 @@ function result(over: Partial<ClusterResultLike> = {}): ClusterResultLike {
     { id: 't2', name: 'shop_web.2', slot: '2', nodeId: 'n2', nodeName: 'node-2', share: 0 },
   ];
   return {
-    id: 'svc-web', name: 'shop_web', stack: 'shop', endpointMode: 'vip', ports: [ingress(80, 80)], desiredReplicas: 2, running: 2,
-    signal: 'connections', threshold: 0.8, verdict: { kind: 'skewed', stats }, tasks, hotTask: tasks[0]!,
-    summary: 'shop_web.1 on node-1 takes 100 % of the traffic', ...over,
+    id: 'svc-web',
+    name: 'shop_web',
+    stack: 'shop',
+    endpointMode: 'vip',
+    ports: [ingress(80, 80)],
+    desiredReplicas: 2,
+    running: 2,
+    signal: 'connections',
+    threshold: 0.8,
+    verdict: { kind: 'skewed', stats },
+    tasks,
+    hotTask: tasks[0]!,
+    summary: 'shop_web.1 on node-1 takes 100 % of the traffic',
+    ...over,
   };
 }
 
@@ -100,11 +131,24 @@ describe('alertEvent', () => {
   it('carries what every channel needs about the collapse', () => {
     const event = alertEvent('firing', result(), { at: 70 * S, startedAt: 10 * S }, 'https://grafana.example/d/sb');
     expect(event).toEqual({
-      id: 'svc-web:10000', kind: 'firing', at: 70 * S, startedAt: 10 * S, endedAt: null,
-      service: 'shop_web', serviceId: 'svc-web', stack: 'shop', endpointMode: 'vip',
-      replicas: { running: 2, desired: 2 }, signal: 'connections', threshold: 0.8, imbalance: 1,
+      id: 'svc-web:10000',
+      kind: 'firing',
+      at: 70 * S,
+      startedAt: 10 * S,
+      endedAt: null,
+      service: 'shop_web',
+      serviceId: 'svc-web',
+      stack: 'shop',
+      endpointMode: 'vip',
+      replicas: { running: 2, desired: 2 },
+      signal: 'connections',
+      threshold: 0.8,
+      imbalance: 1,
       hot: { name: 'shop_web.1', slot: '1', node: 'node-1', share: 1 },
-      replicasShare: [{ name: 'shop_web.1', slot: '1', node: 'node-1', share: 1 }, { name: 'shop_web.2', slot: '2', node: 'node-2', share: 0 }],
+      replicasShare: [
+        { name: 'shop_web.1', slot: '1', node: 'node-1', share: 1 },
+        { name: 'shop_web.2', slot: '2', node: 'node-2', share: 0 },
+      ],
       pinning: 'shop_web.1 on node-1 takes 100 % of the traffic',
       ...adviceFor('shop_web', 'vip', [ingress(80, 80)]),
       dashboardUrl: 'https://grafana.example/d/sb',
@@ -114,8 +158,20 @@ describe('alertEvent', () => {
   it('keeps one id for the firing, repeat and resolved messages of a collapse, and a new one for the next', () => {
     const firing = alertEvent('firing', result(), { at: 70 * S, startedAt: 10 * S }, null);
     const repeat = alertEvent('repeat', result(), { at: 4000 * S, startedAt: 10 * S }, null);
-    const resolved = alertEvent('resolved', result({ verdict: { kind: 'balanced', stats: skewStats([{ taskId: 't1', count: 1, events: 1, exposure: 1 }, { taskId: 't2', count: 1, events: 1, exposure: 1 }])! } }),
-      { at: 5000 * S, startedAt: 10 * S, endedAt: 5000 * S }, null);
+    const resolved = alertEvent(
+      'resolved',
+      result({
+        verdict: {
+          kind: 'balanced',
+          stats: skewStats([
+            { taskId: 't1', count: 1, events: 1, exposure: 1 },
+            { taskId: 't2', count: 1, events: 1, exposure: 1 },
+          ])!,
+        },
+      }),
+      { at: 5000 * S, startedAt: 10 * S, endedAt: 5000 * S },
+      null,
+    );
     const next = alertEvent('firing', result(), { at: 9000 * S, startedAt: 8000 * S }, null);
     expect(new Set([firing.id, repeat.id, resolved.id])).toEqual(new Set(['svc-web:10000']));
     expect(next.id).not.toBe(firing.id);

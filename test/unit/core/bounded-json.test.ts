@@ -10,7 +10,11 @@ import { nodeReport } from '../../support/fake-peers.js';
 const enc = (s: string) => new TextEncoder().encode(s);
 
 /** Feeds `body` in chunks of `size` bytes; returns the reason it was refused, or 'ok' with the value. */
-function read(body: Uint8Array, size = 65_536, limits = REPORT_LIMITS): { reason: string; at?: number; value?: unknown } {
+function read(
+  body: Uint8Array,
+  size = 65_536,
+  limits = REPORT_LIMITS,
+): { reason: string; at?: number; value?: unknown } {
   const reader = new BoundedJsonReader(limits);
   let at = 0;
   try {
@@ -28,7 +32,11 @@ const hostile: [string, string, () => string][] = [
   ['nested objects', 'too_deep', () => '{"a":'.repeat(MB16 / 5)],
   ['a huge array of numbers', 'too_many_entries', () => `{"tasks":[${'0,'.repeat(MB16 / 2 - 16)}0]}`],
   ['a huge object', 'too_many_entries', () => `{${'"k":0,'.repeat(MB16 / 6 - 2)}"k":0}`],
-  ['many arrays of the most entries allowed', 'too_many_values', () => `[${`[${'0,'.repeat(REPORT_LIMITS.maxEntries - 2)}0],`.repeat(200)}[]]`],
+  [
+    'many arrays of the most entries allowed',
+    'too_many_values',
+    () => `[${`[${'0,'.repeat(REPORT_LIMITS.maxEntries - 2)}0],`.repeat(200)}[]]`,
+  ],
   ['a long string', 'string_too_long', () => `{"version":1,"node":{"name":"${'x'.repeat(MB16 - 40)}"}}`],
   ['a long string of escapes', 'string_too_long', () => `["${'\\"'.repeat(MB16 / 2 - 4)}"]`],
   ['a long key', 'string_too_long', () => `{"${'k'.repeat(MB16 - 10)}":1}`],
@@ -78,7 +86,10 @@ describe('BoundedJsonReader', () => {
   });
 
   it('counts brackets inside strings as text, not nesting', () => {
-    expect(read(enc(JSON.stringify({ s: '['.repeat(3000) })))).toEqual({ reason: 'ok', value: { s: '['.repeat(3000) } });
+    expect(read(enc(JSON.stringify({ s: '['.repeat(3000) })))).toEqual({
+      reason: 'ok',
+      value: { s: '['.repeat(3000) },
+    });
   });
 
   it('checks the report shape once the body is read', () => {
@@ -87,7 +98,9 @@ describe('BoundedJsonReader', () => {
   });
 
   it('derives the size cap from what a node can hold, with room for a full node', () => {
-    const full = enc(JSON.stringify(nodeReport({ node: 9, tasks: 2500, role: 'manager', services: 2500, serviceCount: 2500 })));
+    const full = enc(
+      JSON.stringify(nodeReport({ node: 9, tasks: 2500, role: 'manager', services: 2500, serviceCount: 2500 })),
+    );
     expect(full.length).toBeLessThan(REPORT_MAX_BYTES);
     expect(read(full).reason).toBe('ok');
   });

@@ -34,7 +34,12 @@ describe('which replicas idle', () => {
   });
 
   it('reports one idle replica of ten without calling it a collapse', () => {
-    const tasks = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].map((id, i) => ({ taskId: id, count: i === 9 ? 0 : 100, events: i === 9 ? 0 : 100, exposure: 60 }));
+    const tasks = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].map((id, i) => ({
+      taskId: id,
+      count: i === 9 ? 0 : 100,
+      events: i === 9 ? 0 : 100,
+      exposure: 60,
+    }));
     expect(verdictOf(tasks)).toMatchObject({ kind: 'balanced', idle: ['j'] });
   });
 

@@ -5,7 +5,16 @@ import type { Verdict } from '../../../src/core/skew.js';
 const S = 1000;
 const TIMINGS = { skewForMs: 60 * S, resolveForMs: 30 * S };
 
-const STATS = { n: 2, events: 100, topTaskId: 'a', topShare: 1, imbalance: 1, shares: [], chiSquare: 100, pValue: 1e-20 };
+const STATS = {
+  n: 2,
+  events: 100,
+  topTaskId: 'a',
+  topShare: 1,
+  imbalance: 1,
+  shares: [],
+  chiSquare: 100,
+  pValue: 1e-20,
+};
 const VERDICTS: Record<string, Verdict> = {
   skewed: { kind: 'skewed', stats: STATS },
   balanced: { kind: 'balanced', stats: { ...STATS, topShare: 0.5, imbalance: 0, chiSquare: 0, pValue: 1 } },
@@ -26,46 +35,126 @@ function run(steps: readonly Step[], start: DetectorState = INITIAL_STATE): stri
   return seen;
 }
 
-const expected = (steps: readonly Step[]) => steps.map(([, , state, effect]) => [state, ...(effect ? [effect] : [])].join('+'));
+const expected = (steps: readonly Step[]) =>
+  steps.map(([, , state, effect]) => [state, ...(effect ? [effect] : [])].join('+'));
 
 describe('stepDetector', () => {
   it.each<[string, Step[]]>([
-    ['stays ok while balanced', [[0, 'balanced', 'ok'], [5, 'balanced', 'ok']]],
-    ['goes pending on the first skewed verdict and fires once skewForMs has passed', [
-      [0, 'skewed', 'pending'], [30, 'skewed', 'pending'], [59, 'skewed', 'pending'], [60, 'skewed', 'firing', 'fire'], [65, 'skewed', 'firing'],
-    ]],
-    ['falls back to ok from pending on a balanced verdict, and starts over', [
-      [0, 'skewed', 'pending'], [50, 'balanced', 'ok'], [55, 'skewed', 'pending'], [110, 'skewed', 'pending'], [115, 'skewed', 'firing', 'fire'],
-    ]],
-    ['keeps pending, and its start, through an unknown verdict', [
-      [0, 'skewed', 'pending'], [30, 'unknown', 'pending'], [60, 'skewed', 'firing', 'fire'],
-    ]],
-    ['resolves after resolveForMs of balance, then goes back to ok', [
-      [0, 'skewed', 'pending'], [60, 'skewed', 'firing', 'fire'], [70, 'balanced', 'firing'], [90, 'balanced', 'firing'],
-      [100, 'balanced', 'resolved', 'resolve'], [105, 'balanced', 'ok'],
-    ]],
-    ['restarts the balance clock when the collapse comes back before resolving', [
-      [0, 'skewed', 'pending'], [60, 'skewed', 'firing', 'fire'], [70, 'balanced', 'firing'], [95, 'skewed', 'firing'],
-      [100, 'balanced', 'firing'], [125, 'balanced', 'firing'], [130, 'balanced', 'resolved', 'resolve'],
-    ]],
-    ['neither resolves nor clears while the verdict is unknown', [
-      [0, 'skewed', 'pending'], [60, 'skewed', 'firing', 'fire'], [70, 'unknown', 'firing'], [500, 'unknown', 'firing'], [5000, 'unknown', 'firing'],
-    ]],
-    ['never fires on unknown verdicts', [[0, 'unknown', 'ok'], [60, 'unknown', 'ok'], [600, 'unknown', 'ok']]],
-    ['goes pending again from resolved', [
-      [0, 'skewed', 'pending'], [60, 'skewed', 'firing', 'fire'], [70, 'balanced', 'firing'], [100, 'balanced', 'resolved', 'resolve'],
-      [105, 'skewed', 'pending'], [165, 'skewed', 'firing', 'fire'],
-    ]],
-    ['fires on a round that came a millisecond early, as timers may, and not 0.2 s early', [
-      [0.044, 'skewed', 'pending'], [59.844, 'skewed', 'pending'], [60.043, 'skewed', 'firing', 'fire'],
-    ]],
-    ['resolves on a round that came a millisecond early', [
-      [0, 'skewed', 'pending'], [60, 'skewed', 'firing', 'fire'], [70.044, 'balanced', 'firing'], [100.043, 'balanced', 'resolved', 'resolve'],
-    ]],
-    ['stays resolved through an unknown verdict', [
-      [0, 'skewed', 'pending'], [60, 'skewed', 'firing', 'fire'], [70, 'balanced', 'firing'], [100, 'balanced', 'resolved', 'resolve'],
-      [105, 'unknown', 'resolved'], [110, 'balanced', 'ok'],
-    ]],
+    [
+      'stays ok while balanced',
+      [
+        [0, 'balanced', 'ok'],
+        [5, 'balanced', 'ok'],
+      ],
+    ],
+    [
+      'goes pending on the first skewed verdict and fires once skewForMs has passed',
+      [
+        [0, 'skewed', 'pending'],
+        [30, 'skewed', 'pending'],
+        [59, 'skewed', 'pending'],
+        [60, 'skewed', 'firing', 'fire'],
+        [65, 'skewed', 'firing'],
+      ],
+    ],
+    [
+      'falls back to ok from pending on a balanced verdict, and starts over',
+      [
+        [0, 'skewed', 'pending'],
+        [50, 'balanced', 'ok'],
+        [55, 'skewed', 'pending'],
+        [110, 'skewed', 'pending'],
+        [115, 'skewed', 'firing', 'fire'],
+      ],
+    ],
+    [
+      'keeps pending, and its start, through an unknown verdict',
+      [
+        [0, 'skewed', 'pending'],
+        [30, 'unknown', 'pending'],
+        [60, 'skewed', 'firing', 'fire'],
+      ],
+    ],
+    [
+      'resolves after resolveForMs of balance, then goes back to ok',
+      [
+        [0, 'skewed', 'pending'],
+        [60, 'skewed', 'firing', 'fire'],
+        [70, 'balanced', 'firing'],
+        [90, 'balanced', 'firing'],
+        [100, 'balanced', 'resolved', 'resolve'],
+        [105, 'balanced', 'ok'],
+      ],
+    ],
+    [
+      'restarts the balance clock when the collapse comes back before resolving',
+      [
+        [0, 'skewed', 'pending'],
+        [60, 'skewed', 'firing', 'fire'],
+        [70, 'balanced', 'firing'],
+        [95, 'skewed', 'firing'],
+        [100, 'balanced', 'firing'],
+        [125, 'balanced', 'firing'],
+        [130, 'balanced', 'resolved', 'resolve'],
+      ],
+    ],
+    [
+      'neither resolves nor clears while the verdict is unknown',
+      [
+        [0, 'skewed', 'pending'],
+        [60, 'skewed', 'firing', 'fire'],
+        [70, 'unknown', 'firing'],
+        [500, 'unknown', 'firing'],
+        [5000, 'unknown', 'firing'],
+      ],
+    ],
+    [
+      'never fires on unknown verdicts',
+      [
+        [0, 'unknown', 'ok'],
+        [60, 'unknown', 'ok'],
+        [600, 'unknown', 'ok'],
+      ],
+    ],
+    [
+      'goes pending again from resolved',
+      [
+        [0, 'skewed', 'pending'],
+        [60, 'skewed', 'firing', 'fire'],
+        [70, 'balanced', 'firing'],
+        [100, 'balanced', 'resolved', 'resolve'],
+        [105, 'skewed', 'pending'],
+        [165, 'skewed', 'firing', 'fire'],
+      ],
+    ],
+    [
+      'fires on a round that came a millisecond early, as timers may, and not 0.2 s early',
+      [
+        [0.044, 'skewed', 'pending'],
+        [59.844, 'skewed', 'pending'],
+        [60.043, 'skewed', 'firing', 'fire'],
+      ],
+    ],
+    [
+      'resolves on a round that came a millisecond early',
+      [
+        [0, 'skewed', 'pending'],
+        [60, 'skewed', 'firing', 'fire'],
+        [70.044, 'balanced', 'firing'],
+        [100.043, 'balanced', 'resolved', 'resolve'],
+      ],
+    ],
+    [
+      'stays resolved through an unknown verdict',
+      [
+        [0, 'skewed', 'pending'],
+        [60, 'skewed', 'firing', 'fire'],
+        [70, 'balanced', 'firing'],
+        [100, 'balanced', 'resolved', 'resolve'],
+        [105, 'unknown', 'resolved'],
+        [110, 'balanced', 'ok'],
+      ],
+    ],
   ])('%s', (_what, steps) => {
     expect(run(steps)).toEqual(expected(steps));
   });
@@ -73,7 +162,12 @@ describe('stepDetector', () => {
   it('tells when the collapse began in both its effects', () => {
     let state = INITIAL_STATE;
     const effects = [];
-    for (const [t, v] of [[10, 'skewed'], [70, 'skewed'], [80, 'balanced'], [110, 'balanced']] as const) {
+    for (const [t, v] of [
+      [10, 'skewed'],
+      [70, 'skewed'],
+      [80, 'balanced'],
+      [110, 'balanced'],
+    ] as const) {
       const out = stepDetector(state, VERDICTS[v]!, t * S, TIMINGS);
       state = out.next;
       effects.push(...out.effects);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  composeService, endpointsFromList, gwbridgeAddresses, runningTasksByService, serviceFromApi, slimInspect, taskFromInspect,
+  composeService,
+  endpointsFromList,
+  gwbridgeAddresses,
+  runningTasksByService,
+  serviceFromApi,
+  slimInspect,
+  taskFromInspect,
 } from '../../../src/core/docker-model.js';
 import type { TaskRef } from '../../../src/core/types.js';
 
@@ -13,8 +19,17 @@ const SWARM_CONTAINER = {
   Path: 'node',
   Args: ['/app/demo-app.js'],
   State: {
-    Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
-    Pid: 14971, ExitCode: 0, Error: '', StartedAt: '2026-11-26T10:00:01.523456789Z', FinishedAt: '0001-01-01T00:00:00Z',
+    Status: 'running',
+    Running: true,
+    Paused: false,
+    Restarting: false,
+    OOMKilled: false,
+    Dead: false,
+    Pid: 14971,
+    ExitCode: 0,
+    Error: '',
+    StartedAt: '2026-11-26T10:00:01.523456789Z',
+    FinishedAt: '0001-01-01T00:00:00Z',
     Health: { Status: 'healthy', FailingStreak: 0, Log: [] },
   },
   Image: 'sha256:5b0d2a4c6e8f0a1b3c5d7e9f1a2b3c4d5e6f7a8b9c0d3f1c0a6e9b2d4f5a8c7e1',
@@ -37,17 +52,41 @@ const SWARM_CONTAINER = {
     },
   },
   NetworkSettings: {
-    Bridge: '', SandboxID: '6d2a1c0b9e8f', HairpinMode: false, Ports: {}, SandboxKey: '/var/run/docker/netns/6d2a1c0b9e8f',
+    Bridge: '',
+    SandboxID: '6d2a1c0b9e8f',
+    HairpinMode: false,
+    Ports: {},
+    SandboxKey: '/var/run/docker/netns/6d2a1c0b9e8f',
     Networks: {
       ingress: {
-        IPAMConfig: { IPv4Address: '10.0.0.7' }, Links: null, Aliases: null, NetworkID: 'm8x2jlw0c6b4ingressnet01',
-        EndpointID: 'e1b2c3d4', Gateway: '', IPAddress: '10.0.0.7', IPPrefixLen: 24, IPv6Gateway: '', GlobalIPv6Address: '',
-        GlobalIPv6PrefixLen: 0, MacAddress: '02:42:0a:00:00:07', DriverOpts: null,
+        IPAMConfig: { IPv4Address: '10.0.0.7' },
+        Links: null,
+        Aliases: null,
+        NetworkID: 'm8x2jlw0c6b4ingressnet01',
+        EndpointID: 'e1b2c3d4',
+        Gateway: '',
+        IPAddress: '10.0.0.7',
+        IPPrefixLen: 24,
+        IPv6Gateway: '',
+        GlobalIPv6Address: '',
+        GlobalIPv6PrefixLen: 0,
+        MacAddress: '02:42:0a:00:00:07',
+        DriverOpts: null,
       },
       shop_default: {
-        IPAMConfig: { IPv4Address: '10.0.2.4' }, Links: null, Aliases: ['3f1c0a6e9b2d'], NetworkID: 'p4q5r6s7t8u9shopdefault1',
-        EndpointID: 'f5e6d7c8', Gateway: '', IPAddress: '10.0.2.4', IPPrefixLen: 24, IPv6Gateway: '', GlobalIPv6Address: '',
-        GlobalIPv6PrefixLen: 0, MacAddress: '02:42:0a:00:02:04', DriverOpts: null,
+        IPAMConfig: { IPv4Address: '10.0.2.4' },
+        Links: null,
+        Aliases: ['3f1c0a6e9b2d'],
+        NetworkID: 'p4q5r6s7t8u9shopdefault1',
+        EndpointID: 'f5e6d7c8',
+        Gateway: '',
+        IPAddress: '10.0.2.4',
+        IPPrefixLen: 24,
+        IPv6Gateway: '',
+        GlobalIPv6Address: '',
+        GlobalIPv6PrefixLen: 0,
+        MacAddress: '02:42:0a:00:02:04',
+        DriverOpts: null,
       },
     },
   },
@@ -154,8 +193,16 @@ describe('taskFromInspect', () => {
   });
 
   it.each([
-    ['an exited container', { Status: 'exited', Running: false, Pid: 0, ExitCode: 137, FinishedAt: '2026-11-26T10:05:00.1Z' }, undefined],
-    ['a created container never started', { Status: 'created', Running: false, Pid: 0, StartedAt: '0001-01-01T00:00:00Z' }, undefined],
+    [
+      'an exited container',
+      { Status: 'exited', Running: false, Pid: 0, ExitCode: 137, FinishedAt: '2026-11-26T10:05:00.1Z' },
+      undefined,
+    ],
+    [
+      'a created container never started',
+      { Status: 'created', Running: false, Pid: 0, StartedAt: '0001-01-01T00:00:00Z' },
+      undefined,
+    ],
     ['a running container without a PID', { Pid: 0 }, undefined],
     ['a plain container, neither a Swarm task nor a Compose replica', {}, { maintainer: 'someone' }],
     ['a container with a task id but no service name', {}, { 'com.docker.swarm.task.id': 'kq3m1m0xk8x2d2x0yq4q9b7hz' }],
@@ -168,17 +215,25 @@ describe('taskFromInspect', () => {
     ['unhealthy', 'unhealthy'],
     ['something new', 'none'],
   ])('reads the health status %s as %s', (status, health) => {
-    expect(taskFromInspect(withState({ Health: { Status: status, FailingStreak: 0, Log: [] } }), NODE)?.health).toBe(health);
+    expect(taskFromInspect(withState({ Health: { Status: status, FailingStreak: 0, Log: [] } }), NODE)?.health).toBe(
+      health,
+    );
   });
 
   it('merges service labels under the container labels', () => {
-    const task = taskFromInspect(SWARM_CONTAINER, NODE, { 'swarm-balance.signal': 'bytes', 'com.docker.stack.namespace': 'other' });
+    const task = taskFromInspect(SWARM_CONTAINER, NODE, {
+      'swarm-balance.signal': 'bytes',
+      'com.docker.stack.namespace': 'other',
+    });
     expect(task?.labels['swarm-balance.signal']).toBe('bytes');
     expect(task?.labels['com.docker.stack.namespace']).toBe('shop');
   });
 
   it('leaves out networks the container has no address on', () => {
-    const inspect = { ...SWARM_CONTAINER, NetworkSettings: { Networks: { ...SWARM_CONTAINER.NetworkSettings.Networks, host: { IPAddress: '' } } } };
+    const inspect = {
+      ...SWARM_CONTAINER,
+      NetworkSettings: { Networks: { ...SWARM_CONTAINER.NetworkSettings.Networks, host: { IPAddress: '' } } },
+    };
     expect(taskFromInspect(inspect, NODE)?.networks).toEqual({ ingress: '10.0.0.7', shop_default: '10.0.2.4' });
   });
 
@@ -195,25 +250,53 @@ const SERVICE = {
   UpdatedAt: '2026-11-26T09:58:00.000000001Z',
   Spec: {
     Name: 'shop_web',
-    Labels: { 'com.docker.stack.image': 'sb-test/node:1', 'com.docker.stack.namespace': 'shop', 'swarm-balance.signal': 'requests' },
+    Labels: {
+      'com.docker.stack.image': 'sb-test/node:1',
+      'com.docker.stack.namespace': 'shop',
+      'swarm-balance.signal': 'requests',
+    },
     TaskTemplate: {
-      ContainerSpec: { Image: 'sb-test/node:1', Labels: { 'com.docker.stack.namespace': 'shop' }, Args: ['node', '/app/demo-app.js'], Isolation: 'default' },
-      Resources: {}, RestartPolicy: { Condition: 'any', Delay: 5_000_000_000, MaxAttempts: 0 },
+      ContainerSpec: {
+        Image: 'sb-test/node:1',
+        Labels: { 'com.docker.stack.namespace': 'shop' },
+        Args: ['node', '/app/demo-app.js'],
+        Isolation: 'default',
+      },
+      Resources: {},
+      RestartPolicy: { Condition: 'any', Delay: 5_000_000_000, MaxAttempts: 0 },
       Placement: { Platforms: [{ Architecture: 'amd64', OS: 'linux' }] },
-      Networks: [{ Target: 'p4q5r6s7t8u9shopdefault1', Aliases: ['web'] }], ForceUpdate: 0, Runtime: 'container',
+      Networks: [{ Target: 'p4q5r6s7t8u9shopdefault1', Aliases: ['web'] }],
+      ForceUpdate: 0,
+      Runtime: 'container',
     },
     Mode: { Replicated: { Replicas: 3 } },
-    UpdateConfig: { Parallelism: 1, FailureAction: 'pause', Monitor: 5_000_000_000, MaxFailureRatio: 0, Order: 'stop-first' },
-    EndpointSpec: { Mode: 'vip', Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishedPort: 8080, PublishMode: 'ingress' }] },
+    UpdateConfig: {
+      Parallelism: 1,
+      FailureAction: 'pause',
+      Monitor: 5_000_000_000,
+      MaxFailureRatio: 0,
+      Order: 'stop-first',
+    },
+    EndpointSpec: {
+      Mode: 'vip',
+      Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishedPort: 8080, PublishMode: 'ingress' }],
+    },
   },
   Endpoint: {
     Spec: { Mode: 'vip', Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishedPort: 8080, PublishMode: 'ingress' }] },
     Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishedPort: 8080, PublishMode: 'ingress' }],
-    VirtualIPs: [{ NetworkID: 'm8x2jlw0c6b4ingressnet01', Addr: '10.0.0.5/24' }, { NetworkID: 'p4q5r6s7t8u9shopdefault1', Addr: '10.0.2.2/24' }],
+    VirtualIPs: [
+      { NetworkID: 'm8x2jlw0c6b4ingressnet01', Addr: '10.0.0.5/24' },
+      { NetworkID: 'p4q5r6s7t8u9shopdefault1', Addr: '10.0.2.2/24' },
+    ],
   },
 };
 
-const withSpec = (spec: Record<string, unknown>, rest: Record<string, unknown> = {}) => ({ ...SERVICE, ...rest, Spec: { ...SERVICE.Spec, ...spec } });
+const withSpec = (spec: Record<string, unknown>, rest: Record<string, unknown> = {}) => ({
+  ...SERVICE,
+  ...rest,
+  Spec: { ...SERVICE.Spec, ...spec },
+});
 
 describe('serviceFromApi', () => {
   it('reads a replicated vip service with an ingress port', () => {
@@ -234,19 +317,54 @@ describe('serviceFromApi', () => {
   });
 
   it.each([
-    ['a dnsrr service with a host-mode port', withSpec({ EndpointSpec: { Mode: 'dnsrr', Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 8081, PublishMode: 'host' }] } }),
-      { endpointMode: 'dnsrr', ports: [{ target: 80, published: 8081, protocol: 'tcp', publishMode: 'host' }] }],
+    [
+      'a dnsrr service with a host-mode port',
+      withSpec({
+        EndpointSpec: {
+          Mode: 'dnsrr',
+          Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 8081, PublishMode: 'host' }],
+        },
+      }),
+      { endpointMode: 'dnsrr', ports: [{ target: 80, published: 8081, protocol: 'tcp', publishMode: 'host' }] },
+    ],
     ['a service with no endpoint spec', withSpec({ EndpointSpec: undefined }), { endpointMode: 'vip', ports: [] }],
-    ['a port with no published port and no protocol', withSpec({ EndpointSpec: { Mode: 'vip', Ports: [{ TargetPort: 53 }] } }),
-      { ports: [{ target: 53, protocol: 'tcp', publishMode: 'ingress' }] }],
+    [
+      'a port with no published port and no protocol',
+      withSpec({ EndpointSpec: { Mode: 'vip', Ports: [{ TargetPort: 53 }] } }),
+      { ports: [{ target: 53, protocol: 'tcp', publishMode: 'ingress' }] },
+    ],
     ['a global service', withSpec({ Mode: { Global: {} } }), { mode: 'global', desiredReplicas: null }],
-    ['a service scaled to zero', withSpec({ Mode: { Replicated: { Replicas: 0 } } }), { mode: 'replicated', desiredReplicas: 0 }],
-    ['a service in the middle of an update', withSpec({}, { UpdateStatus: { State: 'updating', StartedAt: '2026-11-26T10:01:00Z', Message: 'update in progress' } }),
-      { updateInProgress: true }],
-    ['a service rolling back', withSpec({}, { UpdateStatus: { State: 'rollback_started', Message: 'update rolled back due to failure' } }), { updateInProgress: true }],
-    ['a service whose update completed', withSpec({}, { UpdateStatus: { State: 'completed', CompletedAt: '2026-11-26T10:02:00Z', Message: 'update completed' } }),
-      { updateInProgress: false }],
-    ['a paused update', withSpec({}, { UpdateStatus: { State: 'paused', Message: 'update paused due to failure' } }), { updateInProgress: false }],
+    [
+      'a service scaled to zero',
+      withSpec({ Mode: { Replicated: { Replicas: 0 } } }),
+      { mode: 'replicated', desiredReplicas: 0 },
+    ],
+    [
+      'a service in the middle of an update',
+      withSpec(
+        {},
+        { UpdateStatus: { State: 'updating', StartedAt: '2026-11-26T10:01:00Z', Message: 'update in progress' } },
+      ),
+      { updateInProgress: true },
+    ],
+    [
+      'a service rolling back',
+      withSpec({}, { UpdateStatus: { State: 'rollback_started', Message: 'update rolled back due to failure' } }),
+      { updateInProgress: true },
+    ],
+    [
+      'a service whose update completed',
+      withSpec(
+        {},
+        { UpdateStatus: { State: 'completed', CompletedAt: '2026-11-26T10:02:00Z', Message: 'update completed' } },
+      ),
+      { updateInProgress: false },
+    ],
+    [
+      'a paused update',
+      withSpec({}, { UpdateStatus: { State: 'paused', Message: 'update paused due to failure' } }),
+      { updateInProgress: false },
+    ],
     ['a service outside any stack', withSpec({ Labels: {} }), { stack: '', labels: {} }],
   ])('reads %s', (_what, service, expected) => {
     expect(serviceFromApi(service, null)).toMatchObject(expected);
@@ -264,7 +382,9 @@ const task = (over: Record<string, unknown>) => ({
   Slot: 2,
   NodeID: 'n5r8ruq3l9w4e2k1c0yq7s6tz',
   Status: {
-    Timestamp: '2026-11-26T10:00:01.6Z', State: 'running', Message: 'started',
+    Timestamp: '2026-11-26T10:00:01.6Z',
+    State: 'running',
+    Message: 'started',
     ContainerStatus: { ContainerID: SWARM_CONTAINER.Id, PID: 14971, ExitCode: 0 },
   },
   DesiredState: 'running',
@@ -307,23 +427,62 @@ describe('runningTasksByService', () => {
 
 describe('composeService', () => {
   it('makes a service from the Compose replicas seen', () => {
-    const replicas = [1, 2].map((n) => taskFromInspect({ ...withState({}, { ...COMPOSE_LABELS, 'com.docker.compose.container-number': String(n) }), Id: `${n}`.repeat(64) }, NODE)!);
+    const replicas = [1, 2].map((n) =>
+      taskFromInspect(
+        {
+          ...withState({}, { ...COMPOSE_LABELS, 'com.docker.compose.container-number': String(n) }),
+          Id: `${n}`.repeat(64),
+        },
+        NODE,
+      )!,
+    );
     expect(composeService(replicas)).toMatchObject({
-      id: 'shop_web', name: 'shop_web', stack: 'shop', mode: 'compose', endpointMode: 'none', desiredReplicas: null,
-      runningTasks: [{ id: '111111111111', nodeId: NODE.id, slot: '1' }, { id: '222222222222', nodeId: NODE.id, slot: '2' }],
+      id: 'shop_web',
+      name: 'shop_web',
+      stack: 'shop',
+      mode: 'compose',
+      endpointMode: 'none',
+      desiredReplicas: null,
+      runningTasks: [
+        { id: '111111111111', nodeId: NODE.id, slot: '1' },
+        { id: '222222222222', nodeId: NODE.id, slot: '2' },
+      ],
     });
   });
 });
 
 describe('endpointsFromList', () => {
   it('lists each address of each container, with its task and service', () => {
-    const list = [{
-      Id: SWARM_CONTAINER.Id, Names: ['/shop_web.2.kq3m1m0xk8x2d2x0yq4q9b7hz'], Labels: SWARM_CONTAINER.Config.Labels, State: 'running',
-      NetworkSettings: { Networks: { ingress: { IPAddress: '10.0.0.7' }, shop_default: { IPAddress: '10.0.2.4' } } },
-    }];
+    const list = [
+      {
+        Id: SWARM_CONTAINER.Id,
+        Names: ['/shop_web.2.kq3m1m0xk8x2d2x0yq4q9b7hz'],
+        Labels: SWARM_CONTAINER.Config.Labels,
+        State: 'running',
+        NetworkSettings: { Networks: { ingress: { IPAddress: '10.0.0.7' }, shop_default: { IPAddress: '10.0.2.4' } } },
+      },
+    ];
     expect(endpointsFromList(list, NODE)).toEqual([
-      { address: '10.0.0.7', container: 'shop_web.2.kq3m1m0xk8x2d2x0yq4q9b7hz', containerId: SWARM_CONTAINER.Id, network: 'ingress', nodeId: NODE.id, nodeName: NODE.name, task: 'shop_web.2', service: 'shop_web' },
-      { address: '10.0.2.4', container: 'shop_web.2.kq3m1m0xk8x2d2x0yq4q9b7hz', containerId: SWARM_CONTAINER.Id, network: 'shop_default', nodeId: NODE.id, nodeName: NODE.name, task: 'shop_web.2', service: 'shop_web' },
+      {
+        address: '10.0.0.7',
+        container: 'shop_web.2.kq3m1m0xk8x2d2x0yq4q9b7hz',
+        containerId: SWARM_CONTAINER.Id,
+        network: 'ingress',
+        nodeId: NODE.id,
+        nodeName: NODE.name,
+        task: 'shop_web.2',
+        service: 'shop_web',
+      },
+      {
+        address: '10.0.2.4',
+        container: 'shop_web.2.kq3m1m0xk8x2d2x0yq4q9b7hz',
+        containerId: SWARM_CONTAINER.Id,
+        network: 'shop_default',
+        nodeId: NODE.id,
+        nodeName: NODE.name,
+        task: 'shop_web.2',
+        service: 'shop_web',
+      },
     ]);
   });
 });
@@ -331,12 +490,29 @@ describe('endpointsFromList', () => {
 describe('gwbridgeAddresses', () => {
   it('maps container ids to their gateway-bridge address without the prefix length', () => {
     const network = {
-      Name: 'docker_gwbridge', Id: 'c0ffee', Driver: 'bridge',
+      Name: 'docker_gwbridge',
+      Id: 'c0ffee',
+      Driver: 'bridge',
       Containers: {
-        [SWARM_CONTAINER.Id]: { Name: 'gateway_6d2a1c0b9e8f', EndpointID: 'ab12', MacAddress: '02:42:ac:12:00:03', IPv4Address: '172.18.0.3/16', IPv6Address: '' },
-        'ingress-sbox': { Name: 'gateway_ingress-sbox', EndpointID: 'cd34', MacAddress: '02:42:ac:12:00:02', IPv4Address: '172.18.0.2/16', IPv6Address: '' },
+        [SWARM_CONTAINER.Id]: {
+          Name: 'gateway_6d2a1c0b9e8f',
+          EndpointID: 'ab12',
+          MacAddress: '02:42:ac:12:00:03',
+          IPv4Address: '172.18.0.3/16',
+          IPv6Address: '',
+        },
+        'ingress-sbox': {
+          Name: 'gateway_ingress-sbox',
+          EndpointID: 'cd34',
+          MacAddress: '02:42:ac:12:00:02',
+          IPv4Address: '172.18.0.2/16',
+          IPv6Address: '',
+        },
       },
     };
-    expect(Object.fromEntries(gwbridgeAddresses(network))).toEqual({ [SWARM_CONTAINER.Id]: '172.18.0.3', 'ingress-sbox': '172.18.0.2' });
+    expect(Object.fromEntries(gwbridgeAddresses(network))).toEqual({
+      [SWARM_CONTAINER.Id]: '172.18.0.3',
+      'ingress-sbox': '172.18.0.2',
+    });
   });
 });

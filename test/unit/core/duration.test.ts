@@ -20,9 +20,12 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', 's', '-5s', '5 s', '5S', '5sec', '1h 30m', 'five', '5s!', '.5s', '1e3ms'])('reads %j as not a duration', (text) => {
-    expect(parseDuration(text)).toBeNull();
-  });
+  it.each(['', 's', '-5s', '5 s', '5S', '5sec', '1h 30m', 'five', '5s!', '.5s', '1e3ms'])(
+    'reads %j as not a duration',
+    (text) => {
+      expect(parseDuration(text)).toBeNull();
+    },
+  );
 });
 
 describe('formatDuration', () => {
@@ -41,6 +44,9 @@ describe('formatDuration', () => {
   });
 
   it('prints whole seconds below two hours so that parseDuration reads them back exactly', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 7199 }), (s) => parseDuration(formatDuration(s * 1000)) === s * 1000), { seed: 20261126 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7199 }), (s) => parseDuration(formatDuration(s * 1000)) === s * 1000),
+      { seed: 20261126 },
+    );
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  countByPort, inboundSockets, parseNetDev, parseNetTcp, parseSnmpTcp, TCP_ESTABLISHED, TCP_LISTEN, type TcpSocket,
+  countByPort,
+  inboundSockets,
+  parseNetDev,
+  parseNetTcp,
+  parseSnmpTcp,
+  TCP_ESTABLISHED,
+  TCP_LISTEN,
+  type TcpSocket,
 } from '../../../src/core/procnet.js';
 import { ParseError } from '../../../src/errors.js';
 import { fixture } from '../support/factories.js';
@@ -23,8 +30,10 @@ function reasonOf(parse: () => unknown): string {
   return out.reason;
 }
 
-const SNMP_TCP_HEADER = 'Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors';
-const DEV_HEADER = 'Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n';
+const SNMP_TCP_HEADER =
+  'Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors';
+const DEV_HEADER =
+  'Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n';
 const TCP_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 
 describe('parseSnmpTcp', () => {
@@ -54,21 +63,27 @@ describe('parseSnmpTcp', () => {
     expect(reasonOf(() => parseSnmpTcp(text))).toBe(reason);
   });
 
-  it.each(['proc/14971/net/snmp', 'host/snmp'])('gives the right values or a ParseError for every truncation of %s', (path) => {
-    const text = fixture(path);
-    const full = parseSnmpTcp(text);
-    const wrong: string[] = [];
-    for (let cut = 0; cut <= text.length; cut++) {
-      const out = outcome(() => parseSnmpTcp(text.slice(0, cut)));
-      if ('value' in out && (out.value.passiveOpens !== full.passiveOpens || out.value.currEstab !== full.currEstab)) {
-        wrong.push(`cut ${cut}: ${JSON.stringify(out.value)}`);
+  it.each(['proc/14971/net/snmp', 'host/snmp'])(
+    'gives the right values or a ParseError for every truncation of %s',
+    (path) => {
+      const text = fixture(path);
+      const full = parseSnmpTcp(text);
+      const wrong: string[] = [];
+      for (let cut = 0; cut <= text.length; cut++) {
+        const out = outcome(() => parseSnmpTcp(text.slice(0, cut)));
+        if (
+          'value' in out &&
+          (out.value.passiveOpens !== full.passiveOpens || out.value.currEstab !== full.currEstab)
+        ) {
+          wrong.push(`cut ${cut}: ${JSON.stringify(out.value)}`);
+        }
+        if ('reason' in out && !['snmp-no-tcp', 'snmp-tcp-truncated', 'snmp-tcp-field'].includes(out.reason)) {
+          wrong.push(`cut ${cut}: reason ${out.reason}`);
+        }
       }
-      if ('reason' in out && !['snmp-no-tcp', 'snmp-tcp-truncated', 'snmp-tcp-field'].includes(out.reason)) {
-        wrong.push(`cut ${cut}: reason ${out.reason}`);
-      }
-    }
-    expect(wrong).toEqual([]);
-  });
+      expect(wrong).toEqual([]);
+    },
+  );
 });
 
 describe('parseNetDev', () => {
@@ -92,7 +107,11 @@ describe('parseNetDev', () => {
     ['net/snmp instead of net/dev', fixture('host/snmp'), 'dev-header'],
     ['a line without an interface name', `${DEV_HEADER}  81678 851 0 0 0 0 0 0 926046 431 0 0 0 0 0 0\n`, 'dev-line'],
     ['a line with 15 counters', `${DEV_HEADER}  eth0: 81678 851 0 0 0 0 0 0 926046 431 0 0 0 0 0\n`, 'dev-fields'],
-    ['a line with a word among its counters', `${DEV_HEADER}  eth0: 81678 many 0 0 0 0 0 0 926046 431 0 0 0 0 0 0\n`, 'dev-fields'],
+    [
+      'a line with a word among its counters',
+      `${DEV_HEADER}  eth0: 81678 many 0 0 0 0 0 0 926046 431 0 0 0 0 0 0\n`,
+      'dev-fields',
+    ],
   ])('rejects %s with a stable reason', (_what, text, reason) => {
     expect(reasonOf(() => parseNetDev(text))).toBe(reason);
   });
@@ -108,32 +127,45 @@ describe('parseNetDev', () => {
     const wrong: string[] = [];
     for (let cut = 0; cut <= text.length; cut++) {
       const out = outcome(() => parseNetDev(text.slice(0, cut)));
-      if ('value' in out && !allowed.includes(JSON.stringify(out.value))) wrong.push(`cut ${cut}: ${JSON.stringify(out.value)}`);
-      if ('reason' in out && !['dev-header', 'dev-line', 'dev-fields'].includes(out.reason)) wrong.push(`cut ${cut}: ${out.reason}`);
+      if ('value' in out && !allowed.includes(JSON.stringify(out.value)))
+        wrong.push(`cut ${cut}: ${JSON.stringify(out.value)}`);
+      if ('reason' in out && !['dev-header', 'dev-line', 'dev-fields'].includes(out.reason))
+        wrong.push(`cut ${cut}: ${out.reason}`);
     }
     expect(wrong).toEqual([]);
     expect(parseNetDev(text)).toEqual({ receiveBytes: 82264, receivePackets: 858 });
   });
 });
 
-const sock = (localAddress: string, localPort: number, remoteAddress: string, remotePort: number, state: number): TcpSocket =>
-  ({ localAddress, localPort, remoteAddress, remotePort, state });
+const sock = (
+  localAddress: string,
+  localPort: number,
+  remoteAddress: string,
+  remotePort: number,
+  state: number,
+): TcpSocket => ({ localAddress, localPort, remoteAddress, remotePort, state });
 
 describe('parseNetTcp', () => {
   it.each([
     ['proc/14971/net/tcp', [sock('127.0.0.11', 45827, '0.0.0.0', 0, TCP_LISTEN)]],
     ['proc/15074/net/tcp6', [sock('::', 80, '::', 0, TCP_LISTEN)]],
-    ['proc/15075/net/tcp6', [sock('::', 80, '::', 0, TCP_LISTEN), sock('10.0.2.3', 80, '10.0.2.8', 34036, TCP_ESTABLISHED)]],
-    ['proc/14971/net/tcp6', [
-      sock('::', 8080, '::', 0, TCP_LISTEN),
-      sock('10.0.2.4', 8080, '10.0.2.10', 59314, TCP_ESTABLISHED),
-      sock('10.0.2.4', 8080, '10.0.2.10', 59324, TCP_ESTABLISHED),
-    ]],
+    [
+      'proc/15075/net/tcp6',
+      [sock('::', 80, '::', 0, TCP_LISTEN), sock('10.0.2.3', 80, '10.0.2.8', 34036, TCP_ESTABLISHED)],
+    ],
+    [
+      'proc/14971/net/tcp6',
+      [
+        sock('::', 8080, '::', 0, TCP_LISTEN),
+        sock('10.0.2.4', 8080, '10.0.2.10', 59314, TCP_ESTABLISHED),
+        sock('10.0.2.4', 8080, '10.0.2.10', 59324, TCP_ESTABLISHED),
+      ],
+    ],
   ])('reads every socket of the real file %s', (path, sockets) => {
     expect(parseNetTcp(fixture(path))).toEqual(sockets);
   });
 
-  it('reads the VM\'s net/tcp with its listeners, clients and TIME_WAIT rows', () => {
+  it("reads the VM's net/tcp with its listeners, clients and TIME_WAIT rows", () => {
     const sockets = parseNetTcp(fixture('host/tcp'));
     expect(sockets).toHaveLength(12);
     expect(sockets.filter((s) => s.state === TCP_LISTEN)).toEqual([
@@ -143,7 +175,7 @@ describe('parseNetTcp', () => {
     expect(sockets[8]).toEqual(sock('127.0.0.1', 40480, '127.0.0.1', 41270, TCP_ESTABLISHED));
   });
 
-  it('reads the VM\'s net/tcp6 with ::1 and IPv4-mapped rows', () => {
+  it("reads the VM's net/tcp6 with ::1 and IPv4-mapped rows", () => {
     expect(parseNetTcp(fixture('host/tcp6')).filter((s) => s.state === TCP_ESTABLISHED)).toEqual([
       sock('::1', 60790, '::1', 40666, TCP_ESTABLISHED),
       sock('::1', 40666, '::1', 60790, TCP_ESTABLISHED),
@@ -173,7 +205,11 @@ describe('parseNetTcp', () => {
 
   it.each([
     ['an empty file', '', 'tcp-header'],
-    ['rows without the header line', '   0: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1\n', 'tcp-header'],
+    [
+      'rows without the header line',
+      '   0: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1\n',
+      'tcp-header',
+    ],
     ['a row that is one word', `${TCP_HEADER}garbage\n`, 'tcp-line'],
     ['a row without a state', `${TCP_HEADER}   0: 0100007F:0050 00000000:0000\n`, 'tcp-line'],
     ['an address of 5 hex digits', `${TCP_HEADER}   0: 0100F:0050 00000000:0000 0A 0 0\n`, 'tcp-address'],
@@ -191,16 +227,22 @@ describe('parseNetTcp', () => {
     for (let cut = 0; cut <= text.length; cut++) {
       const out = outcome(() => parseNetTcp(text.slice(0, cut)));
       if ('value' in out && JSON.stringify(out.value) !== JSON.stringify(full.slice(0, out.value.length))) {
-        wrong.push(`cut ${cut} (${JSON.stringify(text.slice(Math.max(0, cut - 12), cut))}): ${JSON.stringify(out.value.at(-1))}`);
+        wrong.push(
+          `cut ${cut} (${JSON.stringify(text.slice(Math.max(0, cut - 12), cut))}): ${JSON.stringify(out.value.at(-1))}`,
+        );
       }
-      if ('reason' in out && !['tcp-header', 'tcp-line', 'tcp-address', 'tcp-port'].includes(out.reason)) wrong.push(`cut ${cut}: ${out.reason}`);
+      if ('reason' in out && !['tcp-header', 'tcp-line', 'tcp-address', 'tcp-port'].includes(out.reason))
+        wrong.push(`cut ${cut}: ${out.reason}`);
     }
     expect(wrong).toEqual([]);
   });
 });
 
 describe('inboundSockets', () => {
-  const both = (pid: string) => [...parseNetTcp(fixture(`proc/${pid}/net/tcp`)), ...parseNetTcp(fixture(`proc/${pid}/net/tcp6`))];
+  const both = (pid: string) => [
+    ...parseNetTcp(fixture(`proc/${pid}/net/tcp`)),
+    ...parseNetTcp(fixture(`proc/${pid}/net/tcp6`)),
+  ];
 
   it.each([
     ['15074', {}],
@@ -210,16 +252,24 @@ describe('inboundSockets', () => {
     expect(countByPort(inboundSockets(both(pid)))).toEqual(byPort);
   });
 
-  it('counts only inbound sockets in the VM\'s files, where clients and servers share the namespace', () => {
+  it("counts only inbound sockets in the VM's files, where clients and servers share the namespace", () => {
     const sockets = [...parseNetTcp(fixture('host/tcp')), ...parseNetTcp(fixture('host/tcp6'))];
     expect(countByPort(inboundSockets(sockets))).toEqual({ 40480: 1, 40666: 2, 2377: 1 });
   });
 
   it.each([
-    ['an outbound connection to a port the task also listens on', 0, sock('10.0.2.4', 41000, '10.0.2.9', 80, TCP_ESTABLISHED)],
+    [
+      'an outbound connection to a port the task also listens on',
+      0,
+      sock('10.0.2.4', 41000, '10.0.2.9', 80, TCP_ESTABLISHED),
+    ],
     ['an inbound connection in TIME_WAIT', 0, sock('10.0.2.4', 80, '10.0.2.9', 41000, 0x06)],
     ['an inbound connection still in SYN_RECV', 0, sock('10.0.2.4', 80, '10.0.2.9', 41000, 0x03)],
-    ['an established connection to a port nobody listens on', 0, sock('10.0.2.4', 81, '10.0.2.9', 41000, TCP_ESTABLISHED)],
+    [
+      'an established connection to a port nobody listens on',
+      0,
+      sock('10.0.2.4', 81, '10.0.2.9', 41000, TCP_ESTABLISHED),
+    ],
     ['an inbound established connection', 1, sock('10.0.2.4', 80, '10.0.2.9', 41000, TCP_ESTABLISHED)],
   ])('with a listener on :80, %s counts %i', (_what, expected, socket) => {
     expect(inboundSockets([sock('::', 80, '::', 0, TCP_LISTEN), socket])).toHaveLength(expected);

@@ -47,14 +47,39 @@ describe('sumPrometheusMetric', () => {
     ['a histogram count, next to a +Inf bucket', PROM_CLIENT, 'http_request_duration_seconds_count', 1030],
     ['an OpenMetrics counter asked for by family name', OPENMETRICS, 'http_requests', 408],
     ['an OpenMetrics counter asked for with _total', OPENMETRICS, 'http_requests_total', 408],
-    ['a sample with a millisecond timestamp', 'http_requests_total{code="200"} 1027 1395066363000\n', 'http_requests_total', 1027],
+    [
+      'a sample with a millisecond timestamp',
+      'http_requests_total{code="200"} 1027 1395066363000\n',
+      'http_requests_total',
+      1027,
+    ],
     ['a sample with a negative timestamp', 'http_requests_total 5 -1\n', 'http_requests_total', 5],
     ['a counter without labels', 'nginx_http_requests_total 31070465\n', 'nginx_http_requests_total', 31070465],
     ['a value in exponent notation', 'http_requests_total 1.5e+06\n', 'http_requests_total', 1_500_000],
-    ['label values holding spaces, commas and braces', 'http_requests_total{path="/a b, {c}",code="200"} 7\n', 'http_requests_total', 7],
-    ['lines ending in CRLF', '# TYPE http_requests_total counter\r\nhttp_requests_total 9\r\n', 'http_requests_total', 9],
-    ['other metrics whose value is NaN or +Inf', 'up NaN\ntemp +Inf\nhttp_requests_total 4\n', 'http_requests_total', 4],
-    ['a longer metric name that starts with the wanted one', 'http_requests_total_created 99\nhttp_requests_total 2\n', 'http_requests_total', 2],
+    [
+      'label values holding spaces, commas and braces',
+      'http_requests_total{path="/a b, {c}",code="200"} 7\n',
+      'http_requests_total',
+      7,
+    ],
+    [
+      'lines ending in CRLF',
+      '# TYPE http_requests_total counter\r\nhttp_requests_total 9\r\n',
+      'http_requests_total',
+      9,
+    ],
+    [
+      'other metrics whose value is NaN or +Inf',
+      'up NaN\ntemp +Inf\nhttp_requests_total 4\n',
+      'http_requests_total',
+      4,
+    ],
+    [
+      'a longer metric name that starts with the wanted one',
+      'http_requests_total_created 99\nhttp_requests_total 2\n',
+      'http_requests_total',
+      2,
+    ],
     ['a counter at zero', 'http_requests_total 0\n', 'http_requests_total', 0],
   ])('sums %s', (_what, text, metric, sum) => {
     expect(sumPrometheusMetric(text, metric)).toBe(sum);
@@ -62,9 +87,21 @@ describe('sumPrometheusMetric', () => {
 
   // OpenMetrics timestamps are seconds and may have decimals; exemplars follow the value after ` # `.
   it.each([
-    ['a sample with an OpenMetrics timestamp in fractional seconds', 'http_requests_total{code="200"} 400.0 1520879607.789\n# EOF\n', 400],
-    ['a sample with an OpenMetrics exemplar', 'http_requests_total{code="200"} 400.0 # {trace_id="KOO5S4vxi0o"} 0.67\n# EOF\n', 400],
-    ['a sample with an exemplar carrying a timestamp', 'http_requests_total 3 # {trace_id="a"} 1.0 1520879607.789\n# EOF\n', 3],
+    [
+      'a sample with an OpenMetrics timestamp in fractional seconds',
+      'http_requests_total{code="200"} 400.0 1520879607.789\n# EOF\n',
+      400,
+    ],
+    [
+      'a sample with an OpenMetrics exemplar',
+      'http_requests_total{code="200"} 400.0 # {trace_id="KOO5S4vxi0o"} 0.67\n# EOF\n',
+      400,
+    ],
+    [
+      'a sample with an exemplar carrying a timestamp',
+      'http_requests_total 3 # {trace_id="a"} 1.0 1520879607.789\n# EOF\n',
+      3,
+    ],
   ])('sums %s', (_what, text, sum) => {
     expect(sumPrometheusMetric(text, 'http_requests_total')).toBe(sum);
   });
@@ -72,8 +109,16 @@ describe('sumPrometheusMetric', () => {
   // prom-client prints only HELP and TYPE for a labelled counter no request has touched yet: that
   // replica served 0 requests, which is exactly the idle replica of a collapse.
   it.each([
-    ['a 0.0.4 counter declared but not yet incremented', '# HELP http_requests_total Requests.\n# TYPE http_requests_total counter\n', 'http_requests_total'],
-    ['an OpenMetrics counter declared but not yet incremented', '# TYPE http_requests counter\n# HELP http_requests Requests.\n# EOF\n', 'http_requests_total'],
+    [
+      'a 0.0.4 counter declared but not yet incremented',
+      '# HELP http_requests_total Requests.\n# TYPE http_requests_total counter\n',
+      'http_requests_total',
+    ],
+    [
+      'an OpenMetrics counter declared but not yet incremented',
+      '# TYPE http_requests counter\n# HELP http_requests Requests.\n# EOF\n',
+      'http_requests_total',
+    ],
   ])('reads %s as 0', (_what, text, metric) => {
     expect(sumPrometheusMetric(text, metric)).toBe(0);
   });

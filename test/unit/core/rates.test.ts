@@ -48,7 +48,11 @@ describe('TaskHistory', () => {
   });
 
   it('leaves out a signal for the samples that lack it, and spans only those that have it', () => {
-    const h = historyOf([{ connectionsAccepted: 1 }, { connectionsAccepted: 3, requests: 10 }, { connectionsAccepted: 6, requests: 25 }]);
+    const h = historyOf([
+      { connectionsAccepted: 1 },
+      { connectionsAccepted: 3, requests: 10 },
+      { connectionsAccepted: 6, requests: 25 },
+    ]);
     expect(h.window()).toEqual({
       connections: { count: 5, events: 5, exposure: 10 },
       requests: { count: 15, events: 15, exposure: 5 },
@@ -66,7 +70,12 @@ describe('TaskHistory', () => {
   });
 
   it('counts across a counter reset inside the window', () => {
-    const h = historyOf([{ connectionsAccepted: 900 }, { connectionsAccepted: 950 }, { connectionsAccepted: 20 }, { connectionsAccepted: 45 }]);
+    const h = historyOf([
+      { connectionsAccepted: 900 },
+      { connectionsAccepted: 950 },
+      { connectionsAccepted: 20 },
+      { connectionsAccepted: 45 },
+    ]);
     expect(h.window().connections).toEqual({ count: 50 + 20 + 25, events: 95, exposure: 15 });
   });
 
@@ -121,35 +130,50 @@ describe('TaskHistory', () => {
   const samples = fc.array(
     fc.record({
       gapMs: fc.integer({ min: -5 * S, max: 120 * S }),
-      connectionsAccepted: counterValue, requests: counterValue, receiveBytes: counterValue, receivePackets: counterValue,
+      connectionsAccepted: counterValue,
+      requests: counterValue,
+      receiveBytes: counterValue,
+      receivePackets: counterValue,
     }),
     { minLength: 0, maxLength: 40 },
   );
 
   it('never reports a negative count, event total, exposure or rate, resets and pruning included', () => {
-    fc.assert(fc.property(samples, fc.option(fc.integer({ min: -60 * S, max: 60 * S })), fc.integer({ min: 1 * S, max: 300 * S }), (points, zeroAt, windowMs) => {
-      const h = new TaskHistory();
-      let at = 1_000_000;
-      for (const { gapMs, ...counters } of points) {
-        at += gapMs;
-        h.add(at, counters, zeroAt === null ? undefined : 1_000_000 + zeroAt);
-        h.prune(at, windowMs);
-        const w = h.window();
-        for (const signal of SIGNALS) {
-          const sw = w[signal];
-          if (sw && (sw.count < 0 || sw.events < 0 || sw.exposure <= 0)) return false;
-        }
-        if (Object.values(ratesOf(w)).some((r) => !(r >= 0) || !Number.isFinite(r))) return false;
-      }
-      return true;
-    }), { seed: 4242, numRuns: 500 });
+    fc.assert(
+      fc.property(
+        samples,
+        fc.option(fc.integer({ min: -60 * S, max: 60 * S })),
+        fc.integer({ min: 1 * S, max: 300 * S }),
+        (points, zeroAt, windowMs) => {
+          const h = new TaskHistory();
+          let at = 1_000_000;
+          for (const { gapMs, ...counters } of points) {
+            at += gapMs;
+            h.add(at, counters, zeroAt === null ? undefined : 1_000_000 + zeroAt);
+            h.prune(at, windowMs);
+            const w = h.window();
+            for (const signal of SIGNALS) {
+              const sw = w[signal];
+              if (sw && (sw.count < 0 || sw.events < 0 || sw.exposure <= 0)) return false;
+            }
+            if (Object.values(ratesOf(w)).some((r) => !(r >= 0) || !Number.isFinite(r))) return false;
+          }
+          return true;
+        },
+      ),
+      { seed: 4242, numRuns: 500 },
+    );
   });
 });
 
 describe('ratesOf', () => {
   it('divides each count by the seconds it covers', () => {
-    expect(ratesOf({ connections: { count: 30, events: 30, exposure: 60 }, bytes: { count: 6000, events: 60, exposure: 60 } }))
-      .toEqual({ connections: 0.5, bytes: 100 });
+    expect(
+      ratesOf({
+        connections: { count: 30, events: 30, exposure: 60 },
+        bytes: { count: 6000, events: 60, exposure: 60 },
+      }),
+    ).toEqual({ connections: 0.5, bytes: 100 });
   });
 
   it('gives no rate for a window that covers no time', () => {

@@ -13,15 +13,29 @@ const VALID: NodeReport = nodeReport({
   node: { id: 'n1', name: 'node-1', role: 'manager', leader: true },
   tasks: [
     taskReport({
-      id: 't1', health: 'healthy', startedAt: 1_699_999_000_000, networks: { shop_default: '10.0.2.4', ingress: '10.0.0.7' },
-      counters: { connectionsAccepted: 120, connectionsActive: 4, receiveBytes: 9_000_000, receivePackets: 9000, requests: 5000 },
+      id: 't1',
+      health: 'healthy',
+      startedAt: 1_699_999_000_000,
+      networks: { shop_default: '10.0.2.4', ingress: '10.0.0.7' },
+      counters: {
+        connectionsAccepted: 120,
+        connectionsActive: 4,
+        receiveBytes: 9_000_000,
+        receivePackets: 9000,
+        requests: 5000,
+      },
       window: { connections: win(120), requests: win(5000), bytes: win(9_000_000, 60, 9000) },
       rates: { connections: 2, requests: 83.3, bytes: 150_000 },
-      inbound: [{ address: '10.0.2.9', connections: 4 }, { address: '10.0.0.2', connections: 1 }],
+      inbound: [
+        { address: '10.0.2.9', connections: 4 },
+        { address: '10.0.0.2', connections: 1 },
+      ],
     }),
     taskReport({ id: 't2', slot: '2', health: 'starting' }),
   ],
-  services: [serviceInfo({ ports: [], version: null, runningTasks: null, labels: { 'swarm-balance.signal': 'bytes' } })],
+  services: [
+    serviceInfo({ ports: [], version: null, runningTasks: null, labels: { 'swarm-balance.signal': 'bytes' } }),
+  ],
   endpoints: [endpoint(), endpoint({ address: '10.0.2.10', task: 'shop_api.1', service: 'shop_api' })],
   firing: ['svc-web'],
 });
@@ -54,7 +68,9 @@ function mutate(path: readonly (string | number)[], value: unknown): Record<stri
 /** Every path into the valid report, containers and leaves alike. */
 function allPaths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   if (typeof value !== 'object' || value === null) return [];
-  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
   return entries.flatMap(([k, v]) => [[...prefix, k], ...allPaths(v, [...prefix, k])]);
 }
 
@@ -156,27 +172,39 @@ describe('parseNodeReport', () => {
     ['the firing list', ['firing']],
     ['a firing entry', ['firing', 0]],
     ['an endpoint', ['endpoints', 0]],
-  ])('refuses deeply nested junk (10 000 levels, about 20 kB) in place of %s with reason report-shape', (_what, path) => {
-    expect(outcome(mutate(path, nested(10_000)))).toBe('report-shape');
-  });
+  ])(
+    'refuses deeply nested junk (10 000 levels, about 20 kB) in place of %s with reason report-shape',
+    (_what, path) => {
+      expect(outcome(mutate(path, nested(10_000)))).toBe('report-shape');
+    },
+  );
 
   it('refuses any JSON value with reason report-shape and nothing else', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => {
-      expect(outcome(value)).toBe('report-shape');
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(outcome(value)).toBe('report-shape');
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('answers anything at all with a report or a report-shape error, never another exception', () => {
-    fc.assert(fc.property(fc.anything({ withNullPrototype: true, withSparseArray: true }), (value) => {
-      expect(['ok', 'report-shape']).toContain(outcome(value));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.anything({ withNullPrototype: true, withSparseArray: true }), (value) => {
+        expect(['ok', 'report-shape']).toContain(outcome(value));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('answers a report with any part replaced by any JSON value with a report or a report-shape error', () => {
     const paths = allPaths(validJson());
-    fc.assert(fc.property(fc.constantFrom(...paths), fc.option(fc.jsonValue(), { nil: undefined }), (path, value) => {
-      expect(['ok', 'report-shape']).toContain(outcome(mutate(path, value)));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.constantFrom(...paths), fc.option(fc.jsonValue(), { nil: undefined }), (path, value) => {
+        expect(['ok', 'report-shape']).toContain(outcome(mutate(path, value)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('refuses a report in which any number is replaced by a negative, non-finite or textual one', () => {
@@ -192,15 +220,20 @@ describe('parseNodeReport', () => {
       fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
       fc.string().map((s) => `${s}1`),
     );
-    fc.assert(fc.property(fc.constantFrom(...numeric), bad, (path, value) => {
-      expect(outcome(mutate(path, value))).toBe('report-shape');
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.constantFrom(...numeric), bad, (path, value) => {
+        expect(outcome(mutate(path, value))).toBe('report-shape');
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('accepts a report that differs from a valid one in optional numbers only when they are non-negative', () => {
-    fc.assert(fc.property(fc.double({ min: 0, max: 1e15, noNaN: true }), (value) => {
-      const report = parseNodeReport(mutate(['tasks', 0, 'counters', 'requests'], value));
-      expect(report.tasks[0]?.counters.requests).toBe(value);
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e15, noNaN: true }), (value) => {
+        const report = parseNodeReport(mutate(['tasks', 0, 'counters', 'requests'], value));
+        expect(report.tasks[0]?.counters.requests).toBe(value);
+      }),
+    );
   });
 });

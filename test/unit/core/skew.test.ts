@@ -4,15 +4,36 @@ import { judge, skewStats, type JudgeSettings, type TaskSignal } from '../../../
 const SETTINGS: JudgeSettings = { threshold: 0.8, minEvents: 30, alpha: 0.001, hysteresis: 0.1 };
 
 /** Tasks a, b, c, ... with these counts, each observed for the full 60 s window unless given. */
-const split = (counts: readonly number[], exposures: readonly number[] = [], events: readonly number[] = counts): TaskSignal[] =>
-  counts.map((count, i) => ({ taskId: String.fromCharCode(97 + i), count, events: events[i]!, exposure: exposures[i] ?? 60 }));
+const split = (
+  counts: readonly number[],
+  exposures: readonly number[] = [],
+  events: readonly number[] = counts,
+): TaskSignal[] =>
+  counts.map((count, i) => ({
+    taskId: String.fromCharCode(97 + i),
+    count,
+    events: events[i]!,
+    exposure: exposures[i] ?? 60,
+  }));
 
 describe('skewStats', () => {
   it.each([
-    ['an even split over 4 tasks', split([100, 100, 100, 100]), { n: 4, events: 400, topShare: 0.25, imbalance: 0, chiSquare: 0 }],
-    ['one task taking everything of 3', split([300, 0, 0]), { n: 3, events: 300, topTaskId: 'a', topShare: 1, imbalance: 1, chiSquare: 600 }],
+    [
+      'an even split over 4 tasks',
+      split([100, 100, 100, 100]),
+      { n: 4, events: 400, topShare: 0.25, imbalance: 0, chiSquare: 0 },
+    ],
+    [
+      'one task taking everything of 3',
+      split([300, 0, 0]),
+      { n: 3, events: 300, topTaskId: 'a', topShare: 1, imbalance: 1, chiSquare: 600 },
+    ],
     ['a 3:1 split over 2 tasks', split([750, 250]), { n: 2, topShare: 0.75, imbalance: 0.5, chiSquare: 250 }],
-    ['a task alive half the window with half the count', split([100, 50], [60, 30]), { n: 2, topShare: 0.5, imbalance: 0, chiSquare: 0 }],
+    [
+      'a task alive half the window with half the count',
+      split([100, 50], [60, 30]),
+      { n: 2, topShare: 0.5, imbalance: 0, chiSquare: 0 },
+    ],
     ['no traffic at all', split([0, 0, 0]), { n: 3, events: 0, topShare: 1 / 3, imbalance: 0, chiSquare: 0 }],
   ])('describes %s', (_what, tasks, expected) => {
     const stats = skewStats(tasks);
@@ -20,7 +41,10 @@ describe('skewStats', () => {
   });
 
   it('gives each task its share by rate', () => {
-    expect(skewStats(split([90, 30], [60, 60]))?.shares).toEqual([{ taskId: 'a', share: 0.75 }, { taskId: 'b', share: 0.25 }]);
+    expect(skewStats(split([90, 30], [60, 60]))?.shares).toEqual([
+      { taskId: 'a', share: 0.75 },
+      { taskId: 'b', share: 0.25 },
+    ]);
   });
 
   it('names the busiest task by rate, not by count', () => {

@@ -51,11 +51,18 @@ describe('chiSquareSurvival', () => {
   });
 
   it('is a probability that falls as x grows, for any df', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 400 }), fc.double({ min: 0.001, max: 2000, noNaN: true }), fc.double({ min: 0.001, max: 50, noNaN: true }),
-      (df, x, dx) => {
-        const a = chiSquareSurvival(x, df);
-        const b = chiSquareSurvival(x + dx, df);
-        return a >= 0 && a <= 1 && b >= 0 && b <= 1 && b <= a + 1e-12;
-      }), { seed: 99, numRuns: 1000 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 400 }),
+        fc.double({ min: 0.001, max: 2000, noNaN: true }),
+        fc.double({ min: 0.001, max: 50, noNaN: true }),
+        (df, x, dx) => {
+          const a = chiSquareSurvival(x, df);
+          const b = chiSquareSurvival(x + dx, df);
+          return a >= 0 && a <= 1 && b >= 0 && b <= 1 && b <= a + 1e-12;
+        },
+      ),
+      { seed: 99, numRuns: 1000 },
+    );
   });
 });

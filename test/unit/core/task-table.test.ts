@@ -22,19 +22,39 @@ describe('TaskTable', () => {
   it('reports each task with its identity, latest counters, window and rates', () => {
     const t = table();
     const task = oldTask('a');
-    t.update(t0, [task], reads({ a: { connectionsAccepted: 10, connectionsActive: 2, receiveBytes: 100, receivePackets: 2 } }));
-    t.update(t0 + 10 * S, [task], reads({ a: { connectionsAccepted: 30, connectionsActive: 3, receiveBytes: 1100, receivePackets: 12 } }));
+    t.update(
+      t0,
+      [task],
+      reads({ a: { connectionsAccepted: 10, connectionsActive: 2, receiveBytes: 100, receivePackets: 2 } }),
+    );
+    t.update(
+      t0 + 10 * S,
+      [task],
+      reads({ a: { connectionsAccepted: 30, connectionsActive: 3, receiveBytes: 1100, receivePackets: 12 } }),
+    );
     expect(reportOf(t, 'a')).toMatchObject({
-      id: 'a', name: task.name, serviceName: 'shop_web', stack: 'shop', slot: '1', nodeName: 'node-1',
+      id: 'a',
+      name: task.name,
+      serviceName: 'shop_web',
+      stack: 'shop',
+      slot: '1',
+      nodeName: 'node-1',
       counters: { connectionsAccepted: 30, connectionsActive: 3, receiveBytes: 1100, receivePackets: 12 },
-      window: { connections: { count: 20, events: 20, exposure: 10 }, bytes: { count: 1000, events: 10, exposure: 10 } },
+      window: {
+        connections: { count: 20, events: 20, exposure: 10 },
+        bytes: { count: 1000, events: 10, exposure: 10 },
+      },
       rates: { connections: 2, bytes: 100 },
     });
   });
 
   it('drops a task that is gone from the task list', () => {
     const t = table();
-    t.update(t0, [oldTask('a'), oldTask('b', '2')], reads({ a: { connectionsAccepted: 1 }, b: { connectionsAccepted: 1 } }));
+    t.update(
+      t0,
+      [oldTask('a'), oldTask('b', '2')],
+      reads({ a: { connectionsAccepted: 1 }, b: { connectionsAccepted: 1 } }),
+    );
     t.update(t0 + 5 * S, [oldTask('b', '2')], reads({ b: { connectionsAccepted: 2 } }));
     expect(t.reports().map((r) => r.id)).toEqual(['b']);
   });
@@ -86,7 +106,7 @@ describe('TaskTable', () => {
   });
 });
 
-describe('TaskTable without the agent\'s own connections', () => {
+describe("TaskTable without the agent's own connections", () => {
   it.each([
     ['the scrape connections opened so far', { connectionsAccepted: 100, selfOpened: 10 }, 90],
     ['nothing when the agent opened none', { connectionsAccepted: 100 }, 100],
@@ -97,9 +117,13 @@ describe('TaskTable without the agent\'s own connections', () => {
     expect(reportOf(t, 'a').counters.connectionsAccepted).toBe(accepted);
   });
 
-  it('takes the agent\'s open scrape connections out of the active ones', () => {
+  it("takes the agent's open scrape connections out of the active ones", () => {
     const t = table();
-    t.update(t0, [oldTask('a')], reads({ a: { connectionsAccepted: 100, connectionsActive: 5, selfOpened: 10, selfOpen: 1 } }));
+    t.update(
+      t0,
+      [oldTask('a')],
+      reads({ a: { connectionsAccepted: 100, connectionsActive: 5, selfOpened: 10, selfOpen: 1 } }),
+    );
     expect(reportOf(t, 'a').counters).toEqual({ connectionsAccepted: 90, connectionsActive: 4 });
   });
 
@@ -113,51 +137,76 @@ describe('TaskTable without the agent\'s own connections', () => {
 
   it('never makes the accepted counter go down while the raw counter rises', () => {
     const cycle = fc.record({ rawStep: fc.nat({ max: 50 }), selfStep: fc.nat({ max: 60 }), scraped: fc.boolean() });
-    fc.assert(fc.property(fc.nat({ max: 10_000 }), fc.array(cycle, { minLength: 1, maxLength: 40 }), (start, cycles) => {
-      const t = table();
-      let raw = start;
-      let self = 0;
-      let last = -1;
-      for (const [i, c] of cycles.entries()) {
-        raw += c.rawStep;
-        self += c.selfStep;
-        t.update(t0 + i * 5 * S, [oldTask('a')], reads({ a: { connectionsAccepted: raw, ...(c.scraped ? { selfOpened: self } : {}) } }));
-        const accepted = reportOf(t, 'a').counters.connectionsAccepted!;
-        if (accepted < last || accepted < 0 || accepted > raw) return false;
-        last = accepted;
-      }
-      return true;
-    }), { seed: 777, numRuns: 300 });
+    fc.assert(
+      fc.property(fc.nat({ max: 10_000 }), fc.array(cycle, { minLength: 1, maxLength: 40 }), (start, cycles) => {
+        const t = table();
+        let raw = start;
+        let self = 0;
+        let last = -1;
+        for (const [i, c] of cycles.entries()) {
+          raw += c.rawStep;
+          self += c.selfStep;
+          t.update(
+            t0 + i * 5 * S,
+            [oldTask('a')],
+            reads({ a: { connectionsAccepted: raw, ...(c.scraped ? { selfOpened: self } : {}) } }),
+          );
+          const accepted = reportOf(t, 'a').counters.connectionsAccepted!;
+          if (accepted < last || accepted < 0 || accepted > raw) return false;
+          last = accepted;
+        }
+        return true;
+      }),
+      { seed: 777, numRuns: 300 },
+    );
   });
 
-  it('never reports a negative count or rate, whatever the counters and the agent\'s own connections do', () => {
+  it("never reports a negative count or rate, whatever the counters and the agent's own connections do", () => {
     const cycle = fc.record({
-      accepted: fc.nat({ max: 5000 }), bytes: fc.nat({ max: 2 ** 40 }), packets: fc.nat({ max: 1e6 }), requests: fc.option(fc.nat({ max: 1e6 })),
-      selfOpened: fc.option(fc.nat({ max: 6000 })), selfOpen: fc.nat({ max: 3 }), gapS: fc.integer({ min: 1, max: 40 }), read: fc.boolean(),
+      accepted: fc.nat({ max: 5000 }),
+      bytes: fc.nat({ max: 2 ** 40 }),
+      packets: fc.nat({ max: 1e6 }),
+      requests: fc.option(fc.nat({ max: 1e6 })),
+      selfOpened: fc.option(fc.nat({ max: 6000 })),
+      selfOpen: fc.nat({ max: 3 }),
+      gapS: fc.integer({ min: 1, max: 40 }),
+      read: fc.boolean(),
     });
-    fc.assert(fc.property(fc.array(cycle, { minLength: 1, maxLength: 40 }), fc.integer({ min: -120, max: 120 }), (cycles, startOffsetS) => {
-      const t = table();
-      const task = taskRef({ id: 'a', startedAt: t0 + startOffsetS * S });
-      let now = t0;
-      for (const c of cycles) {
-        now += c.gapS * S;
-        const read: CycleCounters = {
-          connectionsAccepted: c.accepted, connectionsActive: c.selfOpen + 1, receiveBytes: c.bytes, receivePackets: c.packets,
-          ...(c.requests === null ? {} : { requests: c.requests }), ...(c.selfOpened === null ? {} : { selfOpened: c.selfOpened }), selfOpen: c.selfOpen,
-        };
-        t.update(now, [task], reads(c.read ? { a: read } : {}));
-        const r = reportOf(t, 'a');
-        if (Object.values(r.window).some((w) => w.count < 0 || w.events < 0 || w.exposure <= 0)) return false;
-        if (Object.values(r.rates).some((rate) => !(rate >= 0))) return false;
-        if ((r.counters.connectionsAccepted ?? 0) < 0 || (r.counters.connectionsActive ?? 0) < 0) return false;
-      }
-      return true;
-    }), { seed: 31337, numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(cycle, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: -120, max: 120 }),
+        (cycles, startOffsetS) => {
+          const t = table();
+          const task = taskRef({ id: 'a', startedAt: t0 + startOffsetS * S });
+          let now = t0;
+          for (const c of cycles) {
+            now += c.gapS * S;
+            const read: CycleCounters = {
+              connectionsAccepted: c.accepted,
+              connectionsActive: c.selfOpen + 1,
+              receiveBytes: c.bytes,
+              receivePackets: c.packets,
+              ...(c.requests === null ? {} : { requests: c.requests }),
+              ...(c.selfOpened === null ? {} : { selfOpened: c.selfOpened }),
+              selfOpen: c.selfOpen,
+            };
+            t.update(now, [task], reads(c.read ? { a: read } : {}));
+            const r = reportOf(t, 'a');
+            if (Object.values(r.window).some((w) => w.count < 0 || w.events < 0 || w.exposure <= 0)) return false;
+            if (Object.values(r.rates).some((rate) => !(rate >= 0))) return false;
+            if ((r.counters.connectionsAccepted ?? 0) < 0 || (r.counters.connectionsActive ?? 0) < 0) return false;
+          }
+          return true;
+        },
+      ),
+      { seed: 31337, numRuns: 300 },
+    );
   });
 
   // A request scrape that failed (timeout, refused) reports no selfOpened for that cycle; the agent's
   // earlier connections are still in the kernel's counter and must stay out of the task's count.
-  it('does not add the agent\'s earlier connections back in a cycle whose request scrape failed', () => {
+  it("does not add the agent's earlier connections back in a cycle whose request scrape failed", () => {
     const t = table();
     t.update(t0, [oldTask('a')], reads({ a: { connectionsAccepted: 1000, selfOpened: 900 } }));
     t.update(t0 + 5 * S, [oldTask('a')], reads({ a: { connectionsAccepted: 1005 } }));
@@ -169,7 +218,7 @@ describe('TaskTable without the agent\'s own connections', () => {
 
   // A Compose replica that restarts keeps its id; its kernel counter starts again at zero but the
   // agent's count of connections to its address does not.
-  it('does not take the agent\'s connections from before a counter reset out of the counts after it', () => {
+  it("does not take the agent's connections from before a counter reset out of the counts after it", () => {
     const t = table();
     t.update(t0, [oldTask('a')], reads({ a: { connectionsAccepted: 5000, selfOpened: 700 } }));
     t.update(t0 + 5 * S, [oldTask('a')], reads({ a: { connectionsAccepted: 40, selfOpened: 701 } }));

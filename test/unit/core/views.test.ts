@@ -4,21 +4,42 @@ import { buildViews } from '../../../src/core/views.js';
 import { taskReport } from '../support/factories.js';
 
 const service = (id: string, running: ServiceInfo['runningTasks']): ServiceInfo => ({
-  id, name: `shop_${id}`, stack: 'shop', mode: 'replicated', desiredReplicas: running?.length ?? null, endpointMode: 'vip',
-  ports: [{ target: 8080, published: 8080, protocol: 'tcp', publishMode: 'ingress' }], labels: { 'swarm-balance.signal': 'bytes' },
-  version: 12, runningTasks: running, updateInProgress: false,
+  id,
+  name: `shop_${id}`,
+  stack: 'shop',
+  mode: 'replicated',
+  desiredReplicas: running?.length ?? null,
+  endpointMode: 'vip',
+  ports: [{ target: 8080, published: 8080, protocol: 'tcp', publishMode: 'ingress' }],
+  labels: { 'swarm-balance.signal': 'bytes' },
+  version: 12,
+  runningTasks: running,
+  updateInProgress: false,
 });
 
-const WEB = service('web', [{ id: 't1', nodeId: 'n1', slot: '1' }, { id: 't2', nodeId: 'n2', slot: '2' }]);
+const WEB = service('web', [
+  { id: 't1', nodeId: 'n1', slot: '1' },
+  { id: 't2', nodeId: 'n2', slot: '2' },
+]);
 const REPORTS = [taskReport({ id: 't1', nodeId: 'n1' }), taskReport({ id: 't2', nodeId: 'n2', slot: '2' })];
 
 describe('buildViews', () => {
   it('joins each running task of a service to its report', () => {
-    expect(buildViews([WEB], REPORTS, null)).toEqual([{
-      service: { id: 'web', name: 'shop_web', stack: 'shop', labels: WEB.labels, desiredReplicas: 2, endpointMode: 'vip', ports: WEB.ports },
-      tasks: REPORTS,
-      unknownTasks: [],
-    }]);
+    expect(buildViews([WEB], REPORTS, null)).toEqual([
+      {
+        service: {
+          id: 'web',
+          name: 'shop_web',
+          stack: 'shop',
+          labels: WEB.labels,
+          desiredReplicas: 2,
+          endpointMode: 'vip',
+          ports: WEB.ports,
+        },
+        tasks: REPORTS,
+        unknownTasks: [],
+      },
+    ]);
   });
 
   it('lists a running task without a report as unknown', () => {

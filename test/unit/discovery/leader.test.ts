@@ -8,7 +8,12 @@ import { Discovery } from '../../../src/discovery.js';
 /** A manager's engine, answering as a 20.10 engine does for the parts Discovery reads; `leader` can move. */
 function engine() {
   const state = { leader: 'n1' };
-  const node = (id: string, host: string, addr: string) => ({ ID: id, Description: { Hostname: host }, Status: { Addr: addr }, ManagerStatus: { Leader: state.leader === id } });
+  const node = (id: string, host: string, addr: string) => ({
+    ID: id,
+    Description: { Hostname: host },
+    Status: { Addr: addr },
+    ManagerStatus: { Leader: state.leader === id },
+  });
   const api: DockerApi = {
     info: async () => ({ Name: 'm1', Swarm: { LocalNodeState: 'active', NodeID: 'n1', ControlAvailable: true } }),
     node: async () => ({}),
@@ -17,7 +22,14 @@ function engine() {
     inspectContainer: async () => ({}),
     listServices: async () => [{ ID: 's1', Spec: { Name: 'mon_agent', Mode: { Global: {} } } }],
     listRunningTasks: async () => [
-      { ID: 'a2', ServiceID: 's1', NodeID: 'n2', DesiredState: 'running', Status: { State: 'running' }, NetworksAttachments: [{ Addresses: ['10.0.9.12/24'] }] },
+      {
+        ID: 'a2',
+        ServiceID: 's1',
+        NodeID: 'n2',
+        DesiredState: 'running',
+        Status: { State: 'running' },
+        NetworksAttachments: [{ Addresses: ['10.0.9.12/24'] }],
+      },
     ],
     inspectNetwork: async () => ({ Containers: {} }),
     inspectService: async () => ({}),
@@ -35,7 +47,15 @@ describe('Discovery on a manager', () => {
       let snap = await d.refresh(0);
       expect(snap.node.leader).toBe(true);
       expect(snap.swarm).toMatchObject({ leader: 'n1', previousLeader: null });
-      expect([...snap.swarm!.addressNodes]).toEqual([['10.0.9.12', 'n2'], ['10.1.0.1', 'n1'], ['m1', 'n1'], ['10.1.0.2', 'n2'], ['m2', 'n2'], ['10.1.0.3', 'n3'], ['m3', 'n3']]);
+      expect([...snap.swarm!.addressNodes]).toEqual([
+        ['10.0.9.12', 'n2'],
+        ['10.1.0.1', 'n1'],
+        ['m1', 'n1'],
+        ['10.1.0.2', 'n2'],
+        ['m2', 'n2'],
+        ['10.1.0.3', 'n3'],
+        ['m3', 'n3'],
+      ]);
       expect([...snap.swarm!.taskNodes]).toEqual([['a2', 'n2']]);
       state.leader = 'n2';
       snap = await d.refresh(1000); // not a resync: only the managers are asked

@@ -16,7 +16,11 @@ const MAX_BYTES = 16 * 1024 * 1024;
 const TOKEN = 'fuzz-poller-token-5f1c';
 
 /** One answer: a status, the body bytes, and how they are framed on the wire. */
-interface Answer { status: number; body: Buffer; framing: 'length' | 'chunked' | 'short' | 'silent' | 'stall' }
+interface Answer {
+  status: number;
+  body: Buffer;
+  framing: 'length' | 'chunked' | 'short' | 'silent' | 'stall';
+}
 
 let answer: Answer = { status: 200, body: Buffer.alloc(0), framing: 'length' };
 const sockets = new Set<import('node:net').Socket>();
@@ -28,12 +32,20 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
   if (framing === 'silent') return; // never answers: the client must time out
   if (framing === 'short') {
     // Declares more than it sends, then hangs up.
-    req.socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} X\r\ncontent-length: ${body.length + 100}\r\nconnection: close\r\n\r\n`), body]));
+    req.socket.end(
+      Buffer.concat([
+        Buffer.from(`HTTP/1.1 ${status} X\r\ncontent-length: ${body.length + 100}\r\nconnection: close\r\n\r\n`),
+        body,
+      ]),
+    );
     return;
   }
   res.statusCode = status;
   if (framing === 'length') res.setHeader('content-length', body.length);
-  if (framing === 'stall') { res.write(body.subarray(0, body.length >> 1)); return; } // half a body, then silence
+  if (framing === 'stall') {
+    res.write(body.subarray(0, body.length >> 1));
+    return;
+  } // half a body, then silence
   if (framing === 'chunked') {
     for (let i = 0; i < body.length; i += 4096) res.write(body.subarray(i, i + 4096));
     res.end();
@@ -60,7 +72,10 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v) ?? '');
 /** Bodies a peer may send: valid, cut, damaged, any JSON, random bytes, invalid UTF-8 inside a valid report, empty, BOM. */
 const body = fc.oneof(
   nodeReport.map(json),
-  fc.tuple(nodeReport, fc.double({ min: 0, max: 1, noNaN: true })).map(([r, at]) => { const b = json(r); return b.subarray(0, Math.floor(b.length * at)); }),
+  fc.tuple(nodeReport, fc.double({ min: 0, max: 1, noNaN: true })).map(([r, at]) => {
+    const b = json(r);
+    return b.subarray(0, Math.floor(b.length * at));
+  }),
   fc.tuple(nodeReport, damage).map(([r, d]) => json(damaged(r, d).body)),
   fc.jsonValue().map(json),
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
@@ -72,7 +87,10 @@ const body = fc.oneof(
   fc.constant(Buffer.alloc(0)),
   nodeReport.map((r) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json(r)])),
 );
-const status = fc.oneof({ weight: 8, arbitrary: fc.constant(200) }, { weight: 1, arbitrary: fc.constantFrom(401, 403, 404, 500, 204, 302) });
+const status = fc.oneof(
+  { weight: 8, arbitrary: fc.constant(200) },
+  { weight: 1, arbitrary: fc.constantFrom(401, 403, 404, 500, 204, 302) },
+);
 
 describe('PeerPoller over a real HTTP server answering random bodies', () => {
   let server: Server;
@@ -83,11 +101,23 @@ describe('PeerPoller over a real HTTP server answering random bodies', () => {
 
   beforeAll(async () => {
     server = createServer(serve);
-    server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     peer = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     http = createHttpClient({ timeoutMs: TIMEOUT_MS, maxBytes: MAX_BYTES, connectionsPerOrigin: 1 });
-    poller = new PeerPoller(http, TOKEN, 4, createLogger('info', [TOKEN], { write: (line: string) => { logs.push(line); } }));
+    poller = new PeerPoller(
+      http,
+      TOKEN,
+      4,
+      createLogger('info', [TOKEN], {
+        write: (line: string) => {
+          logs.push(line);
+        },
+      }),
+    );
   });
 
   afterAll(async () => {
@@ -106,23 +136,45 @@ describe('PeerPoller over a real HTTP server answering random bodies', () => {
   }
 
   it('gives every random answer a known state, the one its status and body call for', async () => {
-    await fc.assert(fc.asyncProperty(body, status, fc.constantFrom('length' as const, 'chunked' as const), async (b, s, framing) => {
-      const a: Answer = { status: s, body: b, framing };
-      const result = await pollWith(a);
-      expect(result.state, result.error).toBe(expectedState(a));
-      if (result.state === 'ok') expect(result.report).toEqual(parseNodeReport(JSON.parse(new TextDecoder().decode(b))));
-    }), runs(40));
+    await fc.assert(
+      fc.asyncProperty(body, status, fc.constantFrom('length' as const, 'chunked' as const), async (b, s, framing) => {
+        const a: Answer = { status: s, body: b, framing };
+        const result = await pollWith(a);
+        expect(result.state, result.error).toBe(expectedState(a));
+        if (result.state === 'ok')
+          expect(result.report).toEqual(parseNodeReport(JSON.parse(new TextDecoder().decode(b))));
+      }),
+      runs(40),
+    );
   });
 
   it.each<[string, () => Answer]>([
-    ['a body of 17 MB with its length declared', () => ({ status: 200, body: Buffer.alloc(17 * 1024 * 1024, 0x20), framing: 'length' })],
-    ['a body of 17 MB sent chunked', () => ({ status: 200, body: Buffer.alloc(17 * 1024 * 1024, 0x20), framing: 'chunked' })],
+    [
+      'a body of 17 MB with its length declared',
+      () => ({ status: 200, body: Buffer.alloc(17 * 1024 * 1024, 0x20), framing: 'length' }),
+    ],
+    [
+      'a body of 17 MB sent chunked',
+      () => ({ status: 200, body: Buffer.alloc(17 * 1024 * 1024, 0x20), framing: 'chunked' }),
+    ],
     ['a valid report padded to exactly 16 MiB', () => ({ status: 200, body: padded(MAX_BYTES), framing: 'chunked' })],
-    ['a valid report padded to 16 MiB and one byte', () => ({ status: 200, body: padded(MAX_BYTES + 1), framing: 'chunked' })],
-    ['100 000 levels of nested arrays', () => ({ status: 200, body: Buffer.from('['.repeat(100_000) + ']'.repeat(100_000)), framing: 'length' })],
-    ['a body that stops short of its declared length', () => ({ status: 200, body: json({ version: 1 }), framing: 'short' })],
+    [
+      'a valid report padded to 16 MiB and one byte',
+      () => ({ status: 200, body: padded(MAX_BYTES + 1), framing: 'chunked' }),
+    ],
+    [
+      '100 000 levels of nested arrays',
+      () => ({ status: 200, body: Buffer.from('['.repeat(100_000) + ']'.repeat(100_000)), framing: 'length' }),
+    ],
+    [
+      'a body that stops short of its declared length',
+      () => ({ status: 200, body: json({ version: 1 }), framing: 'short' }),
+    ],
     ['no answer at all', () => ({ status: 200, body: Buffer.alloc(0), framing: 'silent' })],
-    ['half a body, then silence', () => ({ status: 200, body: json({ version: 1, pad: 'x'.repeat(1000) }), framing: 'stall' })],
+    [
+      'half a body, then silence',
+      () => ({ status: 200, body: json({ version: 1, pad: 'x'.repeat(1000) }), framing: 'stall' }),
+    ],
   ])('gives %s its state', async (_what, make) => {
     const a = make();
     const result = await pollWith(a);

@@ -8,18 +8,28 @@ import { runs } from './support.js';
 const realistic = fc.record({
   count: fc.oneof(fc.nat({ max: 1000 }), fc.nat(), fc.double({ min: 0, max: 1e12, noNaN: true })),
   events: fc.oneof(fc.nat({ max: 1000 }), fc.nat({ max: 1e9 })),
-  exposure: fc.oneof(fc.constant(60), fc.constant(0), fc.double({ min: 0.001, max: 3600, noNaN: true }), fc.constant(-1)),
+  exposure: fc.oneof(
+    fc.constant(60),
+    fc.constant(0),
+    fc.double({ min: 0.001, max: 3600, noNaN: true }),
+    fc.constant(-1),
+  ),
 });
 /** Any figure a peer report may carry: parseNodeReport accepts every finite non-negative number. */
-const finite = fc.oneof(fc.double({ min: 0, max: Number.MAX_VALUE, noNaN: true }), fc.constantFrom(0, 5e-324, 1e-300, 1e154, 1e300, Number.MAX_VALUE));
+const finite = fc.oneof(
+  fc.double({ min: 0, max: Number.MAX_VALUE, noNaN: true }),
+  fc.constantFrom(0, 5e-324, 1e-300, 1e154, 1e300, Number.MAX_VALUE),
+);
 const accepted = fc.record({ count: finite, events: finite, exposure: finite });
 
 const split = (figures: fc.Arbitrary<Omit<TaskSignal, 'taskId'>>) =>
   fc.array(figures, { maxLength: 40 }).map((ts) => ts.map((t, i) => ({ taskId: `t${i}`, ...t })));
 
 const settings: fc.Arbitrary<JudgeSettings> = fc.record({
-  threshold: fc.double({ min: 0.01, max: 1, noNaN: true }), minEvents: fc.nat({ max: 1000 }),
-  alpha: fc.double({ min: 1e-6, max: 0.5, noNaN: true }), hysteresis: fc.double({ min: 0, max: 0.2, noNaN: true }),
+  threshold: fc.double({ min: 0.01, max: 1, noNaN: true }),
+  minEvents: fc.nat({ max: 1000 }),
+  alpha: fc.double({ min: 1e-6, max: 0.5, noNaN: true }),
+  hysteresis: fc.double({ min: 0, max: 0.2, noNaN: true }),
 });
 
 /** Every way the figures are out of range; [] when they are all fine. */
@@ -37,8 +47,10 @@ function problems(tasks: readonly TaskSignal[], s: SkewStats | null): string[] {
   if (!inUnit(s.pValue)) out.push(`pValue ${s.pValue}`);
   if (!(s.chiSquare >= 0)) out.push(`chiSquare ${s.chiSquare}`);
   const quiet = s.quietSets ?? [];
-  if (quiet.length !== s.n - 1 || (s.quietest ?? []).length !== s.n) out.push(`${quiet.length} quiet sets for ${s.n} tasks`);
-  if (!quiet.every((q) => inUnit(q.pValue) && inUnit(q.share) && inUnit(q.eventFraction) && q.exposureRatio > 0)) out.push(`quiet sets ${JSON.stringify(quiet)}`);
+  if (quiet.length !== s.n - 1 || (s.quietest ?? []).length !== s.n)
+    out.push(`${quiet.length} quiet sets for ${s.n} tasks`);
+  if (!quiet.every((q) => inUnit(q.pValue) && inUnit(q.share) && inUnit(q.eventFraction) && q.exposureRatio > 0))
+    out.push(`quiet sets ${JSON.stringify(quiet)}`);
   if (!(s.topShare === Math.max(...s.shares.map((x) => x.share)))) out.push(`topShare ${s.topShare}`);
   if (s.shares.find((x) => x.taskId === s.topTaskId)?.share !== s.topShare) out.push(`topTaskId ${s.topTaskId}`);
   return out;
@@ -53,7 +65,7 @@ function verdictFollows(s: SkewStats | null, j: JudgeSettings, firing: boolean):
   } else {
     const threshold = firing ? j.threshold - j.hysteresis : j.threshold;
     const ontoOne = s.imbalance >= threshold - 1e-9 && s.pValue < j.alpha;
-    const idle = 'idle' in v ? v.idle ?? [] : [];
+    const idle = 'idle' in v ? (v.idle ?? []) : [];
     if (ontoOne) {
       // Every collapse onto one replica still is one, and leaves all the others idle.
       expect(v.kind).toBe('skewed');
@@ -71,51 +83,95 @@ function verdictFollows(s: SkewStats | null, j: JudgeSettings, firing: boolean):
 
 describe('skewStats on random splits', () => {
   it('keeps shares summing to 1, imbalance and p-value in [0, 1], and no NaN, for the figures agents measure', () => {
-    fc.assert(fc.property(split(realistic), (tasks) => {
-      expect(problems(tasks, skewStats(tasks))).toEqual([]);
-    }), runs(2000));
+    fc.assert(
+      fc.property(split(realistic), (tasks) => {
+        expect(problems(tasks, skewStats(tasks))).toEqual([]);
+      }),
+      runs(2000),
+    );
   });
 
   it('gives the same figures whatever the order of the tasks, and the same shares when every count is scaled', () => {
-    fc.assert(fc.property(split(realistic), fc.nat(), fc.constantFrom(2, 1000, 1 / 8), (tasks, rot, k) => {
-      const a = skewStats(tasks);
-      const b = skewStats([...tasks.slice(rot % (tasks.length || 1)), ...tasks.slice(0, rot % (tasks.length || 1))]);
-      const c = skewStats(tasks.map((t) => ({ ...t, count: t.count * k })));
-      if (a === null) {
-        expect([b, c]).toEqual([null, null]);
-        return;
-      }
-      expect(b!.imbalance).toBeCloseTo(a.imbalance, 9);
-      expect(b!.pValue).toBeCloseTo(a.pValue, 9);
-      for (const x of a.shares) expect(c!.shares.find((y) => y.taskId === x.taskId)!.share).toBeCloseTo(x.share, 9);
-    }), runs(1500));
+    fc.assert(
+      fc.property(split(realistic), fc.nat(), fc.constantFrom(2, 1000, 1 / 8), (tasks, rot, k) => {
+        const a = skewStats(tasks);
+        const b = skewStats([...tasks.slice(rot % (tasks.length || 1)), ...tasks.slice(0, rot % (tasks.length || 1))]);
+        const c = skewStats(tasks.map((t) => ({ ...t, count: t.count * k })));
+        if (a === null) {
+          expect([b, c]).toEqual([null, null]);
+          return;
+        }
+        expect(b!.imbalance).toBeCloseTo(a.imbalance, 9);
+        expect(b!.pValue).toBeCloseTo(a.pValue, 9);
+        for (const x of a.shares) expect(c!.shares.find((y) => y.taskId === x.taskId)!.share).toBeCloseTo(x.share, 9);
+      }),
+      runs(1500),
+    );
   });
 
   it('reads an even split as no imbalance and one task taking everything as full imbalance', () => {
-    fc.assert(fc.property(fc.integer({ min: 2, max: 40 }), fc.nat({ max: 1e9 }), (n, count) => {
-      const even = skewStats(Array.from({ length: n }, (_, i) => ({ taskId: `t${i}`, count, events: count, exposure: 60 })))!;
-      expect(even.imbalance).toBeCloseTo(0, 9);
-      const all = skewStats(Array.from({ length: n }, (_, i) => ({ taskId: `t${i}`, count: i === 0 ? count + 1 : 0, events: i === 0 ? count + 1 : 0, exposure: 60 })))!;
-      expect(all.imbalance).toBeCloseTo(1, 9);
-      expect(all.topTaskId).toBe('t0');
-    }), runs(500));
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 40 }), fc.nat({ max: 1e9 }), (n, count) => {
+        const even = skewStats(
+          Array.from({ length: n }, (_, i) => ({ taskId: `t${i}`, count, events: count, exposure: 60 })),
+        )!;
+        expect(even.imbalance).toBeCloseTo(0, 9);
+        const all = skewStats(
+          Array.from({ length: n }, (_, i) => ({
+            taskId: `t${i}`,
+            count: i === 0 ? count + 1 : 0,
+            events: i === 0 ? count + 1 : 0,
+            exposure: 60,
+          })),
+        )!;
+        expect(all.imbalance).toBeCloseTo(1, 9);
+        expect(all.topTaskId).toBe('t0');
+      }),
+      runs(500),
+    );
   });
 
   it('gives the verdict its settings and figures call for', () => {
-    fc.assert(fc.property(split(realistic), settings, fc.boolean(), (tasks, j, firing) => verdictFollows(skewStats(tasks), j, firing)), runs(2000));
+    fc.assert(
+      fc.property(split(realistic), settings, fc.boolean(), (tasks, j, firing) =>
+        verdictFollows(skewStats(tasks), j, firing),
+      ),
+      runs(2000),
+    );
   });
 
   it('keeps every figure in range for any finite non-negative figures a peer report may carry', () => {
-    fc.assert(fc.property(split(accepted), (tasks) => {
-      expect(problems(tasks, skewStats(tasks))).toEqual([]);
-    }), runs(2000));
+    fc.assert(
+      fc.property(split(accepted), (tasks) => {
+        expect(problems(tasks, skewStats(tasks))).toEqual([]);
+      }),
+      runs(2000),
+    );
   });
 
   // Shrunk counterexamples of the property above.
   it.each([
-    ['two rates that add up past Number.MAX_VALUE (shares sum to 0)', [{ count: 1e308, events: 1, exposure: 1 }, { count: 1e308, events: 1, exposure: 1 }]],
-    ['a rate that overflows to Infinity (share NaN)', [{ count: 1e308, events: 1, exposure: 0.5 }, { count: 1, events: 1, exposure: 1 }]],
-    ['a chi-square that overflows to Infinity (p-value NaN)', [{ count: 1, events: 1e300, exposure: 60 }, { count: 1, events: 0, exposure: 60 }]],
+    [
+      'two rates that add up past Number.MAX_VALUE (shares sum to 0)',
+      [
+        { count: 1e308, events: 1, exposure: 1 },
+        { count: 1e308, events: 1, exposure: 1 },
+      ],
+    ],
+    [
+      'a rate that overflows to Infinity (share NaN)',
+      [
+        { count: 1e308, events: 1, exposure: 0.5 },
+        { count: 1, events: 1, exposure: 1 },
+      ],
+    ],
+    [
+      'a chi-square that overflows to Infinity (p-value NaN)',
+      [
+        { count: 1, events: 1e300, exposure: 60 },
+        { count: 1, events: 0, exposure: 60 },
+      ],
+    ],
   ])('keeps every figure in range for %s', (_what, figures) => {
     const tasks = figures.map((f, i) => ({ taskId: `t${i}`, ...f }));
     expect(problems(tasks, skewStats(tasks))).toEqual([]);

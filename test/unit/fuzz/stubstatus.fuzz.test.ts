@@ -8,39 +8,65 @@ import { applyEdits, isCount, junkText, lineEdit, parseOrRefuse, REASONS, runs }
 const count = fc.oneof(fc.nat({ max: 1000 }), fc.nat(), fc.maxSafeNat()).map(String);
 
 /** ngx_http_stub_status_module: a space ends the first, third and fourth line. */
-const body = fc.record({
-  active: count, accepts: count, handled: count, requests: count, reading: count, writing: count, waiting: count,
-  crlf: fc.boolean(), trailing: fc.constantFrom(' ', '', '  '),
-}).map((b) => {
-  const nl = b.crlf ? '\r\n' : '\n';
-  const text = `Active connections: ${b.active}${b.trailing}${nl}server accepts handled requests${nl} ${b.accepts} ${b.handled} ${b.requests}${b.trailing}${nl}` +
-    `Reading: ${b.reading} Writing: ${b.writing} Waiting: ${b.waiting}${b.trailing}${nl}`;
-  const expected: StubStatus = { active: Number(b.active), accepts: Number(b.accepts), handled: Number(b.handled), requests: Number(b.requests) };
-  return { text, expected };
-});
+const body = fc
+  .record({
+    active: count,
+    accepts: count,
+    handled: count,
+    requests: count,
+    reading: count,
+    writing: count,
+    waiting: count,
+    crlf: fc.boolean(),
+    trailing: fc.constantFrom(' ', '', '  '),
+  })
+  .map((b) => {
+    const nl = b.crlf ? '\r\n' : '\n';
+    const text =
+      `Active connections: ${b.active}${b.trailing}${nl}server accepts handled requests${nl} ${b.accepts} ${b.handled} ${b.requests}${b.trailing}${nl}` +
+      `Reading: ${b.reading} Writing: ${b.writing} Waiting: ${b.waiting}${b.trailing}${nl}`;
+    const expected: StubStatus = {
+      active: Number(b.active),
+      accepts: Number(b.accepts),
+      handled: Number(b.handled),
+      requests: Number(b.requests),
+    };
+    return { text, expected };
+  });
 
-const REAL = 'Active connections: 291 \nserver accepts handled requests\n 16630948 16630948 31070465 \nReading: 6 Writing: 179 Waiting: 106 \n';
+const REAL =
+  'Active connections: 291 \nserver accepts handled requests\n 16630948 16630948 31070465 \nReading: 6 Writing: 179 Waiting: 106 \n';
 const valid = (s: StubStatus): boolean => [s.active, s.accepts, s.handled, s.requests].every(isCount);
 
 describe('parseStubStatus', () => {
   it('reads back every generated nginx stub_status body', () => {
-    fc.assert(fc.property(body, ({ text, expected }) => {
-      expect(parseStubStatus(text)).toEqual(expected);
-    }), runs(1000));
+    fc.assert(
+      fc.property(body, ({ text, expected }) => {
+        expect(parseStubStatus(text)).toEqual(expected);
+      }),
+      runs(1000),
+    );
   });
 
   it('refuses random text with the reason stub-status', () => {
-    fc.assert(fc.property(junkText(), (text) => {
-      expect(parseOrRefuse(() => parseStubStatus(text), REASONS.stub)).toEqual({ refused: 'stub-status' });
-    }), runs(1500));
+    fc.assert(
+      fc.property(junkText(), (text) => {
+        expect(parseOrRefuse(() => parseStubStatus(text), REASONS.stub)).toEqual({ refused: 'stub-status' });
+      }),
+      runs(1500),
+    );
   });
 
   it('refuses a damaged body or reads whole non-negative counts from it', () => {
-    fc.assert(fc.property(body, fc.array(lineEdit, { minLength: 1, maxLength: 5 }), ({ text }, edits) => {
-      const damaged = applyEdits(text, edits);
-      const out = parseOrRefuse(() => parseStubStatus(damaged), REASONS.stub);
-      if ('value' in out) expect(valid(out.value), `${JSON.stringify(damaged)} -> ${JSON.stringify(out.value)}`).toBe(true);
-    }), runs(1500));
+    fc.assert(
+      fc.property(body, fc.array(lineEdit, { minLength: 1, maxLength: 5 }), ({ text }, edits) => {
+        const damaged = applyEdits(text, edits);
+        const out = parseOrRefuse(() => parseStubStatus(damaged), REASONS.stub);
+        if ('value' in out)
+          expect(valid(out.value), `${JSON.stringify(damaged)} -> ${JSON.stringify(out.value)}`).toBe(true);
+      }),
+      runs(1500),
+    );
   });
 
   it('refuses a body cut short, or reads the same counts as the whole body', () => {
@@ -48,7 +74,8 @@ describe('parseStubStatus', () => {
     const wrong: string[] = [];
     for (let cut = 0; cut <= REAL.length; cut++) {
       const out = parseOrRefuse(() => parseStubStatus(REAL.slice(0, cut)), REASONS.stub);
-      if ('value' in out && JSON.stringify(out.value) !== JSON.stringify(full)) wrong.push(`${JSON.stringify(REAL.slice(0, cut))} -> ${JSON.stringify(out.value)}`);
+      if ('value' in out && JSON.stringify(out.value) !== JSON.stringify(full))
+        wrong.push(`${JSON.stringify(REAL.slice(0, cut))} -> ${JSON.stringify(out.value)}`);
     }
     expect(wrong).toEqual([]);
   });

@@ -51,19 +51,56 @@ export function junkText(maxLength = 300): fc.Arbitrary<string> {
 
 /** Numbers a counter field must not hold, or holds only at the edge: signs, fractions, exponents, hex, overflow. */
 export const HOSTILE_NUMBERS = [
-  '-1', '-0', '+5', '1.5', '0.5', '1e3', '1e308', '1e309', '0x1F', '0b11', 'NaN', 'Infinity', '-Infinity',
-  '9'.repeat(25), '9'.repeat(400), '18446744073709551615', '18446744073709551616',
+  '-1',
+  '-0',
+  '+5',
+  '1.5',
+  '0.5',
+  '1e3',
+  '1e308',
+  '1e309',
+  '0x1F',
+  '0b11',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '9'.repeat(25),
+  '9'.repeat(400),
+  '18446744073709551615',
+  '18446744073709551616',
 ] as const;
 
 /** Tokens that break parsing in different ways: the numbers above, blanks, separators, look-alike digits, words. */
 export const HOSTILE_TOKENS = [
-  ...HOSTILE_NUMBERS, '', ' ', '\t', '\r', 'ZZ', ':', '0:0', '::', 'Tcp:', 'lo:', '|',
-  '\u00a0', '\u0660', '１', 'FFFFFFFF', '0000000G', '1F90', '1F9', '0A', 'A', '0100007F', '00000000000000000000000000000000',
+  ...HOSTILE_NUMBERS,
+  '',
+  ' ',
+  '\t',
+  '\r',
+  'ZZ',
+  ':',
+  '0:0',
+  '::',
+  'Tcp:',
+  'lo:',
+  '|',
+  '\u00a0',
+  '\u0660',
+  '１',
+  'FFFFFFFF',
+  '0000000G',
+  '1F90',
+  '1F9',
+  '0A',
+  'A',
+  '0100007F',
+  '00000000000000000000000000000000',
 ] as const;
 
 /** A string that has each given character class at least sometimes: for label values, HELP texts and the like. */
 export function textWith(specials: readonly string[], maxLength = 20): fc.Arbitrary<string> {
-  return fc.array(fc.oneof(fc.constantFrom(...specials), fc.string({ unit: 'grapheme-ascii', maxLength: 3 })), { maxLength })
+  return fc
+    .array(fc.oneof(fc.constantFrom(...specials), fc.string({ unit: 'grapheme-ascii', maxLength: 3 })), { maxLength })
     .map((parts) => parts.join(''));
 }
 
@@ -77,7 +114,11 @@ export type LineEdit =
 // fields of a line are the ones parsers read most, so they are picked more often.
 const index = fc.nat({ max: 63 });
 const fieldIndex = fc.oneof(fc.nat({ max: 3 }), fc.nat({ max: 15 }), index);
-const token = fc.oneof(fc.constantFrom(...HOSTILE_NUMBERS), fc.constantFrom(...HOSTILE_TOKENS), fc.string({ maxLength: 6 }));
+const token = fc.oneof(
+  fc.constantFrom(...HOSTILE_NUMBERS),
+  fc.constantFrom(...HOSTILE_TOKENS),
+  fc.string({ maxLength: 6 }),
+);
 
 export const lineEdit: fc.Arbitrary<LineEdit> = fc.oneof(
   fc.record({ kind: fc.constantFrom('delete' as const, 'duplicate' as const), line: index }),

@@ -7,13 +7,19 @@ import { channel, fakeDeps, NETWORK_DOWN, OK, said, script, status, type Post } 
 
 const S = 1000;
 
-const firing = (service: string, startedAt = 0) => alertEvent({ id: `${service}:${startedAt}`, kind: 'firing', service, serviceId: service, startedAt });
+const firing = (service: string, startedAt = 0) =>
+  alertEvent({ id: `${service}:${startedAt}`, kind: 'firing', service, serviceId: service, startedAt });
 const repeat = (service: string, startedAt = 0) => ({ ...firing(service, startedAt), kind: 'repeat' as const });
-const resolved = (service: string, startedAt = 0) => ({ ...firing(service, startedAt), kind: 'resolved' as const, endedAt: 90 * S });
+const resolved = (service: string, startedAt = 0) => ({
+  ...firing(service, startedAt),
+  kind: 'resolved' as const,
+  endedAt: 90 * S,
+});
 
 /** A queue whose first message (about `blocker`) is refused with 503 for `blockMs`, so what follows stays unsent meanwhile. */
 function blockedQueue(blockMs: number, over: Partial<QueueDeps> = {}, minIntervalMs = 0) {
-  const answer = (call: Post): AttemptResult => (String(call.body).includes('blocker') && call.at < blockMs ? status(503) : OK);
+  const answer = (call: Post): AttemptResult =>
+    String(call.body).includes('blocker') && call.at < blockMs ? status(503) : OK;
   const h = fakeDeps(over, answer);
   const queue = new ChannelQueue(channel('slack', { minIntervalMs }), h.deps);
   queue.enqueue(firing('blocker'));
@@ -155,7 +161,11 @@ describe('ChannelQueue', () => {
     expect(h.queue.length).toBe(4);
     expect(h.counted('dropped')).toBe(1);
     await vi.advanceTimersByTimeAsync(60 * S);
-    expect(said(h.calls).filter((b) => !String(b).includes('blocker'))).toEqual(['firing b:0', 'repeat d:0', 'firing e:0']);
+    expect(said(h.calls).filter((b) => !String(b).includes('blocker'))).toEqual([
+      'firing b:0',
+      'repeat d:0',
+      'firing e:0',
+    ]);
   });
 
   it('drops the oldest unsent message when the queue is full and holds no repeat', async () => {
@@ -184,25 +194,33 @@ describe('ChannelQueue', () => {
 
   it('ends every message exactly once: sent, failed or dropped', async () => {
     const kinds = fc.constantFrom('firing', 'repeat', 'resolved');
-    const messages = fc.array(fc.record({ kind: kinds, service: fc.constantFrom('a', 'b', 'c'), gapMs: fc.integer({ min: 0, max: 5000 }) }), { maxLength: 30 });
-    const answers = fc.array(fc.constantFrom(OK, OK, status(503), status(400), status(429, '', '2'), NETWORK_DOWN), { maxLength: 60 });
-    await fc.assert(fc.asyncProperty(messages, answers, fc.integer({ min: 2, max: 6 }), async (list, replies, limit) => {
-      vi.setSystemTime(0);
-      const h = fakeDeps({ limit, maxAgeMs: 120 * S }, script(...replies));
-      const queue = new ChannelQueue(channel('slack', { minIntervalMs: 300 }), h.deps);
-      for (const m of list) {
-        queue.enqueue({ ...firing(m.service), kind: m.kind as 'firing' | 'repeat' | 'resolved' });
-        expect(queue.length).toBeLessThanOrEqual(limit);
-        await vi.advanceTimersByTimeAsync(m.gapMs);
-      }
-      await vi.advanceTimersByTimeAsync(3600 * S);
-      queue.close();
-      expect(queue.length).toBe(0);
-      expect(h.counted('sent') + h.counted('failed') + h.counted('dropped')).toBe(list.length);
-    }), { numRuns: 200 });
+    const messages = fc.array(
+      fc.record({ kind: kinds, service: fc.constantFrom('a', 'b', 'c'), gapMs: fc.integer({ min: 0, max: 5000 }) }),
+      { maxLength: 30 },
+    );
+    const answers = fc.array(fc.constantFrom(OK, OK, status(503), status(400), status(429, '', '2'), NETWORK_DOWN), {
+      maxLength: 60,
+    });
+    await fc.assert(
+      fc.asyncProperty(messages, answers, fc.integer({ min: 2, max: 6 }), async (list, replies, limit) => {
+        vi.setSystemTime(0);
+        const h = fakeDeps({ limit, maxAgeMs: 120 * S }, script(...replies));
+        const queue = new ChannelQueue(channel('slack', { minIntervalMs: 300 }), h.deps);
+        for (const m of list) {
+          queue.enqueue({ ...firing(m.service), kind: m.kind as 'firing' | 'repeat' | 'resolved' });
+          expect(queue.length).toBeLessThanOrEqual(limit);
+          await vi.advanceTimersByTimeAsync(m.gapMs);
+        }
+        await vi.advanceTimersByTimeAsync(3600 * S);
+        queue.close();
+        expect(queue.length).toBe(0);
+        expect(h.counted('sent') + h.counted('failed') + h.counted('dropped')).toBe(list.length);
+      }),
+      { numRuns: 200 },
+    );
   });
 
-  it('spaces sends by the channel\'s minIntervalMs', async () => {
+  it("spaces sends by the channel's minIntervalMs", async () => {
     const h = fakeDeps();
     const queue = new ChannelQueue(channel('teams', { minIntervalMs: 1500 }), h.deps);
     for (const s of ['a', 'b', 'c']) queue.enqueue(firing(s));

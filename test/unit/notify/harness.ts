@@ -5,7 +5,12 @@ import type { AttemptResult } from '../../../src/core/retry.js';
 import type { Channel, Outcome, QueueDeps } from '../../../src/notify/channel-queue.js';
 
 export const OK: AttemptResult = { kind: 'response', status: 200, retryAfterHeader: null, body: 'ok' };
-export const status = (code: number, body = '', retryAfterHeader: string | null = null): AttemptResult => ({ kind: 'response', status: code, retryAfterHeader, body });
+export const status = (code: number, body = '', retryAfterHeader: string | null = null): AttemptResult => ({
+  kind: 'response',
+  status: code,
+  retryAfterHeader,
+  body,
+});
 export const NETWORK_DOWN: AttemptResult = { kind: 'network', reason: 'ECONNREFUSED' };
 
 export interface Post {
@@ -19,7 +24,10 @@ export interface Post {
  * `answer` decides each attempt from the calls so far (scripted per URL or globally); the default is 200.
  * `now` reads the fake clock; `random` is fixed so backoff is exact.
  */
-export function fakeDeps(over: Partial<QueueDeps> = {}, answer: (call: Post, calls: readonly Post[]) => AttemptResult = () => OK) {
+export function fakeDeps(
+  over: Partial<QueueDeps> = {},
+  answer: (call: Post, calls: readonly Post[]) => AttemptResult = () => OK,
+) {
   const calls: Post[] = [];
   const outcomes: { channel: string; outcome: Outcome }[] = [];
   const deps: QueueDeps = {
@@ -29,7 +37,9 @@ export function fakeDeps(over: Partial<QueueDeps> = {}, answer: (call: Post, cal
       return answer(call, calls);
     },
     logger: pino({ level: 'silent' }),
-    count: (channel, outcome) => { outcomes.push({ channel, outcome }); },
+    count: (channel, outcome) => {
+      outcomes.push({ channel, outcome });
+    },
     now: () => Date.now(),
     random: () => 0.5,
     backoff: { baseMs: 1000, maxMs: 60_000 },
@@ -37,7 +47,8 @@ export function fakeDeps(over: Partial<QueueDeps> = {}, answer: (call: Post, cal
     maxAgeMs: 3_600_000,
     ...over,
   };
-  const counted = (outcome: Outcome, channel?: string) => outcomes.filter((o) => o.outcome === outcome && (channel === undefined || o.channel === channel)).length;
+  const counted = (outcome: Outcome, channel?: string) =>
+    outcomes.filter((o) => o.outcome === outcome && (channel === undefined || o.channel === channel)).length;
   return { deps, calls, outcomes, counted };
 }
 
@@ -49,11 +60,16 @@ export function script(...answers: AttemptResult[]) {
 /** A channel that renders `kind id` so a test can read what was said. */
 export function channel(name: string, over: Partial<Channel> = {}): Channel {
   return {
-    name, url: `https://hooks.example/${name}`,
+    name,
+    url: `https://hooks.example/${name}`,
     render: (e: AlertEvent) => `${e.kind} ${e.id}`,
-    renderText: null, minIntervalMs: 0, refreshMs: null, ...over,
+    renderText: null,
+    minIntervalMs: 0,
+    refreshMs: null,
+    ...over,
   };
 }
 
 /** What each post said, as `kind id`. */
-export const said = (calls: readonly Post[], url?: string) => calls.filter((c) => url === undefined || c.url === url).map((c) => c.body);
+export const said = (calls: readonly Post[], url?: string) =>
+  calls.filter((c) => url === undefined || c.url === url).map((c) => c.body);

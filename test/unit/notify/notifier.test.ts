@@ -12,7 +12,8 @@ const SLACK = channel('slack');
 const TEAMS = channel('teams');
 const ALERTMANAGER = channel('alertmanager', { refreshMs: 5 * MIN });
 
-const firing = (service = 'web', over: Partial<AlertEvent> = {}) => alertEvent({ id: `svc-${service}:0`, serviceId: `svc-${service}`, service, startedAt: 0, ...over });
+const firing = (service = 'web', over: Partial<AlertEvent> = {}) =>
+  alertEvent({ id: `svc-${service}:0`, serviceId: `svc-${service}`, service, startedAt: 0, ...over });
 const resolved = (service = 'web') => ({ ...firing(service), kind: 'resolved' as const, endedAt: Date.now() });
 
 /** Lets `minutes` of fake time pass, calling sync with `firing()` every minute, as the agent's cycle does. */
@@ -150,7 +151,10 @@ describe('Notifier', () => {
     notifier.announce(firing('api'));
     await syncEveryMinute(notifier, 60, () => [firing('web'), firing('api')]);
     expect(h.calls.map((c) => [c.at / MIN, c.body])).toEqual([
-      [0, 'firing svc-web:0'], [30, 'firing svc-api:0'], [60, 'repeat svc-web:0'], [90, 'repeat svc-api:0'],
+      [0, 'firing svc-web:0'],
+      [30, 'firing svc-api:0'],
+      [60, 'repeat svc-web:0'],
+      [90, 'repeat svc-api:0'],
     ]);
   });
 

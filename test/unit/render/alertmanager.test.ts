@@ -7,7 +7,12 @@ describe('renderAlertmanager', () => {
   it('posts one postableAlert with identifying labels', () => {
     const alerts = renderAlertmanager(alertEvent('firing'));
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]!.labels).toEqual({ alertname: ALERTNAME, service: 'shop_web', stack: 'shop', severity: 'warning' });
+    expect(alerts[0]!.labels).toEqual({
+      alertname: ALERTNAME,
+      service: 'shop_web',
+      stack: 'shop',
+      severity: 'warning',
+    });
     expect(ALERTNAME).toBe('SwarmServiceTrafficCollapsed');
   });
 
@@ -28,11 +33,14 @@ describe('renderAlertmanager', () => {
     ['repeat', T0, T0 + 65 * MINUTE + ALERTMANAGER_VALIDITY_MS],
     ['resolved', T0, T0 + 12 * MINUTE],
     ['test', T0, T0 + ALERTMANAGER_VALIDITY_MS],
-  ] as [AlertKind, number, number][])('starts a %s alert when the collapse began and ends it at the right time', (kind, starts, ends) => {
-    const a = renderAlertmanager(alertEvent(kind))[0]!;
-    expect(a.startsAt).toBe(new Date(starts).toISOString());
-    expect(a.endsAt).toBe(new Date(ends).toISOString());
-  });
+  ] as [AlertKind, number, number][])(
+    'starts a %s alert when the collapse began and ends it at the right time',
+    (kind, starts, ends) => {
+      const a = renderAlertmanager(alertEvent(kind))[0]!;
+      expect(a.startsAt).toBe(new Date(starts).toISOString());
+      expect(a.endsAt).toBe(new Date(ends).toISOString());
+    },
+  );
 
   it('keeps a firing alert active for five minutes unless told otherwise', () => {
     expect(ALERTMANAGER_VALIDITY_MS).toBe(5 * MINUTE);

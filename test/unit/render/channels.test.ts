@@ -2,13 +2,28 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent, AlertKind } from '../../../src/core/alert.js';
 import {
-  DISCORD_LIMITS, MATTERMOST_LIMITS, SLACK_LIMITS, TELEGRAM_LIMITS, embedChars, renderAlertmanager, renderDiscord,
-  renderMattermost, renderSlack, renderTeams, renderTelegram, visibleLength,
+  DISCORD_LIMITS,
+  MATTERMOST_LIMITS,
+  SLACK_LIMITS,
+  TELEGRAM_LIMITS,
+  embedChars,
+  renderAlertmanager,
+  renderDiscord,
+  renderMattermost,
+  renderSlack,
+  renderTeams,
+  renderTelegram,
+  visibleLength,
 } from '../../../src/core/render/index.js';
 import { jsonBytes } from '../../../src/core/render/shared.js';
 import { alertEvent, DASHBOARD, hugeEvent, replicas, strings } from './fixtures.js';
 
-const decodeEntities = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const decodeEntities = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 const unescapeMarkdown = (s: string) => s.replace(/\\([^\w\s])/g, '$1').replace(/\u200B/g, '');
 
 interface Channel {
@@ -95,7 +110,14 @@ describe.each(channels)('the $name message', (channel) => {
 
   it('names the service and stack, the replicas, the hot replica, the pinning client and how long it lasted', () => {
     const text = read(alertEvent('firing'));
-    for (const part of ['shop_web', 'shop', '3/3 running', 'slot 1 on node-1 takes 83 % of traffic', 'proxy.1 (10.0.1.23 on node-9)', '5m']) {
+    for (const part of [
+      'shop_web',
+      'shop',
+      '3/3 running',
+      'slot 1 on node-1 takes 83 % of traffic',
+      'proxy.1 (10.0.1.23 on node-9)',
+      '5m',
+    ]) {
       expect(text).toContain(part);
     }
   });
@@ -129,11 +151,14 @@ describe.each(channels)('the $name message', (channel) => {
     expect(text).toContain('and 180 more replicas');
   });
 
-  it.each(['firing', 'repeat', 'resolved', 'test'] as AlertKind[])('keeps to its limits for a %s message about 200 replicas with huge names', (kind) => {
-    const payload = channel.render(hugeEvent(kind));
-    channel.limits(payload);
-    expect(channel.read(payload)).toMatch(/more replicas/);
-  });
+  it.each(['firing', 'repeat', 'resolved', 'test'] as AlertKind[])(
+    'keeps to its limits for a %s message about 200 replicas with huge names',
+    (kind) => {
+      const payload = channel.render(hugeEvent(kind));
+      channel.limits(payload);
+      expect(channel.read(payload)).toMatch(/more replicas/);
+    },
+  );
 
   it('says clearly that a test message is a test, and a real one is not', () => {
     expect(read(alertEvent('test'))).toMatch(/TEST message.*Nothing is wrong/);

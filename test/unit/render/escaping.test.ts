@@ -1,7 +1,13 @@
 // Names come from the cluster: markup in them must show as text and never ping anyone.
 import { describe, expect, it } from 'vitest';
 import {
-  renderAlertmanager, renderDiscord, renderMattermost, renderSlack, renderTeams, renderTelegram, renderWebhook,
+  renderAlertmanager,
+  renderDiscord,
+  renderMattermost,
+  renderSlack,
+  renderTeams,
+  renderTelegram,
+  renderWebhook,
 } from '../../../src/core/render/index.js';
 import { alertEvent, EVERYONE, NASTY, replica, strings } from './fixtures.js';
 
@@ -19,7 +25,9 @@ function nastyEvent() {
 
 describe('Slack', () => {
   const m = renderSlack(nastyEvent());
-  const mrkdwn = m.blocks.flatMap((b) => (b.type === 'section' ? [b.text.text] : b.type === 'context' ? b.elements.map((el) => el.text) : []));
+  const mrkdwn = m.blocks.flatMap((b) =>
+    b.type === 'section' ? [b.text.text] : b.type === 'context' ? b.elements.map((el) => el.text) : [],
+  );
 
   it('sends &, < and > as entities in every mrkdwn text and in the fallback', () => {
     for (const text of [...mrkdwn, m.text]) {
@@ -31,7 +39,9 @@ describe('Slack', () => {
   });
 
   it('keeps only its own <url|label> link syntax', () => {
-    expect(mrkdwn.join('\n').match(/<[^>]*>/g)).toEqual(['<https://grafana.example.com/d/swarm-balance?var-service=shop_web&amp;from=now-1h|Open the dashboard>']);
+    expect(mrkdwn.join('\n').match(/<[^>]*>/g)).toEqual([
+      '<https://grafana.example.com/d/swarm-balance?var-service=shop_web&amp;from=now-1h|Open the dashboard>',
+    ]);
   });
 
   it('shows the name as it is in the plain-text header, which Slack does not parse', () => {

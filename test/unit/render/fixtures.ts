@@ -47,7 +47,8 @@ export function alertEvent(kind: AlertKind = 'firing', over: Partial<AlertEvent>
     replicasShare: shares,
     pinning: `${service}.1 on node-1 takes 83 % of received bytes; 100 % of its 4 connections come from proxy.1 (10.0.1.23 on node-9)`,
     // Written out rather than taken from adviceFor(), so the docs example does not follow its wording.
-    cause: 'vip: the routing mesh balances connections, not requests; keep-alive clients (proxy upstream pools, HTTP/2, gRPC, DB pools) stay pinned to the replica they reached first.',
+    cause:
+      'vip: the routing mesh balances connections, not requests; keep-alive clients (proxy upstream pools, HTTP/2, gRPC, DB pools) stay pinned to the replica they reached first.',
     fix: 'Cap requests per upstream connection (nginx `keepalive_requests`, HAProxy `http-reuse`/`max-reuse`) so clients reconnect and spread, or switch to dnsrr with the published ports moved to host mode (dnsrr cannot be combined with ingress ports).',
     command: `docker service update --endpoint-mode dnsrr --publish-rm 8080 --publish-add mode=host,target=80,published=8080,protocol=tcp ${service}`,
     dashboardUrl: DASHBOARD,
@@ -59,7 +60,8 @@ export function alertEvent(kind: AlertKind = 'firing', over: Partial<AlertEvent>
 export function hugeEvent(kind: AlertKind = 'firing'): AlertEvent {
   const long = (unit: string, n: number) => unit.repeat(n);
   const shares = Array.from({ length: 200 }, (_, i) =>
-    replica(i + 1, i === 0 ? 0.6 : 0.4 / 199, { node: `${long('node-&<x>_', 40)}${i}`, name: long('task_*', 80) }));
+    replica(i + 1, i === 0 ? 0.6 : 0.4 / 199, { node: `${long('node-&<x>_', 40)}${i}`, name: long('task_*', 80) }),
+  );
   return alertEvent(kind, {
     service: long('very-long_service&name<>*_', 120),
     stack: long('stack_&<>', 100),

@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertKind } from '../../../src/core/alert.js';
 import {
-  DISCORD_COLORS, MATTERMOST_COLORS, renderDiscord, renderMattermost, renderSlack, renderTeams, renderTelegram,
+  DISCORD_COLORS,
+  MATTERMOST_COLORS,
+  renderDiscord,
+  renderMattermost,
+  renderSlack,
+  renderTeams,
+  renderTelegram,
   renderers,
 } from '../../../src/core/render/index.js';
 import { TEAMS_COLORS } from '../../../src/core/render/teams.js';
@@ -14,15 +20,27 @@ describe('Slack', () => {
   it('sends header, section and context blocks with a plain-text fallback', () => {
     const m = renderSlack(alertEvent('firing'));
     expect(Object.keys(m).sort()).toEqual(['blocks', 'text']);
-    expect(m.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'section', 'context']);
+    expect(m.blocks.map((b) => b.type)).toEqual([
+      'header',
+      'section',
+      'section',
+      'section',
+      'section',
+      'section',
+      'context',
+    ]);
     expect(m.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text', emoji: true } });
-    expect(m.blocks.filter((b) => b.type === 'section').every((b) => b.type === 'section' && b.text.type === 'mrkdwn')).toBe(true);
+    expect(
+      m.blocks.filter((b) => b.type === 'section').every((b) => b.type === 'section' && b.text.type === 'mrkdwn'),
+    ).toBe(true);
     expect(m.text).toBe('[FIRING] shop_web (stack shop): slot 1 on node-1 takes 83 % of traffic, for 5m');
   });
 
   it('puts the share table in a code block', () => {
     const table = renderSlack(alertEvent('firing')).blocks[2]!;
-    expect(table.type === 'section' && table.text.text).toMatch(/^\*Traffic share per replica\*\n```\nslot 1 {2}node-1 {2}████████·· {2}83 % {2}← hot\n[\s\S]*```$/);
+    expect(table.type === 'section' && table.text.text).toMatch(
+      /^\*Traffic share per replica\*\n```\nslot 1 {2}node-1 {2}████████·· {2}83 % {2}← hot\n[\s\S]*```$/,
+    );
   });
 });
 
@@ -33,16 +51,24 @@ describe('Teams', () => {
     expect(m.attachments).toHaveLength(1);
     const a = m.attachments[0]!;
     expect(a.contentType).toBe('application/vnd.microsoft.card.adaptive');
-    expect(a.content).toMatchObject({ $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4' });
+    expect(a.content).toMatchObject({
+      $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+      type: 'AdaptiveCard',
+      version: '1.4',
+    });
   });
 
   it('uses a FactSet for the facts, wrapped TextBlocks, and opens the dashboard from an action', () => {
     const card = renderTeams(alertEvent('firing')).attachments[0]!.content;
     const facts = card.body.find((el) => el.type === 'FactSet');
     expect(facts?.type === 'FactSet' && facts.facts.map((f) => f.title)).toEqual(['Replicas', 'Duration', 'Sent']);
-    expect(card.body.filter((el) => el.type === 'TextBlock').every((el) => el.type === 'TextBlock' && el.wrap)).toBe(true);
+    expect(card.body.filter((el) => el.type === 'TextBlock').every((el) => el.type === 'TextBlock' && el.wrap)).toBe(
+      true,
+    );
     expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open the dashboard', url: DASHBOARD }]);
-    expect(renderTeams(alertEvent('firing', { dashboardUrl: null })).attachments[0]!.content).not.toHaveProperty('actions');
+    expect(renderTeams(alertEvent('firing', { dashboardUrl: null })).attachments[0]!.content).not.toHaveProperty(
+      'actions',
+    );
   });
 
   it.each(KINDS)('colours the %s title', (kind) => {
@@ -58,11 +84,27 @@ describe('Discord', () => {
     const em = m.embeds[0]!;
     expect(em.timestamp).toBe('2026-03-01T12:05:00.000Z');
     expect(em.url).toBe(DASHBOARD);
-    expect(em.fields.map((f) => f.name)).toEqual(['Service', 'Stack', 'Replicas', 'Hot replica', 'Duration', 'Signal', 'Likely cause', 'Fix', 'Command', 'Dashboard']);
+    expect(em.fields.map((f) => f.name)).toEqual([
+      'Service',
+      'Stack',
+      'Replicas',
+      'Hot replica',
+      'Duration',
+      'Signal',
+      'Likely cause',
+      'Fix',
+      'Command',
+      'Dashboard',
+    ]);
     expect(em.footer.text).toBe('swarm-balance · FIRING · alert svc-web:1772366400000');
   });
 
-  it.each([['firing', 0xe53935], ['resolved', 0x43a047], ['repeat', 0xfb8c00], ['test', 0x1e88e5]] as const)('colours a %s embed %i', (kind, color) => {
+  it.each([
+    ['firing', 0xe53935],
+    ['resolved', 0x43a047],
+    ['repeat', 0xfb8c00],
+    ['test', 0x1e88e5],
+  ] as const)('colours a %s embed %i', (kind, color) => {
     expect(renderDiscord(alertEvent(kind)).embeds[0]!.color).toBe(color);
     expect(DISCORD_COLORS[kind]).toBe(color);
   });
@@ -86,7 +128,12 @@ describe('Mattermost', () => {
 describe('Telegram', () => {
   it('sends sendMessage parameters in HTML mode without link previews', () => {
     const m = renderTelegram(alertEvent('firing'), '-1001234567890');
-    expect(m).toMatchObject({ chat_id: '-1001234567890', parse_mode: 'HTML', disable_web_page_preview: true, link_preview_options: { is_disabled: true } });
+    expect(m).toMatchObject({
+      chat_id: '-1001234567890',
+      parse_mode: 'HTML',
+      disable_web_page_preview: true,
+      link_preview_options: { is_disabled: true },
+    });
     expect(m.text.split('\n')[0]).toBe('<b>🔴 Traffic collapsed onto one replica</b>');
     expect(m.text).toContain(`<a href="${DASHBOARD.replace(/&/g, '&amp;')}">Open the dashboard</a>`);
   });
@@ -112,6 +159,7 @@ describe('bodies', () => {
   it.each(Object.entries(renderers))('%s holds no undefined value that JSON would silently drop', (_name, render) => {
     const hasUndefined = (v: unknown): boolean =>
       v === undefined || (typeof v === 'object' && v !== null && Object.values(v).some(hasUndefined));
-    for (const kind of KINDS) expect(hasUndefined(render(alertEvent(kind, { command: null, dashboardUrl: null, pinning: null })))).toBe(false);
+    for (const kind of KINDS)
+      expect(hasUndefined(render(alertEvent(kind, { command: null, dashboardUrl: null, pinning: null })))).toBe(false);
   });
 });

@@ -1,8 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  codeSafe, defuseMentions, escapeDiscord, escapeHtml, escapeMarkdown, escapeMattermost, escapeSlack, fitBudget,
-  shareBar, shareLines, sortedReplicas, truncate,
+  codeSafe,
+  defuseMentions,
+  escapeDiscord,
+  escapeHtml,
+  escapeMarkdown,
+  escapeMattermost,
+  escapeSlack,
+  fitBudget,
+  shareBar,
+  shareLines,
+  sortedReplicas,
+  truncate,
 } from '../../../src/core/render/shared.js';
 import { summaryLine } from '../../../src/core/render/words.js';
 import { alertEvent, replica, replicas } from './fixtures.js';
@@ -32,10 +42,13 @@ describe('truncate', () => {
   });
 
   it('keeps any text within the limit and returns a prefix of it', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.integer({ min: 1, max: 40 }), (text, max) => {
-      const out = truncate(text, max);
-      return out.length <= max && (out === text || text.startsWith(out.slice(0, -1)));
-    }), { seed: 20260301 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.integer({ min: 1, max: 40 }), (text, max) => {
+        const out = truncate(text, max);
+        return out.length <= max && (out === text || text.startsWith(out.slice(0, -1)));
+      }),
+      { seed: 20260301 },
+    );
   });
 });
 
@@ -71,7 +84,10 @@ describe('shareBar', () => {
 
 describe('shareLines', () => {
   it('puts the largest share first, replicas without figures last, and marks the hot one', () => {
-    const e = alertEvent('firing', { replicasShare: [replica(2, null), replica(3, 0.1), replica(1, 0.9)], hot: replica(1, 0.9) });
+    const e = alertEvent('firing', {
+      replicasShare: [replica(2, null), replica(3, 0.1), replica(1, 0.9)],
+      hot: replica(1, 0.9),
+    });
     expect(sortedReplicas(e).map((r) => r.slot)).toEqual(['1', '3', '2']);
     const { lines, more } = shareLines(e, 20);
     expect(more).toBe(0);
@@ -89,8 +105,18 @@ describe('shareLines', () => {
 
 describe('fitBudget', () => {
   it('returns the most generous payload that fits', () => {
-    expect(fitBudget((b) => b.rows, (rows) => rows <= 5)).toBe(5);
-    expect(fitBudget((b) => b.rows, () => false)).toBe(3);
+    expect(
+      fitBudget(
+        (b) => b.rows,
+        (rows) => rows <= 5,
+      ),
+    ).toBe(5);
+    expect(
+      fitBudget(
+        (b) => b.rows,
+        () => false,
+      ),
+    ).toBe(3);
   });
 });
 

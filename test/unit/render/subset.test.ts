@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent, AlertReplica } from '../../../src/core/alert.js';
 import {
-  embedChars, renderAlertmanager, renderDiscord, renderMattermost, renderSlack, renderTeams, renderTelegram, renderWebhook,
+  embedChars,
+  renderAlertmanager,
+  renderDiscord,
+  renderMattermost,
+  renderSlack,
+  renderTeams,
+  renderTelegram,
+  renderWebhook,
   visibleLength,
 } from '../../../src/core/render/index.js';
 import { fitsDiscord } from '../../../src/core/render/discord.js';
@@ -20,10 +27,17 @@ function subsetEvent(n: number, carrying: number, over: Partial<AlertEvent> = {}
   const busy = shares.slice(0, carrying);
   const idle = shares.slice(carrying);
   return alertEvent('firing', {
-    replicasShare: shares, hot: shares[0]!, replicas: { running: n, desired: n },
+    replicasShare: shares,
+    hot: shares[0]!,
+    replicas: { running: n, desired: n },
     collapse: {
-      carrying: busy, idle, pattern: 'started-later',
-      text: `traffic collapsed onto ${carrying} of ${n} replicas (slots ${busy.slice(0, 8).map((r) => r.slot).join(', ')}${carrying > 8 ? `, … (${carrying - 8} more)` : ''}); ${n - carrying} idle`,
+      carrying: busy,
+      idle,
+      pattern: 'started-later',
+      text: `traffic collapsed onto ${carrying} of ${n} replicas (slots ${busy
+        .slice(0, 8)
+        .map((r) => r.slot)
+        .join(', ')}${carrying > 8 ? `, … (${carrying - 8} more)` : ''}); ${n - carrying} idle`,
     },
     ...over,
   });
@@ -51,19 +65,24 @@ describe('a collapse onto 2 of 6 replicas in every channel', () => {
   it('Alertmanager and the webhook carry it in the summary', () => {
     expect(renderAlertmanager(e)[0]!.annotations.summary).toBe(`[FIRING] shop_web (stack shop): ${PHRASE}, for 5m`);
     expect(renderAlertmanager(e)[0]!.annotations.description).toContain(`Hot replicas: ${PHRASE}`);
-    expect(renderWebhook(e)).toMatchObject({ summary: `[FIRING] shop_web (stack shop): ${PHRASE}, for 5m`, collapse: { text: PHRASE, pattern: 'started-later' } });
+    expect(renderWebhook(e)).toMatchObject({
+      summary: `[FIRING] shop_web (stack shop): ${PHRASE}, for 5m`,
+      collapse: { text: PHRASE, pattern: 'started-later' },
+    });
   });
 
   it('keeps the one-replica wording for a collapse onto one replica', () => {
     const one = subsetEvent(3, 1);
     expect(JSON.stringify(renderSlack(one))).toContain('Traffic collapsed onto one replica');
-    expect(renderWebhook(one).summary).toBe('[FIRING] shop_web (stack shop): slot 1 on node-1 takes 100 % of traffic, for 5m');
+    expect(renderWebhook(one).summary).toBe(
+      '[FIRING] shop_web (stack shop): slot 1 on node-1 takes 100 % of traffic, for 5m',
+    );
   });
 });
 
 describe('a collapse onto 60 of 200 replicas', () => {
   const e = subsetEvent(200, 60);
-  it('fits every channel\'s limits', () => {
+  it("fits every channel's limits", () => {
     expect(fitsSlack(renderSlack(e))).toBe(true);
     expect(fitsDiscord(renderDiscord(e))).toBe(true);
     expect(embedChars(renderDiscord(e))).toBeLessThanOrEqual(6000);

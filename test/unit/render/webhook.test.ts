@@ -14,9 +14,12 @@ describe('renderWebhook', () => {
 
   it('documents every field it sends', () => {
     const body = renderWebhook(alertEvent('firing'));
-    const documented = (path: string) => doc.includes(`\`${path}\``) || doc.includes(`\`${path.replace(/^replicas\./, 'replicas[].')}\``);
-    const paths = (o: object, prefix = ''): string[] => Object.entries(o).flatMap(([k, v]) =>
-      (v && typeof v === 'object' && !Array.isArray(v) && k !== 'hot' ? paths(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
+    const documented = (path: string) =>
+      doc.includes(`\`${path}\``) || doc.includes(`\`${path.replace(/^replicas\./, 'replicas[].')}\``);
+    const paths = (o: object, prefix = ''): string[] =>
+      Object.entries(o).flatMap(([k, v]) =>
+        v && typeof v === 'object' && !Array.isArray(v) && k !== 'hot' ? paths(v, `${prefix}${k}.`) : [`${prefix}${k}`],
+      );
     for (const p of [...paths(body), 'replicas[].share', 'replicas[].hot']) expect(documented(p), p).toBe(true);
   });
 
@@ -27,7 +30,13 @@ describe('renderWebhook', () => {
 
   it('sets endedAt and the whole duration for a resolved collapse', () => {
     const body = renderWebhook(alertEvent('resolved'));
-    expect(body).toMatchObject({ kind: 'resolved', test: false, endedAt: '2026-03-01T12:12:00.000Z', durationSeconds: 720, duration: '12m' });
+    expect(body).toMatchObject({
+      kind: 'resolved',
+      test: false,
+      endedAt: '2026-03-01T12:12:00.000Z',
+      durationSeconds: 720,
+      duration: '12m',
+    });
   });
 
   it('flags a test message as a test', () => {
@@ -44,9 +53,15 @@ describe('renderWebhook', () => {
   });
 
   it('keeps null where nothing is known', () => {
-    const body = renderWebhook(alertEvent('firing', {
-      hot: null, pinning: null, command: null, dashboardUrl: null, replicasShare: [replica(1, null), replica(2, null)],
-    }));
+    const body = renderWebhook(
+      alertEvent('firing', {
+        hot: null,
+        pinning: null,
+        command: null,
+        dashboardUrl: null,
+        replicasShare: [replica(1, null), replica(2, null)],
+      }),
+    );
     expect(body).toMatchObject({ hot: null, pinning: null, dashboardUrl: null, advice: { command: null } });
     expect(body.replicas.map((r) => r.share)).toEqual([null, null]);
   });

@@ -40,7 +40,10 @@ describe('swarm-balance.requests.url', () => {
     expect(labels.requestsUrl).toBeNull();
     expect(labels.problems.join(' ')).toMatch(/swarm-balance.requests.url is refused/);
     expect(labels.problems.join(' ')).not.toContain('127.0.0.2');
-    const sampler = createHttpRequestsSampler(createHttpClient({ timeoutMs: 1000, maxBytes: 65536, connectionsPerOrigin: 1 }), 2);
+    const sampler = createHttpRequestsSampler(
+      createHttpClient({ timeoutMs: 1000, maxBytes: 65536, connectionsPerOrigin: 1 }),
+      2,
+    );
     const task = taskRef({ networks: { shop_default: '127.0.0.1' }, labels: { 'swarm-balance.requests.url': label } });
     const out = await sampler.sample([task]);
     await sampler.close?.();
@@ -51,12 +54,17 @@ describe('swarm-balance.requests.url', () => {
   it.each([
     ['a port and path', 'http://{ip}:{port}/metrics'],
     ['a query', 'http://{ip}:{port}/stats?format=prometheus'],
-  ])('is read from the task\'s own address when it chooses %s', async (_what, template) => {
+  ])("is read from the task's own address when it chooses %s", async (_what, template) => {
     hits.length = 0;
     const label = template.replaceAll('{port}', String(port));
     expect(readServiceLabels({ 'swarm-balance.requests.url': label }).requestsUrl).toBe(label);
-    const sampler = createHttpRequestsSampler(createHttpClient({ timeoutMs: 1000, maxBytes: 65536, connectionsPerOrigin: 1 }), 2);
-    const out = await sampler.sample([taskRef({ networks: { shop_default: '127.0.0.1' }, labels: { 'swarm-balance.requests.url': label } })]);
+    const sampler = createHttpRequestsSampler(
+      createHttpClient({ timeoutMs: 1000, maxBytes: 65536, connectionsPerOrigin: 1 }),
+      2,
+    );
+    const out = await sampler.sample([
+      taskRef({ networks: { shop_default: '127.0.0.1' }, labels: { 'swarm-balance.requests.url': label } }),
+    ]);
     await sampler.close?.();
     expect(out.counters.get('task1')?.requests).toBe(42);
     expect(hits).toHaveLength(1);

@@ -74,7 +74,11 @@ describe('createProcConnectionsSampler', () => {
   it.each([
     ['a net/snmp without Tcp: lines', { '15075/net/snmp': fixture('proc/15075/net/netstat') }, 'snmp-no-tcp'],
     ['a net/dev cut inside a line', { '15075/net/dev': fixture('proc/15075/net/dev').slice(0, 340) }, 'dev-fields'],
-    ['a file it may not read', { '15075/net/snmp': new AgentError(ErrorCodes.PROC_UNREADABLE, 'cannot read /proc/15075/net/snmp: EACCES') }, ErrorCodes.PROC_UNREADABLE],
+    [
+      'a file it may not read',
+      { '15075/net/snmp': new AgentError(ErrorCodes.PROC_UNREADABLE, 'cannot read /proc/15075/net/snmp: EACCES') },
+      ErrorCodes.PROC_UNREADABLE,
+    ],
   ])('reports %s for that task alone and keeps the others', async (_what, over, reason) => {
     const out = await createProcConnectionsSampler(fakeReader(over)).sample(TASKS);
     expect([...out.counters.keys()].sort()).toEqual(['app1', 'httpd1']);

@@ -4,11 +4,18 @@ import { createProcSocketsSampler, readInboundSockets } from '../../../src/sampl
 import { FIXTURES_PROC_ROOT, taskRef } from '../support/factories.js';
 
 const real = createProcReader(FIXTURES_PROC_ROOT);
-const without = (file: string): ProcReader => (pid, f) => (f === file ? Promise.resolve(null) : real(pid, f));
+const without =
+  (file: string): ProcReader =>
+  (pid, f) =>
+    f === file ? Promise.resolve(null) : real(pid, f);
 
 describe('createProcSocketsSampler', () => {
   it('counts the inbound established sockets per listening port of each task', async () => {
-    const tasks = [taskRef({ id: 'httpd1', pid: 15074 }), taskRef({ id: 'httpd2', pid: 15075 }), taskRef({ id: 'app1', pid: 14971 })];
+    const tasks = [
+      taskRef({ id: 'httpd1', pid: 15074 }),
+      taskRef({ id: 'httpd2', pid: 15075 }),
+      taskRef({ id: 'app1', pid: 14971 }),
+    ];
     const out = await createProcSocketsSampler(real).sample(tasks);
     expect(Object.fromEntries(out.counters)).toEqual({
       httpd1: { inboundByPort: {} },
@@ -23,7 +30,7 @@ describe('createProcSocketsSampler', () => {
     expect(out).toEqual({ counters: new Map(), errors: [] });
   });
 
-  it('reports a malformed file with its parser\'s reason', async () => {
+  it("reports a malformed file with its parser's reason", async () => {
     const broken: ProcReader = (pid, f) => (f === 'net/tcp' ? Promise.resolve('not a tcp table\n') : real(pid, f));
     const out = await createProcSocketsSampler(broken).sample([taskRef({ id: 'app1', pid: 14971 })]);
     expect(out.errors).toMatchObject([{ reason: 'tcp-header', taskId: 'app1' }]);

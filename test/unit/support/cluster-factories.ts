@@ -7,23 +7,44 @@ import { taskReport } from './factories.js';
 
 export function endpoint(over: Partial<Endpoint> = {}): Endpoint {
   return {
-    address: '10.0.2.9', container: 'shop_proxy.1.abc', containerId: 'proxy-container-0123', network: 'shop_default',
-    nodeId: 'node-id-2', nodeName: 'node-2', ...over,
+    address: '10.0.2.9',
+    container: 'shop_proxy.1.abc',
+    containerId: 'proxy-container-0123',
+    network: 'shop_default',
+    nodeId: 'node-id-2',
+    nodeName: 'node-2',
+    ...over,
   };
 }
 
 export function serviceInfo(over: Partial<ServiceInfo> = {}): ServiceInfo {
   return {
-    id: 'svc-web', name: 'shop_web', stack: 'shop', mode: 'replicated', desiredReplicas: 2, endpointMode: 'vip',
-    ports: [], labels: {}, version: 1, runningTasks: [], updateInProgress: false, ...over,
+    id: 'svc-web',
+    name: 'shop_web',
+    stack: 'shop',
+    mode: 'replicated',
+    desiredReplicas: 2,
+    endpointMode: 'vip',
+    ports: [],
+    labels: {},
+    version: 1,
+    runningTasks: [],
+    updateInProgress: false,
+    ...over,
   };
 }
 
 export function nodeReport(over: Partial<NodeReport> = {}): NodeReport {
   return {
-    version: 1, at: 1_700_000_000_000,
+    version: 1,
+    at: 1_700_000_000_000,
     node: { id: 'node-id-1', name: 'node-1', role: 'manager', leader: true },
-    dockerUp: true, windowSeconds: 60, tasks: [], services: [], endpoints: [], firing: [],
+    dockerUp: true,
+    windowSeconds: 60,
+    tasks: [],
+    services: [],
+    endpoints: [],
+    firing: [],
     ...over,
   };
 }
@@ -36,17 +57,32 @@ export function swarmView(over: Partial<SwarmView> = {}, services: readonly Serv
   const taskNodes = new Map<string, string>();
   for (const s of services) for (const t of s.runningTasks ?? []) taskNodes.set(t.id, t.nodeId);
   return {
-    nodes: [{ id: 'node-id-1', name: 'node-1', addr: '10.0.9.1', leader: true }, { id: 'node-id-2', name: 'node-2', addr: '10.0.9.2', leader: false }],
-    leader: 'node-id-1', previousLeader: null,
-    addressNodes: new Map([['10.0.9.1', 'node-id-1'], ['10.0.9.2', 'node-id-2']]), taskNodes, ...over,
+    nodes: [
+      { id: 'node-id-1', name: 'node-1', addr: '10.0.9.1', leader: true },
+      { id: 'node-id-2', name: 'node-2', addr: '10.0.9.2', leader: false },
+    ],
+    leader: 'node-id-1',
+    previousLeader: null,
+    addressNodes: new Map([
+      ['10.0.9.1', 'node-id-1'],
+      ['10.0.9.2', 'node-id-2'],
+    ]),
+    taskNodes,
+    ...over,
   };
 }
 
 /** A manager's snapshot; its swarm view names the leader after `node.leader` (node-2 when this node does not lead). */
 export function snapshot(over: Partial<DiscoverySnapshot> = {}): DiscoverySnapshot {
   const base: DiscoverySnapshot = {
-    dockerUp: true, node: { id: 'node-id-1', name: 'node-1', role: 'manager', leader: true },
-    tasks: [], services: [], endpoints: [], ownService: null, error: null, ...over,
+    dockerUp: true,
+    node: { id: 'node-id-1', name: 'node-1', role: 'manager', leader: true },
+    tasks: [],
+    services: [],
+    endpoints: [],
+    ownService: null,
+    error: null,
+    ...over,
   };
   if (over.swarm !== undefined || base.node.role !== 'manager') return { swarm: null, ...base };
   return { ...base, swarm: swarmView({ leader: base.node.leader ? base.node.id : 'node-id-2' }, base.services) };
@@ -55,19 +91,42 @@ export function snapshot(over: Partial<DiscoverySnapshot> = {}): DiscoverySnapsh
 /** A report of one task of shop_web in slot `slot` on node `node-<node>`, with `count` connections in the window. */
 export function webTask(slot: number, node: number, count: number, over: Partial<TaskReport> = {}): TaskReport {
   return taskReport({
-    id: `t${slot}`, slot: String(slot), name: `shop_web.${slot}`, nodeId: `node-id-${node}`, nodeName: `node-${node}`,
-    health: 'healthy', window: { connections: { count, events: count, exposure: 60 } }, ...over,
+    id: `t${slot}`,
+    slot: String(slot),
+    name: `shop_web.${slot}`,
+    nodeId: `node-id-${node}`,
+    nodeName: `node-${node}`,
+    health: 'healthy',
+    window: { connections: { count, events: count, exposure: 60 } },
+    ...over,
   });
 }
 
 export function alertEvent(over: Partial<AlertEvent> = {}): AlertEvent {
   return {
-    id: 'svc-web:1000', kind: 'firing', at: 61_000, startedAt: 1000, endedAt: null,
-    service: 'shop_web', serviceId: 'svc-web', stack: 'shop', endpointMode: 'vip',
-    replicas: { running: 2, desired: 2 }, signal: 'connections', threshold: 0.8, imbalance: 1,
+    id: 'svc-web:1000',
+    kind: 'firing',
+    at: 61_000,
+    startedAt: 1000,
+    endedAt: null,
+    service: 'shop_web',
+    serviceId: 'svc-web',
+    stack: 'shop',
+    endpointMode: 'vip',
+    replicas: { running: 2, desired: 2 },
+    signal: 'connections',
+    threshold: 0.8,
+    imbalance: 1,
     hot: { name: 'shop_web.1', slot: '1', node: 'node-1', share: 1 },
-    replicasShare: [{ name: 'shop_web.1', slot: '1', node: 'node-1', share: 1 }, { name: 'shop_web.2', slot: '2', node: 'node-2', share: 0 }],
-    pinning: null, cause: 'vip', fix: 'cap keep-alive', command: null, dashboardUrl: null,
+    replicasShare: [
+      { name: 'shop_web.1', slot: '1', node: 'node-1', share: 1 },
+      { name: 'shop_web.2', slot: '2', node: 'node-2', share: 0 },
+    ],
+    pinning: null,
+    cause: 'vip',
+    fix: 'cap keep-alive',
+    command: null,
+    dashboardUrl: null,
     ...over,
   };
 }

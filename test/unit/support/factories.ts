@@ -38,9 +38,18 @@ export function win(count: number, exposure = 60, events = count): SignalWindow 
 export function taskReport(over: Partial<TaskReport> & { window?: TaskWindow } = {}): TaskReport {
   const ref = taskRef(over);
   return {
-    id: ref.id, name: ref.name, containerId: ref.containerId, serviceId: ref.serviceId, serviceName: ref.serviceName,
-    stack: ref.stack, slot: ref.slot, nodeId: ref.nodeId, nodeName: ref.nodeName, health: ref.health,
-    startedAt: ref.startedAt, networks: ref.networks,
+    id: ref.id,
+    name: ref.name,
+    containerId: ref.containerId,
+    serviceId: ref.serviceId,
+    serviceName: ref.serviceName,
+    stack: ref.stack,
+    slot: ref.slot,
+    nodeId: ref.nodeId,
+    nodeName: ref.nodeName,
+    health: ref.health,
+    startedAt: ref.startedAt,
+    networks: ref.networks,
     counters: {},
     window: {},
     rates: {},
