@@ -47,7 +47,8 @@ export class DigestAccumulator {
   }
 
   add(services: readonly DigestInput[], now: number): void {
-    const dt = this.last === null ? 0 : Math.max(0, now - this.last);
+    // A round stands for the time since the one before, but not for time before this digest began.
+    const dt = this.last === null ? 0 : Math.max(0, now - Math.max(this.last, this.since));
     this.last = now;
     for (const s of services) {
       const t = this.totals.get(s.name) ?? {

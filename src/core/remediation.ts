@@ -102,9 +102,11 @@ export function planRemediation(
     };
   }
   const ports = service.Spec.EndpointSpec?.Ports ?? [];
-  const ingress = ports.filter((p) => (p.PublishMode ?? 'ingress') === 'ingress' && p.PublishedPort !== undefined);
+  // The daemon refuses dnsrr for every ingress-mode port, also one whose published port it picks itself
+  // (`--publish 80`: the spec holds no PublishedPort).
+  const ingress = ports.filter((p) => (p.PublishMode ?? 'ingress') === 'ingress');
   if (to === 'dnsrr' && ingress.length > 0 && labels.remediatePorts !== 'host') {
-    const list = ingress.map((p) => `${p.PublishedPort}:${p.TargetPort}/${p.Protocol ?? 'tcp'}`).join(', ');
+    const list = ingress.map((p) => `${p.PublishedPort ?? '-'}:${p.TargetPort}/${p.Protocol ?? 'tcp'}`).join(', ');
     return {
       kind: 'refuse',
       action,
@@ -119,7 +121,7 @@ export function planRemediation(
     to,
     version: service.Version.Index,
     spec: withEndpointMode(service.Spec, to, movePorts),
-    movedPorts: movePorts ? ingress.map((p) => p.PublishedPort!) : [],
+    movedPorts: movePorts ? ingress.flatMap((p) => (p.PublishedPort !== undefined ? [p.PublishedPort] : [])) : [],
     dryRun: settings.mode === 'dry-run',
   };
 }

@@ -1,7 +1,7 @@
 // Accepted and active TCP connections (net/snmp) and received bytes/packets (net/dev) per task.
 import { parseNetDev, parseSnmpTcp } from '../core/procnet.js';
-import { AgentError, ParseError } from '../errors.js';
 import type { ProcReader } from '../adapters/procfs.js';
+import { taskProblem } from './task-problem.js';
 import type { TaskRef } from '../core/types.js';
 import type { SampledCounters, Sampler, SamplerOutput, SamplerProblem } from './types.js';
 
@@ -31,12 +31,7 @@ export function createProcConnectionsSampler(read: ProcReader): Sampler {
             receivePackets: net.receivePackets,
           });
         } catch (err) {
-          if (!(err instanceof AgentError)) throw err;
-          errors.push({
-            reason: err instanceof ParseError ? err.reason : err.code,
-            message: `${task.name} (pid ${task.pid}): ${err.message}`,
-            taskId: task.id,
-          });
+          errors.push(taskProblem(task, err));
         }
       };
       // The reader is synchronous (adapters/procfs.ts): a batch at a time, then let scrapes and

@@ -1,7 +1,7 @@
 // Optional: established inbound sockets per listening port, from net/tcp and net/tcp6.
 import { countByPort, inboundSockets, parseNetTcp, type TcpSocket } from '../core/procnet.js';
-import { AgentError, ParseError } from '../errors.js';
 import type { ProcReader } from '../adapters/procfs.js';
+import { taskProblem } from './task-problem.js';
 import type { TaskRef } from '../core/types.js';
 import type { SampledCounters, Sampler, SamplerOutput, SamplerProblem } from './types.js';
 
@@ -26,12 +26,7 @@ export function createProcSocketsSampler(read: ProcReader): Sampler {
             const inbound = await readInboundSockets(read, task.pid);
             if (inbound) counters.set(task.id, { inboundByPort: countByPort(inbound) });
           } catch (err) {
-            if (!(err instanceof AgentError)) throw err;
-            errors.push({
-              reason: err instanceof ParseError ? err.reason : err.code,
-              message: `${task.name} (pid ${task.pid}): ${err.message}`,
-              taskId: task.id,
-            });
+            errors.push(taskProblem(task, err));
           }
         }),
       );
