@@ -12,11 +12,12 @@ import {
   NODES,
   nodeDockerHost,
   nodeHostname,
+  taskAddresses as serviceTaskAddresses,
   startNode,
   stopNode,
   upTestbed,
   type NodeNum,
-} from './testbed.js';
+} from '../support/testbed.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbe2e-web';
@@ -98,32 +99,7 @@ const cli = async (args: string[]) =>
   );
 
 /** Nodes of the service's tasks: node number -> task address on the overlay. */
-async function taskAddresses(): Promise<Map<NodeNum, string>> {
-  const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', SERVICE]))
-    .split('\n')
-    .filter(Boolean);
-  const out = new Map<NodeNum, string>();
-  for (const id of ids) {
-    const [host, addr] = (
-      await dockerOn(leader, [
-        'inspect',
-        '--type',
-        'task',
-        '--format',
-        `{{.NodeID}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NET}"}}{{index .Addresses 0}}{{end}}{{end}}`,
-        id,
-      ])
-    )
-      .trim()
-      .split(' ');
-    const hostname = (
-      await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', host!])
-    ).trim();
-    const n = NODES.find((x) => nodeHostname(x) === hostname);
-    if (n && addr) out.set(n, addr.split('/')[0]!);
-  }
-  return out;
-}
+const taskAddresses = () => serviceTaskAddresses(leader, SERVICE, NET);
 
 let leader: NodeNum;
 let clientNode: NodeNum;

@@ -15,7 +15,7 @@ import {
   stopNode,
   upTestbed,
   type NodeNum,
-} from './testbed.js';
+} from '../support/testbed.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbfault-web';

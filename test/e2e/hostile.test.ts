@@ -25,7 +25,7 @@ import {
   nodeHostname,
   upTestbed,
   type NodeNum,
-} from './testbed.js';
+} from '../support/testbed.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbhost-web';

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,9 @@ import { createMetrics, type AgentMetrics } from '../../src/metrics.js';
 import { getJson, waitFor } from '../support/agent-process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { captureServer } from '../support/capture-server.js';
 import { promQuery, startDaemon, stopDaemon, type Daemon, type PromVector } from '../support/daemons.js';
+import { freePort } from '../support/ports.js';
 import {
   agentMetricNames,
   allPanels,
@@ -486,33 +488,6 @@ describe('Grafana dashboard (dashboards/swarm-balance.json)', () => {
 });
 
 // --- end to end: real Prometheus and Alertmanager --------------------------------------------------
-
-/** An HTTP server on loopback that keeps every request it gets. */
-async function captureServer(): Promise<{ server: Server; url: string; requests: { path: string; body: string }[] }> {
-  const requests: { path: string; body: string }[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString();
-    });
-    req.on('end', () => {
-      requests.push({ path: req.url ?? '', body });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /**
  * The agent's real metrics code (createMetrics) serving a made-up cluster: shop_web with every byte on

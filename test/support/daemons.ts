@@ -43,15 +43,29 @@ export interface PromVector {
   value: [number, string];
 }
 
+/** One series of a Prometheus query answer: `value` for an instant query, `values` for a range. */
+export interface PromSeries {
+  metric: Record<string, string>;
+  value?: [number, string];
+  values?: [number, string][];
+}
+
+export interface PromResult {
+  status: string;
+  error?: string;
+  data?: { result: PromSeries[] };
+}
+
+/** An instant query, or a range query over the last `range.seconds`, against Prometheus at `base`. */
 export async function promQuery(
   base: string,
   query: string,
   range?: { seconds: number; step: number },
-): Promise<{ status: string; error?: string; data?: { result: unknown[] } }> {
+): Promise<PromResult> {
   const now = Date.now() / 1000;
   const params = new URLSearchParams(
     range ? { query, start: String(now - range.seconds), end: String(now), step: String(range.step) } : { query },
   );
   const res = await fetch(`${base}/api/v1/${range ? 'query_range' : 'query'}`, { method: 'POST', body: params });
-  return (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
+  return (await res.json()) as PromResult;
 }

@@ -1,4 +1,4 @@
-// Typed helpers for end-to-end tests against the three-node Swarm made by ./testbed.sh.
+// Typed helpers for end-to-end tests and benches against the three-node Swarm made by test/e2e/testbed.sh.
 //
 //   await testbed('up'); await testbed('load-images', ['sb-test/busybox:1']);
 //   const out = await dockerOn(1, ['service', 'ls']);
@@ -14,8 +14,8 @@ export const NODES: readonly NodeNum[] = [1, 2, 3];
 
 export type TestbedCommand = 'up' | 'down' | 'status' | 'leader' | 'load-images' | 'stop-node' | 'start-node' | 'env';
 
-/** Absolute path of testbed.sh (next to this file). */
-export const TESTBED_SCRIPT: string = fileURLToPath(new URL('./testbed.sh', import.meta.url));
+/** Absolute path of test/e2e/testbed.sh (CI and the docs run it as `bash test/e2e/testbed.sh`). */
+export const TESTBED_SCRIPT: string = fileURLToPath(new URL('../e2e/testbed.sh', import.meta.url));
 
 /** Subnet of the testbed bridge; node N has address 10.213.0.1N, the host side 10.213.0.1. */
 export const BRIDGE_ADDRESS = '10.213.0.1';
@@ -278,4 +278,42 @@ export async function containerPid(n: NodeNum, container: string): Promise<numbe
   const pid = Number((await dockerOn(n, ['inspect', '--format', '{{.State.Pid}}', container])).trim());
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`container ${container} on node ${n} is not running`);
   return pid;
+}
+
+/**
+ * Node number -> address on `network` of each task of `service` whose desired state is running, as the leader
+ * lists them. `runningOnly` also leaves out tasks not (yet, or no longer) running.
+ */
+export async function taskAddresses(
+  leader: NodeNum,
+  service: string,
+  network: string,
+  opts: { runningOnly?: boolean } = {},
+): Promise<Map<NodeNum, string>> {
+  const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', service]))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const out = new Map<NodeNum, string>();
+  for (const id of ids) {
+    const [nodeId, state, addr] = (
+      await dockerOn(leader, [
+        'inspect',
+        '--type',
+        'task',
+        '--format',
+        `{{.NodeID}} {{.Status.State}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${network}"}}{{index .Addresses 0}}{{end}}{{end}}`,
+        id,
+      ])
+    )
+      .trim()
+      .split(' ');
+    if (!nodeId || (opts.runningOnly && state !== 'running')) continue;
+    const hostname = (
+      await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', nodeId])
+    ).trim();
+    const n = NODES.find((x) => nodeHostname(x) === hostname);
+    if (n && addr) out.set(n, addr.split('/')[0]!);
+  }
+  return out;
 }
