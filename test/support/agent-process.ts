@@ -26,8 +26,8 @@ export interface AgentProcessOptions {
   cwd?: string;
   /** Start the agent in its own process group, so a Ctrl-C at the terminal reaches only its parent. */
   detached?: boolean;
-  /** Told of the child as soon as it is spawned, before it answers (so a caller can stop it meanwhile). */
-  onSpawn?: (child: ChildProcess) => void;
+  /** Told of the child and its output as soon as it is spawned, before it answers (so a caller can stop it). */
+  onSpawn?: (child: ChildProcess, logs: () => string) => void;
 }
 
 export async function startAgentProcess(
@@ -44,7 +44,6 @@ export async function startAgentProcess(
     ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
     ...(opts.detached ? { detached: true } : {}),
   });
-  opts.onSpawn?.(child);
   let output = '';
   child.stdout!.on('data', (c: Buffer) => {
     output += c.toString();
@@ -52,6 +51,7 @@ export async function startAgentProcess(
   child.stderr!.on('data', (c: Buffer) => {
     output += c.toString();
   });
+  opts.onSpawn?.(child, () => output);
   const url = opts.tls ? `https://localhost:${port}` : `http://${host}:${port}`;
   // Over TLS the certificate is the test's own: only wait for the port to accept connections.
   const up = opts.tls
