@@ -12,6 +12,7 @@ import {
   NODES,
   nodeDockerHost,
   nodeHostname,
+  startPinnedLoad,
   taskAddresses as serviceTaskAddresses,
   startNode,
   stopNode,
@@ -158,26 +159,7 @@ describe('the cluster view on a real 3-node swarm', () => {
   it('shows the tasks of a node whose agent is down as unknown and fires nothing', async () => {
     await agent(hotNode).stop();
     const target = (await taskAddresses()).get(hotNode)!;
-    await dockerOn(clientNode, [
-      'run',
-      '-d',
-      '--name',
-      'sbe2e-client',
-      '--network',
-      NET,
-      'sb-test/node:1',
-      'node',
-      '/app/load.js',
-      '--mode',
-      'pin',
-      '--target',
-      `${target}:8080`,
-      '--connections',
-      '4',
-      '--rate',
-      '200',
-      '--forever',
-    ]);
+    await startPinnedLoad(clientNode, 'sbe2e-client', NET, target, { rate: 200 });
     await waitFor(
       async () => (await metric(leader, 'peers', { state: 'unreachable' })) === 1,
       10_000,

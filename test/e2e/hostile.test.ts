@@ -23,6 +23,7 @@ import {
   nodeAddress,
   nodeDockerHost,
   nodeHostname,
+  startPinnedLoad,
   upTestbed,
   type NodeNum,
 } from '../support/testbed.js';
@@ -444,26 +445,7 @@ describe('hostile peers on a real 3-node swarm', () => {
 
   it('fires a real collapse once on the leader although a peer claims to lead with it already firing', async () => {
     await dockerOn(leader, ['rm', '-f', 'sbhost-spread']);
-    await dockerOn(leader, [
-      'run',
-      '-d',
-      '--name',
-      'sbhost-pin',
-      '--network',
-      NET,
-      'sb-test/node:1',
-      'node',
-      '/app/load.js',
-      '--mode',
-      'pin',
-      '--target',
-      `${placement.get(hotNode)!.address}:8080`,
-      '--connections',
-      '4',
-      '--rate',
-      '200',
-      '--forever',
-    ]);
+    await startPinnedLoad(leader, 'sbhost-pin', NET, placement.get(hotNode)!.address, { rate: 200 });
     await waitFor(
       async () => (await view(leader))?.detector.state === 'firing',
       60_000,

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, parsePromText, scrape, series, waitFor } from '../support/agent-process.js';
 import { captureServer } from '../support/capture-server.js';
-import { promQuery, startDaemon, stopDaemon, type Daemon } from '../support/daemons.js';
+import { promQuery, runDashboardQueries, startDaemon, stopDaemon, type Daemon } from '../support/daemons.js';
 import { dashboardQueries, metricNamesIn, REPO_ROOT } from '../support/dashboard.js';
 import { freePort } from '../support/ports.js';
 import {
@@ -36,6 +36,7 @@ import {
   NODES,
   nodeAddress,
   nodeHostname,
+  startPinnedLoad,
   taskAddresses as serviceTaskAddresses,
   nodeSocket,
   testbed,
@@ -926,26 +927,7 @@ describe('a collapse on the live stack, seen by the agents, the rules, Alertmana
     // The agents at rest (three services of theirs to sample, no traffic), for docs/deploy.md.
     figures.agentsIdle = await measureAgents(20);
     const target = (await taskAddresses(leader, DEMO)).get(hotNode)!;
-    await dockerOn(clientNode, [
-      'run',
-      '-d',
-      '--name',
-      CLIENT,
-      '--network',
-      NETWORK,
-      'sb-test/node:1',
-      'node',
-      '/app/load.js',
-      '--mode',
-      'pin',
-      '--target',
-      `${target}:8080`,
-      '--connections',
-      '4',
-      '--rate',
-      '100',
-      '--forever',
-    ]);
+    await startPinnedLoad(clientNode, CLIENT, NETWORK, target, { rate: 100 });
     t0 = Date.now();
     await waitFor(async () => (await demoView(leader))?.verdict.kind === 'skewed', 60_000, 'skewed verdict', lastSeen);
     mark('pinned load -> skewed verdict');
@@ -1027,19 +1009,9 @@ describe('a collapse on the live stack, seen by the agents, the rules, Alertmana
     // Series that appear a little after the collapse (the rule's ALERTS, a sampler error rate) get a moment.
     await waitFor(
       async () => {
-        empty.length = 0;
-        failed.length = 0;
-        for (const q of queries) {
-          const name = `${q.source} "${q.title}" ${q.refId}: ${q.expr}`;
-          const instant = await promQuery(prometheus!.url, q.expr);
-          if (instant.status !== 'success') failed.push(`${name}\n  ${instant.error}`);
-          else if ((instant.data?.result.length ?? 0) === 0) empty.push(name);
-          if (!q.instant) {
-            const range = await promQuery(prometheus!.url, q.expr, { seconds: 120, step: 5 });
-            if (range.status !== 'success') failed.push(`${name} (range)\n  ${range.error}`);
-            else if ((range.data?.result.length ?? 0) === 0) empty.push(`${name} (range)`);
-          }
-        }
+        const r = await runDashboardQueries(prometheus!.url, queries, { rangeSeconds: 120, emptyRange: true });
+        failed.splice(0, failed.length, ...r.failed);
+        empty.splice(0, empty.length, ...r.empty);
         return failed.length === 0 && empty.length === 0;
       },
       60_000,

@@ -21,7 +21,14 @@ import { getJson, waitFor } from '../support/agent-process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 import { captureServer } from '../support/capture-server.js';
-import { promQuery, startDaemon, stopDaemon, type Daemon, type PromVector } from '../support/daemons.js';
+import {
+  promQuery,
+  runDashboardQueries,
+  startDaemon,
+  stopDaemon,
+  type Daemon,
+  type PromVector,
+} from '../support/daemons.js';
 import { freePort } from '../support/ports.js';
 import {
   agentMetricNames,
@@ -755,18 +762,10 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
 
   it('runs every dashboard query in Prometheus, and each one has data', async () => {
     const queries = dashboardQueries(VALUES, { rateInterval: '1m' });
-    const failed: string[] = [];
-    const empty: string[] = [];
-    for (const q of queries) {
-      const name = `${q.source} "${q.title}" ${q.refId}: ${q.expr}`;
-      const instant = await promQuery(prometheus!.url, q.expr);
-      if (instant.status !== 'success') failed.push(`${name}\n  ${instant.error}`);
-      else if ((instant.data?.result.length ?? 0) === 0) empty.push(name);
-      if (!q.instant) {
-        const range = await promQuery(prometheus!.url, q.expr, { seconds: 60, step: 5 });
-        if (range.status !== 'success') failed.push(`${name} (range)\n  ${range.error}`);
-      }
-    }
+    const { failed, empty } = await runDashboardQueries(prometheus!.url, queries, {
+      rangeSeconds: 60,
+      emptyRange: false,
+    });
     expect(failed).toEqual([]);
     expect(empty).toEqual([]);
   });

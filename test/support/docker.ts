@@ -216,3 +216,28 @@ export async function cleanup(prefix: string): Promise<void> {
   if (containers.length > 0) await docker(['rm', '-f', ...containers]);
   for (const net of mine(await docker(['network', 'ls', '--format', '{{.Name}}']))) await removeNetwork(net);
 }
+
+/** An attachable overlay `network` and a service of `replicas` demo-app tasks on it (dnsrr), all running. */
+export async function startDemoService(
+  name: string,
+  network: string,
+  replicas: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await createOverlay(network);
+  await createService({
+    name,
+    image: 'sb-test/node:1',
+    replicas,
+    network,
+    endpointMode: 'dnsrr',
+    args: ['node', '/app/demo-app.js'],
+  });
+  await waitForRunning(name, replicas, timeoutMs);
+}
+
+/** A detached client container `name` on `network` spreading `rate` requests/s over every task of `service`. */
+export async function startSpreadLoad(name: string, network: string, service: string, rate: number): Promise<string> {
+  const load = ['--mode', 'spread', '--service', service, '--port', '8080', '--rate', String(rate), '--forever'];
+  return runClient({ network, image: 'sb-test/node:1', name, detach: true, args: ['node', '/app/load.js', ...load] });
+}

@@ -317,3 +317,19 @@ export async function taskAddresses(
   }
   return out;
 }
+
+/**
+ * A detached client container `name` on node n, on `network`, that keeps `connections` keep-alive connections
+ * to the task address `target` and sends `rate` requests/s over them (test/images/node/load.js --mode pin).
+ */
+export async function startPinnedLoad(
+  n: NodeNum,
+  name: string,
+  network: string,
+  target: string,
+  { rate, connections = 4 }: { rate: number; connections?: number },
+): Promise<string> {
+  const load = ['--mode', 'pin', '--target', `${target}:8080`, '--connections', String(connections)];
+  const args = ['node', '/app/load.js', ...load, '--rate', String(rate), '--forever'];
+  return dockerOn(n, ['run', '-d', '--name', name, '--network', network, 'sb-test/node:1', ...args]);
+}
