@@ -23,6 +23,7 @@ import { getJson, startAgentProcess, waitFor, type AgentProcess } from '../test/
 import { freePort } from '../test/support/ports.js';
 import { startRecorder, type Recorded, type Recorder } from '../test/support/recorder.js';
 import {
+  createDemoService,
   dockerOn,
   downTestbed,
   engineAnswers,
@@ -594,27 +595,7 @@ async function main(): Promise<void> {
       `leader ${nodeHostname(leader)}; client on ${nodeHostname(clientNode)}, hot task on ${nodeHostname(hotNode)}; creating ${SERVICE} ...`,
     );
     await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', '--label', 'sbbench=1', NET]);
-    await dockerOn(leader, [
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
-      SERVICE,
-      '--label',
-      'sbbench=1',
-      '--replicas',
-      '3',
-      '--replicas-max-per-node',
-      '1',
-      '--endpoint-mode',
-      'dnsrr',
-      '--network',
-      NET,
-      IMAGE,
-      'node',
-      '/app/demo-app.js',
-    ]);
+    await createDemoService(leader, SERVICE, NET, ['--label', 'sbbench=1']);
     await waitFor(async () => (await taskAddresses(leader)).size === 3, 90_000, 'three tasks, one per node');
     log(
       `starting 3 agents (interval ${s.intervalMs} ms, skew-for ${s.skewForMs} ms${s.windowMs !== null ? `, window ${s.windowMs} ms` : ''}${s.resolveForMs !== null ? `, resolve-for ${s.resolveForMs} ms` : ''}) ...`,

@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startAgentProcess } from '../test/support/agent-process.js';
+import { serviceCreateArgs } from '../test/support/docker.js';
 import { freePort } from '../test/support/ports.js';
 import { startRecorder, type Recorded, type Recorder } from '../test/support/recorder.js';
 
@@ -312,29 +313,19 @@ async function startReplicas(engine: Engine): Promise<string> {
   if (engine.mode === 'swarm') {
     await docker(['network', 'create', '--driver', 'overlay', '--attachable', ...labelFlags('--label'), NETWORK]);
     const name = `${PREFIX}-web`;
-    await docker([
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
-      name,
-      '--replicas',
-      '3',
-      '--endpoint-mode',
-      'dnsrr',
-      '--network',
-      NETWORK,
-      '--constraint',
-      `node.id==${engine.nodeId ?? ''}`,
-      '--stop-grace-period',
-      '2s',
-      ...labelFlags('--label'),
-      ...labelFlags('--container-label', { [ROLE_KEY]: 'web' }),
-      IMAGE,
-      'node',
-      '/app/demo-app.js',
-    ]);
+    await docker(
+      serviceCreateArgs({
+        name,
+        image: IMAGE,
+        replicas: 3,
+        network: NETWORK,
+        endpointMode: 'dnsrr',
+        labels: { [LABEL_KEY]: RUN_ID },
+        containerLabels: { [LABEL_KEY]: RUN_ID, [ROLE_KEY]: 'web' },
+        extraFlags: ['--constraint', `node.id==${engine.nodeId ?? ''}`, '--stop-grace-period', '2s'],
+        args: ['node', '/app/demo-app.js'],
+      }),
+    );
     return name;
   }
   // Compose-style: the labels `docker compose up --scale web=3` would set, on a bridge network of our own.

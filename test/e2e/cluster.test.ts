@@ -12,6 +12,7 @@ import {
   NODES,
   nodeDockerHost,
   nodeHostname,
+  createDemoService,
   startPinnedLoad,
   taskAddresses as serviceTaskAddresses,
   startNode,
@@ -113,25 +114,7 @@ beforeAll(async () => {
   const others = NODES.filter((n) => n !== leader);
   [clientNode, hotNode] = [others[0]!, others[1]!];
   await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', NET]);
-  await dockerOn(leader, [
-    'service',
-    'create',
-    '--detach',
-    '--no-resolve-image',
-    '--name',
-    SERVICE,
-    '--replicas',
-    '3',
-    '--replicas-max-per-node',
-    '1',
-    '--endpoint-mode',
-    'dnsrr',
-    '--network',
-    NET,
-    'sb-test/node:1',
-    'node',
-    '/app/demo-app.js',
-  ]);
+  await createDemoService(leader, SERVICE, NET);
   await waitFor(async () => (await taskAddresses()).size === 3, 90_000, 'three tasks, one per node');
   for (const n of NODES) await startAgent(n);
 });

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import {
+  createDemoService,
   dockerOn,
   downTestbed,
   leaderNode,
@@ -60,25 +61,7 @@ beforeAll(async () => {
   await upTestbed(['sb-test/node:1']);
   const leader = await leaderNode();
   await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', NET]);
-  await dockerOn(leader, [
-    'service',
-    'create',
-    '--detach',
-    '--no-resolve-image',
-    '--name',
-    SERVICE,
-    '--replicas',
-    '3',
-    '--replicas-max-per-node',
-    '1',
-    '--endpoint-mode',
-    'dnsrr',
-    '--network',
-    NET,
-    'sb-test/node:1',
-    'node',
-    '/app/demo-app.js',
-  ]);
+  await createDemoService(leader, SERVICE, NET);
   await waitFor(
     async () =>
       (await dockerOn(leader, ['service', 'ls', '--filter', `name=${SERVICE}`, '--format', '{{.Replicas}}']))

@@ -23,6 +23,7 @@ import {
   nodeAddress,
   nodeDockerHost,
   nodeHostname,
+  createDemoService,
   startPinnedLoad,
   upTestbed,
   type NodeNum,
@@ -211,27 +212,7 @@ beforeAll(async () => {
   leader = await leaderNode();
   [shadowNode, hotNode] = NODES.filter((n) => n !== leader) as [NodeNum, NodeNum];
   await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', NET]);
-  await dockerOn(leader, [
-    'service',
-    'create',
-    '--detach',
-    '--no-resolve-image',
-    '--name',
-    SERVICE,
-    '--replicas',
-    '3',
-    '--replicas-max-per-node',
-    '1',
-    '--endpoint-mode',
-    'dnsrr',
-    '--network',
-    NET,
-    '--label',
-    'swarm-balance.remediate=endpoint-mode',
-    'sb-test/node:1',
-    'node',
-    '/app/demo-app.js',
-  ]);
+  await createDemoService(leader, SERVICE, NET, ['--label', 'swarm-balance.remediate=endpoint-mode']);
   serviceId = (await dockerOn(leader, ['service', 'inspect', '--format', '{{.ID}}', SERVICE])).trim();
   await waitFor(
     async () => {

@@ -36,6 +36,7 @@ import {
   NODES,
   nodeAddress,
   nodeHostname,
+  createDemoService,
   startPinnedLoad,
   taskAddresses as serviceTaskAddresses,
   nodeSocket,
@@ -867,28 +868,11 @@ describe('a collapse on the live stack, seen by the agents, the rules, Alertmana
     ).slice(-3000)}`;
 
   it("judges a three-replica service from the leader's /v1/cluster, and fires on a pinned client", async () => {
-    await dockerOn(leader, [
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
-      DEMO,
-      '--replicas',
-      '3',
-      '--replicas-max-per-node',
-      '1',
-      '--endpoint-mode',
-      'dnsrr',
-      '--network',
-      NETWORK,
+    await createDemoService(leader, DEMO, NETWORK, [
       '--label',
       'swarm-balance.requests.url=http://{ip}:8080/metrics',
       '--label',
       'swarm-balance.remediate=endpoint-mode',
-      'sb-test/node:1',
-      'node',
-      '/app/demo-app.js',
     ]);
     // A service whose request counter cannot be read: real sampler errors for the dashboard's error panel.
     await dockerOn(leader, [

@@ -62,9 +62,9 @@ export interface ServiceSpec {
   extraFlags?: string[];
 }
 
-/** `docker service create --detach`; resolves with the service id. Does not wait for tasks. */
-export async function createService(spec: ServiceSpec): Promise<string> {
-  const flags = [
+/** The arguments of `docker service create --detach` for `spec` (the demo runs them with its own runner). */
+export function serviceCreateArgs(spec: ServiceSpec): string[] {
+  return [
     'service',
     'create',
     '--detach',
@@ -82,7 +82,11 @@ export async function createService(spec: ServiceSpec): Promise<string> {
     spec.image,
     ...(spec.args ?? []),
   ];
-  return (await docker(flags)).trim();
+}
+
+/** `docker service create --detach`; resolves with the service id. Does not wait for tasks. */
+export async function createService(spec: ServiceSpec): Promise<string> {
+  return (await docker(serviceCreateArgs(spec))).trim();
 }
 
 interface TaskJson {

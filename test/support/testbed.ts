@@ -333,3 +333,18 @@ export async function startPinnedLoad(
   const args = ['node', '/app/load.js', ...load, '--rate', String(rate), '--forever'];
   return dockerOn(n, ['run', '-d', '--name', name, '--network', network, 'sb-test/node:1', ...args]);
 }
+
+/**
+ * `docker service create` (not waiting) of `name`: three demo-app tasks, at most one per node, on the overlay
+ * `network`, endpoint mode dnsrr; `flags` (labels, say) go before the image.
+ */
+export async function createDemoService(
+  leader: NodeNum,
+  name: string,
+  network: string,
+  flags: readonly string[] = [],
+): Promise<string> {
+  const spread = ['--replicas', '3', '--replicas-max-per-node', '1', '--endpoint-mode', 'dnsrr', '--network', network];
+  const create = ['service', 'create', '--detach', '--no-resolve-image', '--name', name, ...spread, ...flags];
+  return dockerOn(leader, [...create, 'sb-test/node:1', 'node', '/app/demo-app.js']);
+}
