@@ -19,6 +19,7 @@ import {
   stopNode,
   upTestbed,
   type NodeNum,
+  startSpreadLoadOn,
 } from '../support/testbed.js';
 
 const run = promisify(execFile);
@@ -246,26 +247,7 @@ describe('the cluster view on a real 3-node swarm', () => {
       () => agent(leader).logs(),
     );
     await dockerOn(clientNode, ['rm', '-f', 'sbe2e-client']);
-    await dockerOn(clientNode, [
-      'run',
-      '-d',
-      '--name',
-      'sbe2e-spread',
-      '--network',
-      NET,
-      'sb-test/node:1',
-      'node',
-      '/app/load.js',
-      '--mode',
-      'spread',
-      '--service',
-      SERVICE,
-      '--port',
-      '8080',
-      '--rate',
-      '40',
-      '--forever',
-    ]);
+    await startSpreadLoadOn(clientNode, 'sbe2e-spread', NET, SERVICE, 40);
     await waitFor(
       async () => ['resolved', 'ok'].includes((await view(leader))?.detector.state ?? 'missing'),
       60_000,

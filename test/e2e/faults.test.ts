@@ -16,6 +16,7 @@ import {
   stopNode,
   upTestbed,
   type NodeNum,
+  startSpreadLoadOn,
 } from '../support/testbed.js';
 
 const run = promisify(execFile);
@@ -70,26 +71,7 @@ beforeAll(async () => {
     90_000,
     '3/3 replicas',
   );
-  await dockerOn(leader, [
-    'run',
-    '-d',
-    '--name',
-    'sbfault-load',
-    '--network',
-    NET,
-    'sb-test/node:1',
-    'node',
-    '/app/load.js',
-    '--mode',
-    'spread',
-    '--service',
-    SERVICE,
-    '--port',
-    '8080',
-    '--rate',
-    '30',
-    '--forever',
-  ]);
+  await startSpreadLoadOn(leader, 'sbfault-load', NET, SERVICE, 30);
   for (const n of NODES) {
     // Each agent on its node's own network namespace: peers are polled across the testbed's links.
     agents.set(

@@ -27,6 +27,7 @@ import {
   startPinnedLoad,
   upTestbed,
   type NodeNum,
+  startSpreadLoadOn,
 } from '../support/testbed.js';
 
 const run = promisify(execFile);
@@ -345,26 +346,7 @@ beforeAll(async () => {
 
   const peers = [...NODES.map((n) => `${nodeAddress(n)}:${PORT}`), ...fakes.map((f) => f.address)];
   for (const n of NODES) await startAgent(n, peers, `http://${BRIDGE_ADDRESS}:19790/hook`);
-  await dockerOn(leader, [
-    'run',
-    '-d',
-    '--name',
-    'sbhost-spread',
-    '--network',
-    NET,
-    'sb-test/node:1',
-    'node',
-    '/app/load.js',
-    '--mode',
-    'spread',
-    '--service',
-    SERVICE,
-    '--port',
-    '8080',
-    '--rate',
-    '40',
-    '--forever',
-  ]);
+  await startSpreadLoadOn(leader, 'sbhost-spread', NET, SERVICE, 40);
   await waitFor(
     async () => (await view(leader))?.verdict.kind === 'balanced',
     60_000,

@@ -318,6 +318,29 @@ export async function taskAddresses(
   return out;
 }
 
+/** A detached client container `name` on node n, on `network`, spreading `rate` requests/s over the tasks of `service`. */
+export async function startSpreadLoadOn(
+  n: NodeNum,
+  name: string,
+  network: string,
+  service: string,
+  rate: number,
+): Promise<string> {
+  const load = ['--mode', 'spread', '--service', service, '--port', '8080', '--rate', String(rate), '--forever'];
+  return dockerOn(n, [
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    network,
+    'sb-test/node:1',
+    'node',
+    '/app/load.js',
+    ...load,
+  ]);
+}
+
 /**
  * A detached client container `name` on node n, on `network`, that keeps `connections` keep-alive connections
  * to the task address `target` and sends `rate` requests/s over them (test/images/node/load.js --mode pin).
