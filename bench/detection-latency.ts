@@ -28,14 +28,14 @@ import {
   downTestbed,
   engineAnswers,
   leaderNode,
-  NODES,
   nodeDockerHost,
   nodeHostname,
+  type NodeNum,
+  NODES,
   run,
   taskAddresses as serviceTaskAddresses,
   TESTBED_SCRIPT,
   upTestbed,
-  type NodeNum,
 } from '../test/support/testbed.js';
 import { flags, loadAverage, machineFacts, markdownTable, median } from './support/common.js';
 import { OUT } from './support/swap.js';

@@ -6,20 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { startRecorder, type Recorder } from '../support/recorder.js';
 import {
+  createDemoService,
   dockerOn,
   downTestbed,
   leaderNode,
-  NODES,
   nodeDockerHost,
   nodeHostname,
-  createDemoService,
-  startPinnedLoad,
-  taskAddresses as serviceTaskAddresses,
-  startNode,
-  stopNode,
-  upTestbed,
   type NodeNum,
+  NODES,
+  startNode,
+  startPinnedLoad,
   startSpreadLoadOn,
+  stopNode,
+  taskAddresses as serviceTaskAddresses,
+  upTestbed,
 } from '../support/testbed.js';
 
 const run = promisify(execFile);

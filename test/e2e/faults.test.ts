@@ -9,14 +9,14 @@ import {
   dockerOn,
   downTestbed,
   leaderNode,
-  NODES,
   nodeAddress,
   nodeDockerHost,
+  type NodeNum,
+  NODES,
   startNode,
+  startSpreadLoadOn,
   stopNode,
   upTestbed,
-  type NodeNum,
-  startSpreadLoadOn,
 } from '../support/testbed.js';
 
 const run = promisify(execFile);

@@ -16,18 +16,18 @@ import { startAgentProcess, waitFor, parsePromText, series, type AgentProcess } 
 import { nodeReport } from '../support/fake-peers.js';
 import {
   BRIDGE_ADDRESS,
+  createDemoService,
   dockerOn,
   downTestbed,
   leaderNode,
-  NODES,
   nodeAddress,
   nodeDockerHost,
   nodeHostname,
-  createDemoService,
-  startPinnedLoad,
-  upTestbed,
   type NodeNum,
+  NODES,
+  startPinnedLoad,
   startSpreadLoadOn,
+  upTestbed,
 } from '../support/testbed.js';
 
 const run = promisify(execFile);

@@ -30,18 +30,18 @@ import { promQuery, runDashboardQueries, startDaemon, stopDaemon, type Daemon } 
 import { dashboardQueries, metricNamesIn, REPO_ROOT } from '../support/dashboard.js';
 import { freePort } from '../support/ports.js';
 import {
+  createDemoService,
   dockerOn,
   HOST_TEST_DOCKER_HOST,
   leaderNode,
-  NODES,
   nodeAddress,
   nodeHostname,
-  createDemoService,
+  type NodeNum,
+  NODES,
+  nodeSocket,
   startPinnedLoad,
   taskAddresses as serviceTaskAddresses,
-  nodeSocket,
   testbed,
-  type NodeNum,
 } from '../support/testbed.js';
 
 const IMAGE = 'swarm-balance:test';
