@@ -27,6 +27,7 @@ import {
   NODES,
   startPinnedLoad,
   startSpreadLoadOn,
+  taskPlacement,
   upTestbed,
 } from '../support/testbed.js';
 
@@ -217,30 +218,9 @@ beforeAll(async () => {
   serviceId = (await dockerOn(leader, ['service', 'inspect', '--format', '{{.ID}}', SERVICE])).trim();
   await waitFor(
     async () => {
-      const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', SERVICE]))
-        .split('\n')
-        .filter(Boolean);
+      const found = await taskPlacement(leader, SERVICE, NET, { runningOnly: true });
       placement.clear();
-      for (const id of ids) {
-        const [nodeId, state, addr] = (
-          await dockerOn(leader, [
-            'inspect',
-            '--type',
-            'task',
-            '--format',
-            `{{.NodeID}} {{.Status.State}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NET}"}}{{index .Addresses 0}}{{end}}{{end}}`,
-            id,
-          ])
-        )
-          .trim()
-          .split(' ');
-        const hostname = (
-          await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', nodeId!])
-        ).trim();
-        const n = NODES.find((x) => nodeHostname(x) === hostname);
-        if (n && state === 'running' && addr)
-          placement.set(n, { nodeId: nodeId!, taskId: id, address: addr.split('/')[0]! });
-      }
+      for (const [n, p] of found) placement.set(n, p);
       return placement.size === 3;
     },
     90_000,

@@ -280,21 +280,28 @@ export async function containerPid(n: NodeNum, container: string): Promise<numbe
   return pid;
 }
 
+/** Where a task of a service runs: its node's swarm id, its own id, its address on the overlay. */
+export interface TaskPlace {
+  nodeId: string;
+  taskId: string;
+  address: string;
+}
+
 /**
- * Node number -> address on `network` of each task of `service` whose desired state is running, as the leader
- * lists them. `runningOnly` also leaves out tasks not (yet, or no longer) running.
+ * Node number -> place of each task of `service` whose desired state is running, as the leader lists them, with
+ * its address on `network`. `runningOnly` also leaves out tasks not (yet, or no longer) running.
  */
-export async function taskAddresses(
+export async function taskPlacement(
   leader: NodeNum,
   service: string,
   network: string,
   opts: { runningOnly?: boolean } = {},
-): Promise<Map<NodeNum, string>> {
+): Promise<Map<NodeNum, TaskPlace>> {
   const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', service]))
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  const out = new Map<NodeNum, string>();
+  const out = new Map<NodeNum, TaskPlace>();
   for (const id of ids) {
     const [nodeId, state, addr] = (
       await dockerOn(leader, [
@@ -313,9 +320,20 @@ export async function taskAddresses(
       await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', nodeId])
     ).trim();
     const n = NODES.find((x) => nodeHostname(x) === hostname);
-    if (n && addr) out.set(n, addr.split('/')[0]!);
+    if (n && addr) out.set(n, { nodeId, taskId: id, address: addr.split('/')[0]! });
   }
   return out;
+}
+
+/** Node number -> address on `network` of each task of `service` (see taskPlacement). */
+export async function taskAddresses(
+  leader: NodeNum,
+  service: string,
+  network: string,
+  opts: { runningOnly?: boolean } = {},
+): Promise<Map<NodeNum, string>> {
+  const places = await taskPlacement(leader, service, network, opts);
+  return new Map([...places].map(([n, p]) => [n, p.address]));
 }
 
 /** A detached client container `name` on node n, on `network`, spreading `rate` requests/s over the tasks of `service`. */
