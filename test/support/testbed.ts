@@ -325,15 +325,9 @@ export async function taskPlacement(
   return out;
 }
 
-/** Node number -> address on `network` of each task of `service` (see taskPlacement). */
-export async function taskAddresses(
-  leader: NodeNum,
-  service: string,
-  network: string,
-  opts: { runningOnly?: boolean } = {},
-): Promise<Map<NodeNum, string>> {
-  const places = await taskPlacement(leader, service, network, opts);
-  return new Map([...places].map(([n, p]) => [n, p.address]));
+/** Node number -> address on `network` of each task of `service`: taskPlacement(leader, service, network, opts). */
+export async function taskAddresses(...args: Parameters<typeof taskPlacement>): Promise<Map<NodeNum, string>> {
+  return new Map([...(await taskPlacement(...args))].map(([n, p]) => [n, p.address]));
 }
 
 /** A detached client container `name` on node n, on `network`, spreading `rate` requests/s over the tasks of `service`. */
