@@ -20,12 +20,13 @@
 // then `scrapes` sequential scrapes; CPU per scrape = (CPU during the scrapes − idle rate × their duration) / count,
 // CPU from utime + stime in /proc/<pid>/stat (10 ms ticks).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { docker } from '../test/support/docker.js';
 import { parsePromText } from '../test/support/agent-process.js';
+import { freePort } from '../test/support/ports.js';
+import { waitFor } from '../test/support/wait.js';
 import {
   flags,
   loadAverage,
@@ -61,30 +62,18 @@ function start(name: string, cmd: string, args: string[], env: Record<string, st
   return { name, child, url, output: () => out };
 }
 
-/** A loopback port nothing listens on now (the OS picks it), so a leftover process elsewhere cannot answer for ours. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
 async function stop(p: Proc): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
   p.child.kill('SIGTERM');
   await Promise.race([once(p.child, 'exit'), sleep(10_000).then(() => p.child.kill('SIGKILL'))]);
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, p?: Proc): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (p && p.child.exitCode !== null)
-      throw new Error(`${p.name} exited (${p.child.exitCode}) while waiting for ${what}:\n${p.output().slice(-3000)}`);
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${p ? `\n${p.output().slice(-3000)}` : ''}`);
-    await sleep(500);
-  }
+/** The kit's waitFor, every 500 ms, giving up at once (with its output) when the process `p` exited. */
+async function waitForProc(what: string, timeoutMs: number, check: () => Promise<boolean>, p?: Proc): Promise<void> {
+  await waitFor(check, timeoutMs, what, p?.output, {
+    everyMs: 500,
+    giveUpIf: () => (p && p.child.exitCode !== null ? `${p.name} exited (${p.child.exitCode})` : undefined),
+  });
 }
 
 async function scrape(url: string): Promise<{ ms: number; text: string }> {
@@ -117,7 +106,7 @@ async function measureAgent(agent: Proc, n: number, warmupS: number, measureS: n
   const pid = agent.child.pid!;
   log(`agent: waiting until it reports ${n} bench tasks ...`);
   let last = { taskInfo: 0, bench: 0 };
-  await waitFor(
+  await waitForProc(
     `${n} bench tasks in /metrics`,
     180_000,
     async () => {
@@ -283,7 +272,7 @@ async function main(): Promise<void> {
           '--detach',
           ...Array.from({ length: services }, (_, s) => `${PREFIX}svc${String(s).padStart(2, '0')}=0`),
         ]);
-        await waitFor('no running bench task', 900_000, async () => (await runningBenchContainers(PREFIX)) === 0);
+        await waitForProc('no running bench task', 900_000, async () => (await runningBenchContainers(PREFIX)) === 0);
       }
       if (n > 0) {
         // Scaled to 0 for the baseline, the services are still there: scale them, do not create them.
@@ -300,7 +289,7 @@ async function main(): Promise<void> {
             '--detach',
             ...Array.from({ length: services }, (_, s) => `${PREFIX}svc${String(s).padStart(2, '0')}=${per(s)}`),
           ]);
-          await waitFor(`${n} running tasks`, 900_000, async () => (await runningBenchContainers(PREFIX)) >= n);
+          await waitForProc(`${n} running tasks`, 900_000, async () => (await runningBenchContainers(PREFIX)) >= n);
         }
         log(`  ${n} tasks running after ${((Date.now() - started) / 1000).toFixed(0)} s`);
       }
@@ -319,13 +308,13 @@ async function main(): Promise<void> {
         `http://127.0.0.1:${agentPort}/metrics`,
       );
       try {
-        await waitFor(
+        await waitForProc(
           'agent /healthz',
           30_000,
           async () => (await fetch(`http://127.0.0.1:${agentPort}/healthz`)).ok,
           agent,
         );
-        await waitFor(
+        await waitForProc(
           'agent /readyz',
           60_000,
           async () => (await fetch(`http://127.0.0.1:${agentPort}/readyz`)).ok,
@@ -352,7 +341,7 @@ async function main(): Promise<void> {
             `http://127.0.0.1:${nePort}/metrics`,
           );
           try {
-            await waitFor('node_exporter /metrics', 30_000, async () => (await fetch(ne.url)).ok, ne);
+            await waitForProc('node_exporter /metrics', 30_000, async () => (await fetch(ne.url)).ok, ne);
             await sleep(2000);
             costRows.push(await scrapeCost(ne, n, scrapes));
           } finally {

@@ -16,25 +16,27 @@
 // Everything it creates is named sbbench-dl-* and removed at the end, also on SIGINT/SIGTERM; the testbed is torn
 // down at the end unless --keep-testbed. Needs root, the host test engine with the sb-test images.
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../src/core/duration.js';
-import { getJson, startAgentProcess, type AgentProcess } from '../test/support/agent-process.js';
+import { getJson, startAgentProcess, waitFor, type AgentProcess } from '../test/support/agent-process.js';
+import { freePort } from '../test/support/ports.js';
 import { startRecorder, type Recorded, type Recorder } from '../test/support/recorder.js';
 import {
+  createDemoService,
   dockerOn,
   downTestbed,
   engineAnswers,
   leaderNode,
-  NODES,
   nodeDockerHost,
   nodeHostname,
+  type NodeNum,
+  NODES,
   run,
+  taskAddresses as serviceTaskAddresses,
   TESTBED_SCRIPT,
   upTestbed,
-  type NodeNum,
-} from '../test/e2e/testbed.js';
+} from '../test/support/testbed.js';
 import { flags, loadAverage, machineFacts, markdownTable, median } from './support/common.js';
 import { OUT } from './support/swap.js';
 
@@ -134,13 +136,10 @@ function settingsFrom(fl: Map<string, string>): Settings {
   };
 }
 
-/** A loopback port nothing listens on now (the OS picks it; never 19480-19481, which others use). */
-async function freePort(taken: readonly number[]): Promise<number> {
+/** A free loopback port (test/support/ports.ts) that is none of `taken` and never 19480-19481, which others use. */
+async function freePortOutside(taken: readonly number[]): Promise<number> {
   for (let i = 0; i < 20; i++) {
-    const srv = createServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const { port } = srv.address() as AddressInfo;
-    await new Promise((r) => srv.close(r));
+    const port = await freePort();
     if (port !== 19480 && port !== 19481 && !taken.includes(port)) return port;
   }
   throw new Error('no free loopback port');
@@ -151,23 +150,6 @@ const lines = (s: string): string[] =>
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-
-/** Polls `check` every POLL_MS until it answers true; throws after `timeoutMs`. */
-async function waitUntil(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<boolean>,
-  context?: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${context ? `\n${context().slice(-3000)}` : ''}`,
-      );
-    await sleep(POLL_MS);
-  }
-}
 
 // --- what the bench created, and removing it -------------------------------------------------------------------
 
@@ -256,32 +238,8 @@ function teardown(keepTestbed: boolean): Promise<void> {
 
 // --- the service and its tasks ---------------------------------------------------------------------------------
 
-/** Node number -> the service's task address on the overlay (as test/e2e/cluster.test.ts finds them). */
-async function taskAddresses(leader: NodeNum): Promise<Map<NodeNum, string>> {
-  const ids = lines(await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', SERVICE]));
-  const out = new Map<NodeNum, string>();
-  for (const id of ids) {
-    const [host, state, addr] = (
-      await dockerOn(leader, [
-        'inspect',
-        '--type',
-        'task',
-        '--format',
-        `{{.NodeID}} {{.Status.State}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NET}"}}{{index .Addresses 0}}{{end}}{{end}}`,
-        id,
-      ])
-    )
-      .trim()
-      .split(' ');
-    if (!host || state !== 'running') continue;
-    const hostname = (
-      await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', host])
-    ).trim();
-    const n = NODES.find((x) => nodeHostname(x) === hostname);
-    if (n && addr) out.set(n, addr.split('/')[0]!);
-  }
-  return out;
-}
+/** Node number -> the service's running task address on the overlay. */
+const taskAddresses = (leader: NodeNum) => serviceTaskAddresses(leader, SERVICE, NET, { runningOnly: true });
 
 /** `docker run -d` on node n, tried again when attaching to the overlay times out (as test/support/docker.ts does). */
 async function runDetached(n: NodeNum, name: string, args: readonly string[]): Promise<void> {
@@ -345,7 +303,7 @@ function agentDir(which: Settings['agent']): string {
 async function startAgents(s: Settings): Promise<void> {
   const dir = agentDir(s.agent);
   const ports: number[] = [];
-  for (const _ of NODES) ports.push(await freePort(ports));
+  for (const _ of NODES) ports.push(await freePortOutside(ports));
   const peers = ports.map((p) => `127.0.0.1:${p}`).join(',');
   for (const n of NODES) {
     const env: Record<string, string> = {
@@ -403,9 +361,7 @@ async function trial(i: number, s: Settings, leader: NodeNum, clientNode: NodeNu
   const resolveBudget = (s.windowMs ?? 60_000) + (s.resolveForMs ?? 30_000) + 20 * s.intervalMs + 120_000;
   // Ready: three reported tasks, detector ok, a verdict that is neither skewed nor unknown.
   let before = '';
-  await waitUntil(
-    'the service idle and ok on the active evaluator',
-    resolveBudget,
+  await waitFor(
     async () => {
       const v = (await view(leader))?.service;
       before = v
@@ -415,6 +371,8 @@ async function trial(i: number, s: Settings, leader: NodeNum, clientNode: NodeNu
         !!v && v.tasks.length === 3 && v.detector.state === 'ok' && !['skewed', 'unknown'].includes(v.verdict.kind)
       );
     },
+    resolveBudget,
+    'the service idle and ok on the active evaluator',
     () => `last: ${before}\n${agentLogs(leader)()}`,
   );
   const target = (await taskAddresses(leader)).get(hotNode);
@@ -619,7 +577,7 @@ async function main(): Promise<void> {
   let setup: Record<string, string> = {};
   let failure: string | null = null;
   try {
-    // testbed.ts finds testbed.sh next to itself: in the compiled copy that is under OUT, so link it there.
+    // testbed.ts finds ../e2e/testbed.sh beside its own folder: in the compiled copy that is under OUT, so link it there.
     if (!existsSync(TESTBED_SCRIPT)) {
       mkdirSync(dirname(TESTBED_SCRIPT), { recursive: true });
       symlinkSync(join(REPO, 'test/e2e/testbed.sh'), TESTBED_SCRIPT);
@@ -637,28 +595,8 @@ async function main(): Promise<void> {
       `leader ${nodeHostname(leader)}; client on ${nodeHostname(clientNode)}, hot task on ${nodeHostname(hotNode)}; creating ${SERVICE} ...`,
     );
     await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', '--label', 'sbbench=1', NET]);
-    await dockerOn(leader, [
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
-      SERVICE,
-      '--label',
-      'sbbench=1',
-      '--replicas',
-      '3',
-      '--replicas-max-per-node',
-      '1',
-      '--endpoint-mode',
-      'dnsrr',
-      '--network',
-      NET,
-      IMAGE,
-      'node',
-      '/app/demo-app.js',
-    ]);
-    await waitUntil('three tasks, one per node', 90_000, async () => (await taskAddresses(leader)).size === 3);
+    await createDemoService(leader, SERVICE, NET, ['--label', 'sbbench=1']);
+    await waitFor(async () => (await taskAddresses(leader)).size === 3, 90_000, 'three tasks, one per node');
     log(
       `starting 3 agents (interval ${s.intervalMs} ms, skew-for ${s.skewForMs} ms${s.windowMs !== null ? `, window ${s.windowMs} ms` : ''}${s.resolveForMs !== null ? `, resolve-for ${s.resolveForMs} ms` : ''}) ...`,
     );

@@ -1,6 +1,6 @@
 // Bench containers and services on the test engine (DOCKER_HOST, default test/support/engine.sh's socket).
 // Every name starts with `sbbench-`; cleanup removes exactly those, also on SIGINT/SIGTERM.
-import { docker } from '../../test/support/docker.js';
+import { createService, docker } from '../../test/support/docker.js';
 import { eachLimited } from './common.js';
 
 export const PREFIX = 'sbbench-';
@@ -97,20 +97,13 @@ export async function createSwarmTasks(
     const n = Math.floor(replicas / services) + (s < replicas % services ? 1 : 0);
     const name = `${prefix}svc${String(s).padStart(2, '0')}`;
     names.push(name);
-    await docker([
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
+    await createService({
       name,
-      '--replicas',
-      String(n),
-      ...(opts.network ? ['--network', opts.network] : []),
-      '--label',
-      'sbbench=1',
-      'sb-test/busybox:1',
-    ]);
+      image: 'sb-test/busybox:1',
+      replicas: n,
+      ...(opts.network ? { network: opts.network } : {}),
+      labels: { sbbench: '1' },
+    });
   }
   const deadline = Date.now() + (opts.timeoutMs ?? 900_000);
   let last = -1;

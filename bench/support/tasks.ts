@@ -1,24 +1,7 @@
-// Swarm-shaped task identities for the benches: 25-character task ids, 64-hex container ids, service names
-// and slots the way the engine gives them.
+// Swarm-shaped tasks for the benches: ids from test/support/swarm-ids.ts, service names and slots the way the
+// engine gives them.
 import type { TaskRef } from '../../src/core/types.js';
-
-const hex = (seed: number, length: number): string => {
-  let out = '';
-  let x = (seed * 2654435761) >>> 0;
-  while (out.length < length) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out += x.toString(16).padStart(8, '0');
-  }
-  return out.slice(0, length);
-};
-
-/** Swarm-style 25-character id (lowercase base36), stable for a seed. */
-export const swarmId = (seed: number): string =>
-  BigInt(`0x${hex(seed, 32)}`)
-    .toString(36)
-    .padStart(25, '0')
-    .slice(0, 25);
-export const containerId = (seed: number): string => hex(seed, 64);
+import { containerId, swarmId } from '../../test/support/swarm-ids.js';
 
 /** `count` tasks spread round-robin over `services` services, task i reading /proc/<pids[i]>. */
 export function taskRefs(pids: readonly number[], services: number, startedAt: number): TaskRef[] {

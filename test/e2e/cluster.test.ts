@@ -6,17 +6,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { startRecorder, type Recorder } from '../support/recorder.js';
 import {
+  createDemoService,
   dockerOn,
   downTestbed,
   leaderNode,
-  NODES,
   nodeDockerHost,
   nodeHostname,
-  startNode,
-  stopNode,
-  upTestbed,
   type NodeNum,
-} from './testbed.js';
+  NODES,
+  startNode,
+  startPinnedLoad,
+  startSpreadLoadOn,
+  stopNode,
+  taskAddresses as serviceTaskAddresses,
+  upTestbed,
+} from '../support/testbed.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbe2e-web';
@@ -98,32 +102,7 @@ const cli = async (args: string[]) =>
   );
 
 /** Nodes of the service's tasks: node number -> task address on the overlay. */
-async function taskAddresses(): Promise<Map<NodeNum, string>> {
-  const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', SERVICE]))
-    .split('\n')
-    .filter(Boolean);
-  const out = new Map<NodeNum, string>();
-  for (const id of ids) {
-    const [host, addr] = (
-      await dockerOn(leader, [
-        'inspect',
-        '--type',
-        'task',
-        '--format',
-        `{{.NodeID}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NET}"}}{{index .Addresses 0}}{{end}}{{end}}`,
-        id,
-      ])
-    )
-      .trim()
-      .split(' ');
-    const hostname = (
-      await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', host!])
-    ).trim();
-    const n = NODES.find((x) => nodeHostname(x) === hostname);
-    if (n && addr) out.set(n, addr.split('/')[0]!);
-  }
-  return out;
-}
+const taskAddresses = () => serviceTaskAddresses(leader, SERVICE, NET);
 
 let leader: NodeNum;
 let clientNode: NodeNum;
@@ -136,25 +115,7 @@ beforeAll(async () => {
   const others = NODES.filter((n) => n !== leader);
   [clientNode, hotNode] = [others[0]!, others[1]!];
   await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', NET]);
-  await dockerOn(leader, [
-    'service',
-    'create',
-    '--detach',
-    '--no-resolve-image',
-    '--name',
-    SERVICE,
-    '--replicas',
-    '3',
-    '--replicas-max-per-node',
-    '1',
-    '--endpoint-mode',
-    'dnsrr',
-    '--network',
-    NET,
-    'sb-test/node:1',
-    'node',
-    '/app/demo-app.js',
-  ]);
+  await createDemoService(leader, SERVICE, NET);
   await waitFor(async () => (await taskAddresses()).size === 3, 90_000, 'three tasks, one per node');
   for (const n of NODES) await startAgent(n);
 });
@@ -182,26 +143,7 @@ describe('the cluster view on a real 3-node swarm', () => {
   it('shows the tasks of a node whose agent is down as unknown and fires nothing', async () => {
     await agent(hotNode).stop();
     const target = (await taskAddresses()).get(hotNode)!;
-    await dockerOn(clientNode, [
-      'run',
-      '-d',
-      '--name',
-      'sbe2e-client',
-      '--network',
-      NET,
-      'sb-test/node:1',
-      'node',
-      '/app/load.js',
-      '--mode',
-      'pin',
-      '--target',
-      `${target}:8080`,
-      '--connections',
-      '4',
-      '--rate',
-      '200',
-      '--forever',
-    ]);
+    await startPinnedLoad(clientNode, 'sbe2e-client', NET, target, { rate: 200 });
     await waitFor(
       async () => (await metric(leader, 'peers', { state: 'unreachable' })) === 1,
       10_000,
@@ -305,26 +247,7 @@ describe('the cluster view on a real 3-node swarm', () => {
       () => agent(leader).logs(),
     );
     await dockerOn(clientNode, ['rm', '-f', 'sbe2e-client']);
-    await dockerOn(clientNode, [
-      'run',
-      '-d',
-      '--name',
-      'sbe2e-spread',
-      '--network',
-      NET,
-      'sb-test/node:1',
-      'node',
-      '/app/load.js',
-      '--mode',
-      'spread',
-      '--service',
-      SERVICE,
-      '--port',
-      '8080',
-      '--rate',
-      '40',
-      '--forever',
-    ]);
+    await startSpreadLoadOn(clientNode, 'sbe2e-spread', NET, SERVICE, 40);
     await waitFor(
       async () => ['resolved', 'ok'].includes((await view(leader))?.detector.state ?? 'missing'),
       60_000,

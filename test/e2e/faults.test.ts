@@ -5,17 +5,19 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import {
+  createDemoService,
   dockerOn,
   downTestbed,
   leaderNode,
-  NODES,
   nodeAddress,
   nodeDockerHost,
+  type NodeNum,
+  NODES,
   startNode,
+  startSpreadLoadOn,
   stopNode,
   upTestbed,
-  type NodeNum,
-} from './testbed.js';
+} from '../support/testbed.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbfault-web';
@@ -60,25 +62,7 @@ beforeAll(async () => {
   await upTestbed(['sb-test/node:1']);
   const leader = await leaderNode();
   await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', NET]);
-  await dockerOn(leader, [
-    'service',
-    'create',
-    '--detach',
-    '--no-resolve-image',
-    '--name',
-    SERVICE,
-    '--replicas',
-    '3',
-    '--replicas-max-per-node',
-    '1',
-    '--endpoint-mode',
-    'dnsrr',
-    '--network',
-    NET,
-    'sb-test/node:1',
-    'node',
-    '/app/demo-app.js',
-  ]);
+  await createDemoService(leader, SERVICE, NET);
   await waitFor(
     async () =>
       (await dockerOn(leader, ['service', 'ls', '--filter', `name=${SERVICE}`, '--format', '{{.Replicas}}']))
@@ -87,26 +71,7 @@ beforeAll(async () => {
     90_000,
     '3/3 replicas',
   );
-  await dockerOn(leader, [
-    'run',
-    '-d',
-    '--name',
-    'sbfault-load',
-    '--network',
-    NET,
-    'sb-test/node:1',
-    'node',
-    '/app/load.js',
-    '--mode',
-    'spread',
-    '--service',
-    SERVICE,
-    '--port',
-    '8080',
-    '--rate',
-    '30',
-    '--forever',
-  ]);
+  await startSpreadLoadOn(leader, 'sbfault-load', NET, SERVICE, 30);
   for (const n of NODES) {
     // Each agent on its node's own network namespace: peers are polled across the testbed's links.
     agents.set(

@@ -16,16 +16,20 @@ import { startAgentProcess, waitFor, parsePromText, series, type AgentProcess } 
 import { nodeReport } from '../support/fake-peers.js';
 import {
   BRIDGE_ADDRESS,
+  createDemoService,
   dockerOn,
   downTestbed,
   leaderNode,
-  NODES,
   nodeAddress,
   nodeDockerHost,
   nodeHostname,
-  upTestbed,
   type NodeNum,
-} from './testbed.js';
+  NODES,
+  startPinnedLoad,
+  startSpreadLoadOn,
+  taskPlacement,
+  upTestbed,
+} from '../support/testbed.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbhost-web';
@@ -210,54 +214,13 @@ beforeAll(async () => {
   leader = await leaderNode();
   [shadowNode, hotNode] = NODES.filter((n) => n !== leader) as [NodeNum, NodeNum];
   await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', NET]);
-  await dockerOn(leader, [
-    'service',
-    'create',
-    '--detach',
-    '--no-resolve-image',
-    '--name',
-    SERVICE,
-    '--replicas',
-    '3',
-    '--replicas-max-per-node',
-    '1',
-    '--endpoint-mode',
-    'dnsrr',
-    '--network',
-    NET,
-    '--label',
-    'swarm-balance.remediate=endpoint-mode',
-    'sb-test/node:1',
-    'node',
-    '/app/demo-app.js',
-  ]);
+  await createDemoService(leader, SERVICE, NET, ['--label', 'swarm-balance.remediate=endpoint-mode']);
   serviceId = (await dockerOn(leader, ['service', 'inspect', '--format', '{{.ID}}', SERVICE])).trim();
   await waitFor(
     async () => {
-      const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', SERVICE]))
-        .split('\n')
-        .filter(Boolean);
+      const found = await taskPlacement(leader, SERVICE, NET, { runningOnly: true });
       placement.clear();
-      for (const id of ids) {
-        const [nodeId, state, addr] = (
-          await dockerOn(leader, [
-            'inspect',
-            '--type',
-            'task',
-            '--format',
-            `{{.NodeID}} {{.Status.State}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NET}"}}{{index .Addresses 0}}{{end}}{{end}}`,
-            id,
-          ])
-        )
-          .trim()
-          .split(' ');
-        const hostname = (
-          await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', nodeId!])
-        ).trim();
-        const n = NODES.find((x) => nodeHostname(x) === hostname);
-        if (n && state === 'running' && addr)
-          placement.set(n, { nodeId: nodeId!, taskId: id, address: addr.split('/')[0]! });
-      }
+      for (const [n, p] of found) placement.set(n, p);
       return placement.size === 3;
     },
     90_000,
@@ -363,26 +326,7 @@ beforeAll(async () => {
 
   const peers = [...NODES.map((n) => `${nodeAddress(n)}:${PORT}`), ...fakes.map((f) => f.address)];
   for (const n of NODES) await startAgent(n, peers, `http://${BRIDGE_ADDRESS}:19790/hook`);
-  await dockerOn(leader, [
-    'run',
-    '-d',
-    '--name',
-    'sbhost-spread',
-    '--network',
-    NET,
-    'sb-test/node:1',
-    'node',
-    '/app/load.js',
-    '--mode',
-    'spread',
-    '--service',
-    SERVICE,
-    '--port',
-    '8080',
-    '--rate',
-    '40',
-    '--forever',
-  ]);
+  await startSpreadLoadOn(leader, 'sbhost-spread', NET, SERVICE, 40);
   await waitFor(
     async () => (await view(leader))?.verdict.kind === 'balanced',
     60_000,
@@ -444,26 +388,7 @@ describe('hostile peers on a real 3-node swarm', () => {
 
   it('fires a real collapse once on the leader although a peer claims to lead with it already firing', async () => {
     await dockerOn(leader, ['rm', '-f', 'sbhost-spread']);
-    await dockerOn(leader, [
-      'run',
-      '-d',
-      '--name',
-      'sbhost-pin',
-      '--network',
-      NET,
-      'sb-test/node:1',
-      'node',
-      '/app/load.js',
-      '--mode',
-      'pin',
-      '--target',
-      `${placement.get(hotNode)!.address}:8080`,
-      '--connections',
-      '4',
-      '--rate',
-      '200',
-      '--forever',
-    ]);
+    await startPinnedLoad(leader, 'sbhost-pin', NET, placement.get(hotNode)!.address, { rate: 200 });
     await waitFor(
       async () => (await view(leader))?.detector.state === 'firing',
       60_000,

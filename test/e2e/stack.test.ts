@@ -10,8 +10,7 @@
 //   npx vitest run --project e2e test/e2e/stack.test.ts        (root; the host test engine must be up)
 //
 // SB_STACK_KEEP=1 leaves the stack and the testbed up afterwards (for poking around; `testbed.sh down`).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -22,24 +21,28 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, parsePromText, scrape, series, waitFor } from '../support/agent-process.js';
+import { captureServer } from '../support/capture-server.js';
+import { promQuery, runDashboardQueries, startDaemon, stopDaemon, type Daemon } from '../support/daemons.js';
 import { dashboardQueries, metricNamesIn, REPO_ROOT } from '../support/dashboard.js';
+import { freePort } from '../support/ports.js';
 import {
+  createDemoService,
   dockerOn,
   HOST_TEST_DOCKER_HOST,
   leaderNode,
-  NODES,
   nodeAddress,
   nodeHostname,
-  nodeSocket,
-  testbed,
   type NodeNum,
-} from './testbed.js';
+  NODES,
+  nodeSocket,
+  startPinnedLoad,
+  taskAddresses as serviceTaskAddresses,
+  testbed,
+} from '../support/testbed.js';
 
 const IMAGE = 'swarm-balance:test';
 /** The image name the README's quick start builds and the stack runs by default. */
@@ -97,86 +100,6 @@ function exec(
 const hostDocker = (args: readonly string[], timeoutMs = 120_000) =>
   exec('docker', ['-H', HOST_TEST_DOCKER_HOST, ...args], { timeoutMs, env: { DOCKER_BUILDKIT: '0' } });
 
-interface Daemon {
-  name: string;
-  child: ChildProcess;
-  logs: () => string;
-  url: string;
-}
-
-async function startDaemon(cmd: string, args: string[], url: string): Promise<Daemon> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  const failed = new Promise<never>((_, reject) => child.once('error', reject));
-  await Promise.race([
-    failed,
-    waitFor(
-      async () => (await fetch(`${url}/-/ready`)).ok,
-      30_000,
-      `${cmd} ready`,
-      () => out,
-    ),
-  ]);
-  return { name: cmd, child, logs: () => out, url };
-}
-
-async function stopDaemon(d: Daemon | undefined): Promise<void> {
-  if (!d || d.child.exitCode !== null || d.child.signalCode !== null) return;
-  d.child.kill('SIGTERM');
-  await Promise.race([once(d.child, 'exit'), sleep(10_000)]);
-  if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
-}
-
-async function freePort(host = '127.0.0.1'): Promise<number> {
-  const s = createServer();
-  s.listen(0, host);
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** An HTTP server on the testbed bridge (reachable from the nodes' containers and from the host). */
-async function captureServer(
-  host: string,
-): Promise<{ server: Server; url: string; requests: { path: string; body: string }[] }> {
-  const requests: { path: string; body: string }[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString();
-    });
-    req.on('end', () => {
-      requests.push({ path: req.url ?? '', body });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  server.listen(0, host);
-  await once(server, 'listening');
-  return { server, url: `http://${host}:${(server.address() as AddressInfo).port}`, requests };
-}
-
-interface PromResult {
-  status: string;
-  error?: string;
-  data?: { result: { metric: Record<string, string>; value?: [number, string] }[] };
-}
-
-async function promQuery(base: string, query: string, range?: { seconds: number; step: number }): Promise<PromResult> {
-  const now = Date.now() / 1000;
-  const params = new URLSearchParams(
-    range ? { query, start: String(now - range.seconds), end: String(now), step: String(range.step) } : { query },
-  );
-  const res = await fetch(`${base}/api/v1/${range ? 'query_range' : 'query'}`, { method: 'POST', body: params });
-  return (await res.json()) as PromResult;
-}
-
 // --- the swarm -----------------------------------------------------------------------------------
 
 /** Host PID of the agent's container on node N (the nodes share the host's PID namespace). */
@@ -205,32 +128,7 @@ async function agentHealth(n: NodeNum): Promise<string> {
 }
 
 /** Node number -> the demo service's task address on the overlay. */
-async function taskAddresses(leader: NodeNum, service: string): Promise<Map<NodeNum, string>> {
-  const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', service]))
-    .split('\n')
-    .filter(Boolean);
-  const out = new Map<NodeNum, string>();
-  for (const id of ids) {
-    const [nodeId, addr] = (
-      await dockerOn(leader, [
-        'inspect',
-        '--type',
-        'task',
-        '--format',
-        `{{.NodeID}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${NETWORK}"}}{{index .Addresses 0}}{{end}}{{end}}`,
-        id,
-      ])
-    )
-      .trim()
-      .split(' ');
-    const hostname = (
-      await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', nodeId!])
-    ).trim();
-    const n = NODES.find((x) => nodeHostname(x) === hostname);
-    if (n && addr) out.set(n, addr.split('/')[0]!);
-  }
-  return out;
-}
+const taskAddresses = (leader: NodeNum, service: string) => serviceTaskAddresses(leader, service, NETWORK);
 
 async function metricSum(n: NodeNum, name: string, labels: Record<string, string> = {}): Promise<number> {
   return series(await scrape(agentUrl(n)), name, labels).reduce((a, s) => a + s.value, 0);
@@ -970,28 +868,11 @@ describe('a collapse on the live stack, seen by the agents, the rules, Alertmana
     ).slice(-3000)}`;
 
   it("judges a three-replica service from the leader's /v1/cluster, and fires on a pinned client", async () => {
-    await dockerOn(leader, [
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
-      DEMO,
-      '--replicas',
-      '3',
-      '--replicas-max-per-node',
-      '1',
-      '--endpoint-mode',
-      'dnsrr',
-      '--network',
-      NETWORK,
+    await createDemoService(leader, DEMO, NETWORK, [
       '--label',
       'swarm-balance.requests.url=http://{ip}:8080/metrics',
       '--label',
       'swarm-balance.remediate=endpoint-mode',
-      'sb-test/node:1',
-      'node',
-      '/app/demo-app.js',
     ]);
     // A service whose request counter cannot be read: real sampler errors for the dashboard's error panel.
     await dockerOn(leader, [
@@ -1030,26 +911,7 @@ describe('a collapse on the live stack, seen by the agents, the rules, Alertmana
     // The agents at rest (three services of theirs to sample, no traffic), for docs/deploy.md.
     figures.agentsIdle = await measureAgents(20);
     const target = (await taskAddresses(leader, DEMO)).get(hotNode)!;
-    await dockerOn(clientNode, [
-      'run',
-      '-d',
-      '--name',
-      CLIENT,
-      '--network',
-      NETWORK,
-      'sb-test/node:1',
-      'node',
-      '/app/load.js',
-      '--mode',
-      'pin',
-      '--target',
-      `${target}:8080`,
-      '--connections',
-      '4',
-      '--rate',
-      '100',
-      '--forever',
-    ]);
+    await startPinnedLoad(clientNode, CLIENT, NETWORK, target, { rate: 100 });
     t0 = Date.now();
     await waitFor(async () => (await demoView(leader))?.verdict.kind === 'skewed', 60_000, 'skewed verdict', lastSeen);
     mark('pinned load -> skewed verdict');
@@ -1131,19 +993,9 @@ describe('a collapse on the live stack, seen by the agents, the rules, Alertmana
     // Series that appear a little after the collapse (the rule's ALERTS, a sampler error rate) get a moment.
     await waitFor(
       async () => {
-        empty.length = 0;
-        failed.length = 0;
-        for (const q of queries) {
-          const name = `${q.source} "${q.title}" ${q.refId}: ${q.expr}`;
-          const instant = await promQuery(prometheus!.url, q.expr);
-          if (instant.status !== 'success') failed.push(`${name}\n  ${instant.error}`);
-          else if ((instant.data?.result.length ?? 0) === 0) empty.push(name);
-          if (!q.instant) {
-            const range = await promQuery(prometheus!.url, q.expr, { seconds: 120, step: 5 });
-            if (range.status !== 'success') failed.push(`${name} (range)\n  ${range.error}`);
-            else if ((range.data?.result.length ?? 0) === 0) empty.push(`${name} (range)`);
-          }
-        }
+        const r = await runDashboardQueries(prometheus!.url, queries, { rangeSeconds: 120, emptyRange: true });
+        failed.splice(0, failed.length, ...r.failed);
+        empty.splice(0, empty.length, ...r.empty);
         return failed.length === 0 && empty.length === 0;
       },
       60_000,

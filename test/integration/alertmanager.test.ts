@@ -16,6 +16,7 @@ import type { Outcome } from '../../src/notify/channel-queue.js';
 import { configuredChannels } from '../../src/notify/channels.js';
 import { Notifier } from '../../src/notify/notifier.js';
 import { waitFor } from '../support/agent-process.js';
+import { freePort } from '../support/ports.js';
 
 const BINARY = 'prometheus-alertmanager';
 
@@ -52,14 +53,6 @@ async function listen(server: Server, port = 0): Promise<number> {
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return (server.address() as AddressInfo).port;
-}
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  const port = await listen(probe);
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 beforeAll(async () => {

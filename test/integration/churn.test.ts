@@ -4,15 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cleanup,
-  createOverlay,
-  createService,
-  docker,
-  runClient,
-  serviceTasks,
-  waitForRunning,
-} from '../support/docker.js';
+import { cleanup, docker, serviceTasks, startDemoService, startSpreadLoad, waitForRunning } from '../support/docker.js';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { promQuery, startDaemon, stopDaemon, type Daemon, type PromVector } from '../support/daemons.js';
 
@@ -28,35 +20,8 @@ const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 
 beforeAll(async () => {
   await cleanup('sbchurn-');
-  await createOverlay(NET);
-  await createService({
-    name: SERVICE,
-    image: 'sb-test/node:1',
-    replicas: 2,
-    network: NET,
-    endpointMode: 'dnsrr',
-    args: ['node', '/app/demo-app.js'],
-  });
-  await waitForRunning(SERVICE, 2, 60_000);
-  await runClient({
-    network: NET,
-    image: 'sb-test/node:1',
-    name: 'sbchurn-load',
-    detach: true,
-    args: [
-      'node',
-      '/app/load.js',
-      '--mode',
-      'spread',
-      '--service',
-      SERVICE,
-      '--port',
-      '8080',
-      '--rate',
-      '30',
-      '--forever',
-    ],
-  });
+  await startDemoService(SERVICE, NET, 2);
+  await startSpreadLoad('sbchurn-load', NET, SERVICE, 30);
   agent = await startAgentProcess(
     {
       DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, TEST_DOCKER_HOST } from '../support/docker.js';
+import { createService, docker, TEST_DOCKER_HOST } from '../support/docker.js';
 
 const ENGINE = process.env.DOCKER_HOST || TEST_DOCKER_HOST;
 const LABEL_KEY = 'swarm-balance.demo';
@@ -166,20 +166,13 @@ beforeAll(async () => {
     `${DECOY}/img:1`,
     '/nothing',
   ]);
-  await docker([
-    'service',
-    'create',
-    '--detach',
-    '--no-resolve-image',
-    '--name',
-    `${DECOY}-svc`,
-    '--replicas',
-    '0',
-    '--label',
-    `${LABEL_KEY}=decoy`,
-    `${DECOY}/img:1`,
-    '/nothing',
-  ]);
+  await createService({
+    name: `${DECOY}-svc`,
+    image: `${DECOY}/img:1`,
+    replicas: 0,
+    labels: { [LABEL_KEY]: 'decoy' },
+    args: ['/nothing'],
+  });
 });
 
 afterAll(async () => {

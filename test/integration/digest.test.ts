@@ -1,7 +1,7 @@
 // The digest: on the cron schedule the active evaluator sends, per service, how even traffic was
 // and how long it was skewed since the last digest.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, createOverlay, createService, runClient, waitForRunning } from '../support/docker.js';
+import { cleanup, startDemoService, startSpreadLoad } from '../support/docker.js';
 import { startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { startRecorder, type Recorder } from '../support/recorder.js';
 
@@ -20,35 +20,8 @@ interface Digest {
 beforeAll(async () => {
   await cleanup('sbdig-');
   chat = await startRecorder();
-  await createOverlay(NET);
-  await createService({
-    name: SERVICE,
-    image: 'sb-test/node:1',
-    replicas: 2,
-    network: NET,
-    endpointMode: 'dnsrr',
-    args: ['node', '/app/demo-app.js'],
-  });
-  await waitForRunning(SERVICE, 2, 60_000);
-  await runClient({
-    network: NET,
-    image: 'sb-test/node:1',
-    name: 'sbdig-load',
-    detach: true,
-    args: [
-      'node',
-      '/app/load.js',
-      '--mode',
-      'spread',
-      '--service',
-      SERVICE,
-      '--port',
-      '8080',
-      '--rate',
-      '20',
-      '--forever',
-    ],
-  });
+  await startDemoService(SERVICE, NET, 2);
+  await startSpreadLoad('sbdig-load', NET, SERVICE, 20);
   agent = await startAgentProcess(
     {
       DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,16 @@ import { createMetrics, type AgentMetrics } from '../../src/metrics.js';
 import { getJson, waitFor } from '../support/agent-process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-import { promQuery, startDaemon, stopDaemon, type Daemon, type PromVector } from '../support/daemons.js';
+import { captureServer } from '../support/capture-server.js';
+import {
+  promQuery,
+  runDashboardQueries,
+  startDaemon,
+  stopDaemon,
+  type Daemon,
+  type PromVector,
+} from '../support/daemons.js';
+import { freePort } from '../support/ports.js';
 import {
   agentMetricNames,
   allPanels,
@@ -487,33 +496,6 @@ describe('Grafana dashboard (dashboards/swarm-balance.json)', () => {
 
 // --- end to end: real Prometheus and Alertmanager --------------------------------------------------
 
-/** An HTTP server on loopback that keeps every request it gets. */
-async function captureServer(): Promise<{ server: Server; url: string; requests: { path: string; body: string }[] }> {
-  const requests: { path: string; body: string }[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString();
-    });
-    req.on('end', () => {
-      requests.push({ path: req.url ?? '', body });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 /**
  * The agent's real metrics code (createMetrics) serving a made-up cluster: shop_web with every byte on
  * replica 1 (a keep-alive client: no new connections), api spread evenly, the collapse firing on the
@@ -780,18 +762,10 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
 
   it('runs every dashboard query in Prometheus, and each one has data', async () => {
     const queries = dashboardQueries(VALUES, { rateInterval: '1m' });
-    const failed: string[] = [];
-    const empty: string[] = [];
-    for (const q of queries) {
-      const name = `${q.source} "${q.title}" ${q.refId}: ${q.expr}`;
-      const instant = await promQuery(prometheus!.url, q.expr);
-      if (instant.status !== 'success') failed.push(`${name}\n  ${instant.error}`);
-      else if ((instant.data?.result.length ?? 0) === 0) empty.push(name);
-      if (!q.instant) {
-        const range = await promQuery(prometheus!.url, q.expr, { seconds: 60, step: 5 });
-        if (range.status !== 'success') failed.push(`${name} (range)\n  ${range.error}`);
-      }
-    }
+    const { failed, empty } = await runDashboardQueries(prometheus!.url, queries, {
+      rangeSeconds: 60,
+      emptyRange: false,
+    });
     expect(failed).toEqual([]);
     expect(empty).toEqual([]);
   });

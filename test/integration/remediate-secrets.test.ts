@@ -1,15 +1,8 @@
 // A remediated service's secrets (its env and labels) never leave the agent: not in a chat payload,
 // not in a log line, not in a metric — in dry-run and in on, on a real engine with real chat stand-ins.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  cleanup,
-  createOverlay,
-  createService,
-  docker,
-  runClient,
-  taskIps,
-  waitForRunning,
-} from '../support/docker.js';
+import { describe, expect, it } from 'vitest';
+import { createOverlay, createService, docker, runClient, taskIps, waitForRunning } from '../support/docker.js';
+import { cleanUpAfterEach } from '../support/hooks.js';
 import { scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { startStandin, type Standin, type StandinKind } from '../support/chat-standins.js';
 
@@ -70,16 +63,11 @@ async function collapsing(name: string): Promise<void> {
   });
 }
 
-afterEach(async () => {
+cleanUpAfterEach('sbsec-', async () => {
   await agent?.stop();
   agent = null;
   await Promise.all(standins.map((s) => s.close()));
   standins = [];
-  await cleanup('sbsec-');
-});
-
-afterAll(async () => {
-  await cleanup('sbsec-');
 });
 
 describe.each([

@@ -1,14 +1,7 @@
 // Remediation on a real Swarm engine: what is switched, what is refused, what is never touched.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  cleanup,
-  createOverlay,
-  createService,
-  docker,
-  runClient,
-  taskIps,
-  waitForRunning,
-} from '../support/docker.js';
+import { describe, expect, it } from 'vitest';
+import { createOverlay, createService, docker, runClient, taskIps, waitForRunning } from '../support/docker.js';
+import { cleanUpAfterEach } from '../support/hooks.js';
 import { scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { startDockerProxy, type DockerProxy } from '../support/docker-proxy.js';
 
@@ -87,16 +80,11 @@ function withoutEndpoint(spec: ServiceJson['Spec']): unknown {
   return rest;
 }
 
-afterEach(async () => {
+cleanUpAfterEach('sbrem-', async () => {
   await agent?.stop();
   agent = null;
   await proxy?.close();
   proxy = null;
-  await cleanup('sbrem-');
-});
-
-afterAll(async () => {
-  await cleanup('sbrem-');
 });
 
 describe('an opted-in vip service without published ports', () => {

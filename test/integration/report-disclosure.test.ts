@@ -1,7 +1,8 @@
 // /v1/report on a real engine tells a peer only what evaluation needs: the Swarm tasks and the
 // swarm-balance.* labels — not the node's other containers, nor the services' other labels.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cleanup, createOverlay, createService, docker, runClient, waitForRunning } from '../support/docker.js';
+import { describe, expect, it } from 'vitest';
+import { createOverlay, createService, docker, runClient, waitForRunning } from '../support/docker.js';
+import { cleanUpAfterEach } from '../support/hooks.js';
 import { startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 
 const NET = 'sbdisc-net';
@@ -9,14 +10,9 @@ const TOKEN = 'disclosure-peer-token';
 const LABEL_SECRET = '$apr1$planted$labelSecretHash';
 let agent: AgentProcess | null = null;
 
-afterEach(async () => {
+cleanUpAfterEach('sbdisc-', async () => {
   await agent?.stop();
   agent = null;
-  await cleanup('sbdisc-');
-});
-
-afterAll(async () => {
-  await cleanup('sbdisc-');
 });
 
 describe('/v1/report', () => {

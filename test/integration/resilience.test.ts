@@ -2,15 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cleanup,
-  createOverlay,
-  createService,
-  docker,
-  runClient,
-  taskIps,
-  waitForRunning,
-} from '../support/docker.js';
+import { cleanup, docker, startDemoService, startSpreadLoad, taskIps, waitForRunning } from '../support/docker.js';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 
 const run = promisify(execFile);
@@ -67,35 +59,8 @@ describe('an engine restarted mid-run and tasks rescheduled', () => {
   };
 
   it('follows a killed task: its series go, its replacement appears, no rate is negative', async () => {
-    await createOverlay(NET);
-    await createService({
-      name: SERVICE,
-      image: 'sb-test/node:1',
-      replicas: 3,
-      network: NET,
-      endpointMode: 'dnsrr',
-      args: ['node', '/app/demo-app.js'],
-    });
-    await waitForRunning(SERVICE, 3, 90_000);
-    await runClient({
-      network: NET,
-      image: 'sb-test/node:1',
-      name: 'sbres-load',
-      detach: true,
-      args: [
-        'node',
-        '/app/load.js',
-        '--mode',
-        'spread',
-        '--service',
-        SERVICE,
-        '--port',
-        '8080',
-        '--rate',
-        '30',
-        '--forever',
-      ],
-    });
+    await startDemoService(SERVICE, NET, 3, 90_000);
+    await startSpreadLoad('sbres-load', NET, SERVICE, 30);
     const before = await taskIps(SERVICE, NET);
     await waitFor(
       async () => series(await scrape(agent.url), 'swarm_balance_task_info', { service: SERVICE }).length === 3,

@@ -4,21 +4,12 @@
 // Needs `npm run build` and promtool (Debian's prometheus package).
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePromText, startAgentProcess, type AgentProcess } from '../support/agent-process.js';
+import { freePort } from '../support/ports.js';
 
 const DEAD_DOCKER = 'unix:///tmp/sb-no-engine-here/docker.sock';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** Runs `node dist/cli.js ...args` and gives its exit code and output. */
 function cli(

@@ -2,7 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from './wait.js';
+
+// Kept here too: most tests import waitFor beside startAgentProcess.
+export { waitFor } from './wait.js';
 
 export interface AgentProcess {
   url: string;
@@ -17,6 +20,14 @@ export interface AgentProcessOptions {
   host?: string;
   /** A command the agent runs under, e.g. ['nsenter', '--net=/var/run/netns/sbn1'] to put it on a test host. */
   wrap?: string[];
+  /** How long to wait for the agent to answer (default 15 s). */
+  timeoutMs?: number;
+  /** Working directory of the agent (default this process's): dist/cli.js is found relative to it. */
+  cwd?: string;
+  /** Start the agent in its own process group, so a Ctrl-C at the terminal reaches only its parent. */
+  detached?: boolean;
+  /** Told of the child and its output as soon as it is spawned, before it answers (so a caller can stop it). */
+  onSpawn?: (child: ChildProcess, logs: () => string) => void;
 }
 
 export async function startAgentProcess(
@@ -30,6 +41,8 @@ export async function startAgentProcess(
   const child = spawn(command!, args, {
     env: { PATH: process.env.PATH ?? '', SWARM_BALANCE_LISTEN: `${host}:${port}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+    ...(opts.detached ? { detached: true } : {}),
   });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => {
@@ -38,6 +51,7 @@ export async function startAgentProcess(
   child.stderr!.on('data', (c: Buffer) => {
     output += c.toString();
   });
+  opts.onSpawn?.(child, () => output);
   const url = opts.tls ? `https://localhost:${port}` : `http://${host}:${port}`;
   // Over TLS the certificate is the test's own: only wait for the port to accept connections.
   const up = opts.tls
@@ -55,7 +69,7 @@ export async function startAgentProcess(
       reject(new Error(`agent exited with ${code} before it answered\n${output.slice(-2000)}`)),
     ),
   );
-  await Promise.race([exited, waitFor(up, 15_000, 'agent /healthz', () => output)]);
+  await Promise.race([exited, waitFor(up, opts.timeoutMs ?? 15_000, 'agent /healthz', () => output)]);
   exited.catch(() => undefined);
   return {
     url,
@@ -68,23 +82,6 @@ export async function startAgentProcess(
       return code;
     },
   };
-}
-
-export async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-  context?: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${context ? `\n--- context ---\n${context().slice(-4000)}` : ''}`,
-      );
-    await sleep(250);
-  }
 }
 
 export interface PromSample {

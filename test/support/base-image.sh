@@ -208,6 +208,13 @@ build_standin() {
   docker image ls "$tag" --format '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' >&2
 }
 
+# prom_tail NAME PORT STORAGE_FLAG: the Dockerfile tail prom/prometheus and prom/alertmanager share (user nobody,
+# data in /NAME, configuration /etc/NAME/NAME.yml).
+prom_tail() {
+  printf 'USER nobody\nWORKDIR /%s\nEXPOSE %s\nENTRYPOINT ["/bin/%s"]\nCMD ["--config.file=/etc/%s/%s.yml", "%s=/%s"]' \
+    "$1" "$2" "$1" "$1" "$1" "$3" "$1"
+}
+
 if [[ $haproxy -eq 1 ]]; then
   ensure_command haproxy haproxy
   build_standin sb-test/haproxy:1 haproxy:3.2-alpine \
@@ -221,19 +228,9 @@ if [[ $monitoring -eq 1 ]]; then
   ensure_command promtool prometheus
   ensure_command prometheus-alertmanager prometheus-alertmanager
   ensure_command amtool prometheus-alertmanager
-  build_standin sb-test/prometheus:1 prom/prometheus \
-    'USER nobody
-WORKDIR /prometheus
-EXPOSE 9090
-ENTRYPOINT ["/bin/prometheus"]
-CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]' \
+  build_standin sb-test/prometheus:1 prom/prometheus "$(prom_tail prometheus 9090 --storage.tsdb.path)" \
     '/etc/prometheus /prometheus' -- "$(command -v prometheus):/bin/prometheus" "$(command -v promtool):/bin/promtool"
-  build_standin sb-test/alertmanager:1 prom/alertmanager \
-    'USER nobody
-WORKDIR /alertmanager
-EXPOSE 9093
-ENTRYPOINT ["/bin/alertmanager"]
-CMD ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"]' \
+  build_standin sb-test/alertmanager:1 prom/alertmanager "$(prom_tail alertmanager 9093 --storage.path)" \
     '/etc/alertmanager /alertmanager' -- "$(command -v prometheus-alertmanager):/bin/alertmanager" "$(command -v amtool):/bin/amtool" \
     /usr/share/prometheus/alertmanager:/usr/share/prometheus/alertmanager   # Debian's build reads its default templates here
   if [[ $verify -eq 1 ]]; then

@@ -62,9 +62,9 @@ export interface ServiceSpec {
   extraFlags?: string[];
 }
 
-/** `docker service create --detach`; resolves with the service id. Does not wait for tasks. */
-export async function createService(spec: ServiceSpec): Promise<string> {
-  const flags = [
+/** The arguments of `docker service create --detach` for `spec` (the demo runs them with its own runner). */
+export function serviceCreateArgs(spec: ServiceSpec): string[] {
+  return [
     'service',
     'create',
     '--detach',
@@ -82,7 +82,11 @@ export async function createService(spec: ServiceSpec): Promise<string> {
     spec.image,
     ...(spec.args ?? []),
   ];
-  return (await docker(flags)).trim();
+}
+
+/** `docker service create --detach`; resolves with the service id. Does not wait for tasks. */
+export async function createService(spec: ServiceSpec): Promise<string> {
+  return (await docker(serviceCreateArgs(spec))).trim();
 }
 
 interface TaskJson {
@@ -215,4 +219,29 @@ export async function cleanup(prefix: string): Promise<void> {
   const containers = mine(await docker(['ps', '-a', '--format', '{{.Names}}']));
   if (containers.length > 0) await docker(['rm', '-f', ...containers]);
   for (const net of mine(await docker(['network', 'ls', '--format', '{{.Name}}']))) await removeNetwork(net);
+}
+
+/** An attachable overlay `network` and a service of `replicas` demo-app tasks on it (dnsrr), all running. */
+export async function startDemoService(
+  name: string,
+  network: string,
+  replicas: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await createOverlay(network);
+  await createService({
+    name,
+    image: 'sb-test/node:1',
+    replicas,
+    network,
+    endpointMode: 'dnsrr',
+    args: ['node', '/app/demo-app.js'],
+  });
+  await waitForRunning(name, replicas, timeoutMs);
+}
+
+/** A detached client container `name` on `network` spreading `rate` requests/s over every task of `service`. */
+export async function startSpreadLoad(name: string, network: string, service: string, rate: number): Promise<string> {
+  const load = ['--mode', 'spread', '--service', service, '--port', '8080', '--rate', String(rate), '--forever'];
+  return runClient({ network, image: 'sb-test/node:1', name, detach: true, args: ['node', '/app/load.js', ...load] });
 }

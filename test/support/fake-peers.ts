@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Endpoint, NodeReport, TaskReport } from '../../src/core/types.js';
+import { containerId, swarmId } from './swarm-ids.js';
 
 /** One response as the peer saw it: body bytes handed to the socket, and whether it was sent whole. */
 export interface ResponseSeen {
@@ -138,23 +139,6 @@ export function stallAfterHeaders(): Behaviour {
   };
 }
 
-const hex = (seed: number, length: number): string => {
-  let out = '';
-  let x = (seed * 2654435761) >>> 0;
-  while (out.length < length) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out += x.toString(16).padStart(8, '0');
-  }
-  return out.slice(0, length);
-};
-
-/** Swarm-style 25-character id (lowercase base36), stable for a seed. */
-const swarmId = (seed: number): string =>
-  BigInt(`0x${hex(seed, 32)}`)
-    .toString(36)
-    .padStart(25, '0')
-    .slice(0, 25);
-
 export interface ReportShape {
   /** Index of the node; names, ids and addresses derive from it. */
   node: number;
@@ -192,7 +176,7 @@ export function nodeReport(shape: ReportShape): NodeReport {
     return {
       id: swarmId(10_000_000 + shape.node * 1000 + i),
       name: `${service.name}.${slot}`,
-      containerId: hex(10_000_000 + shape.node * 1000 + i, 64),
+      containerId: containerId(10_000_000 + shape.node * 1000 + i),
       serviceId: service.id,
       serviceName: service.name,
       stack: 'shop',
@@ -230,7 +214,7 @@ export function nodeReport(shape: ReportShape): NodeReport {
   endpoints.push({
     address: ip(254),
     container: `monitoring_swarm-balance.${nodeId}`,
-    containerId: hex(shape.node, 64),
+    containerId: containerId(shape.node),
     network: 'monitoring',
     nodeId,
     nodeName,

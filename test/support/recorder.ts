@@ -15,7 +15,12 @@ export interface Recorder {
   close(): Promise<void>;
 }
 
-export async function startRecorder(): Promise<Recorder> {
+export interface RecorderOptions {
+  /** Called with each request once it is recorded (the demo prints the messages as they come). */
+  onRecord?: (r: Recorded) => void;
+}
+
+export async function startRecorder(opts: RecorderOptions = {}): Promise<Recorder> {
   const received: Recorded[] = [];
   const server: Server = createServer((req, res) => {
     let text = '';
@@ -29,10 +34,12 @@ export async function startRecorder(): Promise<Recorder> {
       } catch {
         /* recorded as text */
       }
-      received.push({ path: req.url ?? '', at: Date.now(), body });
+      const recorded: Recorded = { path: req.url ?? '', at: Date.now(), body };
+      received.push(recorded);
       const telegram = (req.url ?? '').includes('/sendMessage');
       res.writeHead(200, { 'content-type': telegram ? 'application/json' : 'text/plain' });
       res.end(telegram ? JSON.stringify({ ok: true, result: { message_id: received.length } }) : 'ok');
+      opts.onRecord?.(recorded);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,6 +1,5 @@
-#!/usr/bin/env node
-/* global process, setTimeout, clearTimeout, Buffer, fetch, AbortSignal */
 // `npm run demo`: a throwaway demonstration of swarm-balance on the local Docker engine (docs/demo.md).
+// scripts/demo.sh compiles this file (scripts/tsconfig.json) and runs it from the repository's root.
 //
 // It builds a small image FROM scratch (this machine's node binary, its libraries and
 // test/images/node/*.js), starts three replicas of a demo web app (a Swarm service on a Swarm manager,
@@ -13,15 +12,18 @@
 //
 // Exit codes: 0 done, 1 failed, 2 refused (no engine, or an engine the demo cannot watch from here),
 // 130 after SIGINT, 143 after SIGTERM (cleanup done in every case).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startAgentProcess } from '../test/support/agent-process.js';
+import { serviceCreateArgs } from '../test/support/docker.js';
+import { freePort } from '../test/support/ports.js';
+import { startRecorder, type Recorded, type Recorder } from '../test/support/recorder.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** scripts/demo.sh starts the demo in the repository's root (this file runs from a compiled copy elsewhere). */
+const REPO = process.cwd();
 const CLI = path.join(REPO, 'dist', 'cli.js');
 const APP_DIR = path.join(REPO, 'test', 'images', 'node');
 
@@ -34,10 +36,10 @@ const IMAGE = `${PREFIX}/node:demo`;
 const NETWORK = `${PREFIX}-net`;
 const APP_PORT = 8080;
 
-const DOCKER_HOST_SET = Boolean(process.env.DOCKER_HOST && process.env.DOCKER_HOST.trim());
-const DOCKER_HOST = DOCKER_HOST_SET ? process.env.DOCKER_HOST.trim() : 'unix:///var/run/docker.sock';
+const DOCKER_HOST_SET = Boolean(process.env.DOCKER_HOST?.trim());
+const DOCKER_HOST = DOCKER_HOST_SET ? process.env.DOCKER_HOST!.trim() : 'unix:///var/run/docker.sock';
 // The docker CLI and the agent must talk to the same engine: both get DOCKER_HOST, no CLI context.
-const DOCKER_ENV = { ...process.env, DOCKER_HOST };
+const DOCKER_ENV: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST };
 delete DOCKER_ENV.DOCKER_CONTEXT;
 
 /** The agent's settings: short, so the whole story fits in about a minute. */
@@ -52,16 +54,16 @@ const WAIT = { replicasMs: 90_000, agentMs: 30_000, firingMs: 90_000, resolvedMs
 
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
-const out = (text) => {
+const out = (text: string): void => {
   try {
     process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   } catch {
     // stdout gone (closed pipe): keep cleaning up regardless
   }
 };
-const say = (text) => out(`[demo ${elapsed()}] ${text}`);
-const detail = (text) => out(`${' '.repeat(14)}${text}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const say = (text: string) => out(`[demo ${elapsed()}] ${text}`);
+const detail = (text: string) => out(`${' '.repeat(14)}${text}`);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 class Refusal extends Error {}
 class Stopped extends Error {}
@@ -69,17 +71,37 @@ class Stopped extends Error {}
 // ---------------------------------------------------------------------------------------------
 // State shared with the cleanup
 
+/** A failed command: `code` from spawn (ENOENT: no such program), `stderr` from the command itself. */
+type CommandFailure = Error & { code?: string; stderr?: string };
+const failure = (err: unknown): CommandFailure => (err instanceof Error ? err : new Error(String(err)));
+
+type Mode = 'swarm' | 'compose';
+interface Engine {
+  mode: Mode;
+  node: string;
+  nodeId?: string;
+}
+interface Replica {
+  name: string;
+  slot: string;
+  ip: string;
+  pid: number;
+}
+
 const state = {
-  mode: /** @type {'swarm' | 'compose' | null} */ (null),
+  mode: null as Mode | null,
   service: '', // the name the agent gives the demo service
-  agent: /** @type {import('node:child_process').ChildProcess | null} */ (null),
-  agentLog: /** @type {string[]} */ ([]),
-  standin: /** @type {http.Server | null} */ (null),
-  tmp: /** @type {string | null} */ (null),
-  stopping: /** @type {string | null} */ (null), // why: 'end', 'SIGINT', 'SIGTERM', 'error'
-  inflight: new Set(),
-  phases: /** @type {[string, number][]} */ ([]),
+  agent: null as ChildProcess | null,
+  /** The agent's output so far (stdout and stderr). */
+  agentLogs: (() => '') as () => string,
+  standin: null as Recorder | null,
+  tmp: null as string | null,
+  stopping: null as string | null, // why: 'end', 'SIGINT', 'SIGTERM', 'error'
+  inflight: new Set<Promise<string>>(),
+  phases: [] as [string, number][],
 };
+/** The agent's last `n` log lines. */
+const agentLogTail = (n: number): string[] => state.agentLogs().split('\n').filter(Boolean).slice(-n);
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -88,14 +110,25 @@ const state = {
  * Runs a command in its own process group (a Ctrl-C at the terminal reaches only this script, which
  * then lets the command finish and cleans up in order). Resolves with stdout; rejects with stderr.
  */
-function run(cmd, args, { env = DOCKER_ENV, timeoutMs = 120_000, cleanup = false } = {}) {
+interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  /** Part of the cleanup: runs also while stopping. */
+  cleanup?: boolean;
+}
+
+function run(
+  cmd: string,
+  args: readonly string[],
+  { env = DOCKER_ENV, timeoutMs = 120_000, cleanup = false }: RunOptions = {},
+): Promise<string> {
   if (state.stopping && !cleanup) return Promise.reject(new Stopped());
-  const p = new Promise((resolve, reject) => {
+  const p = new Promise<string>((resolve, reject) => {
     const child = spawn(cmd, args, { env, cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout = [];
-    const stderr = [];
-    child.stdout.on('data', (c) => stdout.push(c));
-    child.stderr.on('data', (c) => stderr.push(c));
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => stdout.push(c));
+    child.stderr.on('data', (c: Buffer) => stderr.push(c));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -120,8 +153,8 @@ function run(cmd, args, { env = DOCKER_ENV, timeoutMs = 120_000, cleanup = false
   return p;
 }
 
-const docker = (args, opts = {}) => run('docker', args, opts);
-const lines = (text) =>
+const docker = (args: readonly string[], opts: RunOptions = {}) => run('docker', args, opts);
+const lines = (text: string): string[] =>
   text
     .split('\n')
     .map((l) => l.trim())
@@ -130,11 +163,19 @@ const lines = (text) =>
 // ---------------------------------------------------------------------------------------------
 // The engine
 
-async function engineInfo() {
-  let raw;
+interface EngineInfo {
+  ServerVersion?: string;
+  OSType?: string;
+  Name?: string;
+  Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string };
+}
+
+async function engineInfo(): Promise<EngineInfo & { ServerVersion: string }> {
+  let raw: string | null;
   try {
     raw = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
-  } catch (err) {
+  } catch (e) {
+    const err = failure(e);
     if (err.code === 'ENOENT')
       throw new Refusal('the demo needs the docker command-line client on PATH to talk to the engine at DOCKER_HOST.');
     if (/permission denied/i.test(err.stderr ?? '')) {
@@ -144,8 +185,8 @@ async function engineInfo() {
     }
     raw = null;
   }
-  const info = raw ? JSON.parse(raw) : null;
-  if (!info || !info.ServerVersion) {
+  const info = raw ? (JSON.parse(raw) as EngineInfo | null) : null;
+  if (!info?.ServerVersion) {
     const where = DOCKER_HOST_SET
       ? `DOCKER_HOST=${DOCKER_HOST}`
       : `${DOCKER_HOST} (DOCKER_HOST is not set, so the default socket)`;
@@ -157,13 +198,13 @@ async function engineInfo() {
     throw new Refusal(
       `the engine at DOCKER_HOST=${DOCKER_HOST} runs ${info.OSType} containers; the demo needs a Linux engine.`,
     );
-  return info;
+  return { ...info, ServerVersion: info.ServerVersion };
 }
 
-async function chooseMode(info) {
+async function chooseMode(info: EngineInfo): Promise<Engine> {
   const swarm = info.Swarm ?? {};
   const nodeState = swarm.LocalNodeState || 'inactive';
-  if (nodeState === 'inactive') return { mode: 'compose', node: info.Name };
+  if (nodeState === 'inactive') return { mode: 'compose', node: info.Name ?? '?' };
   if (nodeState !== 'active')
     throw new Refusal(
       `the engine at DOCKER_HOST=${DOCKER_HOST} is in Swarm state "${nodeState}"; the demo needs an active Swarm manager or an engine outside any Swarm.`,
@@ -173,30 +214,38 @@ async function chooseMode(info) {
       `the engine at DOCKER_HOST=${DOCKER_HOST} is a Swarm worker; the demo creates a service, so point DOCKER_HOST at the Swarm leader's engine.`,
     );
   const leader = (
-    await docker(['node', 'inspect', '--format', '{{if .ManagerStatus}}{{.ManagerStatus.Leader}}{{end}}', swarm.NodeID])
+    await docker([
+      'node',
+      'inspect',
+      '--format',
+      '{{if .ManagerStatus}}{{.ManagerStatus.Leader}}{{end}}',
+      swarm.NodeID ?? '',
+    ])
   ).trim();
   if (leader !== 'true')
     throw new Refusal(
       `the engine at DOCKER_HOST=${DOCKER_HOST} is a Swarm manager but not the leader, and only the leader's agent sends messages; point DOCKER_HOST at the leader (docker node ls shows it).`,
     );
-  return { mode: 'swarm', node: info.Name, nodeId: swarm.NodeID };
+  return { mode: 'swarm', node: info.Name ?? '?', nodeId: swarm.NodeID ?? '' };
 }
 
 // ---------------------------------------------------------------------------------------------
 // The image: FROM scratch, this machine's node binary + the libraries ldd names + the demo scripts
 
-async function buildImage() {
+async function buildImage(): Promise<{ size: number; libs: number }> {
   const node = fs.realpathSync(process.execPath);
-  state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-`));
-  const root = path.join(state.tmp, 'rootfs');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}-`));
+  state.tmp = tmp;
+  const root = path.join(tmp, 'rootfs');
   for (const dir of ['bin', 'app', 'etc', 'tmp']) fs.mkdirSync(path.join(root, dir), { recursive: true });
   fs.copyFileSync(node, path.join(root, 'bin', 'node'));
   fs.chmodSync(path.join(root, 'bin', 'node'), 0o755);
   let ldd = '';
   try {
     ldd = await run('ldd', [node], { env: process.env, timeoutMs: 20_000 });
-  } catch (err) {
-    if (err instanceof Stopped) throw err;
+  } catch (e) {
+    if (e instanceof Stopped) throw e;
+    const err = failure(e);
     if (err.code === 'ENOENT')
       throw new Refusal(
         "the demo needs ldd (to copy node's shared libraries into its image); install it (libc-bin) and run npm run demo again.",
@@ -221,10 +270,11 @@ async function buildImage() {
 
   // `docker import` of the root filesystem is a FROM-scratch build that needs no builder (BuildKit
   // or legacy) and no registry; the label and settings go in as Dockerfile instructions.
-  const archive = path.join(state.tmp, 'rootfs.tar');
+  const archive = path.join(tmp, 'rootfs.tar');
   try {
     await run('tar', ['-C', root, '-cf', archive, '.'], { env: process.env, timeoutMs: 120_000 });
-  } catch (err) {
+  } catch (e) {
+    const err = failure(e);
     if (err.code === 'ENOENT')
       throw new Refusal('the demo needs tar to build its image; install it and run npm run demo again.');
     throw err;
@@ -256,36 +306,26 @@ async function buildImage() {
 // ---------------------------------------------------------------------------------------------
 // The demo service: three replicas of demo-app
 
-const labelFlags = (flag, extra = {}) =>
+const labelFlags = (flag: string, extra: Record<string, string> = {}): string[] =>
   Object.entries({ [LABEL_KEY]: RUN_ID, ...extra }).flatMap(([k, v]) => [flag, `${k}=${v}`]);
 
-async function startReplicas(engine) {
+async function startReplicas(engine: Engine): Promise<string> {
   if (engine.mode === 'swarm') {
     await docker(['network', 'create', '--driver', 'overlay', '--attachable', ...labelFlags('--label'), NETWORK]);
     const name = `${PREFIX}-web`;
-    await docker([
-      'service',
-      'create',
-      '--detach',
-      '--no-resolve-image',
-      '--name',
-      name,
-      '--replicas',
-      '3',
-      '--endpoint-mode',
-      'dnsrr',
-      '--network',
-      NETWORK,
-      '--constraint',
-      `node.id==${engine.nodeId}`,
-      '--stop-grace-period',
-      '2s',
-      ...labelFlags('--label'),
-      ...labelFlags('--container-label', { [ROLE_KEY]: 'web' }),
-      IMAGE,
-      'node',
-      '/app/demo-app.js',
-    ]);
+    await docker(
+      serviceCreateArgs({
+        name,
+        image: IMAGE,
+        replicas: 3,
+        network: NETWORK,
+        endpointMode: 'dnsrr',
+        labels: { [LABEL_KEY]: RUN_ID },
+        containerLabels: { [LABEL_KEY]: RUN_ID, [ROLE_KEY]: 'web' },
+        extraFlags: ['--constraint', `node.id==${engine.nodeId ?? ''}`, '--stop-grace-period', '2s'],
+        args: ['node', '/app/demo-app.js'],
+      }),
+    );
     return name;
   }
   // Compose-style: the labels `docker compose up --scale web=3` would set, on a bridge network of our own.
@@ -318,7 +358,14 @@ async function startReplicas(engine) {
 }
 
 /** The three running replicas with slot, address on the demo network and host PID. */
-async function waitForReplicas(engine, serviceName) {
+interface InspectedContainer {
+  Name?: string;
+  Config?: { Labels?: Record<string, string> | null };
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
+  State?: { Pid?: number };
+}
+
+async function waitForReplicas(engine: Engine, serviceName: string): Promise<Replica[]> {
   const deadline = Date.now() + WAIT.replicasMs;
   for (;;) {
     const ids = lines(
@@ -334,9 +381,11 @@ async function waitForReplicas(engine, serviceName) {
       ]),
     );
     if (ids.length > 0) {
-      const inspected = JSON.parse(await docker(['inspect', '--type', 'container', ...ids]).catch(() => '[]'));
+      const inspected = JSON.parse(
+        await docker(['inspect', '--type', 'container', ...ids]).catch(() => '[]'),
+      ) as InspectedContainer[];
       const replicas = inspected
-        .map((c) => {
+        .map((c): Replica => {
           const labels = c.Config?.Labels ?? {};
           const slot =
             engine.mode === 'swarm'
@@ -362,9 +411,9 @@ async function waitForReplicas(engine, serviceName) {
               '--format',
               '{{.Name}} {{.CurrentState}} {{.Error}}',
               serviceName,
-            ]).catch((e) => e.message)
+            ]).catch((e: Error) => e.message)
           : await docker(['ps', '-a', '--filter', `label=${LABEL}`, '--format', '{{.Names}} {{.Status}}']).catch(
-              (e) => e.message,
+              (e: Error) => e.message,
             );
       throw new Error(`the 3 replicas did not run within ${WAIT.replicasMs / 1000}s:\n${why.trim()}`);
     }
@@ -373,8 +422,8 @@ async function waitForReplicas(engine, serviceName) {
 }
 
 /** The agent reads /proc/<pid>/net of every replica: check that this machine can, before waiting on it. */
-function checkProc(replicas) {
-  const r = replicas[0];
+function checkProc(replicas: readonly Replica[]): void {
+  const r = replicas[0]!;
   let cmdline = '';
   try {
     cmdline = fs.readFileSync(`/proc/${r.pid}/cmdline`, 'utf8');
@@ -388,18 +437,23 @@ function checkProc(replicas) {
   }
   try {
     fs.readFileSync(`/proc/${r.pid}/net/snmp`, 'utf8');
-  } catch (err) {
+  } catch (e) {
     throw new Refusal(
-      `this user cannot read /proc/${r.pid}/net/snmp of a replica (${err.code}); the agent reads other processes' network counters, so run the demo as root (sudo -E npm run demo).`,
+      `this user cannot read /proc/${r.pid}/net/snmp of a replica (${failure(e).code ?? '?'}); the agent reads other processes' network counters, so run the demo as root (sudo -E npm run demo).`,
     );
   }
 }
 
-async function startClient(mode, engine, serviceName, target) {
+async function startClient(
+  mode: 'pin' | 'spread',
+  engine: Engine,
+  serviceName: string,
+  target: Replica | null,
+): Promise<string> {
   const name = `${PREFIX}-client-${mode}`;
   const args =
     mode === 'pin'
-      ? ['--mode', 'pin', '--target', `${target.ip}:${APP_PORT}`, '--connections', '4', '--rate', '100', '--forever']
+      ? ['--mode', 'pin', '--target', `${target!.ip}:${APP_PORT}`, '--connections', '4', '--rate', '100', '--forever']
       : [
           '--mode',
           'spread',
@@ -427,48 +481,53 @@ async function startClient(mode, engine, serviceName, target) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The chat stand-in: receives the generic webhook (swarm-balance.alert/v1) and prints it
+// The chat stand-in (test/support/recorder.ts): receives the generic webhook (swarm-balance.alert/v1), prints it
 
-const chat = { messages: [], waiters: [] };
-
-function startStandin() {
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      let msg;
-      try {
-        msg = JSON.parse(Buffer.concat(chunks).toString());
-      } catch {
-        out('  chat | (a message that is not JSON)');
-        return;
-      }
-      chat.messages.push(msg);
-      printChat(msg);
-      for (const w of [...chat.waiters]) w();
-    });
-  });
-  state.standin = server;
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}/hook`));
-  });
+/** What the demo reads of a swarm-balance.alert/v1 message: every field checked before use. */
+interface ChatMessage {
+  schema?: string;
+  kind?: string;
+  summary?: string;
+  duration?: string;
+  service?: { name?: string };
+  detection?: { signal?: string | null; imbalance?: number | null };
+  hot?: { name?: string; slot?: string; node?: string; share?: number | null } | null;
+  replicas?: { slot?: string; share?: number | null }[];
+  pinning?: string | null;
+  advice?: { cause?: string; fix?: string; command?: string | null };
 }
 
-const pct = (share) => (typeof share === 'number' ? `${Math.round(share * 100)} %` : '?');
+const chat = { messages: [] as ChatMessage[], waiters: [] as (() => void)[] };
 
-function printChat(msg) {
+async function startStandin(): Promise<string> {
+  const onRecord = (r: Recorded): void => {
+    if (typeof r.body !== 'object' || r.body === null) {
+      out('  chat | (a message that is not JSON)');
+      return;
+    }
+    const msg = r.body as ChatMessage;
+    chat.messages.push(msg);
+    printChat(msg);
+    for (const w of [...chat.waiters]) w();
+  };
+  state.standin = await startRecorder({ onRecord });
+  return `${state.standin.url}/hook`;
+}
+
+const pct = (share: unknown) => (typeof share === 'number' ? `${Math.round(share * 100)} %` : '?');
+
+function printChat(msg: ChatMessage): void {
   const name = msg?.service?.name ?? '?';
   if (name !== state.service) {
     out(`  chat | (a ${msg?.kind ?? '?'} message about ${name}, a service that is not part of the demo: not shown)`);
     return;
   }
-  const row = (k, v) => out(`  chat | ${k.padEnd(12)} ${v}`);
+  const row = (k: string, v: string | undefined) => out(`  chat | ${k.padEnd(12)} ${v}`);
+  const imbalance = msg.detection?.imbalance;
   out('  chat +------------------------------------------------------------------------------');
   row(
     `${String(msg.kind).toUpperCase()}`,
-    `${name}  (${msg.schema}, signal ${msg.detection?.signal ?? '-'}, imbalance ${msg.detection?.imbalance?.toFixed?.(2) ?? '-'}, ${msg.duration})`,
+    `${name}  (${msg.schema}, signal ${msg.detection?.signal ?? '-'}, imbalance ${typeof imbalance === 'number' ? imbalance.toFixed(2) : '-'}, ${msg.duration})`,
   );
   row('summary', msg.summary ?? '');
   if (msg.kind !== 'resolved') {
@@ -490,10 +549,10 @@ function printChat(msg) {
 }
 
 /** Resolves when the stand-in has a message of `kind` about the demo service. */
-function waitForChat(kind, timeoutMs) {
+function waitForChat(kind: string, timeoutMs: number): Promise<ChatMessage> {
   const found = () => chat.messages.find((m) => m?.kind === kind && m?.service?.name === state.service);
   return new Promise((resolve, reject) => {
-    const check = () => {
+    const check = (): void => {
       if (state.stopping) return finish(() => reject(new Stopped()));
       const m = found();
       if (m) finish(() => resolve(m));
@@ -502,7 +561,7 @@ function waitForChat(kind, timeoutMs) {
       () => finish(() => reject(new Error(`no ${kind} message for ${state.service} within ${timeoutMs / 1000}s`))),
       timeoutMs,
     );
-    const finish = (f) => {
+    const finish = (f: () => void) => {
       clearTimeout(timer);
       chat.waiters = chat.waiters.filter((w) => w !== check);
       stopWaiters.delete(check);
@@ -515,8 +574,8 @@ function waitForChat(kind, timeoutMs) {
 }
 
 // Anything waiting is woken when a signal arrives, so it can give up at once.
-const stopWaiters = new Set();
-function pause(ms) {
+const stopWaiters = new Set<() => void>();
+function pause(ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const wake = () => {
       clearTimeout(timer);
@@ -530,74 +589,63 @@ function pause(ms) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The agent and `swarm-balance status`
+// The agent (test/support/agent-process.ts) and `swarm-balance status`
 
-async function ensureBuilt() {
+async function ensureBuilt(): Promise<void> {
   if (fs.existsSync(CLI)) return;
   say('dist/cli.js is missing: building the agent first (npm run build, about 10s)');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   try {
     await run(npm, ['run', 'build'], { env: process.env, timeoutMs: 300_000 });
-  } catch (err) {
-    if (err instanceof Stopped) throw err;
+  } catch (e) {
+    if (e instanceof Stopped) throw e;
+    const err = failure(e);
     throw new Error(
       `npm run build failed, so there is no agent to run; fix the build and try again:\n${err.stderr ?? err.message}`,
     );
   }
 }
 
-async function startAgent(webhookUrl) {
+async function startAgent(webhookUrl: string): Promise<{ url: string; pid: number | undefined }> {
   if (state.stopping) throw new Stopped();
   // A clean environment: the user's own SWARM_BALANCE_* settings (a real Slack webhook, say) must not
   // receive demo messages. Only the Docker connection settings pass through.
-  const env = { PATH: process.env.PATH ?? '', DOCKER_HOST };
-  for (const k of ['HOME', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY']) if (process.env[k]) env[k] = process.env[k];
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', DOCKER_HOST };
+  for (const k of ['HOME', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY']) {
+    const v = process.env[k];
+    if (v) env[k] = v;
+  }
   Object.assign(env, AGENT_SETTINGS, {
-    SWARM_BALANCE_LISTEN: '127.0.0.1:0',
     SWARM_BALANCE_WEBHOOK_URL: webhookUrl,
     SWARM_BALANCE_REMEDIATE: 'off',
     SWARM_BALANCE_LOG_LEVEL: 'info',
   });
-  const child = spawn(process.execPath, [CLI, 'agent'], {
-    env,
-    cwd: REPO,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  state.agent = child;
-  let listen = null;
-  let buffered = '';
-  const onData = (c) => {
-    buffered += c.toString();
-    let nl;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      state.agentLog.push(line);
-      if (state.agentLog.length > 400) state.agentLog.shift();
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'swarm-balance agent started' && typeof entry.listen === 'string') listen = entry.listen;
-      } catch {
-        // not a log line
-      }
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  child.on('exit', (code, signal) => {
-    if (!state.stopping) {
-      out(`[demo ${elapsed()}] the agent exited unexpectedly (${signal ?? `code ${code}`}); its last log lines:`);
-      for (const l of state.agentLog.slice(-15)) detail(l);
-      stop('error', 1);
-    }
-  });
   const deadline = Date.now() + WAIT.agentMs;
-  while (!listen) {
-    if (Date.now() > deadline) throw new Error(`the agent did not start within ${WAIT.agentMs / 1000}s`);
-    await pause(100);
+  let agent;
+  try {
+    // In its own process group, like every command here: a Ctrl-C reaches only the demo, which stops it in order.
+    agent = await startAgentProcess(env, await freePort(), {
+      cwd: REPO,
+      detached: true,
+      timeoutMs: WAIT.agentMs,
+      onSpawn: (child, logs) => {
+        state.agent = child;
+        state.agentLogs = logs;
+        child.on('exit', (code, signal) => {
+          if (!state.stopping) {
+            out(`[demo ${elapsed()}] the agent exited unexpectedly (${signal ?? `code ${code}`}); its last log lines:`);
+            for (const l of agentLogTail(15)) detail(l);
+            void stop('error', 1);
+          }
+        });
+      },
+    });
+  } catch (err) {
+    // The exit handler above has said why and is cleaning up.
+    if (state.stopping) throw new Stopped();
+    throw err;
   }
-  const url = `http://${listen}`;
+  const url = agent.url;
   for (;;) {
     const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
     if (res?.status === 200) break;
@@ -605,11 +653,11 @@ async function startAgent(webhookUrl) {
       throw new Error(`the agent was not ready within ${WAIT.agentMs / 1000}s (GET ${url}/readyz)`);
     await pause(250);
   }
-  return { url, pid: child.pid };
+  return { url, pid: agent.child.pid };
 }
 
 /** `swarm-balance status`, cut to the header and the demo service's block. */
-async function showStatus(url) {
+async function showStatus(url: string): Promise<void> {
   let text;
   try {
     text = await run(process.execPath, [CLI, 'status', '--url', url], {
@@ -618,19 +666,19 @@ async function showStatus(url) {
     });
   } catch (err) {
     if (err instanceof Stopped) throw err;
-    out(`  status | (swarm-balance status failed: ${err.message.split('\n')[0]})`);
+    out(`  status | (swarm-balance status failed: ${failure(err).message.split('\n')[0]})`);
     return;
   }
   if (state.stopping) return;
   const all = text.split('\n');
-  const blocks = [];
-  let current = null;
+  const blocks: string[][] = [];
+  let current: string[] | null = null;
   for (const line of all.slice(1)) {
     if (line === '') current = null;
     else if (!current) blocks.push((current = [line]));
     else current.push(line);
   }
-  const mine = blocks.find((b) => b[0].startsWith(`${state.service} `));
+  const mine = blocks.find((b) => b[0]!.startsWith(`${state.service} `));
   const others = blocks.length - (mine ? 1 : 0);
   out(`  status $ swarm-balance status --url ${url}`);
   out(`  status | ${all[0]}`);
@@ -640,11 +688,13 @@ async function showStatus(url) {
 }
 
 /** Waits (at most `ms`) until the agent has figures for every replica of the demo service. */
-async function waitForFigures(url, ms) {
+async function waitForFigures(url: string, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const res = await fetch(`${url}/v1/cluster`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
-    const body = res?.ok ? await res.json().catch(() => null) : null;
+    const body = res?.ok
+      ? ((await res.json().catch(() => null)) as { services?: { name?: string; verdict?: { kind?: string } }[] } | null)
+      : null;
     const svc = body?.services?.find((s) => s.name === state.service);
     if (svc && svc.verdict?.kind !== 'unknown') return;
     await pause(250);
@@ -652,7 +702,7 @@ async function waitForFigures(url, ms) {
 }
 
 /** Prints `status` every few seconds until `until` settles; returns what `until` gave. */
-async function watchStatus(url, until) {
+async function watchStatus<T>(url: string, until: Promise<T>): Promise<T> {
   let settled = false;
   const done = until.finally(() => {
     settled = true;
@@ -675,15 +725,17 @@ async function watchStatus(url, until) {
 // ---------------------------------------------------------------------------------------------
 // Cleanup: exactly what carries this run's label (and name prefix), nothing else
 
-const mine = (name) => name.replace(/^\//, '').startsWith(PREFIX);
+const mine = (name: string) => name.replace(/^\//, '').startsWith(PREFIX);
 
-async function listMine(kind) {
+type Kind = 'services' | 'containers' | 'networks' | 'images';
+
+async function listMine(kind: Kind): Promise<{ id: string; name: string }[]> {
   const filter = ['--filter', `label=${LABEL}`];
   const c = { cleanup: true, timeoutMs: 30_000 };
-  const parse = (text) =>
+  const parse = (text: string) =>
     lines(text)
       .map((l) => {
-        const [id, ...rest] = l.split(' ');
+        const [id = '', ...rest] = l.split(' ');
         return { id, name: rest.join(' ') };
       })
       .filter((o) => mine(o.name));
@@ -698,13 +750,11 @@ async function listMine(kind) {
       return parse(await docker(['network', 'ls', ...filter, '--format', '{{.ID}} {{.Name}}'], c));
     case 'images':
       return parse(await docker(['image', 'ls', ...filter, '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'], c));
-    default:
-      return [];
   }
 }
 
 /** Retries `fn` while it throws, until `ms` have passed. */
-async function retrying(ms, fn) {
+async function retrying<T>(ms: number, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
@@ -716,14 +766,20 @@ async function retrying(ms, fn) {
   }
 }
 
-async function cleanup() {
-  const removed = [];
-  const problems = [];
-  const attempt = async (what, fn) => {
+interface CleanupResult {
+  removed: string[];
+  left: string[];
+  problems: string[];
+}
+
+async function cleanup(): Promise<CleanupResult> {
+  const removed: string[] = [];
+  const problems: string[] = [];
+  const attempt = async (what: string, fn: () => Promise<void>) => {
     try {
       await fn();
     } catch (err) {
-      problems.push(`${what}: ${String(err.message).split('\n')[0]}`);
+      problems.push(`${what}: ${failure(err).message.split('\n')[0]}`);
     }
   };
   // Commands already under way finish first, so nothing is created after the lists below are taken.
@@ -738,8 +794,7 @@ async function cleanup() {
     removed.push(`stopped the agent (pid ${agent.pid})`);
   }
   if (state.standin) {
-    state.standin.closeAllConnections?.();
-    state.standin.close();
+    await state.standin.close();
     removed.push('closed the chat stand-in');
   }
 
@@ -771,7 +826,7 @@ async function cleanup() {
                 ),
               ),
             )
-          : new Set();
+          : new Set<string>();
       const plain = containers.filter((c) => ![...tasks].some((t) => t.startsWith(c.id)));
       if (plain.length > 0) {
         await docker(['rm', '--force', ...plain.map((c) => c.id)], { cleanup: true, timeoutMs: 60_000 });
@@ -793,7 +848,7 @@ async function cleanup() {
       for (const n of await listMine('networks')) {
         // An overlay keeps endpoints for a moment after its last task stopped.
         await retrying(30_000, () =>
-          docker(['network', 'rm', n.id], { cleanup: true }).catch((err) => {
+          docker(['network', 'rm', n.id], { cleanup: true }).catch((err: Error) => {
             if (/not found|no such network/i.test(err.message)) return '';
             throw err;
           }),
@@ -815,13 +870,13 @@ async function cleanup() {
   }
 
   // What is left, checked from scratch.
-  const left = [];
+  const left: string[] = [];
   if (state.mode) {
-    for (const kind of ['services', 'containers', 'networks', 'images']) {
+    for (const kind of ['services', 'containers', 'networks', 'images'] as const) {
       try {
         for (const o of await listMine(kind)) left.push(`${kind.slice(0, -1)} ${o.name}`);
       } catch (err) {
-        problems.push(`listing ${kind}: ${String(err.message).split('\n')[0]}`);
+        problems.push(`listing ${kind}: ${failure(err).message.split('\n')[0]}`);
       }
     }
   }
@@ -831,8 +886,8 @@ async function cleanup() {
 // ---------------------------------------------------------------------------------------------
 // Stopping: one way out for every cause
 
-let stopping = null;
-function stop(why, code) {
+let stopping: Promise<never> | null = null;
+function stop(why: string, code: number): Promise<never> {
   if (stopping) return stopping;
   state.stopping = why;
   for (const w of [...stopWaiters]) w();
@@ -843,11 +898,11 @@ function stop(why, code) {
     else if (why === 'error')
       say(`cleaning up: removing everything labelled ${LABEL} (a few seconds; waits up to a minute)`);
     else say(`${why}: stopping; removing everything labelled ${LABEL} (a few seconds; waits up to a minute)`);
-    let result;
+    let result: CleanupResult;
     try {
       result = await cleanup();
     } catch (err) {
-      result = { removed: [], left: [], problems: [String(err?.message ?? err)] };
+      result = { removed: [], left: [], problems: [failure(err).message] };
     }
     for (const r of result.removed) detail(r);
     if (result.removed.length === 0) detail('nothing had been created yet');
@@ -878,10 +933,10 @@ for (const [sig, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
   ['SIGHUP', 129],
-]) {
+] as const) {
   process.on(sig, () => {
     signals += 1;
-    if (!state.stopping) stop(sig, code);
+    if (!state.stopping) void stop(sig, code);
     else if (signals === 2)
       say(`${sig} again: still cleaning up, almost done (the demo removes only its own objects, then exits)`);
   });
@@ -894,14 +949,14 @@ process.on('exit', () => {
 // ---------------------------------------------------------------------------------------------
 // The story
 
-async function phase(label, fn) {
+async function phase<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const started = Date.now();
   const result = await fn();
   state.phases.push([label, Date.now() - started]);
   return result;
 }
 
-async function main() {
+async function main(): Promise<void> {
   const info = await engineInfo();
   const engine = await chooseMode(info);
   await ensureBuilt();
@@ -955,7 +1010,7 @@ async function main() {
   );
   await showStatus(agent.url);
 
-  const target = replicas[1];
+  const target = replicas[1]!;
   say(
     `4/6 a keep-alive client pins itself to slot ${target.slot} (${target.ip}): load.js --mode pin, 4 connections, 100 requests/s`,
   );
@@ -984,21 +1039,22 @@ async function main() {
 
 main().then(
   () => stop('end', 0),
-  (err) => {
+  (err: unknown) => {
     if (err instanceof Stopped && state.stopping) return; // a signal is already cleaning up
     if (err instanceof Refusal) {
       process.stderr.write(`swarm-balance demo: ${err.message}\n`);
       if (!state.mode && !state.tmp) process.exit(2);
-      stop('error', 2);
+      void stop('error', 2);
       return;
     }
     // A failure of a step says what failed; only a bug in this script shows its stack.
     const bug = err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError;
-    process.stderr.write(`swarm-balance demo failed: ${bug ? err.stack : (err?.message ?? err)}\n`);
-    if (state.agentLog.length > 0) {
+    process.stderr.write(`swarm-balance demo failed: ${bug ? err.stack : failure(err).message}\n`);
+    const tail = agentLogTail(15);
+    if (tail.length > 0) {
       process.stderr.write("the agent's last log lines:\n");
-      for (const l of state.agentLog.slice(-15)) process.stderr.write(`  ${l}\n`);
+      for (const l of tail) process.stderr.write(`  ${l}\n`);
     }
-    stop('error', 1);
+    void stop('error', 1);
   },
 );

@@ -1,4 +1,4 @@
-// Typed helpers for end-to-end tests against the three-node Swarm made by ./testbed.sh.
+// Typed helpers for end-to-end tests and benches against the three-node Swarm made by test/e2e/testbed.sh.
 //
 //   await testbed('up'); await testbed('load-images', ['sb-test/busybox:1']);
 //   const out = await dockerOn(1, ['service', 'ls']);
@@ -14,8 +14,8 @@ export const NODES: readonly NodeNum[] = [1, 2, 3];
 
 export type TestbedCommand = 'up' | 'down' | 'status' | 'leader' | 'load-images' | 'stop-node' | 'start-node' | 'env';
 
-/** Absolute path of testbed.sh (next to this file). */
-export const TESTBED_SCRIPT: string = fileURLToPath(new URL('./testbed.sh', import.meta.url));
+/** Absolute path of test/e2e/testbed.sh (CI and the docs run it as `bash test/e2e/testbed.sh`). */
+export const TESTBED_SCRIPT: string = fileURLToPath(new URL('../e2e/testbed.sh', import.meta.url));
 
 /** Subnet of the testbed bridge; node N has address 10.213.0.1N, the host side 10.213.0.1. */
 export const BRIDGE_ADDRESS = '10.213.0.1';
@@ -278,4 +278,108 @@ export async function containerPid(n: NodeNum, container: string): Promise<numbe
   const pid = Number((await dockerOn(n, ['inspect', '--format', '{{.State.Pid}}', container])).trim());
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`container ${container} on node ${n} is not running`);
   return pid;
+}
+
+/** Where a task of a service runs: its node's swarm id, its own id, its address on the overlay. */
+export interface TaskPlace {
+  nodeId: string;
+  taskId: string;
+  address: string;
+}
+
+/**
+ * Node number -> place of each task of `service` whose desired state is running, as the leader lists them, with
+ * its address on `network`. `runningOnly` also leaves out tasks not (yet, or no longer) running.
+ */
+export async function taskPlacement(
+  leader: NodeNum,
+  service: string,
+  network: string,
+  opts: { runningOnly?: boolean } = {},
+): Promise<Map<NodeNum, TaskPlace>> {
+  const ids = (await dockerOn(leader, ['service', 'ps', '-q', '--filter', 'desired-state=running', service]))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const out = new Map<NodeNum, TaskPlace>();
+  for (const id of ids) {
+    const [nodeId, state, addr] = (
+      await dockerOn(leader, [
+        'inspect',
+        '--type',
+        'task',
+        '--format',
+        `{{.NodeID}} {{.Status.State}} {{range .NetworksAttachments}}{{if eq .Network.Spec.Name "${network}"}}{{index .Addresses 0}}{{end}}{{end}}`,
+        id,
+      ])
+    )
+      .trim()
+      .split(' ');
+    if (!nodeId || (opts.runningOnly && state !== 'running')) continue;
+    const hostname = (
+      await dockerOn(leader, ['node', 'inspect', '--format', '{{.Description.Hostname}}', nodeId])
+    ).trim();
+    const n = NODES.find((x) => nodeHostname(x) === hostname);
+    if (n && addr) out.set(n, { nodeId, taskId: id, address: addr.split('/')[0]! });
+  }
+  return out;
+}
+
+/** Node number -> address on `network` of each task of `service`: taskPlacement(leader, service, network, opts). */
+export async function taskAddresses(...args: Parameters<typeof taskPlacement>): Promise<Map<NodeNum, string>> {
+  return new Map([...(await taskPlacement(...args))].map(([n, p]) => [n, p.address]));
+}
+
+/** A detached client container `name` on node n, on `network`, spreading `rate` requests/s over the tasks of `service`. */
+export async function startSpreadLoadOn(
+  n: NodeNum,
+  name: string,
+  network: string,
+  service: string,
+  rate: number,
+): Promise<string> {
+  const load = ['--mode', 'spread', '--service', service, '--port', '8080', '--rate', String(rate), '--forever'];
+  return dockerOn(n, [
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    network,
+    'sb-test/node:1',
+    'node',
+    '/app/load.js',
+    ...load,
+  ]);
+}
+
+/**
+ * A detached client container `name` on node n, on `network`, that keeps `connections` keep-alive connections
+ * to the task address `target` and sends `rate` requests/s over them (test/images/node/load.js --mode pin).
+ */
+export async function startPinnedLoad(
+  n: NodeNum,
+  name: string,
+  network: string,
+  target: string,
+  { rate, connections = 4 }: { rate: number; connections?: number },
+): Promise<string> {
+  const load = ['--mode', 'pin', '--target', `${target}:8080`, '--connections', String(connections)];
+  const args = ['node', '/app/load.js', ...load, '--rate', String(rate), '--forever'];
+  return dockerOn(n, ['run', '-d', '--name', name, '--network', network, 'sb-test/node:1', ...args]);
+}
+
+/**
+ * `docker service create` (not waiting) of `name`: three demo-app tasks, at most one per node, on the overlay
+ * `network`, endpoint mode dnsrr; `flags` (labels, say) go before the image.
+ */
+export async function createDemoService(
+  leader: NodeNum,
+  name: string,
+  network: string,
+  flags: readonly string[] = [],
+): Promise<string> {
+  const spread = ['--replicas', '3', '--replicas-max-per-node', '1', '--endpoint-mode', 'dnsrr', '--network', network];
+  const create = ['service', 'create', '--detach', '--no-resolve-image', '--name', name, ...spread, ...flags];
+  return dockerOn(leader, [...create, 'sb-test/node:1', 'node', '/app/demo-app.js']);
 }
