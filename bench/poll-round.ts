@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createHttpClient, type HttpClient } from '../src/adapters/http.js';
-import { evalSettings } from '../src/agent.js';
+import { evalSettings } from '../src/agent/index.js';
 import { ClusterEvaluator } from '../src/cluster/evaluator.js';
 import { PeerPoller, type PeerResult } from '../src/cluster/poller.js';
 import { parseConfig } from '../src/config.js';
