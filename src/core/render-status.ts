@@ -1,7 +1,12 @@
 // Text for `swarm-balance status`: one block per service, one share bar per replica.
+import type { ClusterView } from './cluster-view.js';
 import { collapseText, idleText, type SpreadLike } from './collapse.js';
 import { formatDuration } from './duration.js';
 
+/**
+ * The part of a /v1/cluster service (ClusterView, core/cluster-view.ts) the text reads; written out so
+ * an older agent's body, or a test's, needs only these fields.
+ */
 export interface StatusService {
   name: string;
   stack: string;
@@ -23,6 +28,7 @@ function idleSpread(s: StatusService): SpreadLike | null {
   return s.spread && s.spread.idle.length > 0 && s.spread.carrying.length > 0 ? s.spread : null;
 }
 
+/** The part of a ClusterView the text reads. */
 export interface StatusBody {
   at: number;
   node: { name: string };
@@ -30,6 +36,9 @@ export interface StatusBody {
   peers?: { peer: string; state: string; node: string | null }[];
   services: StatusService[];
 }
+
+/** Every ClusterView is a StatusBody: a change to the contract that the text cannot read fails to compile. */
+export const readsClusterView = (view: ClusterView): StatusBody => view;
 
 const BAR = 30;
 
