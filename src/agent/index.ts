@@ -80,7 +80,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
     logger: log.child({ part: 'server' }),
     ready: () => state.ready,
     peerToken: config.peerToken,
-    keepAliveMs: Math.max(AGENT_DEFAULTS.keepAliveMinMs, AGENT_DEFAULTS.keepAliveIntervals * config.intervalMs),
+    keepAliveMs: build.keepAliveMs(config.intervalMs),
     maxConnections: config.maxConnections,
     readAuth: { token: config.metricsToken, users: config.basicAuthUsers },
     ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),

@@ -33,6 +33,11 @@ export function evalSettings(config: Config): EvalSettings {
   };
 }
 
+/** The server's keep-alive: pollers come back every interval and must find their connection open. */
+export function keepAliveMs(intervalMs: number): number {
+  return Math.max(AGENT_DEFAULTS.keepAliveMinMs, AGENT_DEFAULTS.keepAliveIntervals * intervalMs);
+}
+
 /** One client for the tasks' own counters, one for the peers' reports (with the CA when TLS is on). */
 export function buildHttpClients(config: Config, tls: Tls): { taskHttp: HttpClient; peerHttp: HttpClient } {
   const connectionsPerOrigin = AGENT_DEFAULTS.connectionsPerOrigin;
