@@ -1,5 +1,6 @@
 // What the active evaluator says: the log line and chat event for each state change, the chat follow-up
 // after each round (repeats, remediation, the digest's figures), and the scheduled digest.
+import cron from 'node-cron';
 import type { Logger } from 'pino';
 import type { Announce, ClusterEvaluator, ClusterResult } from '../cluster/evaluator.js';
 import { alertEvent, type AlertEvent } from '../core/alert.js';
@@ -121,4 +122,9 @@ export interface DigestParts {
 export function sendDigest(parts: DigestParts): void {
   const message = digestMessage(parts.digest.take(parts.now(), parts.dashboardUrl));
   if (parts.evaluator.current().status.active) parts.notifier.text(message);
+}
+
+/** The digest on its cron schedule (SWARM_BALANCE_DIGEST_CRON); none when no schedule is set. */
+export function scheduleDigest(schedule: string | null, parts: DigestParts): { stop(): void | Promise<void> } | null {
+  return schedule ? cron.schedule(schedule, () => sendDigest(parts)) : null;
 }

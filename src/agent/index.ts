@@ -1,7 +1,6 @@
 // Composition root: builds the parts, connects them, starts the round loop and stops it all cleanly.
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import cron from 'node-cron';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { resolveAddresses } from '../adapters/dns.js';
@@ -18,7 +17,7 @@ import { errorMessage } from '../errors.js';
 import { createMetrics } from '../metrics.js';
 import { buildServer } from '../server.js';
 import { VERSION } from '../version.js';
-import { createAfterRound, createAnnouncer, sendDigest } from './announcer.js';
+import { createAfterRound, createAnnouncer, scheduleDigest } from './announcer.js';
 import { clusterAnswer } from './cluster-body.js';
 import { closeServer, listen } from './listen.js';
 import { startLoop } from './loop.js';
@@ -66,11 +65,14 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   const evaluator = build.buildEvaluator(config, peerHttp, tls, log, metrics, announce);
   const digest = new DigestAccumulator(Date.now());
   const afterRound = createAfterRound({ evaluator, digest, notifier, remediator, dashboardUrl });
-  const digestTask = config.digestCron
-    ? cron.schedule(config.digestCron, () => sendDigest({ evaluator, digest, notifier, dashboardUrl, now: Date.now }))
-    : null;
-  const firing = () => evaluator.firing();
-  const report = createNodeReport({ discovery, readProc, state, firing, windowMs: config.windowMs });
+  const digestTask = scheduleDigest(config.digestCron, { evaluator, digest, notifier, dashboardUrl, now: Date.now });
+  const report = createNodeReport({
+    discovery,
+    readProc,
+    state,
+    firing: () => evaluator.firing(),
+    windowMs: config.windowMs,
+  });
   const resolve = deps.resolve ?? resolveAddresses;
   const peers = (own: string | null) => peerAddresses(config.peers, own, config.listen.port, resolve);
   const evaluate = createEvaluation({ evaluator, peers, report, afterRound, logger: log });
@@ -89,20 +91,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
     cluster: () => clusterAnswer(evaluator.current(), discovery.current(), state.lastSample, config.dockerHost),
   });
   const port = await listen(server, config.listen.host, config.listen.port);
-  log.info(
-    {
-      listen: `${config.listen.host}:${port}`,
-      dockerHost: config.dockerHost,
-      procRoot: config.procRoot,
-      interval: config.intervalMs,
-      window: config.windowMs,
-      samplers: samplers.names,
-      notify: notifier.channels,
-      remediate: config.remediate,
-      version: VERSION,
-    },
-    'swarm-balance agent started',
-  );
+  logStarted(log, config, port, samplers.names, notifier.channels);
 
   const countProblems = build.problemCounter(metrics);
   const round = async () =>
@@ -124,4 +113,21 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
       log.info('swarm-balance agent stopped');
     },
   };
+}
+
+function logStarted(log: Logger, config: Config, port: number, samplers: string[], channels: string[]): void {
+  log.info(
+    {
+      listen: `${config.listen.host}:${port}`,
+      dockerHost: config.dockerHost,
+      procRoot: config.procRoot,
+      interval: config.intervalMs,
+      window: config.windowMs,
+      samplers,
+      notify: channels,
+      remediate: config.remediate,
+      version: VERSION,
+    },
+    'swarm-balance agent started',
+  );
 }
