@@ -106,7 +106,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       return m.userMs + m.systemMs;
     };
 
-    // As the agent builds them (src/agent.ts), with the configuration defaults.
+    // As the agent builds them (src/agent/), with the configuration defaults.
     const http = createHttpClient({
       timeoutMs: config.peerTimeoutMs,
       maxBytes: config.peerMaxBytes,

@@ -1,11 +1,11 @@
 // Text for `swarm-balance status`: one block per service, one share bar per replica.
-import type { ClusterView } from './cluster-view.js';
 import { collapseText, idleText, type SpreadLike } from './collapse.js';
 import { formatDuration } from './duration.js';
 
 /**
  * The part of a /v1/cluster service (ClusterView, core/cluster-view.ts) the text reads; written out so
- * an older agent's body, or a test's, needs only these fields.
+ * an older agent's body, or a test's, needs only these fields. commands/status.ts hands this text a
+ * ClusterView, so a change to the contract that the text cannot read fails to compile there.
  */
 export interface StatusService {
   name: string;
@@ -36,9 +36,6 @@ export interface StatusBody {
   peers?: { peer: string; state: string; node: string | null }[];
   services: StatusService[];
 }
-
-/** Every ClusterView is a StatusBody: a change to the contract that the text cannot read fails to compile. */
-export const readsClusterView = (view: ClusterView): StatusBody => view;
 
 const BAR = 30;
 
