@@ -48,4 +48,16 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Small functions: one that grows past a screen is doing two things (a root that also runs the loop
+    // hides its rules from unit tests). Blank lines and comments count too.
+    files: ['src/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 80 }] },
+  },
+  {
+    // convert() in the settings table is being rebuilt with it (Config derived from the table); until
+    // then it is the one function over the limit.
+    files: ['src/config.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 90 }] },
+  },
 );

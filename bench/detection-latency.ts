@@ -39,6 +39,7 @@ import {
 } from '../test/support/testbed.js';
 import { flags, loadAverage, machineFacts, markdownTable, median } from './support/common.js';
 import { OUT } from './support/swap.js';
+import type { ClusterResult, ClusterView } from '../src/core/cluster-view.js';
 
 const PREFIX = 'sbbench-dl-';
 const SERVICE = `${PREFIX}web`;
@@ -49,21 +50,6 @@ const IMAGE = 'sb-test/node:1';
 const REPO = resolve(OUT, '../../../..');
 const POLL_MS = 250;
 const log = (s: string) => console.error(`[${new Date().toISOString().slice(11, 23)}] ${s}`);
-
-interface ClusterService {
-  name: string;
-  verdict: { kind: string; reason?: string };
-  detector: { state: string; since: number; skewedSince?: number };
-  signal: string | null;
-  hotTask: { name: string; nodeName: string; share: number | null } | null;
-  pinning: { clients: { container?: string; node?: string; address: string; connections: number }[] } | null;
-  tasks: { nodeName: string; share: number | null }[];
-}
-interface ClusterBody {
-  at: number;
-  evaluator: { evaluating: boolean; active: boolean };
-  services: ClusterService[];
-}
 
 interface Settings {
   intervalMs: number;
@@ -322,11 +308,11 @@ async function startAgents(s: Settings): Promise<void> {
 }
 
 /** The service as the active evaluator (the leader's agent) sees it; null when no agent is active or it is not listed. */
-async function view(prefer: NodeNum): Promise<{ node: NodeNum; at: number; service: ClusterService | null } | null> {
+async function view(prefer: NodeNum): Promise<{ node: NodeNum; at: number; service: ClusterResult | null } | null> {
   for (const n of [prefer, ...NODES.filter((x) => x !== prefer)]) {
     const a = agents.get(n);
     if (!a) continue;
-    const body = await getJson<ClusterBody>(`${a.url}/v1/cluster`).catch(() => null);
+    const body = await getJson<ClusterView>(`${a.url}/v1/cluster`).catch(() => null);
     if (body?.evaluator.active)
       return { node: n, at: body.at, service: body.services.find((x) => x.name === SERVICE) ?? null };
   }
@@ -365,7 +351,7 @@ async function trial(i: number, s: Settings, leader: NodeNum, clientNode: NodeNu
     async () => {
       const v = (await view(leader))?.service;
       before = v
-        ? `${v.verdict.kind}${v.verdict.reason ? ` (${v.verdict.reason})` : ''}, detector ${v.detector.state}, ${v.tasks.length} tasks`
+        ? `${v.verdict.kind}${'reason' in v.verdict ? ` (${v.verdict.reason})` : ''}, detector ${v.detector.state}, ${v.tasks.length} tasks`
         : 'not listed';
       return (
         !!v && v.tasks.length === 3 && v.detector.state === 'ok' && !['skewed', 'unknown'].includes(v.verdict.kind)

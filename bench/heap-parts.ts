@@ -1,6 +1,6 @@
 // Bench: which part of the agent holds the heap at N tasks. In one process, against the test engine with N Swarm
 // tasks (created here as sbbench-hp-svcNN unless --reuse names a prefix whose tasks already run), the agent's parts
-// are built one after the other, as src/agent.ts builds them, and V8's used heap is taken after two full GCs
+// are built one after the other, as src/agent/ builds them, and V8's used heap is taken after two full GCs
 // between steps:
 //   discovery   Discovery.refresh() over the real engine: the snapshot plus its cache of container inspects
 //   inspects    the same, minus the cache of raw GET /containers/{id}/json answers (cleared to measure it)

@@ -1,6 +1,6 @@
 // Bench: peak RSS of an evaluator's peer poller receiving one hostile /v1/report body of 16 MB (deep nesting,
 // huge arrays and objects, long strings and numbers, padding), and the same poller reading valid reports of
-// 2,000 and 2,500 tasks. Each case runs in a fresh child process built as src/agent.ts builds the poller
+// 2,000 and 2,500 tasks. Each case runs in a fresh child process built as src/agent/ builds the poller
 // (createHttpClient and PeerPoller with the configuration defaults, bearer token); the child's VmHWM is
 // reset (/proc/self/clear_refs) after a warm-up poll, so the peak is the case's own. The bodies come from
 // a local server in this process, sent chunked in 64 KiB pieces until the client hangs up.

@@ -3,7 +3,7 @@
 //   node <out>/bench/metrics-scrape.js [--tasks=1600] [--services=100] [--sequential=300] [--concurrent=400]
 //        [--concurrency=8] [--max-seconds=60] [--variants=agent,uncached,prom-client] [--profile=DIR] [--markdown] [--json]
 //
-// The server runs in a child process, built the way src/agent.ts builds it: a fresh prom-client Registry,
+// The server runs in a child process, built the way src/agent/ builds it: a fresh prom-client Registry,
 // createMetrics (src/metrics.ts) over a source holding `tasks` TaskReports (made by the real TaskTable from
 // 13 cycles of counters, so they carry windows and rates) and the ServiceResults evaluateServices makes of them,
 // behind buildServer (src/server.ts) on 127.0.0.1. The parent is the scraper (undici, keep-alive; one connection

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createHttpClient, type HttpClient } from '../src/adapters/http.js';
-import { evalSettings } from '../src/agent.js';
+import { evalSettings } from '../src/agent/index.js';
 import { ClusterEvaluator } from '../src/cluster/evaluator.js';
 import { PeerPoller, type PeerResult } from '../src/cluster/poller.js';
 import { parseConfig } from '../src/config.js';
@@ -106,7 +106,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       return m.userMs + m.systemMs;
     };
 
-    // As the agent builds them (src/agent.ts), with the configuration defaults.
+    // As the agent builds them (src/agent/), with the configuration defaults.
     const http = createHttpClient({
       timeoutMs: config.peerTimeoutMs,
       maxBytes: config.peerMaxBytes,

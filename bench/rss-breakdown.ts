@@ -1,5 +1,5 @@
 // Bench: where the agent's resident memory comes from before it holds any task: a fresh Node process per step,
-// importing the agent's dependencies one more at a time, then the whole agent (src/agent.ts) and, last, the agent
+// importing the agent's dependencies one more at a time, then the whole agent (src/agent/) and, last, the agent
 // started for real against the test engine (no tasks) for `--run` seconds. Each step reports VmRSS and V8's heap
 // spaces, before and after a full GC. Run with other NODE_OPTIONS (e.g. --max-semi-space-size=1) to see what a
 // flag saves. With Swarm tasks on the engine (e.g. left by `agent-footprint --keep`) the last step holds them all.
@@ -20,7 +20,7 @@ const STEPS: { name: string; modules: string[] }[] = [
   { name: '+ undici', modules: ['pino', 'prom-client', 'undici'] },
   { name: '+ node-cron', modules: ['pino', 'prom-client', 'undici', 'node-cron'] },
   { name: '+ dockerode', modules: ['pino', 'prom-client', 'undici', 'node-cron', 'dockerode'] },
-  { name: 'src/agent.ts (everything it imports)', modules: ['../src/agent.js'] },
+  { name: 'src/agent/ (everything it imports)', modules: ['../src/agent/index.js'] },
   { name: 'agent running (--run s, every task on the engine)', modules: ['run'] },
 ];
 
@@ -42,7 +42,7 @@ async function child(step: number, runS: number): Promise<void> {
   let stop: (() => Promise<void>) | null = null;
   for (const m of modules) {
     if (m === 'run') {
-      const { startAgent } = await import('../src/agent.js');
+      const { startAgent } = await import('../src/agent/index.js');
       const { parseConfig } = await import('../src/config.js');
       const { createLogger } = await import('../src/logger.js');
       const config = parseConfig(

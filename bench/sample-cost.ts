@@ -8,7 +8,7 @@
 //   bare    Promise.all over the tasks of readFile(net/snmp) + readFile(net/dev), utf8, nothing else
 //   sample  createProcConnectionsSampler(createProcReader(root)).sample(tasks)          (src/samplers/proc-connections.ts;
 //           the reader of src/adapters/procfs.ts reads synchronously into one kept buffer)
-//   full    sample + TaskTable.update(now, tasks, counters) + TaskTable.reports()       (what src/agent.ts cycle() does per node)
+//   full    sample + TaskTable.update(now, tasks, counters) + TaskTable.reports()       (what src/agent/round.ts runRound() does per node)
 //   parse   parseSnmpTcp + parseNetDev on strings already in memory (no I/O)
 //   table   TaskTable.update + reports on a fixed counters map (no I/O, no parsing)
 // and two other ways to read the same files, to see what a different reader in src/adapters/procfs.ts would save:

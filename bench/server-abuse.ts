@@ -1,5 +1,5 @@
 // Does the agent's HTTP server keep answering /healthz under abuse? Two cases, the server in a child
-// process built exactly as src/agent.ts builds it (buildServer, basic-auth users, default limits):
+// process built exactly as src/agent/ builds it (buildServer, basic-auth users, default limits):
 //   auth:    N connections send wrong passwords back to back for D seconds (from distinct loopback
 //            addresses 127.0.1.x by default, so the per-client limiter does not shield the server;
 //            --from=one sends them all from 127.0.0.1); /healthz is probed on a fresh connection every 20 ms.

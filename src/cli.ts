@@ -2,7 +2,7 @@
 // Entry point: swarm-balance agent | status | check | doctor | notify-test | --help | --version
 // (src/commands/main.ts parses the command line and picks the exit code).
 import { readFileSync } from 'node:fs';
-import { startAgent } from './agent.js';
+import { startAgent } from './agent/index.js';
 import { runCli } from './commands/main.js';
 import { processIo } from './commands/status.js';
 import { parseConfig, unknownVariables } from './config.js';

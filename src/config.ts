@@ -759,3 +759,30 @@ export function helpText(): string {
   });
   return rows.join('\n');
 }
+
+/**
+ * Fixed values the agent builds its parts with: not settings (no variable changes them), kept here so
+ * every number the agent runs on is found beside the settings.
+ */
+export const AGENT_DEFAULTS = {
+  /** Evaluation: significance level of the test against an even split; a collapse needs p below it. */
+  alpha: 0.001,
+  /** Evaluation: a firing service resolves only below threshold minus this, so the alert does not flap. */
+  hysteresis: 0.1,
+  /** Remediation: the budget (SWARM_BALANCE_REMEDIATE_BUDGET) counts service updates over this window. */
+  remediateBudgetWindowMs: 3_600_000,
+  /** Notifications: first retry after a failed post, doubling up to the maximum (a chat outage lasts minutes). */
+  notifyBackoffBaseMs: 1000,
+  notifyBackoffMaxMs: 60_000,
+  /** Task counters and peers: one connection per origin, as a scrape does; never a burst at a task. */
+  connectionsPerOrigin: 1,
+  /** A task with no fresh sample for this many intervals reports no window figures: stale counts are not current. */
+  staleAfterIntervals: 3,
+  /** Server keep-alive: at least 65 s (above common 60 s proxy timeouts) and three poll intervals. */
+  keepAliveMinMs: 65_000,
+  keepAliveIntervals: 3,
+  /** Stop: how long a running cycle may finish before the parts close under it. */
+  stopGraceMs: 2000,
+  /** Stop: idle connections close at once, busy ones after this. */
+  closeConnectionsAfterMs: 1000,
+} as const;

@@ -98,6 +98,13 @@ export function createMetrics(
   return {
     exposition,
     close: () => processMetrics.stop(),
+    ...createCounters(registers),
+  };
+}
+
+/** The counters the agent's parts increase. */
+function createCounters(registers: Registry[]): Omit<AgentMetrics, 'close'> {
+  return {
     samplerErrors: new Counter({
       name: PREFIX + 'sampler_errors_total',
       help: 'Sampler problems by reason (malformed file or body, refused or timed-out request).',

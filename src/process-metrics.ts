@@ -55,6 +55,13 @@ export function registerProcessMetrics(registry: Registry, options: ProcessMetri
     },
   });
 
+  registerFdMetrics(registers, procSelf);
+
+  return registerLagMetrics(registers, options.lagResolutionMs ?? 10);
+}
+
+/** Open descriptors and their limit; Linux only. */
+function registerFdMetrics(registers: Registry[], procSelf: string): void {
   // Linux only: without a /proc the two series are left out rather than shown as 0.
   if (existsSync(`${procSelf}/fd`)) {
     new Gauge({
@@ -78,10 +85,13 @@ export function registerProcessMetrics(registry: Registry, options: ProcessMetri
         this.set(maxFds);
       },
     });
+}
 
+/** Event-loop delay since the last scrape: mean, median, 99th percentile and maximum. */
+function registerLagMetrics(registers: Registry[], resolutionMs: number): ProcessMetrics {
   // The delay histogram runs all the time (a libuv timer every `resolution` ms); each scrape reads
   // what happened since the one before and starts over, as prom-client's default metrics do.
-  const lag: IntervalHistogram = monitorEventLoopDelay({ resolution: options.lagResolutionMs ?? 10 });
+  const lag: IntervalHistogram = monitorEventLoopDelay({ resolution: resolutionMs });
   lag.enable();
   const lagGauge = (name: string, help: string, pick: (h: IntervalHistogram) => number) =>
     new Gauge({

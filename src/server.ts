@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { createAuthorizer, usersMap, type Authorizer, type AuthRules, type AuthVerdict } from './auth.js';
+import type { ClusterAnswer } from './core/cluster-view.js';
 import type { MetricsExposition } from './metrics.js';
 import type { Logger } from 'pino';
 
@@ -13,7 +14,11 @@ export interface ServerDeps {
   ready(): boolean;
   /** `inbound`: task ids whose inbound connections the caller wants listed. */
   report(inbound: string[]): Promise<unknown>;
-  cluster(): { status: number; body: unknown };
+  /**
+   * /v1/cluster: the agent answers with a ClusterAnswer (core/cluster-view.ts); the server only serialises
+   * it, so its own tests may hand it any body.
+   */
+  cluster(): ClusterAnswer | { status: number; body: unknown };
   peerToken: string | null;
   /** Who may read /metrics and /v1/cluster; open when neither a token nor users are set. */
   readAuth?: AuthRules;

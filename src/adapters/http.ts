@@ -57,32 +57,8 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
   });
   agent.on('disconnect', (origin) => openNow.set(origin.host, Math.max(0, (openNow.get(origin.host) ?? 0) - 1)));
 
-  /** A 200 answer whose declared length is within the limit; anything else is thrown. */
-  const open = async (
-    url: string,
-    where: string,
-    headers?: Record<string, string>,
-  ): Promise<Dispatcher.ResponseData> => {
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, { dispatcher: agent, headers, signal: AbortSignal.timeout(limits.timeoutMs) });
-    } catch (err) {
-      throw classify(err, where, limits);
-    }
-    if (res.statusCode !== 200) {
-      await res.body.dump().catch(() => undefined);
-      throw new HttpStatusError(res.statusCode, where);
-    }
-    const declared = Number(res.headers['content-length']);
-    if (declared > limits.maxBytes) {
-      res.body.destroy();
-      throw new AgentError(
-        ErrorCodes.HTTP_BODY_TOO_LARGE,
-        `${where} body of ${declared} bytes is over the ${limits.maxBytes}-byte limit`,
-      );
-    }
-    return res;
-  };
+  const open = (url: string, where: string, headers?: Record<string, string>) =>
+    openResponse(agent, limits, url, where, headers);
 
   return {
     async getText(url, headers) {
@@ -119,6 +95,35 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
     // Shutting down: requests still in flight are abandoned rather than waited for.
     close: () => agent.destroy(),
   };
+}
+
+/** A 200 answer whose declared length is within the limit; anything else is thrown. */
+async function openResponse(
+  agent: Dispatcher,
+  limits: HttpLimits,
+  url: string,
+  where: string,
+  headers?: Record<string, string>,
+): Promise<Dispatcher.ResponseData> {
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(url, { dispatcher: agent, headers, signal: AbortSignal.timeout(limits.timeoutMs) });
+  } catch (err) {
+    throw classify(err, where, limits);
+  }
+  if (res.statusCode !== 200) {
+    await res.body.dump().catch(() => undefined);
+    throw new HttpStatusError(res.statusCode, where);
+  }
+  const declared = Number(res.headers['content-length']);
+  if (declared > limits.maxBytes) {
+    res.body.destroy();
+    throw new AgentError(
+      ErrorCodes.HTTP_BODY_TOO_LARGE,
+      `${where} body of ${declared} bytes is over the ${limits.maxBytes}-byte limit`,
+    );
+  }
+  return res;
 }
 
 function classify(err: unknown, where: string, limits: HttpLimits): AgentError {

@@ -1,22 +1,18 @@
 // The cluster view: this node's report and every peer's, joined with the service specs a manager sees,
 // judged per service. Every manager evaluates; only the active one (the Swarm leader's agent) announces.
 import type { Logger } from 'pino';
+import type { ClusterResult, EvaluatorStatus } from '../core/cluster-view.js';
 import type { DetectorState } from '../core/detector.js';
 import { evaluateServices, type EvalSettings, type ServiceEffect, type ServiceResult } from '../core/evaluate.js';
 import { admitReports, boundNode, withEngineNames, type SwarmView } from '../core/peer-trust.js';
-import { describePinning, pinningOf, type Pinning } from '../core/pinning.js';
+import { describePinning, pinningOf } from '../core/pinning.js';
 import type { NodeReport } from '../core/types.js';
 import { buildViews } from '../core/views.js';
 import type { DiscoverySnapshot } from '../discovery.js';
 import { PEER_STATES, type PeerPoller, type PeerResult } from './poller.js';
 import { RejectionLog } from './rejections.js';
 
-export interface ClusterResult extends ServiceResult {
-  /** Who pins the (first) hot replica. */
-  pinning: Pinning | null;
-  /** One line per hot replica whose clients are known. */
-  summary: string | null;
-}
+export type { ClusterResult, EvaluatorStatus };
 
 /** Hot replicas asked about at most per service: enough to name the clients, few enough to stay cheap. */
 const MAX_HOT_PER_SERVICE = 10;
@@ -26,16 +22,6 @@ function hotIds(r: ServiceResult): string[] {
   if (r.spread && r.spread.idle.length > 0 && r.spread.carrying.length > 1)
     return r.spread.carrying.slice(0, MAX_HOT_PER_SERVICE).map((t) => t.id);
   return r.hotTask ? [r.hotTask.id] : [];
-}
-
-export interface EvaluatorStatus {
-  evaluating: boolean;
-  active: boolean;
-  /**
-   * The agent that announces: the one on the node this agent's engine names leader. `peer` is the
-   * address it answers on; `verified` when the engine places that address on the leader's node.
-   */
-  activeEvaluator: { node: string; peer: string | null; verified: boolean } | null;
 }
 
 /** A polled peer as /v1/cluster lists it. */

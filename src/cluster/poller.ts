@@ -3,13 +3,13 @@
 // A peer that fails is counted by cause and logged when its state changes, never once per round.
 import type { Logger } from 'pino';
 import { HttpStatusError, type HttpClient } from '../adapters/http.js';
+import type { PeerState } from '../core/cluster-view.js';
 import { runBounded } from '../core/concurrency.js';
 import { createReportReader } from '../core/report-reader.js';
 import type { NodeReport } from '../core/types.js';
 import { AgentError, ErrorCodes, ParseError, errorMessage } from '../errors.js';
 
-export type PeerState =
-  'ok' | 'timeout' | 'unreachable' | 'unauthorized' | 'invalid' | 'too_large' | 'error' | 'rejected';
+export type { PeerState };
 export const PEER_STATES: readonly PeerState[] = [
   'ok',
   'timeout',

@@ -5,13 +5,13 @@ import { resolveAddresses } from '../adapters/dns.js';
 import { createHttpClient } from '../adapters/http.js';
 import { createProcReader } from '../adapters/procfs.js';
 import { peerAddresses } from '../cluster/peers.js';
-import { parseConfig } from '../config.js';
+import { parseConfig, type Config } from '../config.js';
 import { parseSnmpTcp } from '../core/procnet.js';
 import { boundNode } from '../core/peer-trust.js';
 import { createReportReader } from '../core/report-reader.js';
 import { errorMessage } from '../errors.js';
 import { hostname } from 'node:os';
-import { Discovery } from '../discovery.js';
+import { Discovery, type DiscoverySnapshot } from '../discovery.js';
 import { pino } from 'pino';
 
 interface Check {
@@ -43,33 +43,7 @@ export async function doctorCommand(
           : ', not the leader: shadow evaluator'
         : '';
     checks.push({ ok: true, what: 'Swarm role', detail: `node ${snap.node.name} is ${snap.node.role}${leader}` });
-    const read = createProcReader(config.procRoot);
-    const task = snap.tasks[0];
-    if (!task) {
-      checks.push({
-        ok: null,
-        what: 'proc root',
-        detail: `no running task on this node to check ${config.procRoot} against`,
-      });
-    } else {
-      try {
-        const text = await read(task.pid, 'net/snmp');
-        if (text === null)
-          checks.push({
-            ok: false,
-            what: 'proc root',
-            detail: `${config.procRoot}/${task.pid} (task ${task.name}) does not exist: SWARM_BALANCE_PROC_ROOT is not the host's /proc`,
-          });
-        else
-          checks.push({
-            ok: true,
-            what: 'proc root',
-            detail: `${config.procRoot}/${task.pid}/net/snmp of ${task.name}: ${parseSnmpTcp(text).passiveOpens} connections accepted`,
-          });
-      } catch (err) {
-        checks.push({ ok: false, what: 'proc root', detail: `${errorMessage(err)} (SWARM_BALANCE_PROC_ROOT)` });
-      }
-    }
+    checks.push(await checkProcRoot(config, snap));
   }
   const peers = await peerAddresses(config.peers, snap.ownService, config.listen.port, resolveAddresses).catch(
     (err: unknown) => {
@@ -83,51 +57,7 @@ export async function doctorCommand(
       what: 'peers',
       detail: 'none configured and not running as a Swarm task: the agent judges its own node only',
     });
-  if (peers && peers.length > 0) {
-    // The agent's own TLS settings: with a certificate set, peers are asked over HTTPS only, so the
-    // peer token never travels in clear.
-    const tls = config.tlsCertFile !== null;
-    const ca = config.tlsCaFile ? readFileSync(config.tlsCaFile, 'utf8') : null;
-    const scheme = tls ? 'https' : 'http';
-    const http = createHttpClient({
-      timeoutMs: config.peerTimeoutMs,
-      maxBytes: config.peerMaxBytes,
-      connectionsPerOrigin: 1,
-      ...(ca ? { ca } : {}),
-    });
-    const headers = config.peerToken ? { authorization: `Bearer ${config.peerToken}` } : undefined;
-    const swarm = snap.swarm ?? null;
-    await Promise.all(
-      peers.map(async (peer) => {
-        const bound = swarm ? boundNode(peer, swarm) : null;
-        const binding = bound
-          ? `, placed on node ${swarm?.nodes.find((n) => n.id === bound)?.name ?? bound} by the engine`
-          : '';
-        try {
-          const reader = createReportReader(config.peerMaxBytes);
-          await http.getChunks(`${scheme}://${peer}/v1/report`, headers, (chunk) => reader.push(chunk));
-          const report = reader.finish();
-          const mismatch = bound !== null && bound !== report.node.id;
-          checks.push({
-            ok: !mismatch,
-            what: `peer ${peer}`,
-            detail: `${scheme}: node ${report.node.name} (${report.node.role}), ${report.tasks.length} task(s)${binding}${mismatch ? '; but it reports another node: its reports are refused' : ''}`,
-          });
-        } catch (err) {
-          checks.push({ ok: false, what: `peer ${peer}`, detail: `${scheme}: ${errorMessage(err)}` });
-        }
-        if (swarm && !bound) {
-          checks.push({
-            ok: null,
-            what: `peer ${peer}`,
-            detail:
-              'the engine places no Swarm task or node at this address (SWARM_BALANCE_PEERS): its report is believed for the node it names only while no address the engine places speaks for that node; list node or agent task addresses instead',
-          });
-        }
-      }),
-    );
-    await http.close();
-  }
+  if (peers && peers.length > 0) checks.push(...(await checkPeers(config, snap, peers)));
   checks.push({
     ok: config.peerToken ? true : null,
     what: 'peer token',
@@ -138,4 +68,84 @@ export async function doctorCommand(
   for (const c of checks)
     process.stdout.write(`${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : 'warn'}  ${c.what}: ${c.detail}\n`);
   return checks.some((c) => c.ok === false) ? 1 : 0;
+}
+
+/** Whether the proc root is the host's: a running task's net/snmp must be readable there. */
+async function checkProcRoot(config: Config, snap: DiscoverySnapshot): Promise<Check> {
+  const read = createProcReader(config.procRoot);
+  const task = snap.tasks[0];
+  if (!task) {
+    return {
+      ok: null,
+      what: 'proc root',
+      detail: `no running task on this node to check ${config.procRoot} against`,
+    };
+  } else {
+    try {
+      const text = await read(task.pid, 'net/snmp');
+      if (text === null)
+        return {
+          ok: false,
+          what: 'proc root',
+          detail: `${config.procRoot}/${task.pid} (task ${task.name}) does not exist: SWARM_BALANCE_PROC_ROOT is not the host's /proc`,
+        };
+      else
+        return {
+          ok: true,
+          what: 'proc root',
+          detail: `${config.procRoot}/${task.pid}/net/snmp of ${task.name}: ${parseSnmpTcp(text).passiveOpens} connections accepted`,
+        };
+    } catch (err) {
+      return { ok: false, what: 'proc root', detail: `${errorMessage(err)} (SWARM_BALANCE_PROC_ROOT)` };
+    }
+  }
+}
+
+/** Asks each peer for its report, as the evaluator would, and says whether the engine places it. */
+async function checkPeers(config: Config, snap: DiscoverySnapshot, peers: readonly string[]): Promise<Check[]> {
+  const checks: Check[] = [];
+  // The agent's own TLS settings: with a certificate set, peers are asked over HTTPS only, so the
+  // peer token never travels in clear.
+  const tls = config.tlsCertFile !== null;
+  const ca = config.tlsCaFile ? readFileSync(config.tlsCaFile, 'utf8') : null;
+  const scheme = tls ? 'https' : 'http';
+  const http = createHttpClient({
+    timeoutMs: config.peerTimeoutMs,
+    maxBytes: config.peerMaxBytes,
+    connectionsPerOrigin: 1,
+    ...(ca ? { ca } : {}),
+  });
+  const headers = config.peerToken ? { authorization: `Bearer ${config.peerToken}` } : undefined;
+  const swarm = snap.swarm ?? null;
+  await Promise.all(
+    peers.map(async (peer) => {
+      const bound = swarm ? boundNode(peer, swarm) : null;
+      const binding = bound
+        ? `, placed on node ${swarm?.nodes.find((n) => n.id === bound)?.name ?? bound} by the engine`
+        : '';
+      try {
+        const reader = createReportReader(config.peerMaxBytes);
+        await http.getChunks(`${scheme}://${peer}/v1/report`, headers, (chunk) => reader.push(chunk));
+        const report = reader.finish();
+        const mismatch = bound !== null && bound !== report.node.id;
+        checks.push({
+          ok: !mismatch,
+          what: `peer ${peer}`,
+          detail: `${scheme}: node ${report.node.name} (${report.node.role}), ${report.tasks.length} task(s)${binding}${mismatch ? '; but it reports another node: its reports are refused' : ''}`,
+        });
+      } catch (err) {
+        checks.push({ ok: false, what: `peer ${peer}`, detail: `${scheme}: ${errorMessage(err)}` });
+      }
+      if (swarm && !bound) {
+        checks.push({
+          ok: null,
+          what: `peer ${peer}`,
+          detail:
+            'the engine places no Swarm task or node at this address (SWARM_BALANCE_PEERS): its report is believed for the node it names only while no address the engine places speaks for that node; list node or agent task addresses instead',
+        });
+      }
+    }),
+  );
+  await http.close();
+  return checks;
 }

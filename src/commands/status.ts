@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { parseCommandArgs, UsageError, type OptionSpecs } from '../args.js';
+import type { ClusterRefusal, ClusterView } from '../core/cluster-view.js';
 import { checkOutcome, renderStatus, type StatusBody } from '../core/render-status.js';
 import { errorCode, errorMessage } from '../errors.js';
 
@@ -99,11 +100,8 @@ export function metricsToken(
 /** The agent could not be asked, or answered with an error; the message says what to do. */
 export class AgentAnswerError extends Error {}
 
-type ClusterBody = Omit<StatusBody, 'peers'> & {
-  error?: string;
-  evaluator: { active: boolean; activeEvaluator: { node: string; peer: string | null; verified?: boolean } | null };
-  peers?: { peer: string; state: string; node: string | null; verified?: boolean }[];
-};
+/** A /v1/cluster answer as read: the view on 200, else (ClusterRefusal) an `error` saying why. */
+type ClusterBody = ClusterView & Partial<Pick<ClusterRefusal, 'error'>>;
 
 /**
  * The cluster view from `url`. A shadow manager's view is followed once to the active evaluator, but
@@ -168,7 +166,7 @@ export async function fetchCluster(
 }
 
 /** The active evaluator's address, when the named agent is a shadow and its engine vouches for that address. */
-export function followTarget(body: ClusterBody): { peer: string; node: string } | null {
+export function followTarget(body: Pick<ClusterView, 'evaluator' | 'peers'>): { peer: string; node: string } | null {
   const named = body.evaluator.activeEvaluator;
   if (body.evaluator.active || !named?.peer || named.verified !== true) return null;
   const listed = body.peers?.find((p) => p.peer === named.peer);

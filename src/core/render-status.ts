@@ -2,6 +2,11 @@
 import { collapseText, idleText, type SpreadLike } from './collapse.js';
 import { formatDuration } from './duration.js';
 
+/**
+ * The part of a /v1/cluster service (ClusterView, core/cluster-view.ts) the text reads; written out so
+ * an older agent's body, or a test's, needs only these fields. commands/status.ts hands this text a
+ * ClusterView, so a change to the contract that the text cannot read fails to compile there.
+ */
 export interface StatusService {
   name: string;
   stack: string;
@@ -23,6 +28,7 @@ function idleSpread(s: StatusService): SpreadLike | null {
   return s.spread && s.spread.idle.length > 0 && s.spread.carrying.length > 0 ? s.spread : null;
 }
 
+/** The part of a ClusterView the text reads. */
 export interface StatusBody {
   at: number;
   node: { name: string };

@@ -21,6 +21,7 @@ import {
   taskAddresses as serviceTaskAddresses,
   upTestbed,
 } from '../support/testbed.js';
+import type { ClusterView } from '../../src/core/cluster-view.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbe2e-web';
@@ -44,21 +45,6 @@ const CHANNELS = {
 const perChannel = () =>
   Object.fromEntries(Object.entries(CHANNELS).map(([name, path]) => [name, chat.on(path).length]));
 const everyChannel = (n: number) => Object.fromEntries(Object.keys(CHANNELS).map((name) => [name, n]));
-
-interface ClusterService {
-  name: string;
-  verdict: { kind: string; reason?: string };
-  detector: { state: string };
-  signal: string | null;
-  hotTask: { name: string; nodeName: string; share: number } | null;
-  pinning: { clients: { container?: string; node?: string; address: string; connections: number }[] } | null;
-  summary: string | null;
-  tasks: { nodeName: string; share: number | null }[];
-}
-interface ClusterBody {
-  evaluator: { active: boolean };
-  services: ClusterService[];
-}
 
 function startAgent(n: NodeNum): Promise<AgentProcess> {
   return startAgentProcess(
@@ -91,7 +77,7 @@ function startAgent(n: NodeNum): Promise<AgentProcess> {
 
 const agent = (n: NodeNum) => agents.get(n)!;
 const view = async (n: NodeNum) =>
-  (await getJson<ClusterBody>(`${agent(n).url}/v1/cluster`)).services.find((s) => s.name === SERVICE);
+  (await getJson<ClusterView>(`${agent(n).url}/v1/cluster`)).services.find((s) => s.name === SERVICE);
 const metric = async (n: NodeNum, name: string, labels: Record<string, string> = {}) =>
   series(await scrape(agent(n).url), `swarm_balance_${name}`, labels).reduce((a, s) => a + s.value, 0);
 const announced = (n: NodeNum) => metric(n, 'notifications_total', { channel: 'log' });

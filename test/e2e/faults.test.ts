@@ -18,6 +18,7 @@ import {
   stopNode,
   upTestbed,
 } from '../support/testbed.js';
+import type { ClusterView } from '../../src/core/cluster-view.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbfault-web';
@@ -27,15 +28,6 @@ const agents = new Map<NodeNum, AgentProcess>();
 const fired: string[] = [];
 let watching = true;
 
-interface Cluster {
-  services: {
-    name: string;
-    signal: string | null;
-    verdict: { kind: string };
-    detector: { state: string };
-    tasks: { name: string; nodeName: string; share: number | null }[];
-  }[];
-}
 const agent = (n: NodeNum) => agents.get(n)!;
 const metric = async (n: NodeNum, name: string, labels: Record<string, string> = {}) =>
   series(await scrape(agent(n).url), `swarm_balance_${name}`, labels).reduce((a, s) => a + s.value, 0);
@@ -45,7 +37,7 @@ async function watch(): Promise<void> {
   while (watching) {
     for (const [n, a] of agents) {
       if (a.child.exitCode !== null) fired.push(`agent ${n} exited with ${a.child.exitCode}`);
-      const body = await getJson<Cluster>(`${a.url}/v1/cluster`).catch(() => null);
+      const body = await getJson<ClusterView>(`${a.url}/v1/cluster`).catch(() => null);
       for (const s of body?.services ?? []) {
         if (s.detector.state === 'firing') {
           fired.push(
@@ -115,8 +107,8 @@ describe('faults on the testbed', () => {
     );
     await waitFor(
       async () =>
-        (await getJson<Cluster>(`${agent(watcher).url}/v1/cluster`)).services.find((s) => s.name === SERVICE)?.verdict
-          .kind === 'unknown',
+        (await getJson<ClusterView>(`${agent(watcher).url}/v1/cluster`)).services.find((s) => s.name === SERVICE)
+          ?.verdict.kind === 'unknown',
       20_000,
       'verdict unknown while node 3 is cut off',
     );
@@ -147,7 +139,7 @@ describe('faults on the testbed', () => {
     );
     await waitFor(
       async () => {
-        const s = (await getJson<Cluster>(`${agent(await leaderNode()).url}/v1/cluster`)).services.find(
+        const s = (await getJson<ClusterView>(`${agent(await leaderNode()).url}/v1/cluster`)).services.find(
           (x) => x.name === SERVICE,
         );
         return s?.tasks.length === 3 && s.verdict.kind !== 'unknown';

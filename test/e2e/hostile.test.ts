@@ -30,6 +30,7 @@ import {
   taskPlacement,
   upTestbed,
 } from '../support/testbed.js';
+import type { ClusterView } from '../../src/core/cluster-view.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbhost-web';
@@ -84,20 +85,10 @@ async function metrics(n: NodeNum) {
 }
 const metric = async (n: NodeNum, name: string, labels: Record<string, string> = {}) =>
   series(await metrics(n), `swarm_balance_${name}`, labels).reduce((a, s) => a + s.value, 0);
-interface ClusterBody {
-  evaluator: { active: boolean; activeEvaluator: { node: string; peer: string | null; verified: boolean } | null };
-  peers: { peer: string; state: string; verified: boolean; reason?: string }[];
-  services: {
-    name: string;
-    verdict: { kind: string };
-    detector: { state: string };
-    hotTask: { nodeName: string } | null;
-  }[];
-}
 const cluster = async (n: NodeNum) =>
   (
     await fetch(`${agent(n).url}/v1/cluster`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
-  ).json() as Promise<ClusterBody>;
+  ).json() as Promise<ClusterView>;
 const view = async (n: NodeNum) => (await cluster(n)).services.find((s) => s.name === SERVICE);
 const logLines = (n: NodeNum) =>
   agent(n)

@@ -43,6 +43,7 @@ import {
   taskAddresses as serviceTaskAddresses,
   testbed,
 } from '../support/testbed.js';
+import type { ClusterView } from '../../src/core/cluster-view.js';
 
 const IMAGE = 'swarm-balance:test';
 /** The image name the README's quick start builds and the stack runs by default. */
@@ -134,26 +135,10 @@ async function metricSum(n: NodeNum, name: string, labels: Record<string, string
   return series(await scrape(agentUrl(n)), name, labels).reduce((a, s) => a + s.value, 0);
 }
 
-interface ClusterService {
-  name: string;
-  verdict: { kind: string; reason?: string };
-  detector: { state: string };
-  signal: string | null;
-  hotTask: { name: string; nodeName: string; share: number } | null;
-  pinning: { clients: { container?: string; node?: string }[] } | null;
-  tasks: { nodeName: string; share: number | null }[];
-}
-interface ClusterBody {
-  node: { name: string; leader: boolean };
-  evaluator: { active: boolean };
-  peers: { state: string; node?: string }[];
-  services: ClusterService[];
-}
-
 /** Chat messages announcing the demo service's collapse (agent or Alertmanager): firing, naming it. */
 const collapseMessages = () => capture.requests.filter((r) => r.body.includes(DEMO) && r.body.includes('FIRING'));
 
-const clusterView = (n: NodeNum) => getJson<ClusterBody>(`${agentUrl(n)}/v1/cluster`);
+const clusterView = (n: NodeNum) => getJson<ClusterView>(`${agentUrl(n)}/v1/cluster`);
 /** The demo service in the leader's view; the last one seen is kept for failure messages. */
 let lastDemoView = '';
 const demoView = async (n: NodeNum) => {

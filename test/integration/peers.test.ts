@@ -263,7 +263,7 @@ describe("the agent server's /v1/report behind SWARM_BALANCE_PEER_TOKEN", () => 
 });
 
 describe('keep-alive between rounds at the default interval', () => {
-  // As src/agent.ts builds both ends: buildServer() as is, and the peer client from the config defaults.
+  // As src/agent/ builds both ends: buildServer() as is, and the peer client from the config defaults.
   const config = parseConfig({}, [], () => '');
   const servers: Server[] = [];
   type Seen = { opened: number; open: number; keepAliveHeader: string | undefined };

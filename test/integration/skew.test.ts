@@ -13,22 +13,14 @@ import {
   type TaskIp,
 } from '../support/docker.js';
 import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
+import type { ClusterView } from '../../src/core/cluster-view.js';
 
 const NET = 'sbit-net';
 const NODE_IMAGE = 'sb-test/node:1';
 let agent: AgentProcess;
 
-interface ClusterBody {
-  services: {
-    name: string;
-    signal: string | null;
-    detector: { state: string };
-    hotTask: { name: string; slot: string } | null;
-  }[];
-}
-
 async function serviceState(name: string) {
-  const body = await getJson<ClusterBody>(`${agent.url}/v1/cluster`);
+  const body = await getJson<ClusterView>(`${agent.url}/v1/cluster`);
   return body.services.find((s) => s.name === name);
 }
 

@@ -17,6 +17,8 @@ import {
   waitForRunning,
   type TaskIp,
 } from '../support/docker.js';
+import type { ClusterResult, ClusterView } from '../../src/core/cluster-view.js';
+import type { SkewStats } from '../../src/core/skew.js';
 
 const PREFIX = 'sbsub-';
 const NET = `${PREFIX}net`;
@@ -24,22 +26,8 @@ const NODE_IMAGE = 'sb-test/node:1';
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock';
 let agent: AgentProcess;
 
-interface TaskShareBody {
-  id: string;
-  slot: string;
-  share: number | null;
-}
-interface ServiceBody {
-  name: string;
-  signal: string | null;
-  verdict: { kind: string; stats?: { imbalance: number; events: number } | null };
-  detector: { state: string };
-  spread?: { carrying: TaskShareBody[]; idle: TaskShareBody[]; idleStartedLater: boolean } | null;
-  summary: string | null;
-}
-
-async function serviceState(name: string): Promise<ServiceBody | undefined> {
-  const body = await getJson<{ services: ServiceBody[] }>(`${agent.url}/v1/cluster`);
+async function serviceState(name: string): Promise<ClusterResult | undefined> {
+  const body = await getJson<ClusterView>(`${agent.url}/v1/cluster`);
   return body.services.find((s) => s.name === name);
 }
 
@@ -211,7 +199,8 @@ describe('a mild 60/40 split over 2 replicas (case 8)', () => {
       name: `${PREFIX}mild-b`,
     });
     const seen: string[] = [];
-    const judged: ServiceBody[] = [];
+    // Judged ones carry their figures (stats); the contract's verdict union says so only per kind.
+    const judged: (ClusterResult & { verdict: { stats?: SkewStats | null } })[] = [];
     const until = Date.now() + 35_000;
     while (Date.now() < until) {
       const s = await serviceState(service);

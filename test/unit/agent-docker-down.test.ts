@@ -2,7 +2,7 @@
 // back: the real agent (startAgent) on loopback, with a Docker API stand-in that can be switched off.
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAgent, type AgentHandle } from '../../src/agent.js';
+import { startAgent, type AgentHandle } from '../../src/agent/index.js';
 import type { DockerApi } from '../../src/adapters/docker.js';
 import { parseConfig } from '../../src/config.js';
 import { parsePromText, waitFor } from '../support/agent-process.js';

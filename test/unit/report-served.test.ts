@@ -3,7 +3,7 @@
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerApi } from '../../src/adapters/docker.js';
-import { startAgent, type AgentHandle } from '../../src/agent.js';
+import { startAgent, type AgentHandle } from '../../src/agent/index.js';
 import { parseConfig } from '../../src/config.js';
 
 const LABEL_SECRET = '$apr1$planted$servedLabelSecret';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type AgentHandle } from '../../src/agent.js';
+import { startAgent, type AgentHandle } from '../../src/agent/index.js';
 import { parseConfig } from '../../src/config.js';
 
 let dir = '';
