@@ -14,7 +14,7 @@ import {
   renderTeams,
   renderTelegram,
   visibleLength,
-} from '../../../src/core/render/index.js';
+} from './renderers.js';
 import { jsonBytes } from '../../../src/core/render/shared.js';
 import { alertEvent, DASHBOARD, hugeEvent, replicas, strings } from './fixtures.js';
 

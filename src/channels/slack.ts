@@ -1,7 +1,9 @@
-// Slack incoming webhook body: Block Kit blocks with a plain `text` fallback for notifications.
+// Slack incoming webhook: its setting, its rate and its body (Block Kit blocks with a plain `text`
+// fallback for notifications).
 // Limits (docs.slack.dev Block Kit reference): header text 150 characters, section text 3000,
 // context elements 10, blocks per message 50. `&`, `<`, `>` are sent as entities (Slack formatting: escaping).
-import type { AlertEvent } from '../alert.js';
+import type { AlertEvent } from '../core/alert.js';
+import { cutText, type TextMessage } from '../core/render-text.js';
 import {
   type Budget,
   cap,
@@ -13,7 +15,7 @@ import {
   shareLines,
   shortTime,
   truncate,
-} from './shared.js';
+} from '../core/render/shared.js';
 import {
   durationText,
   emoji,
@@ -26,7 +28,8 @@ import {
   stackText,
   statusNote,
   summaryLine,
-} from './words.js';
+} from '../core/render/words.js';
+import { defineChannel } from './types.js';
 
 export const SLACK_LIMITS = { headerText: 150, sectionText: 3000, contextElements: 10, blocks: 50 } as const;
 
@@ -104,3 +107,29 @@ function build(e: AlertEvent, b: Budget): SlackMessage {
   });
   return { text: truncate(summaryLine(e), SLACK_LIMITS.sectionText, escapeSlack), blocks };
 }
+
+/** A plain message (digest, remediation notice): entities for `&<>`, cut to a section's length. */
+export function renderSlackText(m: TextMessage): { text: string } {
+  return { text: cutText(m.lines.map(escapeSlack).join('\n'), SLACK_LIMITS.sectionText) };
+}
+
+export const slack = defineChannel({
+  name: 'slack',
+  settings: [
+    {
+      key: 'slackWebhookUrl',
+      env: 'SWARM_BALANCE_SLACK_WEBHOOK_URL',
+      kind: 'url',
+      default: null,
+      secret: true,
+      blankFileIsUnset: true,
+      help: 'Slack incoming webhook URL',
+    },
+  ],
+  // Slack: about 1 message per second per webhook.
+  minIntervalMs: 1100,
+  refreshMs: null,
+  endpoint: (c) => c.slackWebhookUrl,
+  render: renderSlack,
+  renderText: renderSlackText,
+});

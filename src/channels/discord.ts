@@ -1,8 +1,10 @@
-// Discord webhook body: one embed coloured by state, and no mentions parsed at all.
+// Discord webhook: its setting, its rate and its body, one embed coloured by state, no mentions parsed at all.
 // Limits (discord-api-docs, Message resource, "Embed Limits"): title 256, description 4096, up to 25 fields,
-// field name 256, field value 1024, footer text 2048, and 6000 characters across all of them.
+// field name 256, field value 1024, footer text 2048, and 6000 characters across all of them; a plain
+// message's `content` holds 2000 characters (Message resource, "Create Message").
 // `allowed_mentions: { parse: [] }` suppresses every mention (Message resource, "Allowed Mentions Object").
-import type { AlertEvent, AlertKind } from '../alert.js';
+import type { AlertEvent, AlertKind } from '../core/alert.js';
+import { cutText, type TextMessage } from '../core/render-text.js';
 import {
   type Budget,
   cap,
@@ -15,7 +17,7 @@ import {
   proseWithCode,
   shareLines,
   truncate,
-} from './shared.js';
+} from '../core/render/shared.js';
 import {
   durationText,
   emoji,
@@ -27,7 +29,8 @@ import {
   signalText,
   stackText,
   statusNote,
-} from './words.js';
+} from '../core/render/words.js';
+import { defineChannel } from './types.js';
 
 export const DISCORD_LIMITS = {
   title: 256,
@@ -37,6 +40,7 @@ export const DISCORD_LIMITS = {
   fieldValue: 1024,
   footer: 2048,
   total: 6000,
+  content: 2000,
 } as const;
 
 /** Embed colours as integers: firing red, resolved green, repeat orange, test blue. */
@@ -148,3 +152,29 @@ function build(e: AlertEvent, b: Budget): DiscordMessage {
   };
   return { embeds: [embed], allowed_mentions: { parse: [] } };
 }
+
+/** A plain message (digest, remediation notice) as `content`, with no mention parsed. */
+export function renderDiscordText(m: TextMessage): { content: string; allowed_mentions: { parse: never[] } } {
+  return { content: cutText(m.lines.join('\n'), DISCORD_LIMITS.content), allowed_mentions: { parse: [] } };
+}
+
+export const discord = defineChannel({
+  name: 'discord',
+  settings: [
+    {
+      key: 'discordWebhookUrl',
+      env: 'SWARM_BALANCE_DISCORD_WEBHOOK_URL',
+      kind: 'url',
+      default: null,
+      secret: true,
+      blankFileIsUnset: true,
+      help: 'Discord webhook URL',
+    },
+  ],
+  // Discord: 5 messages per 2 s per webhook.
+  minIntervalMs: 400,
+  refreshMs: null,
+  endpoint: (c) => c.discordWebhookUrl,
+  render: renderDiscord,
+  renderText: renderDiscordText,
+});

@@ -1,9 +1,11 @@
-// Microsoft Teams (Workflows "When a Teams webhook request is received") body: a message with one Adaptive Card.
+// Microsoft Teams (Workflows "When a Teams webhook request is received"): its setting, its rate and its body,
+// a message with one Adaptive Card.
 // learn.microsoft.com "Create Incoming Webhooks": the message size limit is 28 KB. Adaptive Cards schema:
 // TextBlock, FactSet (Fact.title/Fact.value) and Action.OpenUrl; TextBlock and facts read markdown, while
 // TextRun text inside a RichTextBlock does not ("Markdown is not supported"), so every value that comes from
 // the cluster (service, stack, node, pinning, advice, command) goes into TextRuns and needs no escaping.
-import type { AlertEvent, AlertKind } from '../alert.js';
+import type { AlertEvent, AlertKind } from '../core/alert.js';
+import { cutText, type TextMessage } from '../core/render-text.js';
 import {
   type Budget,
   cap,
@@ -14,7 +16,7 @@ import {
   shareLines,
   shortTime,
   truncate,
-} from './shared.js';
+} from '../core/render/shared.js';
 import {
   durationText,
   emoji,
@@ -26,10 +28,14 @@ import {
   signalText,
   stackText,
   statusNote,
-} from './words.js';
+} from '../core/render/words.js';
+import { defineChannel } from './types.js';
 
-/** Kept below 28 KB with room for the HTTP client's own framing. */
-export const TEAMS_LIMITS = { bytes: 27 * 1024 } as const;
+/**
+ * `bytes`: kept below 28 KB with room for the HTTP client's own framing. A plain message shows at most
+ * `textLines` lines of at most `textLine` characters each.
+ */
+export const TEAMS_LIMITS = { bytes: 27 * 1024, textLines: 60, textLine: 1000 } as const;
 export const TEAMS_COLORS: Record<AlertKind, string> = {
   firing: 'Attention',
   resolved: 'Good',
@@ -163,3 +169,46 @@ function build(e: AlertEvent, b: Budget): TeamsMessage {
     attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
   };
 }
+
+/** A plain message (digest, remediation notice): one TextBlock per line, the first in bold. */
+export function renderTeamsText(m: TextMessage): unknown {
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          body: m.lines.slice(0, TEAMS_LIMITS.textLines).map((l, i) => ({
+            type: 'TextBlock',
+            text: cutText(l, TEAMS_LIMITS.textLine),
+            wrap: true,
+            ...(i === 0 ? { weight: 'Bolder' } : {}),
+          })),
+        },
+      },
+    ],
+  };
+}
+
+export const teams = defineChannel({
+  name: 'teams',
+  settings: [
+    {
+      key: 'teamsWebhookUrl',
+      env: 'SWARM_BALANCE_TEAMS_WEBHOOK_URL',
+      kind: 'url',
+      default: null,
+      secret: true,
+      blankFileIsUnset: true,
+      help: 'Microsoft Teams Workflows webhook URL',
+    },
+  ],
+  minIntervalMs: 1000,
+  refreshMs: null,
+  endpoint: (c) => c.teamsWebhookUrl,
+  render: renderTeams,
+  renderText: renderTeamsText,
+});

@@ -1,9 +1,11 @@
-// Telegram Bot API sendMessage body in HTML parse mode.
+// Telegram Bot API: its settings, its rate, its endpoint (sendMessage, built around the bot token) and its
+// body in HTML parse mode.
 // core.telegram.org/bots/api#sendmessage: `text` is 1-4096 characters after entities parsing.
 // #html-style: only <b>, <i>, <code>, <pre>, <a href> are used here, and every interpolated value has its
 // `<`, `>` and `&` replaced by entities. Bot API 7.0 moved `disable_web_page_preview` into
 // `link_preview_options`; both are sent so old and new servers skip the preview.
-import type { AlertEvent } from '../alert.js';
+import type { AlertEvent } from '../core/alert.js';
+import { cutText, type TextMessage } from '../core/render-text.js';
 import {
   type Budget,
   cap,
@@ -15,7 +17,7 @@ import {
   shareLines,
   shortTime,
   truncate,
-} from './shared.js';
+} from '../core/render/shared.js';
 import {
   durationText,
   emoji,
@@ -27,7 +29,8 @@ import {
   signalText,
   stackText,
   statusNote,
-} from './words.js';
+} from '../core/render/words.js';
+import { defineChannel } from './types.js';
 
 export const TELEGRAM_LIMITS = { text: 4096 } as const;
 
@@ -85,3 +88,52 @@ function build(e: AlertEvent, chatId: string, b: Budget): TelegramMessage {
     link_preview_options: { is_disabled: true },
   };
 }
+
+/** A plain message (digest, remediation notice), its `<`, `>` and `&` as entities. */
+export function renderTelegramText(m: TextMessage, chatId: string) {
+  return {
+    chat_id: chatId,
+    text: cutText(escapeHtml(m.lines.join('\n')), TELEGRAM_LIMITS.text),
+    parse_mode: 'HTML',
+    disable_web_page_preview: true,
+  } as const;
+}
+
+export const telegram = defineChannel({
+  name: 'telegram',
+  settings: [
+    {
+      key: 'telegramBotToken',
+      env: 'SWARM_BALANCE_TELEGRAM_BOT_TOKEN',
+      kind: 'string',
+      default: null,
+      secret: true,
+      blankFileIsUnset: true,
+      help: 'Telegram bot token (with SWARM_BALANCE_TELEGRAM_CHAT_ID)',
+    },
+    {
+      key: 'telegramChatId',
+      env: 'SWARM_BALANCE_TELEGRAM_CHAT_ID',
+      kind: 'string',
+      default: null,
+      help: 'Telegram chat id',
+    },
+    {
+      key: 'telegramApiUrl',
+      env: 'SWARM_BALANCE_TELEGRAM_API_URL',
+      kind: 'url',
+      default: 'https://api.telegram.org',
+      help: 'Telegram Bot API base URL',
+    },
+  ],
+  // Telegram: about 1 message per second per chat.
+  minIntervalMs: 1000,
+  refreshMs: null,
+  endpoint: (c) =>
+    c.telegramBotToken && c.telegramChatId
+      ? `${c.telegramApiUrl.replace(/\/$/, '')}/bot${c.telegramBotToken}/sendMessage`
+      : null,
+  // The chat id is set whenever the endpoint is (config.ts refuses one without the other).
+  render: (e, c) => renderTelegram(e, c.telegramChatId ?? ''),
+  renderText: (m, c) => renderTelegramText(m, c.telegramChatId ?? ''),
+});

@@ -1,10 +1,13 @@
-// Mattermost incoming webhook body: a markdown `text` line and one Slack-compatible attachment.
+// Mattermost incoming webhook: its setting, its rate and its body, a markdown `text` line and one
+// Slack-compatible attachment.
 // developers.mattermost.com "Incoming webhooks" / "Message attachments": `text` is markdown and triggers
 // @-mentions; an attachment has a required plain `fallback`, `color` (hex), `title`, markdown `text` and
 // `fields` ({ title, value, short }). Every interpolated value is markdown-escaped and its `@` defused.
 // Sizes: a post holds 16383 runes (PostMessageMaxRunesV2), 4000 on old servers (V1); older servers also
-// refuse attachments over 7900 characters, so the whole attachment list is kept under that.
-import type { AlertEvent, AlertKind } from '../alert.js';
+// refuse attachments over 7900 characters, so the whole attachment list is kept under that. A plain message
+// (no attachment) is cut to 16000, within V2's limit.
+import type { AlertEvent, AlertKind } from '../core/alert.js';
+import { cutText, type TextMessage } from '../core/render-text.js';
 import {
   type Budget,
   cap,
@@ -18,7 +21,7 @@ import {
   shareLines,
   shortTime,
   truncate,
-} from './shared.js';
+} from '../core/render/shared.js';
 import {
   durationText,
   emoji,
@@ -31,9 +34,10 @@ import {
   stackText,
   statusNote,
   summaryLine,
-} from './words.js';
+} from '../core/render/words.js';
+import { defineChannel } from './types.js';
 
-export const MATTERMOST_LIMITS = { text: 4000, attachments: 7900 } as const;
+export const MATTERMOST_LIMITS = { text: 4000, attachments: 7900, plainText: 16_000 } as const;
 export const MATTERMOST_COLORS: Record<AlertKind, string> = {
   firing: '#E53935',
   resolved: '#43A047',
@@ -109,3 +113,28 @@ function build(e: AlertEvent, b: Budget): MattermostMessage {
     attachments: [attachment],
   };
 }
+
+/** A plain message (digest, remediation notice) as `text`. */
+export function renderMattermostText(m: TextMessage): { text: string } {
+  return { text: cutText(m.lines.join('\n'), MATTERMOST_LIMITS.plainText) };
+}
+
+export const mattermost = defineChannel({
+  name: 'mattermost',
+  settings: [
+    {
+      key: 'mattermostWebhookUrl',
+      env: 'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL',
+      kind: 'url',
+      default: null,
+      secret: true,
+      blankFileIsUnset: true,
+      help: 'Mattermost incoming webhook URL',
+    },
+  ],
+  minIntervalMs: 500,
+  refreshMs: null,
+  endpoint: (c) => c.mattermostWebhookUrl,
+  render: renderMattermost,
+  renderText: renderMattermostText,
+});
