@@ -5,7 +5,7 @@
 // (usually every 30 s to 3 min). A firing alert's endsAt is `at` plus a validity so Alertmanager keeps it
 // active between re-sends and resolves it by itself if the agent goes away; a resolved one ends at `endedAt`.
 import type { AlertEvent } from '../core/alert.js';
-import { isoTime, moreLine, shareLines } from '../core/render/shared.js';
+import { isoTime, shareRows } from '../core/render/shared.js';
 import {
   durationText,
   hotLabel,
@@ -40,7 +40,6 @@ function nonEmpty(entries: Record<string, string | null | undefined>): Record<st
 
 export function renderAlertmanager(e: AlertEvent, options: { validityMs?: number } = {}): PostableAlert[] {
   const validity = options.validityMs ?? ALERTMANAGER_VALIDITY_MS;
-  const { lines, more } = shareLines(e, 20);
   const description = [
     statusNote(e),
     `Service ${e.service}${e.stack ? ` (stack ${stackText(e)})` : ''}, replicas ${replicasText(e)}, endpoint mode ${e.endpointMode}.`,
@@ -48,8 +47,7 @@ export function renderAlertmanager(e: AlertEvent, options: { validityMs?: number
     `${e.kind === 'resolved' ? 'Lasted' : 'Duration'}: ${durationText(e)}.`,
     `Likely cause: ${e.cause}`,
     'Traffic share per replica:',
-    ...lines,
-    ...(more > 0 ? [moreLine(more)] : []),
+    ...shareRows(e, 20),
   ].join('\n');
   const alert: PostableAlert = {
     labels: nonEmpty({

@@ -5,31 +5,8 @@
 // `allowed_mentions: { parse: [] }` suppresses every mention (Message resource, "Allowed Mentions Object").
 import type { AlertEvent, AlertKind } from '../core/alert.js';
 import { cutText, type TextMessage } from '../core/render-text.js';
-import {
-  type Budget,
-  cap,
-  codeSafe,
-  escapeDiscord,
-  fitBudget,
-  isoTime,
-  moreLine,
-  oneLine,
-  proseWithCode,
-  shareLines,
-  truncate,
-} from '../core/render/shared.js';
-import {
-  durationText,
-  emoji,
-  headline,
-  hotLabel,
-  hotText,
-  kindLabel,
-  replicasText,
-  signalText,
-  stackText,
-  statusNote,
-} from '../core/render/words.js';
+import * as fmt from '../core/render/shared.js';
+import * as say from '../core/render/words.js';
 import { defineChannel } from './types.js';
 
 export const DISCORD_LIMITS = {
@@ -71,7 +48,7 @@ export interface DiscordMessage {
 }
 
 export function renderDiscord(e: AlertEvent): DiscordMessage {
-  return fitBudget((b) => build(e, b), fitsDiscord);
+  return fmt.fitBudget((b) => build(e, b), fitsDiscord);
 }
 
 /** Characters Discord counts toward the 6000 total of a message's embeds. */
@@ -107,48 +84,47 @@ function linkUrl(url: string): string {
   return url.replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
-function build(e: AlertEvent, b: Budget): DiscordMessage {
+function build(e: AlertEvent, b: fmt.Budget): DiscordMessage {
   const t = (text: string, max: number) =>
-    truncate(oneLine(text), Math.min(cap(max, b), DISCORD_LIMITS.fieldValue), escapeDiscord);
-  const { lines, more } = shareLines(e, b.rows);
-  const table = [...lines, ...(more > 0 ? [moreLine(more)] : [])].map(codeSafe).join('\n');
+    fmt.truncate(fmt.oneLine(text), Math.min(fmt.cap(max, b), DISCORD_LIMITS.fieldValue), fmt.escapeDiscord);
+  const table = fmt.shareRows(e, b.rows).map(fmt.codeSafe).join('\n');
   const description = [
-    `**${t(statusNote(e), 300)}**`,
+    `**${t(say.statusNote(e), 300)}**`,
     ...(e.pinning ? [t(e.pinning, 1000)] : []),
-    `**Traffic share per replica**\n\`\`\`\n${truncate(table, cap(2400, b))}\n\`\`\``,
+    `**Traffic share per replica**\n\`\`\`\n${fmt.truncate(table, fmt.cap(2400, b))}\n\`\`\``,
   ].join('\n\n');
   const fields: DiscordField[] = [
     { name: 'Service', value: t(e.service, 200), inline: true },
-    { name: 'Stack', value: t(stackText(e), 100), inline: true },
-    { name: 'Replicas', value: replicasText(e), inline: true },
-    { name: hotLabel(e), value: t(hotText(e) ?? 'none stands out', 300) },
-    { name: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: t(durationText(e), 200) },
-    ...(signalText(e) ? [{ name: 'Signal', value: t(signalText(e) ?? '', 200) }] : []),
-    { name: 'Likely cause', value: proseWithCode(e.cause, cap(1000, b), escapeDiscord) },
-    { name: 'Fix', value: proseWithCode(e.fix, cap(1000, b), escapeDiscord) },
+    { name: 'Stack', value: t(say.stackText(e), 100), inline: true },
+    { name: 'Replicas', value: say.replicasText(e), inline: true },
+    { name: say.hotLabel(e), value: t(say.hotText(e) ?? 'none stands out', 300) },
+    { name: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: t(say.durationText(e), 200) },
+    ...(say.signalText(e) ? [{ name: 'Signal', value: t(say.signalText(e) ?? '', 200) }] : []),
+    { name: 'Likely cause', value: fmt.proseWithCode(e.cause, fmt.cap(1000, b), fmt.escapeDiscord) },
+    { name: 'Fix', value: fmt.proseWithCode(e.fix, fmt.cap(1000, b), fmt.escapeDiscord) },
   ];
   if (e.command)
     fields.push({
       name: 'Command',
-      value: `\`\`\`\n${truncate(codeSafe(e.command), cap(DISCORD_LIMITS.fieldValue - 8, b))}\n\`\`\``,
+      value: `\`\`\`\n${fmt.truncate(fmt.codeSafe(e.command), fmt.cap(DISCORD_LIMITS.fieldValue - 8, b))}\n\`\`\``,
     });
   if (e.dashboardUrl)
     fields.push({
       name: 'Dashboard',
-      value: truncate(`[Open the dashboard](${linkUrl(e.dashboardUrl)})`, DISCORD_LIMITS.fieldValue),
+      value: fmt.truncate(`[Open the dashboard](${linkUrl(e.dashboardUrl)})`, DISCORD_LIMITS.fieldValue),
     });
   const embed: DiscordEmbed = {
-    title: truncate(
-      oneLine(`${emoji(e.kind)} ${headline(e.kind, e)} — ${e.service}`),
+    title: fmt.truncate(
+      fmt.oneLine(`${say.emoji(e.kind)} ${say.headline(e.kind, e)} — ${e.service}`),
       DISCORD_LIMITS.title,
-      escapeDiscord,
+      fmt.escapeDiscord,
     ),
     ...(e.dashboardUrl ? { url: e.dashboardUrl } : {}),
     description,
     color: DISCORD_COLORS[e.kind],
     fields,
-    footer: { text: truncate(oneLine(`swarm-balance · ${kindLabel(e.kind)} · alert ${e.id}`), 200) },
-    timestamp: isoTime(e.at),
+    footer: { text: fmt.truncate(fmt.oneLine(`swarm-balance · ${say.kindLabel(e.kind)} · alert ${e.id}`), 200) },
+    timestamp: fmt.isoTime(e.at),
   };
   return { embeds: [embed], allowed_mentions: { parse: [] } };
 }

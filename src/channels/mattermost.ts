@@ -8,33 +8,8 @@
 // (no attachment) is cut to 16000, within V2's limit.
 import type { AlertEvent, AlertKind } from '../core/alert.js';
 import { cutText, type TextMessage } from '../core/render-text.js';
-import {
-  type Budget,
-  cap,
-  codeSafe,
-  defuseMentions,
-  escapeMattermost,
-  fitBudget,
-  moreLine,
-  oneLine,
-  proseWithCode,
-  shareLines,
-  shortTime,
-  truncate,
-} from '../core/render/shared.js';
-import {
-  durationText,
-  emoji,
-  headline,
-  hotLabel,
-  hotText,
-  kindLabel,
-  replicasText,
-  signalText,
-  stackText,
-  statusNote,
-  summaryLine,
-} from '../core/render/words.js';
+import * as fmt from '../core/render/shared.js';
+import * as say from '../core/render/words.js';
 import { defineChannel } from './types.js';
 
 export const MATTERMOST_LIMITS = { text: 4000, attachments: 7900, plainText: 16_000 } as const;
@@ -65,7 +40,7 @@ export interface MattermostMessage {
 }
 
 export function renderMattermost(e: AlertEvent): MattermostMessage {
-  return fitBudget((b) => build(e, b), fitsMattermost);
+  return fmt.fitBudget((b) => build(e, b), fitsMattermost);
 }
 
 export function fitsMattermost(m: MattermostMessage): boolean {
@@ -74,42 +49,41 @@ export function fitsMattermost(m: MattermostMessage): boolean {
   );
 }
 
-function build(e: AlertEvent, b: Budget): MattermostMessage {
-  const t = (text: string, max: number) => truncate(oneLine(text), cap(max, b), escapeMattermost);
-  const code = (text: string) => defuseMentions(codeSafe(text));
-  const { lines, more } = shareLines(e, b.rows);
-  const table = [...lines, ...(more > 0 ? [moreLine(more)] : [])].map(code).join('\n');
+function build(e: AlertEvent, b: fmt.Budget): MattermostMessage {
+  const t = (text: string, max: number) => fmt.truncate(fmt.oneLine(text), fmt.cap(max, b), fmt.escapeMattermost);
+  const code = (text: string) => fmt.defuseMentions(fmt.codeSafe(text));
+  const table = fmt.shareRows(e, b.rows).map(code).join('\n');
   const text = [
-    `**${t(statusNote(e), 300)}**`,
+    `**${t(say.statusNote(e), 300)}**`,
     ...(e.pinning ? [t(e.pinning, 1000)] : []),
-    `**Traffic share per replica**\n\`\`\`\n${truncate(table, cap(2400, b))}\n\`\`\``,
-    `**Likely cause:** ${proseWithCode(e.cause, cap(1000, b), escapeMattermost, defuseMentions)}`,
-    `**Fix:** ${proseWithCode(e.fix, cap(1000, b), escapeMattermost, defuseMentions)}`,
-    ...(e.command ? [`**Command:**\n\`\`\`\n${truncate(code(e.command), cap(1500, b))}\n\`\`\``] : []),
+    `**Traffic share per replica**\n\`\`\`\n${fmt.truncate(table, fmt.cap(2400, b))}\n\`\`\``,
+    `**Likely cause:** ${fmt.proseWithCode(e.cause, fmt.cap(1000, b), fmt.escapeMattermost, fmt.defuseMentions)}`,
+    `**Fix:** ${fmt.proseWithCode(e.fix, fmt.cap(1000, b), fmt.escapeMattermost, fmt.defuseMentions)}`,
+    ...(e.command ? [`**Command:**\n\`\`\`\n${fmt.truncate(code(e.command), fmt.cap(1500, b))}\n\`\`\``] : []),
     ...(e.dashboardUrl ? [`[Open the dashboard](<${e.dashboardUrl.replace(/[<>\s]/g, encodeURIComponent)}>)`] : []),
   ].join('\n\n');
   const attachment: MattermostAttachment = {
-    fallback: truncate(oneLine(summaryLine(e)), 500, defuseMentions),
+    fallback: fmt.truncate(fmt.oneLine(say.summaryLine(e)), 500, fmt.defuseMentions),
     color: MATTERMOST_COLORS[e.kind],
-    title: `${emoji(e.kind)} ${headline(e.kind, e)}`,
+    title: `${say.emoji(e.kind)} ${say.headline(e.kind, e)}`,
     ...(e.dashboardUrl ? { title_link: e.dashboardUrl } : {}),
     text,
     fields: [
       { title: 'Service', value: t(e.service, 200), short: true },
-      { title: 'Stack', value: t(stackText(e), 100), short: true },
-      { title: 'Replicas', value: replicasText(e), short: true },
-      { title: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: t(durationText(e), 200), short: true },
-      { title: hotLabel(e), value: t(hotText(e) ?? 'none stands out', 300), short: false },
-      ...(signalText(e) ? [{ title: 'Signal', value: t(signalText(e) ?? '', 200), short: false }] : []),
+      { title: 'Stack', value: t(say.stackText(e), 100), short: true },
+      { title: 'Replicas', value: say.replicasText(e), short: true },
+      { title: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: t(say.durationText(e), 200), short: true },
+      { title: say.hotLabel(e), value: t(say.hotText(e) ?? 'none stands out', 300), short: false },
+      ...(say.signalText(e) ? [{ title: 'Signal', value: t(say.signalText(e) ?? '', 200), short: false }] : []),
     ],
-    footer: truncate(
-      oneLine(`swarm-balance · ${kindLabel(e.kind)} · alert ${e.id} · ${shortTime(e.at)}`),
+    footer: fmt.truncate(
+      fmt.oneLine(`swarm-balance · ${say.kindLabel(e.kind)} · alert ${e.id} · ${fmt.shortTime(e.at)}`),
       300,
-      defuseMentions,
+      fmt.defuseMentions,
     ),
   };
   return {
-    text: `${emoji(e.kind)} **${headline(e.kind, e)}** — ${t(e.service, 200)}${e.stack ? ` (stack ${t(stackText(e), 100)})` : ''}`,
+    text: `${say.emoji(e.kind)} **${say.headline(e.kind, e)}** — ${t(e.service, 200)}${e.stack ? ` (stack ${t(say.stackText(e), 100)})` : ''}`,
     attachments: [attachment],
   };
 }

@@ -4,31 +4,8 @@
 // context elements 10, blocks per message 50. `&`, `<`, `>` are sent as entities (Slack formatting: escaping).
 import type { AlertEvent } from '../core/alert.js';
 import { cutText, type TextMessage } from '../core/render-text.js';
-import {
-  type Budget,
-  cap,
-  codeSafe,
-  escapeSlack,
-  fitBudget,
-  moreLine,
-  oneLine,
-  shareLines,
-  shortTime,
-  truncate,
-} from '../core/render/shared.js';
-import {
-  durationText,
-  emoji,
-  headline,
-  hotLabel,
-  hotText,
-  kindLabel,
-  replicasText,
-  signalText,
-  stackText,
-  statusNote,
-  summaryLine,
-} from '../core/render/words.js';
+import * as fmt from '../core/render/shared.js';
+import * as say from '../core/render/words.js';
 import { defineChannel } from './types.js';
 
 export const SLACK_LIMITS = { headerText: 150, sectionText: 3000, contextElements: 10, blocks: 50 } as const;
@@ -48,7 +25,7 @@ export interface SlackMessage {
 }
 
 export function renderSlack(e: AlertEvent): SlackMessage {
-  return fitBudget((b) => build(e, b), fitsSlack);
+  return fmt.fitBudget((b) => build(e, b), fitsSlack);
 }
 
 /** Whether every block keeps to Slack's documented limits. */
@@ -66,31 +43,36 @@ export function fitsSlack(m: SlackMessage): boolean {
 
 /** A URL inside `<url|label>`: entities for `&<>`, and `|` (the label separator) percent-encoded. */
 function slackUrl(url: string): string {
-  return escapeSlack(url.replace(/\|/g, '%7C').replace(/\s/g, '%20'));
+  return fmt.escapeSlack(url.replace(/\|/g, '%7C').replace(/\s/g, '%20'));
 }
 
 const mrkdwn = (text: string): SlackText => ({ type: 'mrkdwn', text });
 const section = (text: string): SlackBlock => ({ type: 'section', text: mrkdwn(text) });
 
-function build(e: AlertEvent, b: Budget): SlackMessage {
-  const t = (text: string, max: number) => truncate(oneLine(text), cap(max, b), escapeSlack);
+function build(e: AlertEvent, b: fmt.Budget): SlackMessage {
+  const t = (text: string, max: number) => fmt.truncate(fmt.oneLine(text), fmt.cap(max, b), fmt.escapeSlack);
   const facts = [
-    `*${t(statusNote(e), 300)}*`,
-    `*Service:* ${t(e.service, 200)}   *Stack:* ${t(stackText(e), 100)}`,
-    `*Replicas:* ${replicasText(e)}   *Endpoint mode:* ${t(e.endpointMode, 40)}`,
-    `*${hotLabel(e)}:* ${t(hotText(e) ?? 'none stands out', 300)}`,
+    `*${t(say.statusNote(e), 300)}*`,
+    `*Service:* ${t(e.service, 200)}   *Stack:* ${t(say.stackText(e), 100)}`,
+    `*Replicas:* ${say.replicasText(e)}   *Endpoint mode:* ${t(e.endpointMode, 40)}`,
+    `*${say.hotLabel(e)}:* ${t(say.hotText(e) ?? 'none stands out', 300)}`,
     ...(e.pinning ? [`*Pinning:* ${t(e.pinning, 1000)}`] : []),
-    `*${e.kind === 'resolved' ? 'Lasted' : 'Duration'}:* ${t(durationText(e), 200)}`,
-    ...(signalText(e) ? [`*Signal:* ${t(signalText(e) ?? '', 200)}`] : []),
+    `*${e.kind === 'resolved' ? 'Lasted' : 'Duration'}:* ${t(say.durationText(e), 200)}`,
+    ...(say.signalText(e) ? [`*Signal:* ${t(say.signalText(e) ?? '', 200)}`] : []),
   ];
-  const { lines, more } = shareLines(e, b.rows);
-  const table = [...lines, ...(more > 0 ? [moreLine(more)] : [])].map((l) => escapeSlack(codeSafe(l))).join('\n');
+  const table = fmt
+    .shareRows(e, b.rows)
+    .map((l) => fmt.escapeSlack(fmt.codeSafe(l)))
+    .join('\n');
   const blocks: SlackBlock[] = [
     {
       type: 'header',
       text: {
         type: 'plain_text',
-        text: truncate(oneLine(`${emoji(e.kind)} ${headline(e.kind, e)} — ${e.service}`), SLACK_LIMITS.headerText),
+        text: fmt.truncate(
+          fmt.oneLine(`${say.emoji(e.kind)} ${say.headline(e.kind, e)} — ${e.service}`),
+          SLACK_LIMITS.headerText,
+        ),
         emoji: true,
       },
     },
@@ -99,18 +81,22 @@ function build(e: AlertEvent, b: Budget): SlackMessage {
     section(`*Likely cause:* ${t(e.cause, 1200)}\n*Fix:* ${t(e.fix, 1200)}`),
   ];
   if (e.command)
-    blocks.push(section(`*Command:*\n\`\`\`\n${truncate(codeSafe(e.command), cap(2800, b), escapeSlack)}\n\`\`\``));
+    blocks.push(
+      section(
+        `*Command:*\n\`\`\`\n${fmt.truncate(fmt.codeSafe(e.command), fmt.cap(2800, b), fmt.escapeSlack)}\n\`\`\``,
+      ),
+    );
   if (e.dashboardUrl) blocks.push(section(`*Dashboard:* <${slackUrl(e.dashboardUrl)}|Open the dashboard>`));
   blocks.push({
     type: 'context',
-    elements: [mrkdwn(`swarm-balance · ${kindLabel(e.kind)} · alert ${t(e.id, 200)} · ${shortTime(e.at)}`)],
+    elements: [mrkdwn(`swarm-balance · ${say.kindLabel(e.kind)} · alert ${t(e.id, 200)} · ${fmt.shortTime(e.at)}`)],
   });
-  return { text: truncate(summaryLine(e), SLACK_LIMITS.sectionText, escapeSlack), blocks };
+  return { text: fmt.truncate(say.summaryLine(e), SLACK_LIMITS.sectionText, fmt.escapeSlack), blocks };
 }
 
 /** A plain message (digest, remediation notice): entities for `&<>`, cut to a section's length. */
 export function renderSlackText(m: TextMessage): { text: string } {
-  return { text: cutText(m.lines.map(escapeSlack).join('\n'), SLACK_LIMITS.sectionText) };
+  return { text: cutText(m.lines.map(fmt.escapeSlack).join('\n'), SLACK_LIMITS.sectionText) };
 }
 
 export const slack = defineChannel({

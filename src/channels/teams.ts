@@ -6,29 +6,8 @@
 // the cluster (service, stack, node, pinning, advice, command) goes into TextRuns and needs no escaping.
 import type { AlertEvent, AlertKind } from '../core/alert.js';
 import { cutText, type TextMessage } from '../core/render-text.js';
-import {
-  type Budget,
-  cap,
-  fitBudget,
-  jsonBytes,
-  moreLine,
-  oneLine,
-  shareLines,
-  shortTime,
-  truncate,
-} from '../core/render/shared.js';
-import {
-  durationText,
-  emoji,
-  headline,
-  hotLabel,
-  hotText,
-  kindLabel,
-  replicasText,
-  signalText,
-  stackText,
-  statusNote,
-} from '../core/render/words.js';
+import * as fmt from '../core/render/shared.js';
+import * as say from '../core/render/words.js';
 import { defineChannel } from './types.js';
 
 /**
@@ -78,9 +57,9 @@ export interface TeamsMessage {
 }
 
 export function renderTeams(e: AlertEvent): TeamsMessage {
-  return fitBudget(
+  return fmt.fitBudget(
     (b) => build(e, b),
-    (m) => jsonBytes(m) <= TEAMS_LIMITS.bytes,
+    (m) => fmt.jsonBytes(m) <= TEAMS_LIMITS.bytes,
   );
 }
 
@@ -100,37 +79,36 @@ const prose = (text: string): TeamsTextRun[] =>
     .map((part, i) => (i % 2 === 1 ? run(part.slice(1, -1), { fontType: 'Monospace' }) : run(part)))
     .filter((r) => r.text !== '');
 
-function build(e: AlertEvent, b: Budget): TeamsMessage {
-  const t = (text: string, max: number) => truncate(oneLine(text), cap(max, b));
-  const { lines, more } = shareLines(e, b.rows);
+function build(e: AlertEvent, b: fmt.Budget): TeamsMessage {
+  const t = (text: string, max: number) => fmt.truncate(fmt.oneLine(text), fmt.cap(max, b));
   const facts = [
-    { title: 'Replicas', value: replicasText(e) },
-    { title: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: durationText(e) },
-    { title: 'Sent', value: shortTime(e.at) },
+    { title: 'Replicas', value: say.replicasText(e) },
+    { title: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: say.durationText(e) },
+    { title: 'Sent', value: fmt.shortTime(e.at) },
   ];
   const body: TeamsElement[] = [
     // Fixed words only in markdown-reading elements; values from the cluster go in TextRuns below.
     {
       type: 'TextBlock',
-      text: `${emoji(e.kind)} ${headline(e.kind, e)}`,
+      text: `${say.emoji(e.kind)} ${say.headline(e.kind, e)}`,
       wrap: true,
       size: 'Large',
       weight: 'Bolder',
       color: TEAMS_COLORS[e.kind],
       style: 'heading',
     },
-    { type: 'RichTextBlock', inlines: [run(t(statusNote(e), 300), e.kind === 'test' ? { weight: 'Bolder' } : {})] },
+    { type: 'RichTextBlock', inlines: [run(t(say.statusNote(e), 300), e.kind === 'test' ? { weight: 'Bolder' } : {})] },
     labelled('Service', t(e.service, 200)),
-    labelled('Stack', t(stackText(e), 100)),
+    labelled('Stack', t(say.stackText(e), 100)),
     labelled('Endpoint mode', t(e.endpointMode, 40)),
     { type: 'FactSet', facts },
-    labelled(hotLabel(e), t(hotText(e) ?? 'none stands out', 300)),
+    labelled(say.hotLabel(e), t(say.hotText(e) ?? 'none stands out', 300)),
     ...(e.pinning ? [labelled('Pinning', t(e.pinning, 1000))] : []),
-    ...(signalText(e) ? [labelled('Signal', t(signalText(e) ?? '', 200))] : []),
+    ...(say.signalText(e) ? [labelled('Signal', t(say.signalText(e) ?? '', 200))] : []),
     { type: 'TextBlock', text: 'Traffic share per replica', wrap: true, weight: 'Bolder' },
     {
       type: 'Container',
-      items: [...lines, ...(more > 0 ? [moreLine(more)] : [])].map((line): TeamsElement => ({
+      items: fmt.shareRows(e, b.rows).map((line): TeamsElement => ({
         type: 'RichTextBlock',
         spacing: 'None',
         inlines: [run(line, { fontType: 'Monospace' })],
@@ -144,14 +122,14 @@ function build(e: AlertEvent, b: Budget): TeamsMessage {
             type: 'RichTextBlock',
             inlines: [
               run('Command: ', { weight: 'Bolder' }),
-              run(truncate(e.command, cap(2000, b)), { fontType: 'Monospace' }),
+              run(fmt.truncate(e.command, fmt.cap(2000, b)), { fontType: 'Monospace' }),
             ],
           } satisfies TeamsElement,
         ]
       : []),
     {
       type: 'RichTextBlock',
-      inlines: [run(`swarm-balance · ${kindLabel(e.kind)} · alert ${t(e.id, 200)}`, { isSubtle: true })],
+      inlines: [run(`swarm-balance · ${say.kindLabel(e.kind)} · alert ${t(e.id, 200)}`, { isSubtle: true })],
     },
   ];
   const card: TeamsCard = {

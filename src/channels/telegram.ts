@@ -6,30 +6,8 @@
 // `link_preview_options`; both are sent so old and new servers skip the preview.
 import type { AlertEvent } from '../core/alert.js';
 import { cutText, type TextMessage } from '../core/render-text.js';
-import {
-  type Budget,
-  cap,
-  escapeHtml,
-  fitBudget,
-  moreLine,
-  oneLine,
-  proseWithCode,
-  shareLines,
-  shortTime,
-  truncate,
-} from '../core/render/shared.js';
-import {
-  durationText,
-  emoji,
-  headline,
-  hotLabel,
-  hotText,
-  kindLabel,
-  replicasText,
-  signalText,
-  stackText,
-  statusNote,
-} from '../core/render/words.js';
+import * as fmt from '../core/render/shared.js';
+import * as say from '../core/render/words.js';
 import { defineChannel } from './types.js';
 
 export const TELEGRAM_LIMITS = { text: 4096 } as const;
@@ -43,7 +21,7 @@ export interface TelegramMessage {
 }
 
 export function renderTelegram(e: AlertEvent, chatId: string): TelegramMessage {
-  return fitBudget(
+  return fmt.fitBudget(
     (b) => build(e, chatId, b),
     (m) => visibleLength(m.text) <= TELEGRAM_LIMITS.text,
   );
@@ -54,31 +32,34 @@ export function visibleLength(html: string): number {
   return html.replace(/<[^>]*>/g, '').replace(/&(?:lt|gt|amp|quot);/g, '_').length;
 }
 
-function build(e: AlertEvent, chatId: string, b: Budget): TelegramMessage {
-  const t = (text: string, max: number) => escapeHtml(truncate(oneLine(text), cap(max, b)));
-  const { lines, more } = shareLines(e, b.rows);
-  const table = escapeHtml(truncate([...lines, ...(more > 0 ? [moreLine(more)] : [])].join('\n'), cap(2000, b)));
-  const note = t(statusNote(e), 300);
-  const code = (span: string) => `<code>${escapeHtml(span.slice(1, -1))}</code>`;
+function build(e: AlertEvent, chatId: string, b: fmt.Budget): TelegramMessage {
+  const t = (text: string, max: number) => fmt.escapeHtml(fmt.truncate(fmt.oneLine(text), fmt.cap(max, b)));
+  const table = fmt.escapeHtml(fmt.truncate(fmt.shareRows(e, b.rows).join('\n'), fmt.cap(2000, b)));
+  const note = t(say.statusNote(e), 300);
+  const code = (span: string) => `<code>${fmt.escapeHtml(span.slice(1, -1))}</code>`;
   const parts = [
-    `<b>${escapeHtml(`${emoji(e.kind)} ${headline(e.kind, e)}`)}</b>`,
+    `<b>${fmt.escapeHtml(`${say.emoji(e.kind)} ${say.headline(e.kind, e)}`)}</b>`,
     e.kind === 'test' ? `<b>${note}</b>` : `<i>${note}</i>`,
     '',
     `<b>Service:</b> <code>${t(e.service, 200)}</code>`,
-    `<b>Stack:</b> <code>${t(stackText(e), 100)}</code>`,
-    `<b>Replicas:</b> ${replicasText(e)}`,
-    `<b>${hotLabel(e)}:</b> ${t(hotText(e) ?? 'none stands out', 300)}`,
+    `<b>Stack:</b> <code>${t(say.stackText(e), 100)}</code>`,
+    `<b>Replicas:</b> ${say.replicasText(e)}`,
+    `<b>${say.hotLabel(e)}:</b> ${t(say.hotText(e) ?? 'none stands out', 300)}`,
     ...(e.pinning ? [`<b>Pinning:</b> ${t(e.pinning, 800)}`] : []),
-    `<b>${e.kind === 'resolved' ? 'Lasted' : 'Duration'}:</b> ${t(durationText(e), 200)}`,
-    ...(signalText(e) ? [`<b>Signal:</b> ${t(signalText(e) ?? '', 200)}`] : []),
+    `<b>${e.kind === 'resolved' ? 'Lasted' : 'Duration'}:</b> ${t(say.durationText(e), 200)}`,
+    ...(say.signalText(e) ? [`<b>Signal:</b> ${t(say.signalText(e) ?? '', 200)}`] : []),
     '',
     '<b>Traffic share per replica</b>',
     `<pre>${table}</pre>`,
-    `<b>Likely cause:</b> ${proseWithCode(e.cause, cap(800, b), escapeHtml, code)}`,
-    `<b>Fix:</b> ${proseWithCode(e.fix, cap(800, b), escapeHtml, code)}`,
-    ...(e.command ? ['<b>Command:</b>', `<pre>${escapeHtml(truncate(e.command, cap(1000, b)))}</pre>`] : []),
-    ...(e.dashboardUrl ? [`<a href="${escapeHtml(e.dashboardUrl.replace(/"/g, '%22'))}">Open the dashboard</a>`] : []),
-    `<i>swarm-balance · ${kindLabel(e.kind)} · alert ${t(e.id, 200)} · ${shortTime(e.at)}</i>`,
+    `<b>Likely cause:</b> ${fmt.proseWithCode(e.cause, fmt.cap(800, b), fmt.escapeHtml, code)}`,
+    `<b>Fix:</b> ${fmt.proseWithCode(e.fix, fmt.cap(800, b), fmt.escapeHtml, code)}`,
+    ...(e.command
+      ? ['<b>Command:</b>', `<pre>${fmt.escapeHtml(fmt.truncate(e.command, fmt.cap(1000, b)))}</pre>`]
+      : []),
+    ...(e.dashboardUrl
+      ? [`<a href="${fmt.escapeHtml(e.dashboardUrl.replace(/"/g, '%22'))}">Open the dashboard</a>`]
+      : []),
+    `<i>swarm-balance · ${say.kindLabel(e.kind)} · alert ${t(e.id, 200)} · ${fmt.shortTime(e.at)}</i>`,
   ];
   return {
     chat_id: chatId,
@@ -93,7 +74,7 @@ function build(e: AlertEvent, chatId: string, b: Budget): TelegramMessage {
 export function renderTelegramText(m: TextMessage, chatId: string) {
   return {
     chat_id: chatId,
-    text: cutText(escapeHtml(m.lines.join('\n')), TELEGRAM_LIMITS.text),
+    text: cutText(fmt.escapeHtml(m.lines.join('\n')), TELEGRAM_LIMITS.text),
     parse_mode: 'HTML',
     disable_web_page_preview: true,
   } as const;
