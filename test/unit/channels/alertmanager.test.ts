@@ -3,12 +3,13 @@ import { alertmanager, ALERTMANAGER_REFRESH_MS, ALERTMANAGER_VALIDITY_MS } from 
 import { alertEvent } from '../render/fixtures.js';
 import { channelBasics, configured } from './kit.js';
 
-channelBasics(alertmanager, {
-  env: { SWARM_BALANCE_ALERTMANAGER_URL: 'http://alertmanager:9093/' },
-  url: 'http://alertmanager:9093/api/v2/alerts',
-  minIntervalMs: 0,
-  refreshMs: ALERTMANAGER_REFRESH_MS,
-});
+channelBasics(
+  alertmanager,
+  { SWARM_BALANCE_ALERTMANAGER_URL: 'http://alertmanager:9093/' },
+  'http://alertmanager:9093/api/v2/alerts',
+  0,
+  ALERTMANAGER_REFRESH_MS,
+);
 
 describe('the alertmanager module', () => {
   it('takes no plain messages: digests and notices are for chat', () => {

@@ -4,12 +4,7 @@ import { channelBasics, textMessage } from './kit.js';
 
 const URL = 'https://discord.example/api/webhooks/1/secret';
 
-channelBasics(discord, {
-  env: { SWARM_BALANCE_DISCORD_WEBHOOK_URL: URL },
-  url: URL,
-  minIntervalMs: 400,
-  refreshMs: null,
-});
+channelBasics(discord, { SWARM_BALANCE_DISCORD_WEBHOOK_URL: URL }, URL, 400);
 
 describe('the discord module', () => {
   it('keeps its webhook URL secret', () => {

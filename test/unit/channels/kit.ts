@@ -17,19 +17,18 @@ export function textMessage(lines: string[]): TextMessage {
   return { kind: 'text', id: 'digest:1', service: '(digest)', lines, structured: { schema: 'test/v1', lines } };
 }
 
-interface Expected {
-  /** Variables that turn the channel on. */
-  env: Record<string, string>;
-  url: string;
-  minIntervalMs: number;
-  refreshMs: number | null;
-}
-
-/** The part of a channel's test that every channel shares. */
+/**
+ * The part of a channel's test that every channel shares: `env` turns it on, it then posts to `url`
+ * at most once every `minIntervalMs`, and re-posts a firing alert every `refreshMs` (or never).
+ */
 export function channelBasics<S extends Setting>(
   module: ChannelModule<S> & { configure: (c: ReturnType<typeof parseConfig>) => unknown },
-  expected: Expected,
+  env: Record<string, string>,
+  url: string,
+  minIntervalMs: number,
+  refreshMs: number | null = null,
 ): void {
+  const expected = { env, url, minIntervalMs, refreshMs };
   describe(`the ${module.name} module`, () => {
     it('declares every variable that turns it on as one of its settings', () => {
       for (const env of Object.keys(expected.env)) expect(module.settings.map((s) => s.env)).toContain(env);

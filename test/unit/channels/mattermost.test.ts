@@ -4,12 +4,7 @@ import { channelBasics, textMessage } from './kit.js';
 
 const URL = 'https://mattermost.example/hooks/secret';
 
-channelBasics(mattermost, {
-  env: { SWARM_BALANCE_MATTERMOST_WEBHOOK_URL: URL },
-  url: URL,
-  minIntervalMs: 500,
-  refreshMs: null,
-});
+channelBasics(mattermost, { SWARM_BALANCE_MATTERMOST_WEBHOOK_URL: URL }, URL, 500);
 
 describe('the mattermost module', () => {
   it('sends a plain message as text, lines joined', () => {

@@ -4,12 +4,7 @@ import { channelBasics, textMessage } from './kit.js';
 
 const URL = 'https://hooks.slack.example/services/T0/B0/secret';
 
-channelBasics(slack, {
-  env: { SWARM_BALANCE_SLACK_WEBHOOK_URL: URL },
-  url: URL,
-  minIntervalMs: 1100,
-  refreshMs: null,
-});
+channelBasics(slack, { SWARM_BALANCE_SLACK_WEBHOOK_URL: URL }, URL, 1100);
 
 describe('the slack module', () => {
   it('keeps its webhook URL secret, and a blank secret file means "not configured"', () => {

@@ -4,12 +4,7 @@ import { channelBasics, textMessage } from './kit.js';
 
 const URL = 'https://teams.example/workflows/secret';
 
-channelBasics(teams, {
-  env: { SWARM_BALANCE_TEAMS_WEBHOOK_URL: URL },
-  url: URL,
-  minIntervalMs: 1000,
-  refreshMs: null,
-});
+channelBasics(teams, { SWARM_BALANCE_TEAMS_WEBHOOK_URL: URL }, URL, 1000);
 
 interface Card {
   attachments: { content: { body: { text: string; weight?: string }[] } }[];

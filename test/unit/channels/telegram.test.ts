@@ -5,12 +5,7 @@ import { channelBasics, configured, textMessage } from './kit.js';
 
 const ON = { SWARM_BALANCE_TELEGRAM_BOT_TOKEN: '123:secret', SWARM_BALANCE_TELEGRAM_CHAT_ID: '-100' };
 
-channelBasics(telegram, {
-  env: ON,
-  url: 'https://api.telegram.org/bot123:secret/sendMessage',
-  minIntervalMs: 1000,
-  refreshMs: null,
-});
+channelBasics(telegram, ON, 'https://api.telegram.org/bot123:secret/sendMessage', 1000);
 
 describe('the telegram module', () => {
   it('builds its endpoint on SWARM_BALANCE_TELEGRAM_API_URL, without a doubled slash', () => {

@@ -4,7 +4,7 @@ import { channelBasics, configured, textMessage } from './kit.js';
 
 const URL = 'https://receiver.example/swarm-balance?token=secret';
 
-channelBasics(webhook, { env: { SWARM_BALANCE_WEBHOOK_URL: URL }, url: URL, minIntervalMs: 0, refreshMs: null });
+channelBasics(webhook, { SWARM_BALANCE_WEBHOOK_URL: URL }, URL, 0);
 
 describe('the webhook module', () => {
   it('sends the structured document of a plain message, not its text', () => {
