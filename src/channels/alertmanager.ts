@@ -15,6 +15,7 @@ import {
   statusNote,
   summaryLine,
 } from '../core/render/words.js';
+import { urlParts } from '../core/url-parts.js';
 import { defineChannel } from './types.js';
 
 export const ALERTNAME = 'SwarmServiceTrafficCollapsed';
@@ -89,4 +90,7 @@ export const alertmanager = defineChannel({
   render: (e) => renderAlertmanager(e),
   // Alerts only: digests and remediation notices do not go to Alertmanager.
   renderText: null,
+  // The URL is not a secret setting, but it may sit behind a secret path.
+  scrubbed: (c) =>
+    c.alertmanagerUrl && new URL(c.alertmanagerUrl).pathname.length > 1 ? urlParts(c.alertmanagerUrl) : [],
 });

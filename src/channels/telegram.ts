@@ -117,4 +117,6 @@ export const telegram = defineChannel({
   // The chat id is set whenever the endpoint is (config.ts refuses one without the other).
   render: (e, c) => renderTelegram(e, c.telegramChatId ?? ''),
   renderText: (m, c) => renderTelegramText(m, c.telegramChatId ?? ''),
+  // The address is built around the bot token.
+  scrubbed: (c) => (c.telegramBotToken ? [`/bot${c.telegramBotToken}`, `bot${c.telegramBotToken}`] : []),
 });

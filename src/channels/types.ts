@@ -32,6 +32,8 @@ export interface ChannelModule<S extends Setting = Setting> {
   render(event: AlertEvent, values: ConfigOf<S>): unknown;
   /** A plain message's body, or null for a channel that takes none. */
   readonly renderText: ((message: TextMessage, values: ConfigOf<S>) => unknown) | null;
+  /** Texts its endpoint holds, beyond its secret settings, that no log line or error may show. */
+  scrubbed?(values: ConfigOf<S>): string[];
 }
 
 /** A channel module with `configure`: the Channel for a configuration, or null when it is not set up. */

@@ -27,4 +27,10 @@ describe('the alertmanager module', () => {
     };
     expect(channel.render(e)[0]!.endsAt).toBe(new Date(e.at + ALERTMANAGER_VALIDITY_MS).toISOString());
   });
+
+  it('keeps a path behind the Alertmanager address out of output, and has nothing to hide without one', () => {
+    expect(alertmanager.scrubbed?.({ alertmanagerUrl: 'https://am.example/s3cr3t-path' })).toContain('/s3cr3t-path');
+    expect(alertmanager.scrubbed?.({ alertmanagerUrl: 'http://am:9093' })).toEqual([]);
+    expect(alertmanager.scrubbed?.({ alertmanagerUrl: null })).toEqual([]);
+  });
 });

@@ -37,4 +37,9 @@ describe('the telegram module', () => {
     expect(renderTelegramText(textMessage(['<b>a & b</b>']), '-100').text).toBe('&lt;b&gt;a &amp; b&lt;/b&gt;');
     expect(renderTelegramText(textMessage(['<'.repeat(2000)]), '-100').text).toHaveLength(TELEGRAM_LIMITS.text);
   });
+
+  it('keeps the bot token out of output also where it stands in the address', () => {
+    const values = { telegramBotToken: '123:secret', telegramChatId: '-100', telegramApiUrl: 'https://x' };
+    expect(telegram.scrubbed?.(values)).toEqual(['/bot123:secret', 'bot123:secret']);
+  });
 });
