@@ -1,8 +1,8 @@
 // The channel registry: config.ts builds its settings table from it, the notifier and `notify-test`
 // iterate it (node_exporter's collector list; Alertmanager's notify/<receiver>/).
 //
-// Adding a channel is one file and its test: write src/channels/<name>.ts with `defineChannel({ name,
-// settings, minIntervalMs, refreshMs, endpoint, render, renderText, scrubbed? })` (see ./types.ts), add it to the list
+// Adding a channel is one file and its test: write src/channels/<name>.ts with `defineChannel({ name, settings,
+// minIntervalMs, refreshMs, endpoint, render, renderText, scrubbed? })` (see ./types.ts), add it to the list
 // below, and add test/unit/channels/<name>.test.ts; `npm run golden` then writes its golden payloads.
 // Keep modules pure (no I/O): the notifier does the POST.
 import type { Setting } from '../config.js';
