@@ -1,11 +1,12 @@
 // One defaults table; parseConfig(env, argv, readFile) -> frozen Config. Errors name the setting and the value.
 import cron from 'node-cron';
-import { ConfigError, ErrorCodes } from './errors.js';
+import { ConfigError, ErrorCodes, errorMessage } from './errors.js';
 import { formatDuration, parseDuration } from './core/duration.js';
 import { REPORT_MAX_BYTES } from './core/report-limits.js';
 import { parseCommandArgs, type OptionSpec } from './args.js';
+import { CHANNEL_SETTINGS, type ChannelSetting } from './channels/index.js';
 
-type Kind =
+export type Kind =
   | 'string'
   | 'duration'
   | 'int'
@@ -23,20 +24,54 @@ type Kind =
 export const TIMER_LIMIT_MS = 2 ** 31 - 1;
 const DAY = 86_400_000;
 
-interface Setting {
-  key: keyof Config;
+/** One row of the settings table; Config's fields are computed from the rows (see ConfigOf). */
+export interface Setting {
+  key: string;
   env: string;
   kind: Kind;
   default: string | null;
   help: string;
   secret?: boolean;
+  /**
+   * A blank `*_FILE` means "not configured" (a notice), not an error: `echo "$SLACK_WEBHOOK_URL"
+   * >secrets/slack_webhook_url` with the variable unset writes an empty file, and a first deploy without
+   * chat must still start. Chat channels only: a blank token that guards an endpoint stays an error.
+   */
+  blankFileIsUnset?: boolean;
   choices?: readonly string[];
   min?: number;
   /** Largest accepted value (durations: 24 h unless said, never past TIMER_LIMIT_MS). */
   max?: number;
 }
 
-export const SETTINGS: readonly Setting[] = [
+export type PeersSetting = { kind: 'static'; addresses: string[] } | { kind: 'dns'; name: string; port: number };
+
+/** What each kind of setting parses to. */
+interface KindValues {
+  string: string;
+  duration: number;
+  int: number;
+  ratio: number;
+  listen: { host: string; port: number };
+  url: string;
+  enum: string;
+  bool: boolean;
+  peers: PeersSetting;
+  cron: string;
+  users: Record<string, string>;
+  dockerHost: string;
+}
+
+/** A setting's value: an enum is one of its choices; one without a default is null when unset (a switch is false). */
+export type SettingValue<S extends Setting> = S['kind'] extends 'bool'
+  ? boolean
+  : | (S extends { choices: readonly (infer C)[] } ? C : KindValues[S['kind']])
+    | (S['default'] extends string ? never : null);
+
+/** The parsed values of some settings, keyed by each setting's `key`. */
+export type ConfigOf<S extends Setting> = { [T in S as T['key']]: SettingValue<T> };
+
+const BEFORE_CHANNELS = [
   {
     key: 'dockerHost',
     env: 'DOCKER_HOST',
@@ -224,75 +259,9 @@ export const SETTINGS: readonly Setting[] = [
     min: 1024,
     help: 'largest task counter body read',
   },
-  {
-    key: 'slackWebhookUrl',
-    env: 'SWARM_BALANCE_SLACK_WEBHOOK_URL',
-    kind: 'url',
-    default: null,
-    secret: true,
-    help: 'Slack incoming webhook URL',
-  },
-  {
-    key: 'teamsWebhookUrl',
-    env: 'SWARM_BALANCE_TEAMS_WEBHOOK_URL',
-    kind: 'url',
-    default: null,
-    secret: true,
-    help: 'Microsoft Teams Workflows webhook URL',
-  },
-  {
-    key: 'discordWebhookUrl',
-    env: 'SWARM_BALANCE_DISCORD_WEBHOOK_URL',
-    kind: 'url',
-    default: null,
-    secret: true,
-    help: 'Discord webhook URL',
-  },
-  {
-    key: 'mattermostWebhookUrl',
-    env: 'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL',
-    kind: 'url',
-    default: null,
-    secret: true,
-    help: 'Mattermost incoming webhook URL',
-  },
-  {
-    key: 'telegramBotToken',
-    env: 'SWARM_BALANCE_TELEGRAM_BOT_TOKEN',
-    kind: 'string',
-    default: null,
-    secret: true,
-    help: 'Telegram bot token (with SWARM_BALANCE_TELEGRAM_CHAT_ID)',
-  },
-  {
-    key: 'telegramChatId',
-    env: 'SWARM_BALANCE_TELEGRAM_CHAT_ID',
-    kind: 'string',
-    default: null,
-    help: 'Telegram chat id',
-  },
-  {
-    key: 'telegramApiUrl',
-    env: 'SWARM_BALANCE_TELEGRAM_API_URL',
-    kind: 'url',
-    default: 'https://api.telegram.org',
-    help: 'Telegram Bot API base URL',
-  },
-  {
-    key: 'webhookUrl',
-    env: 'SWARM_BALANCE_WEBHOOK_URL',
-    kind: 'url',
-    default: null,
-    secret: true,
-    help: 'generic JSON webhook URL (schema swarm-balance.alert/v1)',
-  },
-  {
-    key: 'alertmanagerUrl',
-    env: 'SWARM_BALANCE_ALERTMANAGER_URL',
-    kind: 'url',
-    default: null,
-    help: 'Alertmanager base URL (alerts go to /api/v2/alerts)',
-  },
+] as const satisfies readonly Setting[];
+
+const AFTER_CHANNELS = [
   {
     key: 'dashboardUrl',
     env: 'SWARM_BALANCE_DASHBOARD_URL',
@@ -379,56 +348,15 @@ export const SETTINGS: readonly Setting[] = [
     choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     help: 'log level',
   },
-];
+] as const satisfies readonly Setting[];
 
-export type PeersSetting = { kind: 'static'; addresses: string[] } | { kind: 'dns'; name: string; port: number };
+type AnySetting = Setting & ((typeof BEFORE_CHANNELS)[number] | ChannelSetting | (typeof AFTER_CHANNELS)[number]);
 
-export interface Config {
-  dockerHost: string;
-  listen: { host: string; port: number };
-  procRoot: string;
-  intervalMs: number;
-  windowMs: number;
-  peers: PeersSetting | null;
-  peerTimeoutMs: number;
-  peerConcurrency: number;
-  peerMaxBytes: number;
-  peerToken: string | null;
-  metricsToken: string | null;
-  basicAuthUsers: Record<string, string> | null;
-  maxConnections: number;
-  tlsCertFile: string | null;
-  tlsKeyFile: string | null;
-  tlsCaFile: string | null;
-  skewThreshold: number;
-  skewForMs: number;
-  resolveForMs: number;
-  minEvents: number;
-  resyncMs: number;
-  sampleSockets: boolean;
-  requestTimeoutMs: number;
-  requestConcurrency: number;
-  requestMaxBytes: number;
-  slackWebhookUrl: string | null;
-  teamsWebhookUrl: string | null;
-  discordWebhookUrl: string | null;
-  mattermostWebhookUrl: string | null;
-  telegramBotToken: string | null;
-  telegramChatId: string | null;
-  telegramApiUrl: string;
-  webhookUrl: string | null;
-  alertmanagerUrl: string | null;
-  dashboardUrl: string | null;
-  repeatMs: number;
-  digestCron: string | null;
-  notifyTimeoutMs: number;
-  notifyQueue: number;
-  notifyMaxAgeMs: number;
-  remediate: 'off' | 'dry-run' | 'on';
-  remediateCooldownMs: number;
-  remediateBudget: number;
-  remediateSettleMs: number;
-  logLevel: string;
+/** Every setting, the chat channels' (src/channels/) in the middle, in the order --help lists them. */
+export const SETTINGS: readonly AnySetting[] = [...BEFORE_CHANNELS, ...CHANNEL_SETTINGS, ...AFTER_CHANNELS];
+
+/** The parsed configuration: one field per setting, typed by its kind (a wrong key fails to compile). */
+export interface Config extends ConfigOf<AnySetting> {
   /** Things the operator should know that are not errors (a blank chat secret file), logged at start. */
   notices: readonly string[];
 }
@@ -452,14 +380,13 @@ export function parseConfig(
   readFile: ReadFile,
 ): Readonly<Config> {
   const flags = parseFlags(argv);
-  const out: Record<string, unknown> = {};
   const notices: string[] = [];
+  const config: Record<string, unknown> = { notices };
   for (const s of SETTINGS) {
     const raw = rawValue(s, env, flags, readFile, notices);
-    out[s.key] = raw === null ? emptyValue(s) : convert(s, raw);
+    config[s.key] = raw === null ? emptyValue(s) : convert(s, raw);
   }
-  out.notices = notices;
-  const config = out as unknown as Config;
+  if (!holdsEverySetting(config)) throw new Error('a setting was left out of the parsed configuration');
   if (config.windowMs < config.intervalMs * 2) {
     throw new ConfigError(
       `SWARM_BALANCE_WINDOW=${config.windowMs}ms must be at least twice SWARM_BALANCE_INTERVAL (${config.intervalMs}ms)`,
@@ -472,6 +399,11 @@ export function parseConfig(
     throw new ConfigError('SWARM_BALANCE_TELEGRAM_BOT_TOKEN and SWARM_BALANCE_TELEGRAM_CHAT_ID must be set together');
   }
   return deepFreeze(config);
+}
+
+/** Every row of the table has its field: what makes the object built in the loop above a Config. */
+function holdsEverySetting(config: object): config is Config {
+  return 'notices' in config && SETTINGS.every((s) => s.key in config);
 }
 
 /** second? minute hour day-of-month month day-of-week: every number within its field's range. */
@@ -509,20 +441,6 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
   return new Map([...values].map(([name, value]) => [`--${name}`, value]));
 }
 
-/**
- * Chat channels whose secret file may be blank: `echo "$SLACK_WEBHOOK_URL" >secrets/slack_webhook_url`
- * with the variable unset writes an empty file, and a first deploy without chat must still start.
- * Not the tokens that guard endpoints (peer, metrics): a blank one of those stays an error.
- */
-const BLANK_FILE_MEANS_UNSET: ReadonlySet<string> = new Set([
-  'SWARM_BALANCE_SLACK_WEBHOOK_URL',
-  'SWARM_BALANCE_TEAMS_WEBHOOK_URL',
-  'SWARM_BALANCE_DISCORD_WEBHOOK_URL',
-  'SWARM_BALANCE_MATTERMOST_WEBHOOK_URL',
-  'SWARM_BALANCE_TELEGRAM_BOT_TOKEN',
-  'SWARM_BALANCE_WEBHOOK_URL',
-]);
-
 function rawValue(
   s: Setting,
   env: Record<string, string | undefined>,
@@ -531,40 +449,93 @@ function rawValue(
   notices: string[],
 ): string | null {
   const flag = flagName(s.env);
-  // Flags win over the environment; within one source a value and a file for it conflict.
-  const fromFlags = { direct: flags.get(flag), file: s.secret ? flags.get(flag + '-file') : undefined };
+  // Flags win over the environment.
+  if (!s.secret) return flags.get(flag) ?? nonEmpty(env[s.env]) ?? s.default;
   // A secret set to blanks is a mistake (an empty token would leave its endpoint open), not "unset".
-  if (s.secret) for (const name of [s.env, s.env + '_FILE']) refuseBlank(name, env[name]);
-  if (s.secret) for (const name of [flag, flag + '-file']) refuseBlank(name, flags.get(name));
-  const fromEnv = { direct: nonEmpty(env[s.env]), file: s.secret ? nonEmpty(env[s.env + '_FILE']) : undefined };
-  const source = fromFlags.direct !== undefined || fromFlags.file !== undefined ? fromFlags : fromEnv;
-  const { direct, file: filePath } = source;
-  if (direct !== undefined && filePath !== undefined) {
-    const names = source === fromFlags ? `${flag} and ${flag}-file` : `${s.env} and ${s.env}_FILE`;
-    throw new ConfigError(`${names} are both set; set one`);
+  for (const name of [s.env, s.env + '_FILE']) refuseBlank(name, env[name]);
+  for (const name of [flag, flag + '-file']) refuseBlank(name, flags.get(name));
+  const onBlankFile = s.blankFileIsUnset
+    ? (path: string) =>
+        notices.push(
+          `${s.env}_FILE=${path} is empty: this channel is not configured (write the URL or token into that file to turn it on)`,
+        )
+    : undefined;
+  const fromFlags = { direct: flags.get(flag), file: flags.get(flag + '-file') };
+  const value =
+    fromFlags.direct !== undefined || fromFlags.file !== undefined
+      ? readSecret(fromFlags, `${flag} and ${flag}-file`, s.env, readFile, configFail, onBlankFile)
+      : readSecret(envSecret(s.env, env), `${s.env} and ${s.env}_FILE`, s.env, readFile, configFail, onBlankFile);
+  return value ?? s.default;
+}
+
+/** How a caller reports a secret it cannot use: a ConfigError for the agent, a UsageError for the CLI. */
+export type SecretFail = (message: string, cause?: unknown) => Error;
+
+const configFail: SecretFail = (message, cause) =>
+  cause === undefined
+    ? new ConfigError(message)
+    : new ConfigError(message, { cause }, ErrorCodes.CONFIG_FILE_UNREADABLE);
+
+const envSecret = (name: string, env: Record<string, string | undefined>) => ({
+  direct: nonEmpty(env[name]),
+  file: nonEmpty(env[name + '_FILE']),
+});
+
+/**
+ * A secret given as a value or as the path of a file that holds it: both is an error (`both` names the
+ * pair), so is a file that cannot be read or is empty, unless `onBlankFile` takes a blank one (then null).
+ * File errors name `${envName}_FILE`. The file's text is trimmed.
+ */
+function readSecret(
+  given: { direct: string | undefined; file: string | undefined },
+  both: string,
+  envName: string,
+  readFile: ReadFile,
+  fail: SecretFail,
+  onBlankFile?: (path: string) => void,
+): string | null {
+  const { direct, file } = given;
+  if (direct !== undefined && file !== undefined) throw fail(`${both} are both set; set one`);
+  if (file === undefined) return direct ?? null;
+  let text: string;
+  try {
+    text = readFile(file);
+  } catch (err) {
+    throw fail(`${envName}_FILE=${file} cannot be read: ${errorMessage(err)}`, err);
   }
-  if (filePath !== undefined) {
-    let text: string;
-    try {
-      text = readFile(filePath);
-    } catch (err) {
-      throw new ConfigError(
-        `${s.env}_FILE=${filePath} cannot be read: ${(err as Error).message}`,
-        { cause: err },
-        ErrorCodes.CONFIG_FILE_UNREADABLE,
-      );
-    }
-    const value = text.trim();
-    if (value === '' && BLANK_FILE_MEANS_UNSET.has(s.env)) {
-      notices.push(
-        `${s.env}_FILE=${filePath} is empty: this channel is not configured (write the URL or token into that file to turn it on)`,
-      );
-      return null;
-    }
-    if (value === '') throw new ConfigError(`${s.env}_FILE=${filePath} is empty`);
-    return value;
+  const value = text.trim();
+  if (value === '' && onBlankFile) {
+    onBlankFile(file);
+    return null;
   }
-  return direct ?? s.default;
+  if (value === '') throw fail(`${envName}_FILE=${file} is empty`);
+  return value;
+}
+
+/**
+ * One secret from the environment, `name` or the file `name_FILE` names (blank counts as unset), as the
+ * agent reads it: for commands that need one secret without the whole configuration (`status`, `check`).
+ */
+export function secretFromEnv(
+  name: string,
+  env: Record<string, string | undefined>,
+  readFile: ReadFile,
+  fail: SecretFail = configFail,
+): string | null {
+  return readSecret(envSecret(name, env), `${name} and ${name}_FILE`, name, readFile, fail);
+}
+
+/** Why `raw` is not an http(s) URL the HTTP client can use as given, or null when it is one. */
+export function httpUrlProblem(raw: string): 'not a URL' | 'not http(s)' | 'credentials' | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'not a URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'not http(s)';
+  // Credentials in the address would be dropped silently by the HTTP client (see README).
+  return url.username !== '' || url.password !== '' ? 'credentials' : null;
 }
 
 function refuseBlank(name: string, value: string | undefined): void {
@@ -620,15 +591,10 @@ function convert(s: Setting, raw: string): unknown {
       if (!s.choices!.includes(raw)) return bad(`expected one of ${s.choices!.join(', ')}`);
       return raw;
     case 'url': {
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        return bad('not a URL');
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return bad('expected an http:// or https:// URL');
-      // Credentials in the address would be dropped silently by the HTTP client: refuse them (see README).
-      if (url.username !== '' || url.password !== '') {
+      const problem = httpUrlProblem(raw);
+      if (problem === 'not a URL') return bad('not a URL');
+      if (problem === 'not http(s)') return bad('expected an http:// or https:// URL');
+      if (problem === 'credentials') {
         throw new ConfigError(
           `${s.env} is invalid: user:password@ in the URL is not supported (it would not be sent); put the secret in the path or query the service gives you, or use a proxy`,
         );

@@ -1,6 +1,7 @@
 // `swarm-balance notify-test`: one test message to every configured channel, and what each answered.
 import { readFileSync } from 'node:fs';
 import { createPoster } from '../adapters/post.js';
+import { CHANNELS } from '../channels/index.js';
 import { parseConfig } from '../config.js';
 import { adviceFor, type AlertEvent } from '../core/alert.js';
 import { configuredChannels } from '../notify/channels.js';
@@ -44,9 +45,7 @@ export async function notifyTestCommand(
   const config = parseConfig(env, args, (p) => readFileSync(p, 'utf8'));
   const channels = configuredChannels(config);
   if (channels.length === 0) {
-    process.stdout.write(
-      'no channel configured: set SWARM_BALANCE_SLACK_WEBHOOK_URL, _TEAMS_WEBHOOK_URL, _DISCORD_WEBHOOK_URL, _MATTERMOST_WEBHOOK_URL, _TELEGRAM_BOT_TOKEN with _TELEGRAM_CHAT_ID, _WEBHOOK_URL or _ALERTMANAGER_URL\n',
-    );
+    process.stdout.write(`no channel configured: set ${channelVariables()}\n`);
     return 2;
   }
   const poster = createPoster(config.notifyTimeoutMs);
@@ -66,4 +65,15 @@ export async function notifyTestCommand(
   }
   await poster.close();
   return failed > 0 ? 1 : 0;
+}
+
+/** "SWARM_BALANCE_SLACK_WEBHOOK_URL, _TEAMS_WEBHOOK_URL, …, _TELEGRAM_BOT_TOKEN with _TELEGRAM_CHAT_ID, … or _ALERTMANAGER_URL". */
+export function channelVariables(): string {
+  const each = CHANNELS.map((c) =>
+    c.settings
+      .filter((s) => s.default === null)
+      .map((s) => s.env.replace(/^SWARM_BALANCE_/, '_'))
+      .join(' with '),
+  );
+  return `SWARM_BALANCE${each.slice(0, -1).join(', ')} or ${each.at(-1) ?? ''}`;
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { parseCommandArgs, UsageError, type OptionSpecs } from '../args.js';
 import type { ClusterRefusal, ClusterView } from '../core/cluster-view.js';
+import { httpUrlProblem, secretFromEnv } from '../config.js';
 import { checkOutcome, renderStatus, type StatusBody } from '../core/render-status.js';
 import { errorCode, errorMessage } from '../errors.js';
 
@@ -63,38 +64,20 @@ function checkUrl(raw: string, where: string): string {
   // `host:9479` parses as a URL whose scheme is "host:": ask for the scheme instead.
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw))
     throw bad("has no scheme: expected http:// or https:// and the agent's address");
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw bad('is not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('is not an http:// or https:// URL');
-  if (url.username || url.password)
+  const problem = httpUrlProblem(raw);
+  if (problem === 'not a URL') throw bad('is not a URL');
+  if (problem === 'not http(s)') throw bad('is not an http:// or https:// URL');
+  if (problem === 'credentials')
     throw bad('holds credentials: set SWARM_BALANCE_METRICS_TOKEN or SWARM_BALANCE_METRICS_TOKEN_FILE instead');
   return raw.replace(/\/+$/, '');
 }
 
-/** The bearer token for /v1/cluster: SWARM_BALANCE_METRICS_TOKEN or the file SWARM_BALANCE_METRICS_TOKEN_FILE names. */
+/** The bearer token for /v1/cluster: SWARM_BALANCE_METRICS_TOKEN or the file SWARM_BALANCE_METRICS_TOKEN_FILE names, read as the agent reads it. */
 export function metricsToken(
   env: Record<string, string | undefined>,
   readFile: (path: string) => string,
 ): string | null {
-  const direct = env.SWARM_BALANCE_METRICS_TOKEN?.trim() || undefined;
-  const file = env.SWARM_BALANCE_METRICS_TOKEN_FILE?.trim() || undefined;
-  if (direct !== undefined && file !== undefined)
-    throw new UsageError('SWARM_BALANCE_METRICS_TOKEN and SWARM_BALANCE_METRICS_TOKEN_FILE are both set; set one');
-  if (file === undefined) return direct ?? null;
-  let text: string;
-  try {
-    text = readFile(file);
-  } catch (err) {
-    throw new UsageError(
-      `SWARM_BALANCE_METRICS_TOKEN_FILE=${file} cannot be read: ${errorCode(err) !== 'UNKNOWN' ? errorCode(err) : errorMessage(err)}`,
-    );
-  }
-  if (text.trim() === '') throw new UsageError(`SWARM_BALANCE_METRICS_TOKEN_FILE=${file} is empty`);
-  return text.trim();
+  return secretFromEnv('SWARM_BALANCE_METRICS_TOKEN', env, readFile, (message) => new UsageError(message));
 }
 
 /** The agent could not be asked, or answered with an error; the message says what to do. */

@@ -5,20 +5,10 @@ import type { AlertEvent } from '../core/alert.js';
 import type { TextMessage } from '../core/render-text.js';
 import { decide, type BackoffSettings } from '../core/retry.js';
 import type { PostJson } from '../adapters/post.js';
+import type { Channel } from '../channels/types.js';
 import { makeScrubber, urlParts } from '../scrub.js';
 
-export interface Channel {
-  name: string;
-  /** Where to POST; holds the secret, so it is never logged. */
-  url: string;
-  render(event: AlertEvent): unknown;
-  /** A plain message's body (digest, remediation notice), or null for a channel that takes none. */
-  renderText: ((message: TextMessage) => unknown) | null;
-  /** Least time between two sends on this channel (its documented rate limit). */
-  minIntervalMs: number;
-  /** Re-send a firing alert this often (Alertmanager forgets alerts not re-sent), or null. */
-  refreshMs: number | null;
-}
+export type { Channel };
 
 export type Outcome = 'sent' | 'retry' | 'rate_limited' | 'failed' | 'dropped';
 

@@ -156,6 +156,12 @@ export function moreLine(more: number): string {
   return `${ELLIPSIS} and ${more} more replica${more === 1 ? '' : 's'}`;
 }
 
+/** The share table every channel shows: one line per replica (at most `rows`), then "… and N more". */
+export function shareRows(e: AlertEvent, rows: number): string[] {
+  const { lines, more } = shareLines(e, rows);
+  return more > 0 ? [...lines, moreLine(more)] : lines;
+}
+
 /** UTF-8 size of the JSON body. */
 export function jsonBytes(payload: unknown): number {
   return new TextEncoder().encode(JSON.stringify(payload)).length;

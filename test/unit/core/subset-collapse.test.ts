@@ -11,7 +11,8 @@ import {
 } from '../../../src/core/evaluate.js';
 import { renderTextFamilies } from '../../../src/core/metrics-text.js';
 import { planRemediation, type ServiceObject } from '../../../src/core/remediation.js';
-import { renderSlack, renderWebhook } from '../../../src/core/render/index.js';
+import { renderSlack } from '../../../src/channels/slack.js';
+import { renderWebhook } from '../../../src/channels/webhook.js';
 import { headline, hotText, statusNote, summaryLine } from '../../../src/core/render/words.js';
 import { checkOutcome, renderStatus, type StatusService } from '../../../src/core/render-status.js';
 import { logBinomialLowerTailBound, logChoose } from '../../../src/core/stats.js';

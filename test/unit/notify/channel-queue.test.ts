@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AttemptResult } from '../../../src/core/retry.js';
 import { ChannelQueue, type QueueDeps } from '../../../src/notify/channel-queue.js';
 import { alertEvent } from '../support/cluster-factories.js';
-import { channel, fakeDeps, NETWORK_DOWN, OK, said, script, status, type Post } from './harness.js';
+import { channel, fakeDeps, NETWORK_DOWN, OK, said, script, status, useFakeClock, type Post } from './harness.js';
 
 const S = 1000;
 
@@ -26,13 +26,7 @@ function blockedQueue(blockMs: number, over: Partial<QueueDeps> = {}, minInterva
   return { ...h, queue };
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe('ChannelQueue', () => {
   it('sends messages in the order they came', async () => {

@@ -1,5 +1,6 @@
 // A fake POST and the queue dependencies around it, for the notification tests under fake timers.
 import { pino } from 'pino';
+import { afterEach, beforeEach, vi } from 'vitest';
 import type { AlertEvent } from '../../../src/core/alert.js';
 import type { AttemptResult } from '../../../src/core/retry.js';
 import type { Channel, Outcome, QueueDeps } from '../../../src/notify/channel-queue.js';
@@ -73,3 +74,13 @@ export function channel(name: string, over: Partial<Channel> = {}): Channel {
 /** What each post said, as `kind id`. */
 export const said = (calls: readonly Post[], url?: string) =>
   calls.filter((c) => url === undefined || c.url === url).map((c) => c.body);
+
+/** Every test of the file on fake timers starting at time 0 (Date.now() included), real ones restored after. */
+export function useFakeClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AlertEvent } from '../../../src/core/alert.js';
 import { Notifier } from '../../../src/notify/notifier.js';
 import { alertEvent } from '../support/cluster-factories.js';
-import { channel, fakeDeps, said, script, status } from './harness.js';
+import { channel, fakeDeps, said, script, status, useFakeClock } from './harness.js';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -25,13 +25,7 @@ async function syncEveryMinute(notifier: Notifier, minutes: number, list: () => 
   await vi.advanceTimersByTimeAsync(0);
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe('Notifier', () => {
   it('announces a state change on every channel', async () => {

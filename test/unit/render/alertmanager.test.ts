@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertKind } from '../../../src/core/alert.js';
-import { ALERTMANAGER_VALIDITY_MS, ALERTNAME, renderAlertmanager } from '../../../src/core/render/index.js';
+import { ALERTMANAGER_VALIDITY_MS, ALERTNAME, renderAlertmanager } from './renderers.js';
 import { alertEvent, DASHBOARD, MINUTE, T0 } from './fixtures.js';
 
 describe('renderAlertmanager', () => {

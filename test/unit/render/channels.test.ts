@@ -14,7 +14,7 @@ import {
   renderTeams,
   renderTelegram,
   visibleLength,
-} from '../../../src/core/render/index.js';
+} from './renderers.js';
 import { jsonBytes } from '../../../src/core/render/shared.js';
 import { alertEvent, DASHBOARD, hugeEvent, replicas, strings } from './fixtures.js';
 
@@ -35,13 +35,20 @@ interface Channel {
   limits: (payload: unknown) => void;
 }
 
+/** A reader that undoes `unescape` on every string of the payload. */
+const readWith = (unescape: (s: string) => string) => (p: unknown) => strings(p).map(unescape).join('\n');
+/** A limits check over the payload as `render` types it. */
+const limitsOf =
+  <R extends (e: AlertEvent) => unknown>(_render: R, check: (m: ReturnType<R>) => void) =>
+  (p: unknown) =>
+    check(p as ReturnType<R>);
+
 const channels: Channel[] = [
   {
     name: 'slack',
     render: renderSlack,
-    read: (p) => strings(p).map(decodeEntities).join('\n'),
-    limits: (p) => {
-      const m = p as ReturnType<typeof renderSlack>;
+    read: readWith(decodeEntities),
+    limits: limitsOf(renderSlack, (m) => {
       expect(m.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
       for (const block of m.blocks) {
         if (block.type === 'header') expect(block.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.headerText);
@@ -49,20 +56,19 @@ const channels: Channel[] = [
         if (block.type === 'context') expect(block.elements.length).toBeLessThanOrEqual(SLACK_LIMITS.contextElements);
       }
       expect(m.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
-    },
+    }),
   },
   {
     name: 'teams',
     render: renderTeams,
-    read: (p) => strings(p).join('\n'),
+    read: readWith((s) => s),
     limits: (p) => expect(jsonBytes(p)).toBeLessThan(28_000),
   },
   {
     name: 'discord',
     render: renderDiscord,
-    read: (p) => strings(p).map(unescapeMarkdown).join('\n'),
-    limits: (p) => {
-      const m = p as ReturnType<typeof renderDiscord>;
+    read: readWith(unescapeMarkdown),
+    limits: limitsOf(renderDiscord, (m) => {
       const L = DISCORD_LIMITS;
       expect(embedChars(m)).toBeLessThanOrEqual(L.total);
       for (const em of m.embeds) {
@@ -75,17 +81,16 @@ const channels: Channel[] = [
           expect(f.value.length).toBeLessThanOrEqual(L.fieldValue);
         }
       }
-    },
+    }),
   },
   {
     name: 'mattermost',
     render: renderMattermost,
-    read: (p) => strings(p).map(unescapeMarkdown).join('\n'),
-    limits: (p) => {
-      const m = p as ReturnType<typeof renderMattermost>;
+    read: readWith(unescapeMarkdown),
+    limits: limitsOf(renderMattermost, (m) => {
       expect(m.text.length).toBeLessThanOrEqual(MATTERMOST_LIMITS.text);
       expect(JSON.stringify(m.attachments).length).toBeLessThanOrEqual(MATTERMOST_LIMITS.attachments);
-    },
+    }),
   },
   {
     name: 'telegram',

@@ -8,7 +8,7 @@ import {
   renderTeams,
   renderTelegram,
   renderWebhook,
-} from '../../../src/core/render/index.js';
+} from './renderers.js';
 import { alertEvent, EVERYONE, NASTY, replica, strings } from './fixtures.js';
 
 /** Service `<b>&_*[x]`, stack `@everyone`, hot replica on node `<b>&_*[x]`, pinning mentioning @here. */

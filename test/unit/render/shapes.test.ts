@@ -10,8 +10,8 @@ import {
   renderTeams,
   renderTelegram,
   renderers,
-} from '../../../src/core/render/index.js';
-import { TEAMS_COLORS } from '../../../src/core/render/teams.js';
+  TEAMS_COLORS,
+} from './renderers.js';
 import { alertEvent, DASHBOARD } from './fixtures.js';
 
 const KINDS: AlertKind[] = ['firing', 'repeat', 'resolved', 'test'];

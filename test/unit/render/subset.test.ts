@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { AlertEvent, AlertReplica } from '../../../src/core/alert.js';
 import {
   embedChars,
+  fitsDiscord,
+  fitsMattermost,
+  fitsSlack,
   renderAlertmanager,
   renderDiscord,
   renderMattermost,
@@ -11,14 +14,11 @@ import {
   renderTeams,
   renderTelegram,
   renderWebhook,
+  TEAMS_LIMITS,
+  TELEGRAM_LIMITS,
   visibleLength,
-} from '../../../src/core/render/index.js';
-import { fitsDiscord } from '../../../src/core/render/discord.js';
+} from './renderers.js';
 import { jsonBytes } from '../../../src/core/render/shared.js';
-import { fitsMattermost } from '../../../src/core/render/mattermost.js';
-import { fitsSlack } from '../../../src/core/render/slack.js';
-import { TEAMS_LIMITS } from '../../../src/core/render/teams.js';
-import { TELEGRAM_LIMITS } from '../../../src/core/render/telegram.js';
 import { alertEvent, replica } from './fixtures.js';
 
 /** `carrying` of `n` replicas share the traffic evenly; the rest idle. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderWebhook, WEBHOOK_SCHEMA } from '../../../src/core/render/index.js';
+import { renderWebhook, WEBHOOK_SCHEMA } from './renderers.js';
 import { alertEvent, hugeEvent, replica } from './fixtures.js';
 
 const doc = readFileSync(new URL('../../../docs/webhook-schema.md', import.meta.url), 'utf8');

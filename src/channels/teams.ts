@@ -1,35 +1,20 @@
-// Microsoft Teams (Workflows "When a Teams webhook request is received") body: a message with one Adaptive Card.
+// Microsoft Teams (Workflows "When a Teams webhook request is received"): its setting, its rate and its body,
+// a message with one Adaptive Card.
 // learn.microsoft.com "Create Incoming Webhooks": the message size limit is 28 KB. Adaptive Cards schema:
 // TextBlock, FactSet (Fact.title/Fact.value) and Action.OpenUrl; TextBlock and facts read markdown, while
 // TextRun text inside a RichTextBlock does not ("Markdown is not supported"), so every value that comes from
 // the cluster (service, stack, node, pinning, advice, command) goes into TextRuns and needs no escaping.
-import type { AlertEvent, AlertKind } from '../alert.js';
-import {
-  type Budget,
-  cap,
-  fitBudget,
-  jsonBytes,
-  moreLine,
-  oneLine,
-  shareLines,
-  shortTime,
-  truncate,
-} from './shared.js';
-import {
-  durationText,
-  emoji,
-  headline,
-  hotLabel,
-  hotText,
-  kindLabel,
-  replicasText,
-  signalText,
-  stackText,
-  statusNote,
-} from './words.js';
+import type { AlertEvent, AlertKind } from '../core/alert.js';
+import { cutText, type TextMessage } from '../core/render-text.js';
+import * as fmt from '../core/render/shared.js';
+import * as say from '../core/render/words.js';
+import { defineChannel } from './types.js';
 
-/** Kept below 28 KB with room for the HTTP client's own framing. */
-export const TEAMS_LIMITS = { bytes: 27 * 1024 } as const;
+/**
+ * `bytes`: kept below 28 KB with room for the HTTP client's own framing. A plain message shows at most
+ * `textLines` lines of at most `textLine` characters each.
+ */
+export const TEAMS_LIMITS = { bytes: 27 * 1024, textLines: 60, textLine: 1000 } as const;
 export const TEAMS_COLORS: Record<AlertKind, string> = {
   firing: 'Attention',
   resolved: 'Good',
@@ -72,9 +57,9 @@ export interface TeamsMessage {
 }
 
 export function renderTeams(e: AlertEvent): TeamsMessage {
-  return fitBudget(
+  return fmt.fitBudget(
     (b) => build(e, b),
-    (m) => jsonBytes(m) <= TEAMS_LIMITS.bytes,
+    (m) => fmt.jsonBytes(m) <= TEAMS_LIMITS.bytes,
   );
 }
 
@@ -94,37 +79,36 @@ const prose = (text: string): TeamsTextRun[] =>
     .map((part, i) => (i % 2 === 1 ? run(part.slice(1, -1), { fontType: 'Monospace' }) : run(part)))
     .filter((r) => r.text !== '');
 
-function build(e: AlertEvent, b: Budget): TeamsMessage {
-  const t = (text: string, max: number) => truncate(oneLine(text), cap(max, b));
-  const { lines, more } = shareLines(e, b.rows);
+function build(e: AlertEvent, b: fmt.Budget): TeamsMessage {
+  const t = (text: string, max: number) => fmt.truncate(fmt.oneLine(text), fmt.cap(max, b));
   const facts = [
-    { title: 'Replicas', value: replicasText(e) },
-    { title: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: durationText(e) },
-    { title: 'Sent', value: shortTime(e.at) },
+    { title: 'Replicas', value: say.replicasText(e) },
+    { title: e.kind === 'resolved' ? 'Lasted' : 'Duration', value: say.durationText(e) },
+    { title: 'Sent', value: fmt.shortTime(e.at) },
   ];
   const body: TeamsElement[] = [
     // Fixed words only in markdown-reading elements; values from the cluster go in TextRuns below.
     {
       type: 'TextBlock',
-      text: `${emoji(e.kind)} ${headline(e.kind, e)}`,
+      text: `${say.emoji(e.kind)} ${say.headline(e.kind, e)}`,
       wrap: true,
       size: 'Large',
       weight: 'Bolder',
       color: TEAMS_COLORS[e.kind],
       style: 'heading',
     },
-    { type: 'RichTextBlock', inlines: [run(t(statusNote(e), 300), e.kind === 'test' ? { weight: 'Bolder' } : {})] },
+    { type: 'RichTextBlock', inlines: [run(t(say.statusNote(e), 300), e.kind === 'test' ? { weight: 'Bolder' } : {})] },
     labelled('Service', t(e.service, 200)),
-    labelled('Stack', t(stackText(e), 100)),
+    labelled('Stack', t(say.stackText(e), 100)),
     labelled('Endpoint mode', t(e.endpointMode, 40)),
     { type: 'FactSet', facts },
-    labelled(hotLabel(e), t(hotText(e) ?? 'none stands out', 300)),
+    labelled(say.hotLabel(e), t(say.hotText(e) ?? 'none stands out', 300)),
     ...(e.pinning ? [labelled('Pinning', t(e.pinning, 1000))] : []),
-    ...(signalText(e) ? [labelled('Signal', t(signalText(e) ?? '', 200))] : []),
+    ...(say.signalText(e) ? [labelled('Signal', t(say.signalText(e) ?? '', 200))] : []),
     { type: 'TextBlock', text: 'Traffic share per replica', wrap: true, weight: 'Bolder' },
     {
       type: 'Container',
-      items: [...lines, ...(more > 0 ? [moreLine(more)] : [])].map((line): TeamsElement => ({
+      items: fmt.shareRows(e, b.rows).map((line): TeamsElement => ({
         type: 'RichTextBlock',
         spacing: 'None',
         inlines: [run(line, { fontType: 'Monospace' })],
@@ -138,14 +122,14 @@ function build(e: AlertEvent, b: Budget): TeamsMessage {
             type: 'RichTextBlock',
             inlines: [
               run('Command: ', { weight: 'Bolder' }),
-              run(truncate(e.command, cap(2000, b)), { fontType: 'Monospace' }),
+              run(fmt.truncate(e.command, fmt.cap(2000, b)), { fontType: 'Monospace' }),
             ],
           } satisfies TeamsElement,
         ]
       : []),
     {
       type: 'RichTextBlock',
-      inlines: [run(`swarm-balance · ${kindLabel(e.kind)} · alert ${t(e.id, 200)}`, { isSubtle: true })],
+      inlines: [run(`swarm-balance · ${say.kindLabel(e.kind)} · alert ${t(e.id, 200)}`, { isSubtle: true })],
     },
   ];
   const card: TeamsCard = {
@@ -163,3 +147,46 @@ function build(e: AlertEvent, b: Budget): TeamsMessage {
     attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
   };
 }
+
+/** A plain message (digest, remediation notice): one TextBlock per line, the first in bold. */
+export function renderTeamsText(m: TextMessage): unknown {
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          body: m.lines.slice(0, TEAMS_LIMITS.textLines).map((l, i) => ({
+            type: 'TextBlock',
+            text: cutText(l, TEAMS_LIMITS.textLine),
+            wrap: true,
+            ...(i === 0 ? { weight: 'Bolder' } : {}),
+          })),
+        },
+      },
+    ],
+  };
+}
+
+export const teams = defineChannel({
+  name: 'teams',
+  settings: [
+    {
+      key: 'teamsWebhookUrl',
+      env: 'SWARM_BALANCE_TEAMS_WEBHOOK_URL',
+      kind: 'url',
+      default: null,
+      secret: true,
+      blankFileIsUnset: true,
+      help: 'Microsoft Teams Workflows webhook URL',
+    },
+  ],
+  minIntervalMs: 1000,
+  refreshMs: null,
+  endpoint: (c) => c.teamsWebhookUrl,
+  render: renderTeams,
+  renderText: renderTeamsText,
+});

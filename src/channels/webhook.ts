@@ -1,8 +1,10 @@
-// Generic webhook body: a documented, versioned JSON document (docs/webhook-schema.md).
+// Generic webhook: its setting and its body, a documented, versioned JSON document (docs/webhook-schema.md).
 // Version 1 only ever gains optional fields; a change that breaks readers becomes `swarm-balance.alert/v2`.
-import { alertDuration, type AlertEvent, type AlertKind } from '../alert.js';
-import { isoTime, sortedReplicas } from './shared.js';
-import { summaryLine } from './words.js';
+import { alertDuration, type AlertEvent, type AlertKind } from '../core/alert.js';
+import type { TextMessage } from '../core/render-text.js';
+import { isoTime, sortedReplicas } from '../core/render/shared.js';
+import { summaryLine } from '../core/render/words.js';
+import { defineChannel } from './types.js';
 
 export const WEBHOOK_SCHEMA = 'swarm-balance.alert/v1';
 
@@ -91,3 +93,24 @@ export function renderWebhook(e: AlertEvent): WebhookPayload {
     dashboardUrl: e.dashboardUrl,
   };
 }
+
+export const webhook = defineChannel({
+  name: 'webhook',
+  settings: [
+    {
+      key: 'webhookUrl',
+      env: 'SWARM_BALANCE_WEBHOOK_URL',
+      kind: 'url',
+      default: null,
+      secret: true,
+      blankFileIsUnset: true,
+      help: 'generic JSON webhook URL (schema swarm-balance.alert/v1)',
+    },
+  ],
+  minIntervalMs: 0,
+  refreshMs: null,
+  endpoint: (c) => c.webhookUrl,
+  render: renderWebhook,
+  // A plain message goes out as its own versioned document (digest/v1, remediation/v1), not as text.
+  renderText: (m: TextMessage) => m.structured,
+});
