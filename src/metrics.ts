@@ -1,6 +1,8 @@
 // Every metric the agent exposes: the agent's own state on an injected prom-client Registry, the
 // per-task and per-service series as text from the current state (core/metrics-text.ts), so series
 // of gone tasks and services vanish with them.
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServiceResult } from './core/evaluate.js';
 import { renderTextFamilies } from './core/metrics-text.js';
@@ -8,6 +10,18 @@ import type { TaskReport } from './core/types.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import type { SamplerRun } from './samplers/registry.js';
 import { REVISION } from './version.js';
+
+const gzipAsync = promisify(gzip);
+/** zlib's default level: about 1/20 of the text on the wire, made once per interval off the event loop. */
+const GZIP_OPTIONS = { level: 6 };
+
+interface TextPart {
+  tasks: readonly TaskReport[];
+  services: readonly ServiceResult[];
+  text: string;
+  bytes: Buffer;
+  gzip: Promise<Buffer> | null;
+}
 
 export const PREFIX = 'swarm_balance_';
 
@@ -34,6 +48,11 @@ export interface AgentMetrics {
 export interface MetricsExposition {
   contentType: string;
   metrics(): Promise<string>;
+  /**
+   * The same text as bytes, in parts to write one after the other; with `gzip`, each part is a gzip
+   * member (a client inflates the members as one stream, RFC 1952 2.2).
+   */
+  body?(gzip: boolean): Promise<Buffer[]>;
 }
 
 export function createMetrics(
@@ -81,18 +100,30 @@ export function createMetrics(
   const processMetrics = registerProcessMetrics(registry);
 
   // The per-task and per-service families are written as text (core/metrics-text.ts), once per
-  // change of the source's reports or results: the agent replaces both once per interval.
-  let cached: { tasks: readonly TaskReport[]; services: readonly ServiceResult[]; text: string } | null = null;
-  const textFamilies = (): string => {
+  // change of the source's reports or results: the agent replaces both once per interval. Their bytes
+  // and their gzip member are made once per change too, so an unchanged scrape only renders the
+  // agent's own few families; the gzip runs on the thread pool, not on the event loop.
+  let cached: TextPart | null = null;
+  const textPart = (): TextPart => {
     const tasks = source.tasks();
     const services = source.services();
-    if (cached?.tasks !== tasks || cached.services !== services)
-      cached = { tasks, services, text: renderTextFamilies(PREFIX, tasks, services) };
-    return cached.text;
+    if (cached?.tasks !== tasks || cached.services !== services) {
+      const text = renderTextFamilies(PREFIX, tasks, services);
+      cached = { tasks, services, text, bytes: Buffer.from(text), gzip: null };
+    }
+    return cached;
   };
+  const head = async () => `${await registry.metrics()}\n`;
   const exposition: MetricsExposition = {
     contentType: registry.contentType,
-    metrics: async () => `${await registry.metrics()}\n${textFamilies()}`,
+    metrics: async () => `${await head()}${textPart().text}`,
+    body: async (gzip) => {
+      const part = textPart();
+      const first = Buffer.from(await head());
+      if (!gzip) return [first, part.bytes];
+      part.gzip ??= gzipAsync(part.bytes, GZIP_OPTIONS);
+      return Promise.all([gzipAsync(first, GZIP_OPTIONS), part.gzip]);
+    },
   };
 
   return {

@@ -2,10 +2,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { createAuthorizer, usersMap, type Authorizer, type AuthRules, type AuthVerdict } from './auth.js';
+import { acceptsGzip } from './core/accept-encoding.js';
 import type { ClusterAnswer } from './core/cluster-view.js';
 import type { MetricsExposition } from './metrics.js';
 import type { Logger } from 'pino';
+
+const gzipAsync = promisify(gzipCallback);
 
 export interface ServerDeps {
   /** /metrics: a prom-client Registry, or the agent's exposition around one. */
@@ -157,7 +162,7 @@ async function handle(deps: ServerDeps, gates: Gates, req: IncomingMessage, res:
   }
   switch (path) {
     case '/metrics':
-      return send(res, 200, deps.exposition.contentType, await deps.exposition.metrics());
+      return sendMetrics(deps.exposition, req, res);
     case '/healthz':
       return send(res, 200, 'text/plain', 'ok\n');
     case '/readyz':
@@ -215,6 +220,24 @@ function tarpit(): Gates['tooMany'] {
       answer();
     }, TARPIT_MS).unref();
   };
+}
+
+/** /metrics as bytes, gzipped when the client asks (Prometheus always does). */
+async function sendMetrics(exposition: MetricsExposition, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const gzip = acceptsGzip(req.headers['accept-encoding']);
+  const parts = exposition.body
+    ? await exposition.body(gzip)
+    : [gzip ? await gzipAsync(await exposition.metrics()) : Buffer.from(await exposition.metrics())];
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  res.writeHead(200, {
+    'content-type': exposition.contentType,
+    'content-length': length,
+    vary: 'accept-encoding',
+    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+  });
+  if (req.method === 'HEAD') return void res.end();
+  for (const part of parts.slice(0, -1)) res.write(part);
+  res.end(parts.at(-1));
 }
 
 function send(

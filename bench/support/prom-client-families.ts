@@ -95,6 +95,8 @@ export function registerPromClientFamilies(
   perService(SERVICE_FAMILIES.skewed, (s) => (s.detector.state === 'firing' ? 1 : 0));
   perService(SERVICE_FAMILIES.unknown, (s) => s.running - s.tasks.length);
   perService(SERVICE_FAMILIES.threshold, (s) => s.threshold);
+  perService(SERVICE_FAMILIES.carrying, (s) => (s.spread ? s.spread.carrying.length : null));
+  perService(SERVICE_FAMILIES.idle, (s) => (s.spread ? s.spread.idle.length : null));
   metric(SERVICE_FAMILIES.taskShare, TASK_LABELS, (m) => {
     for (const s of services()) {
       for (const t of s.tasks)

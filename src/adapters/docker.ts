@@ -1,4 +1,6 @@
 // Thin I/O over dockerode: every call returns raw API JSON; mapping lives in src/core/docker-model.ts.
+// Must come before dockerode: it keeps dockerode's unused dependencies from loading (see the file).
+import './docker-lazy-deps.js';
 import Docker from 'dockerode';
 import { AgentError, ErrorCodes } from '../errors.js';
 

@@ -1,0 +1,55 @@
+// dockerode loads, at start, modules for what the agent never does: ssh2 (DOCKER_HOST=ssh://, which
+// the agent refuses), gRPC and protobuf (BuildKit sessions) and tar-fs (image builds). Together about
+// 17 MB of resident memory on every node (BENCHMARKS.md, agent-footprint). This module, imported
+// before dockerode, puts a stand-in for each into the CommonJS cache: the real module is loaded the
+// first time any of its members is used, so nothing changes for a caller that does use one.
+import Module, { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const requireHere = createRequire(import.meta.url);
+const cache = requireHere.cache;
+
+/** Who requires each module: resolution must start where the requiring file sits. */
+function requirers(): { from: NodeJS.Require; id: string; constructors: string[] }[] {
+  const dockerodeLib = join(dirname(requireHere.resolve('dockerode/package.json')), 'lib', 'docker.js');
+  const fromDockerode = createRequire(dockerodeLib);
+  const fromModem = createRequire(fromDockerode.resolve('docker-modem'));
+  return [
+    // docker-modem/lib/ssh.js reads `.Client` when it is loaded and calls `new Client()` later.
+    { from: fromModem, id: 'ssh2', constructors: ['Client'] },
+    { from: fromDockerode, id: '@grpc/grpc-js', constructors: [] },
+    { from: fromDockerode, id: '@grpc/proto-loader', constructors: [] },
+    { from: fromDockerode, id: 'tar-fs', constructors: [] },
+  ];
+}
+
+function standIn(from: NodeJS.Require, id: string, constructors: string[]): void {
+  const file = from.resolve(id);
+  if (cache[file]) return;
+  let real: Record<PropertyKey, unknown> | undefined;
+  const load = (): Record<PropertyKey, unknown> => {
+    if (!real) {
+      delete cache[file];
+      real = from(file) as Record<PropertyKey, unknown>;
+    }
+    return real;
+  };
+  const target: Record<PropertyKey, unknown> = {};
+  for (const name of constructors) {
+    target[name] = function LazyConstructor(...args: unknown[]) {
+      const Ctor = load()[name] as new (...a: unknown[]) => unknown;
+      return new Ctor(...args);
+    };
+  }
+  const entry = new Module(file);
+  entry.filename = file;
+  entry.loaded = true;
+  entry.exports = new Proxy(target, { get: (t, key) => (key in t ? t[key] : load()[key]) });
+  cache[file] = entry;
+}
+
+try {
+  for (const { from, id, constructors } of requirers()) standIn(from, id, constructors);
+} catch {
+  // A dockerode release laid out differently: load everything as before, only the memory is lost.
+}

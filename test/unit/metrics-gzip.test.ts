@@ -1,0 +1,116 @@
+// /metrics gzipped when asked, from the agent's real exposition over a real HTTP server.
+import { request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TaskReport } from '../../src/core/types.js';
+import { createMetrics, type MetricsSource } from '../../src/metrics.js';
+import { buildServer } from '../../src/server.js';
+import { taskReport } from './support/factories.js';
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const close of closers.splice(0)) close();
+});
+
+function setup() {
+  const state = { tasks: [] as TaskReport[], services: [] };
+  for (let i = 1; i <= 200; i++) state.tasks.push(taskReport({ slot: String(i), id: `t${i}`, name: `web.${i}` }));
+  const source: MetricsSource = {
+    tasks: () => state.tasks,
+    services: () => state.services,
+    dockerUp: () => true,
+    evaluator: () => false,
+    peers: () => ({}),
+    samplerRuns: () => [],
+    lastSampleSeconds: () => 1_764_151_200,
+  };
+  const metrics = createMetrics(new Registry(), source, '0.1.0');
+  closers.push(() => metrics.close());
+  return { state, exposition: metrics.exposition };
+}
+
+async function serve(exposition: ReturnType<typeof setup>['exposition']): Promise<number> {
+  const server: Server = buildServer({
+    exposition,
+    logger: pino({ level: 'silent' }),
+    ready: () => true,
+    report: () => Promise.resolve({ version: 1, tasks: [] }),
+    cluster: () => ({ status: 200, body: {} }),
+    peerToken: null,
+  } as Parameters<typeof buildServer>[0]);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** The raw answer, not inflated (fetch would inflate it and hide what went over the wire). */
+function get(port: number, headers: Record<string, string>, method = 'GET') {
+  return new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/metrics', method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The lines that do not change from one scrape to the next (process CPU and event-loop lag do). */
+const stable = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => !/^(# (HELP|TYPE) )?(process_|nodejs_)/.test(l))
+    .join('\n');
+
+describe('/metrics compression', () => {
+  it('answers gzip when asked, and the inflated body is the uncompressed text', async () => {
+    const { exposition } = setup();
+    const port = await serve(exposition);
+    const zipped = await get(port, { 'accept-encoding': 'gzip' });
+    const plain = await get(port, {});
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers['vary']).toBe('accept-encoding');
+    expect(Number(zipped.headers['content-length'])).toBe(zipped.body.length);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(Number(plain.headers['content-length'])).toBe(plain.body.length);
+    const inflated = gunzipSync(zipped.body).toString();
+    expect(stable(inflated)).toBe(stable(plain.body.toString()));
+    expect(inflated).toContain('swarm_balance_task_info{');
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 5);
+  });
+
+  it('answers uncompressed to a client that refuses gzip', async () => {
+    const { exposition } = setup();
+    const port = await serve(exposition);
+    const res = await get(port, { 'accept-encoding': 'gzip;q=0, identity' });
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.body.toString()).toContain('swarm_balance_task_info{');
+  });
+
+  it('answers HEAD with the length and no body', async () => {
+    const { exposition } = setup();
+    const port = await serve(exposition);
+    const res = await get(port, { 'accept-encoding': 'gzip' }, 'HEAD');
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(Number(res.headers['content-length'])).toBeGreaterThan(0);
+    expect(res.body.length).toBe(0);
+  });
+
+  it('compresses the per-task part once per change of the reports', async () => {
+    const { exposition, state } = setup();
+    const a = await exposition.body!(true);
+    const b = await exposition.body!(true);
+    expect(b[1]).toBe(a[1]);
+    state.tasks = state.tasks.slice(1);
+    const c = await exposition.body!(true);
+    expect(c[1]).not.toBe(a[1]);
+    expect(gunzipSync(c[1]!).toString()).not.toContain('task_name="web.1"');
+  });
+});
