@@ -118,7 +118,7 @@ describe('reading imports', () => {
   it('resolves ../../src/core/x.js from a test file to src/core/x.ts, and leaves packages alone', () => {
     const test = join(ROOT, 'test/unit/core/some.test.ts');
     expect(resolveSpecifier(test, '../../../src/core/skew.js')).toBe(join(ROOT, 'src/core/skew.ts'));
-    expect(resolveSpecifier(test, '../../../src/core/render')).toBe(join(ROOT, 'src/core/render/index.ts'));
+    expect(resolveSpecifier(test, '../../../src/channels')).toBe(join(ROOT, 'src/channels/index.ts'));
     expect(resolveSpecifier(test, 'vitest')).toBeNull();
     expect(resolveSpecifier(test, 'node:fs')).toBeNull();
   });
