@@ -6,16 +6,10 @@ import type { EvalSettings } from '../../../src/core/evaluate.js';
 import type { NodeReport, ServiceInfo, TaskReport } from '../../../src/core/types.js';
 import type { DiscoverySnapshot } from '../../../src/discovery.js';
 import { endpoint, nodeReport, serviceInfo, snapshot, swarmView, webTask } from '../support/cluster-factories.js';
+import { DEFAULT_EVAL_SETTINGS } from '../support/factories.js';
 
 const S = 1000;
-const SETTINGS: EvalSettings = {
-  threshold: 0.8,
-  minEvents: 30,
-  alpha: 0.001,
-  hysteresis: 0.1,
-  skewForMs: 60 * S,
-  resolveForMs: 30 * S,
-};
+const SETTINGS: EvalSettings = DEFAULT_EVAL_SETTINGS;
 const PEER = '10.0.9.2:9479';
 
 /** shop_web with slot 1 on node-1 (this agent) and slot 2 on node-2 (the peer). */

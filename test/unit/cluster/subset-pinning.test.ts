@@ -6,16 +6,9 @@ import { ClusterEvaluator } from '../../../src/cluster/evaluator.js';
 import type { PeerPoller } from '../../../src/cluster/poller.js';
 import type { EvalSettings } from '../../../src/core/evaluate.js';
 import { endpoint, nodeReport, serviceInfo, snapshot, webTask } from '../support/cluster-factories.js';
+import { DEFAULT_EVAL_SETTINGS } from '../support/factories.js';
 
-const S = 1000;
-const SETTINGS: EvalSettings = {
-  threshold: 0.8,
-  minEvents: 30,
-  alpha: 0.001,
-  hysteresis: 0.1,
-  skewForMs: 60 * S,
-  resolveForMs: 30 * S,
-};
+const SETTINGS: EvalSettings = DEFAULT_EVAL_SETTINGS;
 const node = { id: 'node-id-1', name: 'node-1', role: 'manager' as const, leader: true };
 const WEB = serviceInfo({
   desiredReplicas: 6,

@@ -4,16 +4,10 @@ import type { DetectorState } from '../../../src/core/detector.js';
 import { chooseSignal, evaluateServices, type EvalSettings, type ServiceView } from '../../../src/core/evaluate.js';
 import type { Health, TaskReport, TaskWindow } from '../../../src/core/types.js';
 import { taskReport, win } from '../support/factories.js';
+import { DEFAULT_EVAL_SETTINGS } from '../support/factories.js';
 
 const S = 1000;
-const SETTINGS: EvalSettings = {
-  threshold: 0.8,
-  minEvents: 30,
-  alpha: 0.001,
-  hysteresis: 0.1,
-  skewForMs: 60 * S,
-  resolveForMs: 30 * S,
-};
+const SETTINGS: EvalSettings = DEFAULT_EVAL_SETTINGS;
 
 const task = (slot: number, window: TaskWindow, health: Health = 'healthy'): TaskReport =>
   taskReport({ id: `t${slot}`, slot: String(slot), name: `shop_web.${slot}`, health, window });

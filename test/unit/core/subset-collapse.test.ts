@@ -18,17 +18,11 @@ import { checkOutcome, renderStatus, type StatusService } from '../../../src/cor
 import { logBinomialLowerTailBound, logChoose } from '../../../src/core/stats.js';
 import type { TaskReport } from '../../../src/core/types.js';
 import { taskReport, win } from '../support/factories.js';
+import { DEFAULT_EVAL_SETTINGS } from '../support/factories.js';
 
 const S = 1000;
 const T0 = 1_700_000_000_000;
-const SETTINGS: EvalSettings = {
-  threshold: 0.8,
-  minEvents: 30,
-  alpha: 0.001,
-  hysteresis: 0.1,
-  skewForMs: 60 * S,
-  resolveForMs: 30 * S,
-};
+const SETTINGS: EvalSettings = DEFAULT_EVAL_SETTINGS;
 
 /** Six replicas of sub_web; `counts[i]` connections for slot i + 1, each started at `started[i]` (ms). */
 function replicas(counts: readonly number[], started: readonly number[] = []): TaskReport[] {

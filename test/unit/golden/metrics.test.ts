@@ -8,17 +8,11 @@ import { evaluateServices, type EvalSettings, type ServiceView } from '../../../
 import type { DetectorState } from '../../../src/core/detector.js';
 import type { TaskReport } from '../../../src/core/types.js';
 import { createMetrics, type AgentMetrics, type MetricsSource } from '../../../src/metrics.js';
+import { DEFAULT_EVAL_SETTINGS } from '../support/factories.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const S = 1000;
-const SETTINGS: EvalSettings = {
-  threshold: 0.8,
-  minEvents: 30,
-  alpha: 0.001,
-  hysteresis: 0.1,
-  skewForMs: 60 * S,
-  resolveForMs: 60 * S,
-};
+const SETTINGS: EvalSettings = { ...DEFAULT_EVAL_SETTINGS, resolveForMs: 60 * S };
 
 /** One running task as its agent reports it; the figures are what /metrics shows for it. */
 function task(

@@ -56,3 +56,13 @@ export function taskReport(over: Partial<TaskReport> & { window?: TaskWindow } =
     ...over,
   };
 }
+
+/** The evaluation settings the agent runs with by default (config.ts defaults, AGENT_DEFAULTS). */
+export const DEFAULT_EVAL_SETTINGS = {
+  threshold: 0.8,
+  minEvents: 30,
+  alpha: 0.001,
+  hysteresis: 0.1,
+  skewForMs: 60_000,
+  resolveForMs: 30_000,
+} as const;
