@@ -611,24 +611,8 @@ function convert(s: Setting, raw: string): unknown {
     }
     case 'peers':
       return parsePeers(raw, bad);
-    case 'users': {
-      const users: Record<string, string> = {};
-      for (const entry of raw
-        .split(/[,\n]/)
-        .map((e) => e.trim())
-        .filter(Boolean)) {
-        const colon = entry.indexOf(':');
-        const user = entry.slice(0, colon);
-        const hash = entry.slice(colon + 1);
-        if (colon < 1 || !/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash))
-          return bad('expected user:bcrypt-hash pairs, e.g. admin:$2b$10$… (htpasswd -nbB user password)');
-        // Such a name would be dropped or read from Object.prototype: refuse it rather than guess.
-        if (user in Object.prototype || user === '__proto__')
-          return bad(`user name ${JSON.stringify(user)} is reserved; choose another name`);
-        users[user] = hash;
-      }
-      return users;
-    }
+    case 'users':
+      return parseUsers(raw, bad);
     case 'dockerHost':
       return parseDockerHost(raw, bad);
     case 'cron':
@@ -637,6 +621,26 @@ function convert(s: Setting, raw: string): unknown {
         return bad('expected a cron expression such as "0 9 * * 1-5" (minute hour day month weekday)');
       return raw.trim();
   }
+}
+
+/** user:bcrypt-hash pairs, comma or newline separated (htpasswd -nbB output). */
+function parseUsers(raw: string, bad: (why: string) => never): Record<string, string> {
+  const users: Record<string, string> = {};
+  for (const entry of raw
+    .split(/[,\n]/)
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const colon = entry.indexOf(':');
+    const user = entry.slice(0, colon);
+    const hash = entry.slice(colon + 1);
+    if (colon < 1 || !/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash))
+      return bad('expected user:bcrypt-hash pairs, e.g. admin:$2b$10$… (htpasswd -nbB user password)');
+    // Such a name would be dropped or read from Object.prototype: refuse it rather than guess.
+    if (user in Object.prototype || user === '__proto__')
+      return bad(`user name ${JSON.stringify(user)} is reserved; choose another name`);
+    users[user] = hash;
+  }
+  return users;
 }
 
 const validPort = (text: string): boolean => /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
