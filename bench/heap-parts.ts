@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createDockerApi } from '../src/adapters/docker.js';
 import { createProcReader } from '../src/adapters/procfs.js';
-import { evaluateServices, type ServiceView } from '../src/core/evaluate.js';
+import { evaluateServices } from '../src/core/evaluate.js';
 import { TaskTable } from '../src/core/task-table.js';
 import type { TaskReport } from '../src/core/types.js';
 import { Discovery } from '../src/discovery.js';
@@ -24,6 +24,7 @@ import { createProcConnectionsSampler } from '../src/samplers/proc-connections.j
 import { VERSION } from '../src/version.js';
 import { flags, machineFacts, markdownTable } from './support/common.js';
 import { cleanup, cleanupOnSignals, createSwarmTasks, runningBenchContainers } from './support/containers.js';
+import { serviceViews } from './support/tasks.js';
 
 const log = (s: string) => console.error(s);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -76,21 +77,7 @@ async function main(): Promise<void> {
     const afterTable = await usedMiB();
 
     const reports: TaskReport[] = table.reports();
-    const byService = new Map<string, TaskReport[]>();
-    for (const t of reports) byService.set(t.serviceId, [...(byService.get(t.serviceId) ?? []), t]);
-    const views: ServiceView[] = [...byService.values()].map((ts) => ({
-      service: {
-        id: ts[0]!.serviceId,
-        name: ts[0]!.serviceName,
-        stack: ts[0]!.stack,
-        labels: {},
-        desiredReplicas: ts.length,
-        endpointMode: 'vip',
-        ports: [],
-      },
-      tasks: ts,
-      unknownTasks: [],
-    }));
+    const views = serviceViews(reports);
     const { results } = evaluateServices(
       views,
       new Map(),

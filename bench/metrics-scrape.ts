@@ -30,9 +30,9 @@ import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { Agent, request } from 'undici';
-import { evaluateServices, type ServiceView } from '../src/core/evaluate.js';
+import { evaluateServices } from '../src/core/evaluate.js';
 import { TaskTable } from '../src/core/task-table.js';
-import type { TaskCounters, TaskReport } from '../src/core/types.js';
+import type { TaskCounters } from '../src/core/types.js';
 import { createMetrics, type MetricsExposition } from '../src/metrics.js';
 import { buildServer } from '../src/server.js';
 import { VERSION } from '../src/version.js';
@@ -48,7 +48,7 @@ import {
   procStatus,
   startProfile,
 } from './support/common.js';
-import { taskRefs } from './support/tasks.js';
+import { serviceViews, taskRefs } from './support/tasks.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const INTERVAL_MS = 5_000;
@@ -92,21 +92,7 @@ function buildSource(taskCount: number, serviceCount: number) {
     table.update(t0 + c * INTERVAL_MS, refs, counters);
   }
   const tasks = table.reports();
-  const byService = new Map<string, TaskReport[]>();
-  for (const t of tasks) byService.set(t.serviceId, [...(byService.get(t.serviceId) ?? []), t]);
-  const views: ServiceView[] = [...byService.values()].map((ts) => ({
-    service: {
-      id: ts[0]!.serviceId,
-      name: ts[0]!.serviceName,
-      stack: ts[0]!.stack,
-      labels: {},
-      desiredReplicas: ts.length,
-      endpointMode: 'vip',
-      ports: [],
-    },
-    tasks: ts,
-    unknownTasks: [],
-  }));
+  const views = serviceViews(tasks);
   const settings = {
     threshold: 0.8,
     minEvents: 30,
