@@ -22,6 +22,7 @@ import { Discovery } from '../src/discovery.js';
 import { createMetrics } from '../src/metrics.js';
 import { createProcConnectionsSampler } from '../src/samplers/proc-connections.js';
 import { VERSION } from '../src/version.js';
+import { DEFAULT_EVAL_SETTINGS } from '../test/unit/support/factories.js';
 import { flags, machineFacts, markdownTable } from './support/common.js';
 import { cleanup, cleanupOnSignals, createSwarmTasks, runningBenchContainers } from './support/containers.js';
 import { serviceViews } from './support/tasks.js';
@@ -78,12 +79,7 @@ async function main(): Promise<void> {
 
     const reports: TaskReport[] = table.reports();
     const views = serviceViews(reports);
-    const { results } = evaluateServices(
-      views,
-      new Map(),
-      { threshold: 0.8, minEvents: 30, alpha: 0.001, hysteresis: 0.1, skewForMs: 60_000, resolveForMs: 30_000 },
-      t0 + 65_000,
-    );
+    const { results } = evaluateServices(views, new Map(), DEFAULT_EVAL_SETTINGS, t0 + 65_000);
     const report = {
       version: 1,
       at: t0,

@@ -37,6 +37,7 @@ import { createMetrics, type MetricsExposition } from '../src/metrics.js';
 import { buildServer } from '../src/server.js';
 import { VERSION } from '../src/version.js';
 import { parsePromText } from '../test/support/agent-process.js';
+import { DEFAULT_EVAL_SETTINGS } from '../test/unit/support/factories.js';
 import { registerPromClientFamilies } from './support/prom-client-families.js';
 import {
   flags,
@@ -93,15 +94,7 @@ function buildSource(taskCount: number, serviceCount: number) {
   }
   const tasks = table.reports();
   const views = serviceViews(tasks);
-  const settings = {
-    threshold: 0.8,
-    minEvents: 30,
-    alpha: 0.001,
-    hysteresis: 0.1,
-    skewForMs: 60_000,
-    resolveForMs: 30_000,
-  };
-  const { results } = evaluateServices(views, new Map(), settings, t0 + 13 * INTERVAL_MS);
+  const { results } = evaluateServices(views, new Map(), DEFAULT_EVAL_SETTINGS, t0 + 13 * INTERVAL_MS);
   return { tasks, results };
 }
 
