@@ -15,15 +15,17 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createDockerApi } from '../src/adapters/docker.js';
 import { createProcReader } from '../src/adapters/procfs.js';
-import { evaluateServices, type ServiceView } from '../src/core/evaluate.js';
+import { evaluateServices } from '../src/core/evaluate.js';
 import { TaskTable } from '../src/core/task-table.js';
 import type { TaskReport } from '../src/core/types.js';
 import { Discovery } from '../src/discovery.js';
 import { createMetrics } from '../src/metrics.js';
 import { createProcConnectionsSampler } from '../src/samplers/proc-connections.js';
 import { VERSION } from '../src/version.js';
+import { DEFAULT_EVAL_SETTINGS } from '../test/unit/support/factories.js';
 import { flags, machineFacts, markdownTable } from './support/common.js';
 import { cleanup, cleanupOnSignals, createSwarmTasks, runningBenchContainers } from './support/containers.js';
+import { serviceViews } from './support/tasks.js';
 
 const log = (s: string) => console.error(s);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -76,27 +78,8 @@ async function main(): Promise<void> {
     const afterTable = await usedMiB();
 
     const reports: TaskReport[] = table.reports();
-    const byService = new Map<string, TaskReport[]>();
-    for (const t of reports) byService.set(t.serviceId, [...(byService.get(t.serviceId) ?? []), t]);
-    const views: ServiceView[] = [...byService.values()].map((ts) => ({
-      service: {
-        id: ts[0]!.serviceId,
-        name: ts[0]!.serviceName,
-        stack: ts[0]!.stack,
-        labels: {},
-        desiredReplicas: ts.length,
-        endpointMode: 'vip',
-        ports: [],
-      },
-      tasks: ts,
-      unknownTasks: [],
-    }));
-    const { results } = evaluateServices(
-      views,
-      new Map(),
-      { threshold: 0.8, minEvents: 30, alpha: 0.001, hysteresis: 0.1, skewForMs: 60_000, resolveForMs: 30_000 },
-      t0 + 65_000,
-    );
+    const views = serviceViews(reports);
+    const { results } = evaluateServices(views, new Map(), DEFAULT_EVAL_SETTINGS, t0 + 65_000);
     const report = {
       version: 1,
       at: t0,

@@ -30,13 +30,14 @@ import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { Agent, request } from 'undici';
-import { evaluateServices, type ServiceView } from '../src/core/evaluate.js';
+import { evaluateServices } from '../src/core/evaluate.js';
 import { TaskTable } from '../src/core/task-table.js';
-import type { TaskCounters, TaskReport } from '../src/core/types.js';
+import type { TaskCounters } from '../src/core/types.js';
 import { createMetrics, type MetricsExposition } from '../src/metrics.js';
 import { buildServer } from '../src/server.js';
 import { VERSION } from '../src/version.js';
 import { parsePromText } from '../test/support/agent-process.js';
+import { DEFAULT_EVAL_SETTINGS } from '../test/unit/support/factories.js';
 import { registerPromClientFamilies } from './support/prom-client-families.js';
 import {
   flags,
@@ -48,7 +49,7 @@ import {
   procStatus,
   startProfile,
 } from './support/common.js';
-import { taskRefs } from './support/tasks.js';
+import { serviceViews, taskRefs } from './support/tasks.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const INTERVAL_MS = 5_000;
@@ -92,30 +93,8 @@ function buildSource(taskCount: number, serviceCount: number) {
     table.update(t0 + c * INTERVAL_MS, refs, counters);
   }
   const tasks = table.reports();
-  const byService = new Map<string, TaskReport[]>();
-  for (const t of tasks) byService.set(t.serviceId, [...(byService.get(t.serviceId) ?? []), t]);
-  const views: ServiceView[] = [...byService.values()].map((ts) => ({
-    service: {
-      id: ts[0]!.serviceId,
-      name: ts[0]!.serviceName,
-      stack: ts[0]!.stack,
-      labels: {},
-      desiredReplicas: ts.length,
-      endpointMode: 'vip',
-      ports: [],
-    },
-    tasks: ts,
-    unknownTasks: [],
-  }));
-  const settings = {
-    threshold: 0.8,
-    minEvents: 30,
-    alpha: 0.001,
-    hysteresis: 0.1,
-    skewForMs: 60_000,
-    resolveForMs: 30_000,
-  };
-  const { results } = evaluateServices(views, new Map(), settings, t0 + 13 * INTERVAL_MS);
+  const views = serviceViews(tasks);
+  const { results } = evaluateServices(views, new Map(), DEFAULT_EVAL_SETTINGS, t0 + 13 * INTERVAL_MS);
   return { tasks, results };
 }
 

@@ -20,6 +20,7 @@ import type { ServiceInfo } from '../src/core/types.js';
 import type { DiscoverySnapshot } from '../src/discovery.js';
 import { createLogger } from '../src/logger.js';
 import { nodeReport } from '../test/support/fake-peers.js';
+import { serviceInfo } from '../test/unit/support/cluster-factories.js';
 import type { FarmMessage, FarmOptions } from './peer-farm.js';
 import { startProfile } from './support/common.js';
 
@@ -215,19 +216,7 @@ function judgeOver(results: PeerResult[], spec: CaseSpec, config: ReturnType<typ
   for (const t of [own, ...results.flatMap((r) => (r.report ? [r.report] : []))].flatMap((r) => r.tasks)) {
     let s = services.get(t.serviceId);
     if (!s) {
-      s = {
-        id: t.serviceId,
-        name: t.serviceName,
-        stack: t.stack,
-        mode: 'replicated',
-        desiredReplicas: 0,
-        endpointMode: 'vip',
-        ports: [],
-        labels: {},
-        version: 1,
-        runningTasks: [],
-        updateInProgress: false,
-      };
+      s = serviceInfo({ id: t.serviceId, name: t.serviceName, stack: t.stack, desiredReplicas: 0 });
       services.set(t.serviceId, s);
     }
     s.runningTasks!.push({ id: t.id, nodeId: t.nodeId, slot: t.slot });

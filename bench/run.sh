@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benches and runs one:  bash bench/run.sh poll-round [flags]
-# src/, test/support/ and bench/ are compiled together (bench/tsconfig.json) into a git-ignored folder under
-# node_modules/, so imports of undici, pino, … resolve as they do for the agent; package.json is copied next to
+# src/, bench/ and the test support they import are compiled together (bench/tsconfig.json) into a git-ignored
+# folder under node_modules/, so imports of undici, pino, … resolve as they do for the agent; package.json is copied next to
 # the output because src/version.ts reads ../package.json and it makes the folder an ES module scope.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -12,24 +12,20 @@ import { Agent, request } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { buildServer } from '../src/server.js';
+import { serverDeps } from '../test/unit/support/server.js';
 import { flags, machineFacts, percentile } from './support/common.js';
 
 const PASSWORD = 'the-right-password';
 
 async function serve(): Promise<void> {
   // Cost 10, as `htpasswd -nbB` makes them.
-  const server = buildServer({
-    exposition: new Registry(),
-    logger: pino({ level: 'silent' }),
-    ready: () => true,
-    report: async () => ({ version: 1 }),
-    cluster: () => ({ status: 200, body: {} }),
-    peerToken: 'peer-token',
-    readAuth: { token: null, users: { prometheus: bcrypt.hashSync(PASSWORD, 10) } },
-  });
+  const server = buildServer(
+    serverDeps({
+      peerToken: 'peer-token',
+      readAuth: { token: null, users: { prometheus: bcrypt.hashSync(PASSWORD, 10) } },
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.send!({ port: (server.address() as AddressInfo).port });
   process.on('message', (m: { ask?: string }) => {

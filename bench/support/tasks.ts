@@ -1,6 +1,7 @@
 // Swarm-shaped tasks for the benches: ids from test/support/swarm-ids.ts, service names and slots the way the
 // engine gives them.
-import type { TaskRef } from '../../src/core/types.js';
+import type { ServiceView } from '../../src/core/evaluate.js';
+import type { TaskRef, TaskReport } from '../../src/core/types.js';
 import { containerId, swarmId } from '../../test/support/swarm-ids.js';
 
 /** `count` tasks spread round-robin over `services` services, task i reading /proc/<pids[i]>. */
@@ -26,4 +27,23 @@ export function taskRefs(pids: readonly number[], services: number, startedAt: n
       labels: {},
     };
   });
+}
+
+/** The reports grouped by service, as evaluateServices takes them (a VIP service with one replica per report). */
+export function serviceViews(reports: readonly TaskReport[]): ServiceView[] {
+  const byService = new Map<string, TaskReport[]>();
+  for (const t of reports) byService.set(t.serviceId, [...(byService.get(t.serviceId) ?? []), t]);
+  return [...byService.values()].map((ts) => ({
+    service: {
+      id: ts[0]!.serviceId,
+      name: ts[0]!.serviceName,
+      stack: ts[0]!.stack,
+      labels: {},
+      desiredReplicas: ts.length,
+      endpointMode: 'vip',
+      ports: [],
+    },
+    tasks: ts,
+    unknownTasks: [],
+  }));
 }

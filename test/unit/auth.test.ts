@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildServer, type ServerDeps } from '../../src/server.js';
+import { serverDeps } from './support/server.js';
 
 const PASSWORD = 'right-password';
 // Cost 12: one check takes a few hundred ms, long enough that the order of answers shows where it ran.
@@ -24,24 +24,22 @@ afterEach(async () => {
 
 async function start(over: Partial<ServerDeps> = {}): Promise<{ port: number; logged: () => string }> {
   let logged = '';
-  const server = buildServer({
-    exposition: new Registry(),
-    logger: pino(
-      { level: 'info' },
-      new Writable({
-        write(c: Buffer, _e, cb) {
-          logged += c.toString();
-          cb();
-        },
-      }),
-    ),
-    ready: () => true,
-    report: async () => ({ version: 1 }),
-    cluster: () => ({ status: 200, body: {} }),
-    peerToken: 'peer-token',
-    readAuth: { token: null, users: { admin: HASH } },
-    ...over,
-  });
+  const server = buildServer(
+    serverDeps({
+      logger: pino(
+        { level: 'info' },
+        new Writable({
+          write(c: Buffer, _e, cb) {
+            logged += c.toString();
+            cb();
+          },
+        }),
+      ),
+      peerToken: 'peer-token',
+      readAuth: { token: null, users: { admin: HASH } },
+      ...over,
+    }),
+  );
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, logged: () => logged };

@@ -2,10 +2,9 @@
 // seconds, /healthz answering through 2,000 idle sockets and 200 slow-header clients.
 import { Agent, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildServer, DEFAULT_MAX_CONNECTIONS, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/server.js';
+import { serverDeps } from './support/server.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -19,15 +18,7 @@ afterEach(async () => {
 });
 
 async function start(maxConnections?: number): Promise<{ server: Server; port: number }> {
-  const server = buildServer({
-    exposition: new Registry(),
-    logger: pino({ level: 'silent' }),
-    ready: () => true,
-    report: async () => ({ version: 1 }),
-    cluster: () => ({ status: 200, body: {} }),
-    peerToken: null,
-    ...(maxConnections !== undefined ? { maxConnections } : {}),
-  });
+  const server = buildServer(serverDeps(maxConnections !== undefined ? { maxConnections } : {}));
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as AddressInfo).port };

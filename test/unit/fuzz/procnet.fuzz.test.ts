@@ -41,33 +41,22 @@ const validSocket = (s: TcpSocket): boolean =>
   isIP(s.localAddress) !== 0 &&
   isIP(s.remoteAddress) !== 0;
 
+/** One row of PARSERS; `valid` takes the value as the parser types it. */
+function parserCase<K extends 'snmp' | 'dev' | 'tcp', T>(kind: K, parse: (t: string) => T, valid: (v: T) => boolean) {
+  return {
+    kind,
+    parse: parse as (t: string) => unknown,
+    reasons: REASONS[kind],
+    valid: (v: unknown) => valid(v as T),
+  };
+}
+
 /** Each parser with its file kind, its reasons and what a value it returns must look like. */
 const PARSERS = [
-  {
-    kind: 'snmp',
-    parse: parseSnmpTcp as (t: string) => unknown,
-    reasons: REASONS.snmp,
-    valid: (v: unknown) => {
-      const c = v as ReturnType<typeof parseSnmpTcp>;
-      return isCount(c.passiveOpens) && isCount(c.currEstab);
-    },
-  },
-  {
-    kind: 'dev',
-    parse: parseNetDev as (t: string) => unknown,
-    reasons: REASONS.dev,
-    valid: (v: unknown) => {
-      const c = v as ReturnType<typeof parseNetDev>;
-      return isCount(c.receiveBytes) && isCount(c.receivePackets);
-    },
-  },
-  {
-    kind: 'tcp',
-    parse: parseNetTcp as (t: string) => unknown,
-    reasons: REASONS.tcp,
-    valid: (v: unknown) => Array.isArray(v) && (v as TcpSocket[]).every(validSocket),
-  },
-] as const;
+  parserCase('snmp', parseSnmpTcp, (c) => isCount(c.passiveOpens) && isCount(c.currEstab)),
+  parserCase('dev', parseNetDev, (c) => isCount(c.receiveBytes) && isCount(c.receivePackets)),
+  parserCase('tcp', parseNetTcp, (v) => Array.isArray(v) && (v as TcpSocket[]).every(validSocket)),
+];
 
 /** The property every parser keeps on any text: a ParseError with a known reason, or well-formed values. */
 function holds(p: (typeof PARSERS)[number], text: string): void {
