@@ -251,3 +251,13 @@ export async function startPinnedConnections(name: string, network: string, ip: 
   const load = ['--mode', 'connections', '--target', `${ip}:8080`, '--rate', '20', '--forever'];
   return runClient({ network, image: 'sb-test/node:1', name, detach: true, args: ['node', '/app/load.js', ...load] });
 }
+
+/** `node /app/load.js ARGS` in a client container on `network`: its output, or (with `background`) detached as `name`. */
+export function runLoad(network: string, args: string[], background?: { name: string }): Promise<string> {
+  return runClient({
+    network,
+    image: 'sb-test/node:1',
+    args: ['node', '/app/load.js', ...args],
+    ...(background ? { detach: true, name: background.name } : {}),
+  });
+}
