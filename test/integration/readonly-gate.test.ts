@@ -5,15 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cleanup,
-  createOverlay,
-  createService,
-  docker,
-  startPinnedConnections,
-  taskIps,
-  waitForRunning,
-} from '../support/docker.js';
+import { cleanup, createOverlay, createService, docker, taskIps, waitForRunning } from '../support/docker.js';
+import { startPinnedConnections } from '../support/load-clients.js';
 import { scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 
 const GATE = '/run/sb-test/gate.sock';

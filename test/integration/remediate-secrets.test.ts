@@ -1,14 +1,8 @@
 // A remediated service's secrets (its env and labels) never leave the agent: not in a chat payload,
 // not in a log line, not in a metric — in dry-run and in on, on a real engine with real chat stand-ins.
 import { describe, expect, it } from 'vitest';
-import {
-  createOverlay,
-  createService,
-  docker,
-  startPinnedConnections,
-  taskIps,
-  waitForRunning,
-} from '../support/docker.js';
+import { createOverlay, createService, docker, taskIps, waitForRunning } from '../support/docker.js';
+import { startPinnedConnections } from '../support/load-clients.js';
 import { cleanUpAfterEach } from '../support/hooks.js';
 import { scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { startStandin, type Standin, type StandinKind } from '../support/chat-standins.js';

@@ -1,13 +1,7 @@
 // Remediation on a real Swarm engine: what is switched, what is refused, what is never touched.
 import { describe, expect, it } from 'vitest';
-import {
-  createOverlay,
-  createService,
-  docker,
-  startPinnedConnections,
-  taskIps,
-  waitForRunning,
-} from '../support/docker.js';
+import { createOverlay, createService, docker, taskIps, waitForRunning } from '../support/docker.js';
+import { startPinnedConnections } from '../support/load-clients.js';
 import { cleanUpAfterEach } from '../support/hooks.js';
 import { scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { startDockerProxy, type DockerProxy } from '../support/docker-proxy.js';

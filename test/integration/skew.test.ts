@@ -6,12 +6,12 @@ import {
   cleanup,
   createOverlay,
   createService,
-  runLoad,
   taskIps,
   waitForRunning,
   docker,
   type TaskIp,
 } from '../support/docker.js';
+import { runLoad } from '../support/load-clients.js';
 import { getJson, scrape, series, startQuickAgent, waitFor, type AgentProcess } from '../support/agent-process.js';
 import type { ClusterView } from '../../src/core/cluster-view.js';
 

@@ -12,11 +12,11 @@ import {
   createOverlay,
   createService,
   docker,
-  runLoad,
   taskIps,
   waitForRunning,
   type TaskIp,
 } from '../support/docker.js';
+import { runLoad } from '../support/load-clients.js';
 import type { ClusterResult, ClusterView } from '../../src/core/cluster-view.js';
 import type { SkewStats } from '../../src/core/skew.js';
 
