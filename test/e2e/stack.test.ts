@@ -129,6 +129,20 @@ async function agentHealth(n: NodeNum): Promise<string> {
   ).trim();
 }
 
+/** Waits up to 120 s for the agent container on every node to report healthy. */
+async function waitForHealthyAgents(): Promise<void> {
+  const health = new Map<NodeNum, string>();
+  await waitFor(
+    async () => {
+      for (const n of NODES) health.set(n, await agentHealth(n));
+      return [...health.values()].every((h) => h === 'healthy');
+    },
+    120_000,
+    'every agent container healthy',
+    () => JSON.stringify(Object.fromEntries(health)),
+  );
+}
+
 /** Node number -> the demo service's task address on the overlay. */
 const taskAddresses = (leader: NodeNum, service: string) => serviceTaskAddresses(leader, service, NETWORK);
 
@@ -443,16 +457,7 @@ describe('the README\'s quick start without a Slack URL (`echo "$SLACK_WEBHOOK_U
       'three running agent tasks',
       () => tasks.join('\n'),
     );
-    const health = new Map<NodeNum, string>();
-    await waitFor(
-      async () => {
-        for (const n of NODES) health.set(n, await agentHealth(n));
-        return [...health.values()].every((h) => h === 'healthy');
-      },
-      120_000,
-      'every agent container healthy',
-      () => JSON.stringify(Object.fromEntries(health)),
-    );
+    await waitForHealthyAgents();
     // Still the first task on every node: no agent exited and was restarted.
     expect((await agentTasks()).length).toBe(3);
     const logs = await dockerOn(leader, ['service', 'logs', '--raw', AGENT_SERVICE]);
@@ -560,16 +565,7 @@ describe('docker-stack.yml deployed on a three-node swarm', () => {
     );
     mark('agent tasks running');
     // The image's HEALTHCHECK: every agent container turns healthy.
-    const health = new Map<NodeNum, string>();
-    await waitFor(
-      async () => {
-        for (const n of NODES) health.set(n, await agentHealth(n));
-        return [...health.values()].every((h) => h === 'healthy');
-      },
-      120_000,
-      'every agent container healthy',
-      () => JSON.stringify(Object.fromEntries(health)),
-    );
+    await waitForHealthyAgents();
     mark('agents healthy');
     const spec = JSON.parse(
       await dockerOn(leader, ['service', 'inspect', '--format', '{{json .Spec}}', AGENT_SERVICE]),
