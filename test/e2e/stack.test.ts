@@ -39,6 +39,7 @@ import {
   type NodeNum,
   NODES,
   nodeSocket,
+  runningTasksOn,
   startPinnedLoad,
   taskAddresses as serviceTaskAddresses,
   testbed,
@@ -126,6 +127,20 @@ async function agentHealth(n: NodeNum): Promise<string> {
       ids[0]!,
     ])
   ).trim();
+}
+
+/** Waits up to 120 s for the agent container on every node to report healthy. */
+async function waitForHealthyAgents(): Promise<void> {
+  const health = new Map<NodeNum, string>();
+  await waitFor(
+    async () => {
+      for (const n of NODES) health.set(n, await agentHealth(n));
+      return [...health.values()].every((h) => h === 'healthy');
+    },
+    120_000,
+    'every agent container healthy',
+    () => JSON.stringify(Object.fromEntries(health)),
+  );
 }
 
 /** Node number -> the demo service's task address on the overlay. */
@@ -442,16 +457,7 @@ describe('the README\'s quick start without a Slack URL (`echo "$SLACK_WEBHOOK_U
       'three running agent tasks',
       () => tasks.join('\n'),
     );
-    const health = new Map<NodeNum, string>();
-    await waitFor(
-      async () => {
-        for (const n of NODES) health.set(n, await agentHealth(n));
-        return [...health.values()].every((h) => h === 'healthy');
-      },
-      120_000,
-      'every agent container healthy',
-      () => JSON.stringify(Object.fromEntries(health)),
-    );
+    await waitForHealthyAgents();
     // Still the first task on every node: no agent exited and was restarted.
     expect((await agentTasks()).length).toBe(3);
     const logs = await dockerOn(leader, ['service', 'logs', '--raw', AGENT_SERVICE]);
@@ -470,9 +476,7 @@ describe('the README\'s quick start without a Slack URL (`echo "$SLACK_WEBHOOK_U
     const monitoringHealth = async () => {
       const out: Record<string, string> = {};
       for (const svc of ['monitoring_prometheus', 'monitoring_prometheus-gate', 'monitoring_alertmanager']) {
-        const node = (
-          await dockerOn(leader, ['service', 'ps', '--filter', 'desired-state=running', '--format', '{{.Node}}', svc])
-        ).trim();
+        const node = (await runningTasksOn(leader, svc, '{{.Node}}')).trim();
         const n = NODES.find((x) => nodeHostname(x) === node);
         const id = n
           ? (await dockerOn(n, ['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${svc}`])).trim()
@@ -549,19 +553,7 @@ describe('docker-stack.yml deployed on a three-node swarm', () => {
   it('runs one healthy agent task per node', async () => {
     await waitFor(
       async () => {
-        const lines = (
-          await dockerOn(leader, [
-            'service',
-            'ps',
-            '--filter',
-            'desired-state=running',
-            '--format',
-            '{{.Node}}\t{{.CurrentState}}',
-            AGENT_SERVICE,
-          ])
-        )
-          .split('\n')
-          .filter(Boolean);
+        const lines = (await runningTasksOn(leader, AGENT_SERVICE)).split('\n').filter(Boolean);
         return (
           lines.length === 3 &&
           lines.every((l) => l.split('\t')[1]!.startsWith('Running')) &&
@@ -573,16 +565,7 @@ describe('docker-stack.yml deployed on a three-node swarm', () => {
     );
     mark('agent tasks running');
     // The image's HEALTHCHECK: every agent container turns healthy.
-    const health = new Map<NodeNum, string>();
-    await waitFor(
-      async () => {
-        for (const n of NODES) health.set(n, await agentHealth(n));
-        return [...health.values()].every((h) => h === 'healthy');
-      },
-      120_000,
-      'every agent container healthy',
-      () => JSON.stringify(Object.fromEntries(health)),
-    );
+    await waitForHealthyAgents();
     mark('agents healthy');
     const spec = JSON.parse(
       await dockerOn(leader, ['service', 'inspect', '--format', '{{json .Spec}}', AGENT_SERVICE]),
@@ -1064,17 +1047,7 @@ describe('docker-stack.monitoring.yml of the quick start (stand-in Prometheus, A
   it('runs Prometheus on a manager; it discovers the three agents over the overlay, evaluates the rules and reaches Alertmanager', async () => {
     await waitFor(
       async () => {
-        const line = (
-          await dockerOn(leader, [
-            'service',
-            'ps',
-            '--filter',
-            'desired-state=running',
-            '--format',
-            '{{.Node}}\t{{.CurrentState}}',
-            `${MON}_prometheus`,
-          ])
-        ).trim();
+        const line = (await runningTasksOn(leader, `${MON}_prometheus`)).trim();
         const [, state] = line.split('\t');
         return state?.startsWith('Running') === true;
       },
@@ -1125,17 +1098,7 @@ describe('docker-stack.monitoring.yml of the quick start (stand-in Prometheus, A
     );
     mark('in-swarm rules evaluated');
     // Alertmanager runs the example configuration (a Docker config), its template and the Slack secret.
-    const amHost = (
-      await dockerOn(leader, [
-        'service',
-        'ps',
-        '--filter',
-        'desired-state=running',
-        '--format',
-        '{{.Node}}',
-        `${MON}_alertmanager`,
-      ])
-    ).trim();
+    const amHost = (await runningTasksOn(leader, `${MON}_alertmanager`, '{{.Node}}')).trim();
     const am = NODES.find((x) => nodeHostname(x) === amHost)!;
     const amContainer = (
       await dockerOn(am, ['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${MON}_alertmanager`])
@@ -1284,17 +1247,7 @@ describe('docker-stack.readonly-gate.yml: a worker reads the Docker API through 
 
   it("runs the managers' agents on the real socket and the worker's agent behind the gate, all healthy", async () => {
     const placed = async (service: string) =>
-      (
-        await dockerOn(leader, [
-          'service',
-          'ps',
-          '--filter',
-          'desired-state=running',
-          '--format',
-          '{{.Node}}\t{{.CurrentState}}',
-          `${STACK}_${service}`,
-        ])
-      )
+      (await runningTasksOn(leader, `${STACK}_${service}`))
         .split('\n')
         .filter(Boolean)
         .map((l) => l.split('\t'))

@@ -14,8 +14,9 @@ import { parseConfig } from '../../src/config.js';
 import { adviceFor, type AlertEvent } from '../../src/core/alert.js';
 import type { Outcome } from '../../src/notify/channel-queue.js';
 import { configuredChannels } from '../../src/notify/channels.js';
-import { Notifier } from '../../src/notify/notifier.js';
+import type { Notifier } from '../../src/notify/notifier.js';
 import { waitFor } from '../support/agent-process.js';
+import { testNotifier } from '../support/notifier.js';
 import { freePort } from '../support/ports.js';
 
 const BINARY = 'prometheus-alertmanager';
@@ -126,22 +127,7 @@ beforeAll(async () => {
     }),
   );
   poster = createPoster(2000);
-  notifier = new Notifier(
-    channels,
-    {
-      post: poster.post,
-      logger: pino({ level: 'silent' }),
-      count: (channel, outcome) => {
-        counts.push({ channel, outcome });
-      },
-      now: Date.now,
-      random: () => 0.5,
-      backoff: { baseMs: 200, maxMs: 1000 },
-      limit: 100,
-      maxAgeMs: 60_000,
-    },
-    { repeatMs: 0 },
-  );
+  notifier = testNotifier(channels, poster.post, pino({ level: 'silent' }), counts);
 });
 
 afterAll(async () => {

@@ -1,18 +1,16 @@
 // `doctor` asks peers the way the agent does: over HTTPS with the agent's CA when a certificate is set,
 // so the peer token never travels in clear. No engine needed (DOCKER_HOST points nowhere).
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer as createPlain, type Server } from 'node:http';
 import { createServer as createTls } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { doctorCommand } from '../../src/commands/doctor.js';
 import { nodeReport } from '../support/fake-peers.js';
+import { writeSelfSignedCert } from '../support/tls.js';
 
-const run = promisify(execFile);
 const TOKEN = 'doctor-peer-token-1234567';
 const servers: Server[] = [];
 const seen: { scheme: string; authorization: string | undefined }[] = [];
@@ -21,23 +19,7 @@ let tlsPeer: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sb-doctor-'));
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout',
-    join(dir, 'key.pem'),
-    '-out',
-    join(dir, 'cert.pem'),
-  ]);
+  await writeSelfSignedCert(dir);
   const body = JSON.stringify(nodeReport({ node: 2, tasks: 3, role: 'manager' }));
   const handler =
     (scheme: string) => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {

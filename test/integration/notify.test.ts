@@ -10,8 +10,9 @@ import { parseConfig } from '../../src/config.js';
 import { adviceFor, type AlertEvent } from '../../src/core/alert.js';
 import type { Outcome } from '../../src/notify/channel-queue.js';
 import { configuredChannels } from '../../src/notify/channels.js';
-import { Notifier } from '../../src/notify/notifier.js';
+import type { Notifier } from '../../src/notify/notifier.js';
 import { waitFor } from '../support/agent-process.js';
+import { testNotifier } from '../support/notifier.js';
 import {
   startStandin,
   type Script,
@@ -152,28 +153,18 @@ async function rig(c: ChannelCase, script: Script = []): Promise<Rig> {
   const poster = createPoster(1000);
   const lines: string[] = [];
   const counts: Rig['counts'] = [];
-  const notifier = new Notifier(
+  const notifier = testNotifier(
     channels,
-    {
-      post: poster.post,
-      logger: pino(
-        { level: 'debug' },
-        {
-          write: (line: string) => {
-            lines.push(line);
-          },
+    poster.post,
+    pino(
+      { level: 'debug' },
+      {
+        write: (line: string) => {
+          lines.push(line);
         },
-      ),
-      count: (channel, outcome) => {
-        counts.push({ channel, outcome });
       },
-      now: Date.now,
-      random: () => 0.5,
-      backoff: { baseMs: 200, maxMs: 1000 },
-      limit: 100,
-      maxAgeMs: 60_000,
-    },
-    { repeatMs: 0 },
+    ),
+    counts,
   );
   closers.push(async () => {
     notifier.close();

@@ -5,15 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cleanup,
-  createOverlay,
-  createService,
-  docker,
-  runClient,
-  taskIps,
-  waitForRunning,
-} from '../support/docker.js';
+import { cleanup, createOverlay, createService, docker, taskIps, waitForRunning } from '../support/docker.js';
+import { startPinnedConnections } from '../support/load-clients.js';
 import { scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 
 const GATE = '/run/sb-test/gate.sock';
@@ -94,23 +87,7 @@ describe('an agent reading the engine through the read-only gate', () => {
   it('reports a refused remediation write clearly and leaves the service as it was', async () => {
     const before = JSON.parse(await docker(['service', 'inspect', SERVICE])) as { Spec: unknown }[];
     const target = (await taskIps(SERVICE, NET))[0]!;
-    await runClient({
-      network: NET,
-      image: 'sb-test/node:1',
-      name: 'sbgate-client',
-      detach: true,
-      args: [
-        'node',
-        '/app/load.js',
-        '--mode',
-        'connections',
-        '--target',
-        `${target.ip}:8080`,
-        '--rate',
-        '20',
-        '--forever',
-      ],
-    });
+    await startPinnedConnections('sbgate-client', NET, target.ip);
     await waitFor(
       async () =>
         series(await scrape(agent.url), 'swarm_balance_remediations_total', { service: SERVICE, result: 'failed' })

@@ -1,7 +1,8 @@
 // A remediated service's secrets (its env and labels) never leave the agent: not in a chat payload,
 // not in a log line, not in a metric — in dry-run and in on, on a real engine with real chat stand-ins.
 import { describe, expect, it } from 'vitest';
-import { createOverlay, createService, docker, runClient, taskIps, waitForRunning } from '../support/docker.js';
+import { createOverlay, createService, docker, taskIps, waitForRunning } from '../support/docker.js';
+import { startPinnedConnections } from '../support/load-clients.js';
 import { cleanUpAfterEach } from '../support/hooks.js';
 import { scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { startStandin, type Standin, type StandinKind } from '../support/chat-standins.js';
@@ -44,23 +45,7 @@ async function collapsing(name: string): Promise<void> {
   });
   await waitForRunning(name, 2, 60_000);
   const target = (await taskIps(name, NET))[0]!;
-  await runClient({
-    network: NET,
-    image: 'sb-test/node:1',
-    name: `${name}-client`,
-    detach: true,
-    args: [
-      'node',
-      '/app/load.js',
-      '--mode',
-      'connections',
-      '--target',
-      `${target.ip}:8080`,
-      '--rate',
-      '20',
-      '--forever',
-    ],
-  });
+  await startPinnedConnections(`${name}-client`, NET, target.ip);
 }
 
 cleanUpAfterEach('sbsec-', async () => {

@@ -1,6 +1,7 @@
 // Remediation on a real Swarm engine: what is switched, what is refused, what is never touched.
 import { describe, expect, it } from 'vitest';
-import { createOverlay, createService, docker, runClient, taskIps, waitForRunning } from '../support/docker.js';
+import { createOverlay, createService, docker, taskIps, waitForRunning } from '../support/docker.js';
+import { startPinnedConnections } from '../support/load-clients.js';
 import { cleanUpAfterEach } from '../support/hooks.js';
 import { scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { startDockerProxy, type DockerProxy } from '../support/docker-proxy.js';
@@ -52,23 +53,7 @@ async function collapsing(
   });
   await waitForRunning(name, opts.replicas ?? 2, 60_000);
   const target = (await taskIps(name, NET))[0]!;
-  await runClient({
-    network: NET,
-    image: 'sb-test/node:1',
-    name: `${name}-client`,
-    detach: true,
-    args: [
-      'node',
-      '/app/load.js',
-      '--mode',
-      'connections',
-      '--target',
-      `${target.ip}:8080`,
-      '--rate',
-      '20',
-      '--forever',
-    ],
-  });
+  await startPinnedConnections(`${name}-client`, NET, target.ip);
 }
 
 const remediations = async (labels: Record<string, string>) =>
@@ -114,23 +99,7 @@ describe('an opted-in vip service without published ports', () => {
     await docker(['rm', '-f', 'sbrem-a-client']);
     await waitForRunning('sbrem-a', 2, 60_000);
     const target = (await taskIps('sbrem-a', NET))[1]!;
-    await runClient({
-      network: NET,
-      image: 'sb-test/node:1',
-      name: 'sbrem-a-client2',
-      detach: true,
-      args: [
-        'node',
-        '/app/load.js',
-        '--mode',
-        'connections',
-        '--target',
-        `${target.ip}:8080`,
-        '--rate',
-        '20',
-        '--forever',
-      ],
-    });
+    await startPinnedConnections('sbrem-a-client2', NET, target.ip);
     await waitFor(
       async () => /cooldown: endpoint mode switched/.test(agent!.logs()),
       30_000,

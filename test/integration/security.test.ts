@@ -8,6 +8,7 @@ import bcrypt from 'bcryptjs';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgentProcess, waitFor, parsePromText, type AgentProcess } from '../support/agent-process.js';
+import { writeSelfSignedCert } from '../support/tls.js';
 
 const run = promisify(execFile);
 const PEER_TOKEN = 'peer-Secret-7f3a9c0d1e2b';
@@ -52,23 +53,7 @@ function start(port: number, peerPort: number, token: string): Promise<AgentProc
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sb-security-'));
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout',
-    join(dir, 'key.pem'),
-    '-out',
-    join(dir, 'cert.pem'),
-  ]);
+  await writeSelfSignedCert(dir);
   await writeFile(join(dir, 'metrics-token'), `${METRICS_TOKEN}\n`);
   await writeFile(join(dir, 'users'), `prometheus:${bcrypt.hashSync(PASSWORD, 10)}\n`);
   tls = new Agent({ connect: { ca: await readFile(join(dir, 'cert.pem'), 'utf8') } });

@@ -6,13 +6,13 @@ import {
   cleanup,
   createOverlay,
   createService,
-  runClient,
   taskIps,
   waitForRunning,
   docker,
   type TaskIp,
 } from '../support/docker.js';
-import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
+import { runLoad } from '../support/load-clients.js';
+import { getJson, scrape, series, startQuickAgent, waitFor, type AgentProcess } from '../support/agent-process.js';
 import type { ClusterView } from '../../src/core/cluster-view.js';
 
 const NET = 'sbit-net';
@@ -44,29 +44,13 @@ async function startDemoService(name: string, labels: Record<string, string> = {
 }
 
 function load(args: string[], background?: { name: string }): Promise<string> {
-  return runClient({
-    network: NET,
-    image: NODE_IMAGE,
-    args: ['node', '/app/load.js', ...args],
-    ...(background ? { detach: true, name: background.name } : {}),
-  });
+  return runLoad(NET, args, background);
 }
 
 beforeAll(async () => {
   await cleanup('sbit-');
   await createOverlay(NET);
-  agent = await startAgentProcess(
-    {
-      DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
-      SWARM_BALANCE_INTERVAL: '1s',
-      SWARM_BALANCE_WINDOW: '15s',
-      SWARM_BALANCE_SKEW_FOR: '3s',
-      SWARM_BALANCE_RESOLVE_FOR: '3s',
-      SWARM_BALANCE_MIN_EVENTS: '20',
-      SWARM_BALANCE_LOG_LEVEL: 'debug',
-    },
-    19480,
-  );
+  agent = await startQuickAgent(process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock', 19480);
 });
 
 afterAll(async () => {

@@ -6,17 +6,17 @@ import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
+import { getJson, scrape, series, startQuickAgent, waitFor, type AgentProcess } from '../support/agent-process.js';
 import {
   cleanup,
   createOverlay,
   createService,
   docker,
-  runClient,
   taskIps,
   waitForRunning,
   type TaskIp,
 } from '../support/docker.js';
+import { runLoad } from '../support/load-clients.js';
 import type { ClusterResult, ClusterView } from '../../src/core/cluster-view.js';
 import type { SkewStats } from '../../src/core/skew.js';
 
@@ -59,12 +59,7 @@ async function startDemoService(name: string, replicas: number): Promise<TaskIp[
 }
 
 function load(args: string[], background?: { name: string }): Promise<string> {
-  return runClient({
-    network: NET,
-    image: NODE_IMAGE,
-    args: ['node', '/app/load.js', ...args],
-    ...(background ? { detach: true, name: background.name } : {}),
-  });
+  return runLoad(NET, args, background);
 }
 
 const slots = (tasks: readonly { slot: string | number }[]) => tasks.map((t) => String(t.slot)).sort();
@@ -72,18 +67,7 @@ const slots = (tasks: readonly { slot: string | number }[]) => tasks.map((t) => 
 beforeAll(async () => {
   await cleanup(PREFIX);
   await createOverlay(NET);
-  agent = await startAgentProcess(
-    {
-      DOCKER_HOST,
-      SWARM_BALANCE_INTERVAL: '1s',
-      SWARM_BALANCE_WINDOW: '15s',
-      SWARM_BALANCE_SKEW_FOR: '3s',
-      SWARM_BALANCE_RESOLVE_FOR: '3s',
-      SWARM_BALANCE_MIN_EVENTS: '20',
-      SWARM_BALANCE_LOG_LEVEL: 'debug',
-    },
-    19486,
-  );
+  agent = await startQuickAgent(DOCKER_HOST, 19486);
 });
 
 afterAll(async () => {

@@ -122,3 +122,19 @@ export async function getJson<T>(url: string): Promise<T> {
   if (!res.ok) throw new Error(`${url} answered ${res.status}`);
   return (await res.json()) as T;
 }
+
+/** An agent that judges quickly (1 s interval, 15 s window, skew and resolve after 3 s, 20 events at least), logging at debug. */
+export function startQuickAgent(dockerHost: string, port: number): Promise<AgentProcess> {
+  return startAgentProcess(
+    {
+      DOCKER_HOST: dockerHost,
+      SWARM_BALANCE_INTERVAL: '1s',
+      SWARM_BALANCE_WINDOW: '15s',
+      SWARM_BALANCE_SKEW_FOR: '3s',
+      SWARM_BALANCE_RESOLVE_FOR: '3s',
+      SWARM_BALANCE_MIN_EVENTS: '20',
+      SWARM_BALANCE_LOG_LEVEL: 'debug',
+    },
+    port,
+  );
+}

@@ -383,3 +383,8 @@ export async function createDemoService(
   const create = ['service', 'create', '--detach', '--no-resolve-image', '--name', name, ...spread, ...flags];
   return dockerOn(leader, [...create, 'sb-test/node:1', 'node', '/app/demo-app.js']);
 }
+
+/** `docker service ps` on node `n` for the tasks of `service` meant to run, one line each in `format`. */
+export function runningTasksOn(n: NodeNum, service: string, format = '{{.Node}}\t{{.CurrentState}}'): Promise<string> {
+  return dockerOn(n, ['service', 'ps', '--filter', 'desired-state=running', '--format', format, service]);
+}
