@@ -18,7 +18,6 @@ const GZIP_OPTIONS = { level: 6 };
 interface TextPart {
   tasks: readonly TaskReport[];
   services: readonly ServiceResult[];
-  text: string;
   bytes: Buffer;
   gzip: Promise<Buffer> | null;
 }
@@ -108,15 +107,15 @@ export function createMetrics(
     const tasks = source.tasks();
     const services = source.services();
     if (cached?.tasks !== tasks || cached.services !== services) {
-      const text = renderTextFamilies(PREFIX, tasks, services);
-      cached = { tasks, services, text, bytes: Buffer.from(text), gzip: null };
+      // Only the bytes are kept: the string would be a second copy of the same megabytes.
+      cached = { tasks, services, bytes: Buffer.from(renderTextFamilies(PREFIX, tasks, services)), gzip: null };
     }
     return cached;
   };
   const head = async () => `${await registry.metrics()}\n`;
   const exposition: MetricsExposition = {
     contentType: registry.contentType,
-    metrics: async () => `${await head()}${textPart().text}`,
+    metrics: async () => `${await head()}${textPart().bytes.toString()}`,
     body: async (gzip) => {
       const part = textPart();
       const first = Buffer.from(await head());
