@@ -279,6 +279,19 @@ export function metricNamesIn(expr: string): string[] {
  * also get their _bucket/_sum/_count series.
  */
 export function agentMetricNames(): string[] {
+  const registry = emptyAgentRegistry();
+  const names = new Set<string>(TEXT_FAMILIES.map((f) => PREFIX + f.name));
+  for (const m of registry.getMetricsAsArray()) {
+    const { name, type } = m as unknown as { name: string; type: string };
+    names.add(name);
+    if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);
+    if (type === 'summary') for (const s of ['_sum', '_count']) names.add(name + s);
+  }
+  return [...names].sort();
+}
+
+/** The agent's prom-client registry over an empty state: every family it registers, no series. */
+export function emptyAgentRegistry(): Registry {
   const registry = new Registry();
   createMetrics(
     registry,
@@ -293,12 +306,5 @@ export function agentMetricNames(): string[] {
     },
     'names',
   );
-  const names = new Set<string>(TEXT_FAMILIES.map((f) => PREFIX + f.name));
-  for (const m of registry.getMetricsAsArray()) {
-    const { name, type } = m as unknown as { name: string; type: string };
-    names.add(name);
-    if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);
-    if (type === 'summary') for (const s of ['_sum', '_count']) names.add(name + s);
-  }
-  return [...names].sort();
+  return registry;
 }

@@ -1,9 +1,9 @@
 // The README is the operator's reference: every setting and every metric must be in it.
 import { readFileSync } from 'node:fs';
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/config.js';
-import { createMetrics, PREFIX } from '../../src/metrics.js';
+import { PREFIX } from '../../src/metrics.js';
+import { emptyAgentRegistry } from '../support/dashboard.js';
 import { ErrorCodes } from '../../src/errors.js';
 import { TEXT_FAMILIES } from '../../src/core/metrics-text.js';
 
@@ -14,20 +14,7 @@ describe('README', () => {
     expect(readme).toContain(`\`${env}\``);
   });
 
-  const registry = new Registry();
-  createMetrics(
-    registry,
-    {
-      tasks: () => [],
-      services: () => [],
-      dockerUp: () => true,
-      evaluator: () => true,
-      peers: () => ({}),
-      samplerRuns: () => [],
-      lastSampleSeconds: () => 0,
-    },
-    'test',
-  );
+  const registry = emptyAgentRegistry();
   // The agent's own metrics are listed without the prefix; the process's (process_*, nodejs_*) by their full names.
   const names = [
     ...registry.getMetricsAsArray().map((m) => (m.name.startsWith(PREFIX) ? m.name.slice(PREFIX.length) : m.name)),
