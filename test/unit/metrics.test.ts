@@ -5,6 +5,7 @@ import type { TaskReport } from '../../src/core/types.js';
 import { createMetrics, type MetricsExposition, type MetricsSource } from '../../src/metrics.js';
 import { parsePromText } from '../support/agent-process.js';
 import type { SamplerRun } from '../../src/samplers/registry.js';
+import { serviceResult, taskShare } from './support/cluster-factories.js';
 import { taskReport } from './support/factories.js';
 
 /** A source whose state the test changes between scrapes. */
@@ -79,7 +80,7 @@ const PROCESS_FAMILIES = [
 const LABELS_1 = { service: 'shop_web', stack: 'shop', task: 'kq3m1m0xk8x2', slot: '1', node: 'worker-1' };
 const LABELS_2 = { service: 'shop_web', stack: 'shop', task: 'p0o9i8u7y6t5', slot: '2', node: 'worker-2' };
 
-function serviceResult(state: 'ok' | 'firing'): ServiceResult {
+function webResult(state: 'ok' | 'firing'): ServiceResult {
   const stats = {
     n: 2,
     events: 300,
@@ -90,30 +91,12 @@ function serviceResult(state: 'ok' | 'firing'): ServiceResult {
     chiSquare: 300,
     pValue: 1e-60,
   };
-  const share = (t: TaskReport, s: number) => ({
-    id: t.id,
-    name: t.name,
-    slot: t.slot,
-    nodeId: t.nodeId,
-    nodeName: t.nodeName,
-    share: s,
-  });
-  return {
-    id: 'svc-web',
-    name: 'shop_web',
-    stack: 'shop',
-    endpointMode: 'vip',
-    ports: [],
-    desiredReplicas: 2,
-    running: 2,
-    signal: 'connections',
-    threshold: 0.8,
+  return serviceResult({
     verdict: { kind: 'skewed', stats },
     detector: { state, since: 0 },
-    tasks: [share(web1, 1), share(web2, 0)],
-    hotTask: share(web1, 1),
-    problems: [],
-  };
+    tasks: [taskShare(web1, 1), taskShare(web2, 0)],
+    hotTask: taskShare(web1, 1),
+  });
 }
 
 describe('createMetrics', () => {
@@ -174,7 +157,7 @@ describe('createMetrics', () => {
 
   it("exposes a service's figures while the evaluator reports it and drops them after", async () => {
     const { exposition, state } = setup();
-    state.services = [serviceResult('firing')];
+    state.services = [webResult('firing')];
     expect(await series(exposition, 'service_skewed')).toEqual([
       { labels: { service: 'shop_web', stack: 'shop' }, value: 1 },
     ]);
@@ -192,7 +175,7 @@ describe('createMetrics', () => {
 
   it('reports service_skewed 0 while not firing', async () => {
     const { exposition, state } = setup();
-    state.services = [serviceResult('ok')];
+    state.services = [webResult('ok')];
     expect(await series(exposition, 'service_skewed')).toEqual([
       { labels: { service: 'shop_web', stack: 'shop' }, value: 0 },
     ]);

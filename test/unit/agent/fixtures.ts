@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import { Writable } from 'node:stream';
 import type { ClusterResult } from '../../../src/core/cluster-view.js';
 import type { SkewStats } from '../../../src/core/skew.js';
+import { serviceResult, taskShare, webTask } from '../support/cluster-factories.js';
 
 export function stats(over: Partial<SkewStats> = {}): SkewStats {
   return {
@@ -21,14 +22,8 @@ export function stats(over: Partial<SkewStats> = {}): SkewStats {
   };
 }
 
-const share = (slot: number, value: number | null) => ({
-  id: `t${slot}`,
-  name: `shop_web.${slot}`,
-  slot: String(slot),
-  nodeId: `node-id-${slot}`,
-  nodeName: `node-${slot}`,
-  share: value,
-});
+/** Slot `slot` of shop_web, on node-<slot>. */
+const share = (slot: number, value: number | null) => taskShare(webTask(slot, slot, 0), value);
 
 /** shop_web with two replicas, every connection on the first; `state` is the detector's. */
 export function clusterResult(
@@ -36,21 +31,13 @@ export function clusterResult(
   over: Partial<ClusterResult> = {},
 ): ClusterResult {
   return {
-    id: 'svc-web',
-    name: 'shop_web',
-    stack: 'shop',
-    endpointMode: 'vip',
-    ports: [],
-    desiredReplicas: 2,
-    running: 2,
-    signal: 'connections',
-    threshold: 0.8,
-    verdict: { kind: 'skewed', stats: stats() },
-    detector: { state, since: 5000, ...(state === 'firing' ? { skewedSince: 2000 } : {}) },
-    tasks: [share(1, 1), share(2, 0)],
-    hotTask: share(1, 1),
+    ...serviceResult({
+      verdict: { kind: 'skewed', stats: stats() },
+      detector: { state, since: 5000, ...(state === 'firing' ? { skewedSince: 2000 } : {}) },
+      tasks: [share(1, 1), share(2, 0)],
+      hotTask: share(1, 1),
+    }),
     spread: null,
-    problems: [],
     pinning: null,
     summary: null,
     ...over,

@@ -3,6 +3,7 @@ import type { ClusterResultLike } from '../../../src/core/alert-input.js';
 import { adviceFor, alertDuration, alertEvent } from '../../../src/core/alert.js';
 import { skewStats } from '../../../src/core/skew.js';
 import type { PortSpec } from '../../../src/core/types.js';
+import { alertEvent as factoryEvent } from '../support/cluster-factories.js';
 
 const S = 1000;
 
@@ -130,29 +131,17 @@ function result(over: Partial<ClusterResultLike> = {}): ClusterResultLike {
 describe('alertEvent', () => {
   it('carries what every channel needs about the collapse', () => {
     const event = alertEvent('firing', result(), { at: 70 * S, startedAt: 10 * S }, 'https://grafana.example/d/sb');
-    expect(event).toEqual({
-      id: 'svc-web:10000',
-      kind: 'firing',
-      at: 70 * S,
-      startedAt: 10 * S,
-      endedAt: null,
-      service: 'shop_web',
-      serviceId: 'svc-web',
-      stack: 'shop',
-      endpointMode: 'vip',
-      replicas: { running: 2, desired: 2 },
-      signal: 'connections',
-      threshold: 0.8,
-      imbalance: 1,
-      hot: { name: 'shop_web.1', slot: '1', node: 'node-1', share: 1 },
-      replicasShare: [
-        { name: 'shop_web.1', slot: '1', node: 'node-1', share: 1 },
-        { name: 'shop_web.2', slot: '2', node: 'node-2', share: 0 },
-      ],
-      pinning: 'shop_web.1 on node-1 takes 100 % of the traffic',
-      ...adviceFor('shop_web', 'vip', [ingress(80, 80)]),
-      dashboardUrl: 'https://grafana.example/d/sb',
-    });
+    // The factory's event: shop_web's two replicas, every connection on slot 1; this collapse adds id, times, advice.
+    expect(event).toEqual(
+      factoryEvent({
+        id: 'svc-web:10000',
+        at: 70 * S,
+        startedAt: 10 * S,
+        pinning: 'shop_web.1 on node-1 takes 100 % of the traffic',
+        ...adviceFor('shop_web', 'vip', [ingress(80, 80)]),
+        dashboardUrl: 'https://grafana.example/d/sb',
+      }),
+    );
   });
 
   it('keeps one id for the firing, repeat and resolved messages of a collapse, and a new one for the next', () => {

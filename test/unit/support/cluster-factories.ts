@@ -1,5 +1,6 @@
 // Pure builders for the cluster and notification shapes. No state: every call returns a fresh object.
 import type { AlertEvent } from '../../../src/core/alert.js';
+import type { ServiceResult, TaskShare } from '../../../src/core/evaluate.js';
 import type { Endpoint, NodeReport, ServiceInfo, TaskReport } from '../../../src/core/types.js';
 import type { SwarmView } from '../../../src/core/peer-trust.js';
 import type { DiscoverySnapshot } from '../../../src/discovery.js';
@@ -100,6 +101,30 @@ export function webTask(slot: number, node: number, count: number, over: Partial
     window: { connections: { count, events: count, exposure: 60 } },
     ...over,
   });
+}
+
+/** A task's share of its service's traffic as the evaluator lists it (`null`: left out of the count). */
+export function taskShare(task: Omit<TaskShare, 'share'>, share: number | null): TaskShare {
+  return { id: task.id, name: task.name, slot: task.slot, nodeId: task.nodeId, nodeName: task.nodeName, share };
+}
+
+/** shop_web as the evaluator judges it: two replicas running, on connections; the judgement comes from `judged`. */
+export function serviceResult(
+  judged: Pick<ServiceResult, 'verdict' | 'detector' | 'tasks' | 'hotTask'> & Partial<ServiceResult>,
+): ServiceResult {
+  return {
+    id: 'svc-web',
+    name: 'shop_web',
+    stack: 'shop',
+    endpointMode: 'vip',
+    ports: [],
+    desiredReplicas: 2,
+    running: 2,
+    signal: 'connections',
+    threshold: 0.8,
+    problems: [],
+    ...judged,
+  };
 }
 
 export function alertEvent(over: Partial<AlertEvent> = {}): AlertEvent {
