@@ -1,5 +1,4 @@
 // The agent refuses TLS files that are not what their variable asks for, naming the variable.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,31 +6,14 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentHandle } from '../../src/agent/index.js';
 import { parseConfig } from '../../src/config.js';
+import { writeSelfSignedCert } from '../support/tls.js';
 
 let dir = '';
 const started: AgentHandle[] = [];
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sb-tls-files-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  await writeSelfSignedCert(dir);
   writeFileSync(join(dir, 'garbage.pem'), 'this is not PEM at all\n');
   writeFileSync(
     join(dir, 'fake-cert.pem'),
