@@ -85,6 +85,20 @@ function harness() {
 const collapsed = { own: [webTask(1, 1, 3000)], peer: [webTask(2, 2, 0)] };
 const even = { own: [webTask(1, 1, 1500)], peer: [webTask(2, 2, 1500)] };
 
+/**
+ * A takeover during a collapse: this manager shadows the rounds at `shadowAt` while the peer leads and
+ * lists `oldLeaderFiring`; then leadership moves here and the peer answers as a plain manager.
+ */
+async function takeover(oldLeaderFiring: string[], shadowAt: number[]) {
+  const h = harness();
+  const shadow = self('manager', false, collapsed.own);
+  h.script.answer = [peerOk(collapsed.peer, { leader: true, firing: oldLeaderFiring })];
+  for (const t of shadowAt) await h.evaluator.round(t, shadow.snap, shadow.own, [PEER]);
+  const leader = self('manager', true, collapsed.own);
+  h.script.answer = [peerOk(collapsed.peer, { leader: false })];
+  return { h, leader };
+}
+
 describe('ClusterEvaluator', () => {
   it('announces a collapse once, when it has lasted SKEW_FOR, on the Swarm leader', async () => {
     const h = harness();
@@ -152,13 +166,8 @@ describe('ClusterEvaluator', () => {
   });
 
   it('does not announce again a collapse the previous leader already reported firing', async () => {
-    const h = harness();
-    const shadow = self('manager', false, collapsed.own);
-    h.script.answer = [peerOk(collapsed.peer, { leader: true, firing: ['svc-web'] })];
-    await h.evaluator.round(0, shadow.snap, shadow.own, [PEER]);
     // Leadership moves to this node just as the collapse has lasted SKEW_FOR; the old leader no longer leads.
-    const leader = self('manager', true, collapsed.own);
-    h.script.answer = [peerOk(collapsed.peer, { leader: false })];
+    const { h, leader } = await takeover(['svc-web'], [0]);
     await h.evaluator.round(60 * S, leader.snap, leader.own, [PEER]);
     await h.evaluator.round(70 * S, leader.snap, leader.own, [PEER]);
     expect(h.announced).toEqual([]);
@@ -177,27 +186,16 @@ describe('ClusterEvaluator', () => {
   });
 
   it('announces after a takeover a collapse the previous leader had not reported', async () => {
-    const h = harness();
-    const shadow = self('manager', false, collapsed.own);
-    h.script.answer = [peerOk(collapsed.peer, { leader: true, firing: ['svc-other'] })];
-    await h.evaluator.round(0, shadow.snap, shadow.own, [PEER]);
-    const leader = self('manager', true, collapsed.own);
-    h.script.answer = [peerOk(collapsed.peer, { leader: false })];
+    const { h, leader } = await takeover(['svc-other'], [0]);
     await h.evaluator.round(60 * S, leader.snap, leader.own, [PEER]);
     expect(h.announced.map((a) => a.effect.type)).toEqual(['fire']);
   });
 
   it('announces after a takeover a collapse that began firing during the shadow rounds and that the old leader never reported', async () => {
-    const h = harness();
-    const shadow = self('manager', false, collapsed.own);
-    // The old leader lists nothing firing (it started judging later, or died before it fired).
-    h.script.answer = [peerOk(collapsed.peer, { leader: true, firing: [] })];
-    await h.evaluator.round(0, shadow.snap, shadow.own, [PEER]);
-    await h.evaluator.round(60 * S, shadow.snap, shadow.own, [PEER]);
+    // The old leader lists nothing firing (it started judging later, or died before it fired); the shadow
+    // rounds at 0 and 60 s see the collapse fire, then leadership moves here.
+    const { h, leader } = await takeover([], [0, 60 * S]);
     expect(h.evaluator.current().results[0]?.detector.state).toBe('firing');
-    // Leadership moves here; the old leader's agent answers as a plain manager.
-    const leader = self('manager', true, collapsed.own);
-    h.script.answer = [peerOk(collapsed.peer, { leader: false })];
     await h.evaluator.round(70 * S, leader.snap, leader.own, [PEER]);
     await h.evaluator.round(80 * S, leader.snap, leader.own, [PEER]);
     expect(h.announced.map((a) => [a.effect.type, a.result.name])).toEqual([['fire', 'shop_web']]);
