@@ -25,6 +25,16 @@ const PROXY = endpoint({
 });
 const WORKER = endpoint({ address: '10.0.2.11', container: 'cron-job', network: 'shop_default', nodeName: 'node-1' });
 
+/** The hot replica with 3 connections from the proxy and 1 from the worker, read through both endpoints. */
+const pinnedByProxy = () =>
+  pinningOf(
+    hot([
+      { address: '10.0.2.11', connections: 1 },
+      { address: '10.0.2.9', connections: 3 },
+    ]),
+    [WORKER, PROXY],
+  );
+
 describe('pinningOf', () => {
   it.each<[string, TaskReport['inbound']]>([
     ['no inbound list', undefined],
@@ -34,13 +44,7 @@ describe('pinningOf', () => {
   });
 
   it('names each client address through the endpoints, busiest first', () => {
-    const p = pinningOf(
-      hot([
-        { address: '10.0.2.11', connections: 1 },
-        { address: '10.0.2.9', connections: 3 },
-      ]),
-      [WORKER, PROXY],
-    );
+    const p = pinnedByProxy();
     expect(p).toEqual({
       task: 'shop_web.1',
       node: 'node-3',
@@ -182,13 +186,7 @@ describe('describePinning', () => {
   });
 
   it('describes what pinningOf found, naming the busiest client', () => {
-    const p = pinningOf(
-      hot([
-        { address: '10.0.2.11', connections: 1 },
-        { address: '10.0.2.9', connections: 3 },
-      ]),
-      [WORKER, PROXY],
-    )!;
+    const p = pinnedByProxy()!;
     expect(describePinning(p, 1)).toBe(
       'shop_web.1 on node-3 takes 100 % of the traffic; 75 % of its 4 open connection(s) come from shop_proxy.1 (10.0.2.9 on node-2)',
     );
