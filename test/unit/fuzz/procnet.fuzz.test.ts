@@ -14,7 +14,17 @@ import {
   type TcpSocket,
 } from '../../../src/core/procnet.js';
 import { devFile, snmpFile, tcpFile } from './kernel-text.js';
-import { applyEdits, HOSTILE_TOKENS, isCount, junkText, lineEdit, parseOrRefuse, REASONS, runs } from './support.js';
+import {
+  applyEdits,
+  assertReadsBack,
+  HOSTILE_TOKENS,
+  isCount,
+  junkText,
+  lineEdit,
+  parseOrRefuse,
+  REASONS,
+  runs,
+} from './support.js';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url);
 /** Every real net file: test/fixtures/proc/<pid>/net/* and test/fixtures/host/*. */
@@ -136,30 +146,20 @@ describe.each(PARSERS)('$kind parser on untrusted text', (p) => {
 
 describe('procnet parsers read back what the kernel prints', () => {
   it('reads PassiveOpens and CurrEstab of any generated net/snmp', () => {
-    fc.assert(
-      fc.property(snmpFile, ({ text, passiveOpens, currEstab }) => {
-        expect(parseSnmpTcp(text)).toEqual({ passiveOpens, currEstab });
-      }),
-      runs(800),
-    );
+    assertReadsBack(snmpFile, parseSnmpTcp, ({ passiveOpens, currEstab }) => ({ passiveOpens, currEstab }), 800);
   });
 
   it('sums received bytes and packets of every interface but lo in any generated net/dev', () => {
-    fc.assert(
-      fc.property(devFile, ({ text, receiveBytes, receivePackets }) => {
-        expect(parseNetDev(text)).toEqual({ receiveBytes, receivePackets });
-      }),
-      runs(800),
+    assertReadsBack(
+      devFile,
+      parseNetDev,
+      ({ receiveBytes, receivePackets }) => ({ receiveBytes, receivePackets }),
+      800,
     );
   });
 
   it('reads every row of any generated net/tcp or net/tcp6, addresses in canonical text form', () => {
-    fc.assert(
-      fc.property(tcpFile, ({ text, sockets }) => {
-        expect(parseNetTcp(text)).toEqual(sockets);
-      }),
-      runs(800),
-    );
+    assertReadsBack(tcpFile, parseNetTcp, ({ sockets }) => sockets, 800);
   });
 
   it('keeps exactly the established sockets on a listening port as inbound, and counts each remote address once per socket', () => {

@@ -1,5 +1,6 @@
 // Shared pieces of the fuzz suite: fixed seeds, the "refuse or return" check, hostile inputs.
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { ParseError } from '../../../src/errors.js';
 
 /** One seed for the whole directory, so CI replays the same cases; change it locally to explore. */
@@ -7,6 +8,24 @@ export const SEED = 20261126;
 
 /** fast-check options with the fixed seed. */
 export const runs = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns });
+
+/**
+ * The read-back property: for every generated file, `parse(text)` gives exactly what the generator put
+ * into it (`expected` picks that part of the case), over `numRuns` cases with the fixed seed.
+ */
+export function assertReadsBack<C extends { text: string }, T>(
+  files: fc.Arbitrary<C>,
+  parse: (text: string) => T,
+  expected: (file: C) => T,
+  numRuns: number,
+): void {
+  fc.assert(
+    fc.property(files, (file) => {
+      expect(parse(file.text)).toEqual(expected(file));
+    }),
+    runs(numRuns),
+  );
+}
 
 /** ParseError reasons each parser may give; any other reason (or any other exception) is a bug. */
 export const REASONS = {
