@@ -17,6 +17,12 @@ interface Run {
   agentArgs: (readonly string[])[];
 }
 
+/** A usage error: exit code 2, and stderr shows `named` (the usage, or the option, variable or command at fault). */
+function expectUsageError(r: Run, named: string): void {
+  expect(r.code).toBe(2);
+  expect(r.err).toContain(named);
+}
+
 async function run(argv: string[], env: Record<string, string> = {}, files: Record<string, string> = {}): Promise<Run> {
   let out = '';
   let err = '';
@@ -132,8 +138,7 @@ describe('swarm-balance (top level)', () => {
 
   it('with no command prints the usage on stderr and exits 2', async () => {
     const r = await run([]);
-    expect(r.code).toBe(2);
-    expect(r.err).toContain('Usage:');
+    expectUsageError(r, 'Usage:');
   });
 
   it.each([
@@ -141,8 +146,7 @@ describe('swarm-balance (top level)', () => {
     ['an unknown option', ['--bogus'], '--bogus'],
   ])('exits 2 on %s and names it', async (_what, argv, named) => {
     const r = await run(argv);
-    expect(r.code).toBe(2);
-    expect(r.err).toContain(named);
+    expectUsageError(r, named);
   });
 });
 
@@ -198,15 +202,13 @@ describe('settings commands (agent, doctor, notify-test)', () => {
     '%s names an option given without its value and exits 2',
     async (command) => {
       const r = await run([command, '--interval']);
-      expect(r.code).toBe(2);
-      expect(r.err).toContain('option --interval needs a value');
+      expectUsageError(r, 'option --interval needs a value');
     },
   );
 
   it.each([['doctor'], ['notify-test']])('%s names the variable of a bad setting and exits 2', async (command) => {
     const r = await run([command], { SWARM_BALANCE_INTERVAL: 'soon' });
-    expect(r.code).toBe(2);
-    expect(r.err).toContain('SWARM_BALANCE_INTERVAL="soon" is invalid');
+    expectUsageError(r, 'SWARM_BALANCE_INTERVAL="soon" is invalid');
   });
 });
 
@@ -242,8 +244,7 @@ describe('swarm-balance status', () => {
     ['an option of check', ['--service', 'shop_web'], {}, 'unknown option --service'],
   ])('exits 2 on %s and names it', async (_what, args, env: Record<string, string>, message) => {
     const r = await run(['status', ...args], env);
-    expect(r.code).toBe(2);
-    expect(r.err).toContain(message);
+    expectUsageError(r, message);
   });
 
   it('explains a 401: which variables hold the token', async () => {
@@ -296,8 +297,7 @@ describe('swarm-balance status', () => {
     'exits 2 on %s and names the variable',
     async (_what, env: Record<string, string>, files: Record<string, string>, message) => {
       const r = await run(['status', '--url', `${base}/locked`], env, files);
-      expect(r.code).toBe(2);
-      expect(r.err).toContain(message);
+      expectUsageError(r, message);
     },
   );
 
