@@ -17,6 +17,13 @@ export function textMessage(lines: string[]): TextMessage {
   return { kind: 'text', id: 'digest:1', service: '(digest)', lines, structured: { schema: 'test/v1', lines } };
 }
 
+/** The text a channel sends for a one-line plain message longer than it takes, after checking it is cut to `limit`. */
+export function cutPlainText(renderText: (m: TextMessage) => { text: string }, line: string, limit: number): string {
+  const { text } = renderText(textMessage([line]));
+  expect(text).toHaveLength(limit);
+  return text;
+}
+
 /**
  * The part of a channel's test that every channel shares: `env` turns it on, it then posts to `url`
  * at most once every `minIntervalMs`, and re-posts a firing alert every `refreshMs` (or never).
