@@ -23,6 +23,14 @@ const VERDICTS: Record<string, Verdict> = {
 
 type Step = [seconds: number, verdict: keyof typeof VERDICTS, state: AlertState, effect?: 'fire' | 'resolve'];
 
+/** A collapse judged from 0 s that fires once skewForMs (60 s) has passed. */
+const FIRED: readonly Step[] = [
+  [0, 'skewed', 'pending'],
+  [60, 'skewed', 'firing', 'fire'],
+];
+/** That collapse balanced again from 70 s and resolved once resolveForMs (30 s) has passed. */
+const RESOLVED: readonly Step[] = [...FIRED, [70, 'balanced', 'firing'], [100, 'balanced', 'resolved', 'resolve']];
+
 /** Feeds the verdicts in order and checks the state and effect after each. */
 function run(steps: readonly Step[], start: DetectorState = INITIAL_STATE): string[] {
   let state = start;
@@ -78,8 +86,7 @@ describe('stepDetector', () => {
     [
       'resolves after resolveForMs of balance, then goes back to ok',
       [
-        [0, 'skewed', 'pending'],
-        [60, 'skewed', 'firing', 'fire'],
+        ...FIRED,
         [70, 'balanced', 'firing'],
         [90, 'balanced', 'firing'],
         [100, 'balanced', 'resolved', 'resolve'],
@@ -89,8 +96,7 @@ describe('stepDetector', () => {
     [
       'restarts the balance clock when the collapse comes back before resolving',
       [
-        [0, 'skewed', 'pending'],
-        [60, 'skewed', 'firing', 'fire'],
+        ...FIRED,
         [70, 'balanced', 'firing'],
         [95, 'skewed', 'firing'],
         [100, 'balanced', 'firing'],
@@ -100,13 +106,7 @@ describe('stepDetector', () => {
     ],
     [
       'neither resolves nor clears while the verdict is unknown',
-      [
-        [0, 'skewed', 'pending'],
-        [60, 'skewed', 'firing', 'fire'],
-        [70, 'unknown', 'firing'],
-        [500, 'unknown', 'firing'],
-        [5000, 'unknown', 'firing'],
-      ],
+      [...FIRED, [70, 'unknown', 'firing'], [500, 'unknown', 'firing'], [5000, 'unknown', 'firing']],
     ],
     [
       'never fires on unknown verdicts',
@@ -116,17 +116,7 @@ describe('stepDetector', () => {
         [600, 'unknown', 'ok'],
       ],
     ],
-    [
-      'goes pending again from resolved',
-      [
-        [0, 'skewed', 'pending'],
-        [60, 'skewed', 'firing', 'fire'],
-        [70, 'balanced', 'firing'],
-        [100, 'balanced', 'resolved', 'resolve'],
-        [105, 'skewed', 'pending'],
-        [165, 'skewed', 'firing', 'fire'],
-      ],
-    ],
+    ['goes pending again from resolved', [...RESOLVED, [105, 'skewed', 'pending'], [165, 'skewed', 'firing', 'fire']]],
     [
       'fires on a round that came a millisecond early, as timers may, and not 0.2 s early',
       [
@@ -137,24 +127,9 @@ describe('stepDetector', () => {
     ],
     [
       'resolves on a round that came a millisecond early',
-      [
-        [0, 'skewed', 'pending'],
-        [60, 'skewed', 'firing', 'fire'],
-        [70.044, 'balanced', 'firing'],
-        [100.043, 'balanced', 'resolved', 'resolve'],
-      ],
+      [...FIRED, [70.044, 'balanced', 'firing'], [100.043, 'balanced', 'resolved', 'resolve']],
     ],
-    [
-      'stays resolved through an unknown verdict',
-      [
-        [0, 'skewed', 'pending'],
-        [60, 'skewed', 'firing', 'fire'],
-        [70, 'balanced', 'firing'],
-        [100, 'balanced', 'resolved', 'resolve'],
-        [105, 'unknown', 'resolved'],
-        [110, 'balanced', 'ok'],
-      ],
-    ],
+    ['stays resolved through an unknown verdict', [...RESOLVED, [105, 'unknown', 'resolved'], [110, 'balanced', 'ok']]],
   ])('%s', (_what, steps) => {
     expect(run(steps)).toEqual(expected(steps));
   });
