@@ -35,11 +35,16 @@ export function serviceInfo(over: Partial<ServiceInfo> = {}): ServiceInfo {
   };
 }
 
+/** node-1, the manager that leads: the node under test in a report and a snapshot unless a test says otherwise. */
+function leadingManager(): NodeReport['node'] {
+  return { id: 'node-id-1', name: 'node-1', role: 'manager', leader: true };
+}
+
 export function nodeReport(over: Partial<NodeReport> = {}): NodeReport {
   return {
     version: 1,
     at: 1_700_000_000_000,
-    node: { id: 'node-id-1', name: 'node-1', role: 'manager', leader: true },
+    node: leadingManager(),
     dockerUp: true,
     windowSeconds: 60,
     tasks: [],
@@ -77,7 +82,7 @@ export function swarmView(over: Partial<SwarmView> = {}, services: readonly Serv
 export function snapshot(over: Partial<DiscoverySnapshot> = {}): DiscoverySnapshot {
   const base: DiscoverySnapshot = {
     dockerUp: true,
-    node: { id: 'node-id-1', name: 'node-1', role: 'manager', leader: true },
+    node: leadingManager(),
     tasks: [],
     services: [],
     endpoints: [],
