@@ -4,6 +4,7 @@
 // saves in the real agent's memory. Only what the agent and the remediator call; errors as the real adapter makes them.
 import { Pool, type Dispatcher } from 'undici';
 import type { DockerApi, DockerEvent } from '../../src/adapters/docker.js';
+import { createEventLineReader } from '../../src/core/event-lines.js';
 import { AgentError, ErrorCodes } from '../../src/errors.js';
 
 export type { DockerApi, DockerEvent } from '../../src/adapters/docker.js';
@@ -94,23 +95,9 @@ export function createDockerApi(dockerHost: string): DockerApi {
           { cause: err },
         );
       }
-      let buffered = '';
+      const feed = createEventLineReader<DockerEvent>(onEvent);
       try {
-        for await (const chunk of res.body) {
-          buffered += (chunk as Buffer).toString('utf8');
-          let nl: number;
-          while ((nl = buffered.indexOf('\n')) >= 0) {
-            const line = buffered.slice(0, nl).trim();
-            buffered = buffered.slice(nl + 1);
-            if (line) {
-              try {
-                onEvent(JSON.parse(line) as DockerEvent);
-              } catch {
-                /* a torn line: the periodic resync covers it */
-              }
-            }
-          }
-        }
+        for await (const chunk of res.body) feed(chunk as Buffer);
       } catch (err) {
         if (!signal.aborted)
           throw new AgentError(

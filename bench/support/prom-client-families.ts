@@ -27,29 +27,15 @@ export function registerPromClientFamilies(
     labelNames: readonly L[],
     fill: (m: { set(l: Record<L, string>, v: number): void }) => void,
   ) => {
-    if (f.type === 'counter') {
-      new Counter<L>({
-        name: PREFIX + f.name,
-        help: f.help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          fill({ set: (l, v) => this.inc(l, v) });
-        },
-      });
-    } else {
-      new Gauge<L>({
-        name: PREFIX + f.name,
-        help: f.help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          fill({ set: (l, v) => this.set(l, v) });
-        },
-      });
-    }
+    const options = { name: PREFIX + f.name, help: f.help, labelNames, registers };
+    const collectWith = <M extends { reset(): void }>(put: (m: M, l: Record<L, string>, v: number) => void) =>
+      function (this: M) {
+        this.reset();
+        fill({ set: (l, v) => put(this, l, v) });
+      };
+    // A counter is rebuilt from zero at each collect, so `inc` by the value sets it.
+    if (f.type === 'counter') new Counter<L>({ ...options, collect: collectWith((c, l, v) => c.inc(l, v)) });
+    else new Gauge<L>({ ...options, collect: collectWith((g, l, v) => g.set(l, v)) });
   };
   const perTask = (f: TextFamily, pick: (t: TaskReport) => number | undefined) =>
     metric(f, TASK_LABELS, (m) => {

@@ -2,6 +2,7 @@
 // Must come before dockerode: it keeps dockerode's unused dependencies from loading (see the file).
 import './docker-lazy-deps.js';
 import Docker from 'dockerode';
+import { createEventLineReader } from '../core/event-lines.js';
 import { AgentError, ErrorCodes } from '../errors.js';
 
 export interface DockerEvent {
@@ -91,27 +92,12 @@ async function streamEvents(
     filters: { type: ['container', 'service', 'node'] },
   })) as NodeJS.ReadableStream & { destroy(): void };
   await new Promise<void>((resolve, reject) => {
-    let buffered = '';
     const stop = () => {
       stream.destroy();
       resolve();
     };
     signal.addEventListener('abort', stop, { once: true });
-    stream.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (line) {
-          try {
-            onEvent(JSON.parse(line) as DockerEvent);
-          } catch {
-            /* a torn line: the periodic resync covers it */
-          }
-        }
-      }
-    });
+    stream.on('data', createEventLineReader<DockerEvent>(onEvent));
     stream.on('end', () => {
       signal.removeEventListener('abort', stop);
       resolve();

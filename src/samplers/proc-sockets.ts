@@ -1,9 +1,9 @@
 // Optional: established inbound sockets per listening port, from net/tcp and net/tcp6.
 import { countByPort, inboundSockets, parseNetTcp, type TcpSocket } from '../core/procnet.js';
 import type { ProcReader } from '../adapters/procfs.js';
-import { taskProblem } from './task-problem.js';
+import { sampleProcTasks } from './proc-tasks.js';
 import type { TaskRef } from '../core/types.js';
-import type { SampledCounters, Sampler, SamplerOutput, SamplerProblem } from './types.js';
+import type { Sampler, SamplerOutput } from './types.js';
 
 /** Inbound established sockets of one task, or null when its process is gone. */
 export async function readInboundSockets(read: ProcReader, pid: number): Promise<TcpSocket[] | null> {
@@ -18,18 +18,10 @@ export function createProcSocketsSampler(read: ProcReader): Sampler {
   return {
     name: 'proc_sockets',
     async sample(tasks: readonly TaskRef[]): Promise<SamplerOutput> {
-      const counters = new Map<string, SampledCounters>();
-      const errors: SamplerProblem[] = [];
-      await Promise.all(
-        tasks.map(async (task) => {
-          try {
-            const inbound = await readInboundSockets(read, task.pid);
-            if (inbound) counters.set(task.id, { inboundByPort: countByPort(inbound) });
-          } catch (err) {
-            errors.push(taskProblem(task, err));
-          }
-        }),
-      );
+      const { counters, errors } = await sampleProcTasks(tasks, async (task) => {
+        const inbound = await readInboundSockets(read, task.pid);
+        return inbound ? { inboundByPort: countByPort(inbound) } : null;
+      });
       return { counters, errors };
     },
   };

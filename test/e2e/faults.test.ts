@@ -1,16 +1,12 @@
 // Faults on the 3-node testbed with each agent on its own node's network: a node's link cut and
 // restored, a node's engine restarted. Nothing may crash and nothing may fire for balanced traffic.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
+import { getJson, scrape, series, waitFor, type AgentProcess } from '../support/agent-process.js';
 import {
-  createDemoService,
   dockerOn,
   downTestbed,
   leaderNode,
   nodeAddress,
-  nodeDockerHost,
   type NodeNum,
   NODES,
   startNode,
@@ -18,12 +14,17 @@ import {
   stopNode,
   upTestbed,
 } from '../support/testbed.js';
+import {
+  createDemoServiceOnOverlay,
+  QUICK_TESTBED_SETTINGS,
+  setNodeLink,
+  startNodeAgent,
+  TESTBED_AGENT_PORT,
+} from '../support/testbed-agents.js';
 import type { ClusterView } from '../../src/core/cluster-view.js';
 
-const run = promisify(execFile);
 const SERVICE = 'sbfault-web';
 const NET = 'sbfault-net';
-const PORT = 9479;
 const agents = new Map<NodeNum, AgentProcess>();
 const fired: string[] = [];
 let watching = true;
@@ -31,6 +32,23 @@ let watching = true;
 const agent = (n: NodeNum) => agents.get(n)!;
 const metric = async (n: NodeNum, name: string, labels: Record<string, string> = {}) =>
   series(await scrape(agent(n).url), `swarm_balance_${name}`, labels).reduce((a, s) => a + s.value, 0);
+
+/** Sets node 3's link `state`, then waits until `watcher` counts `peersOk` peers answering. */
+async function cutOrRestoreNode3(
+  watcher: NodeNum,
+  state: 'up' | 'down',
+  peersOk: number,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  await setNodeLink(3, state);
+  await waitFor(
+    async () => (await metric(watcher, 'peers', { state: 'ok' })) === peersOk,
+    timeoutMs,
+    what,
+    () => agent(watcher).logs(),
+  );
+}
 
 /** Watches every agent once a second: any firing service or any exited agent is a failure. */
 async function watch(): Promise<void> {
@@ -53,8 +71,7 @@ async function watch(): Promise<void> {
 beforeAll(async () => {
   await upTestbed(['sb-test/node:1']);
   const leader = await leaderNode();
-  await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', NET]);
-  await createDemoService(leader, SERVICE, NET);
+  await createDemoServiceOnOverlay(leader, SERVICE, NET);
   await waitFor(
     async () =>
       (await dockerOn(leader, ['service', 'ls', '--filter', `name=${SERVICE}`, '--format', '{{.Replicas}}']))
@@ -64,24 +81,11 @@ beforeAll(async () => {
     '3/3 replicas',
   );
   await startSpreadLoadOn(leader, 'sbfault-load', NET, SERVICE, 30);
+  // Each agent on its node's own network namespace: peers are polled across the testbed's links.
+  const peers = NODES.map((m) => `${nodeAddress(m)}:${TESTBED_AGENT_PORT}`).join(',');
   for (const n of NODES) {
-    // Each agent on its node's own network namespace: peers are polled across the testbed's links.
-    agents.set(
-      n,
-      await startAgentProcess(
-        {
-          DOCKER_HOST: nodeDockerHost(n),
-          SWARM_BALANCE_PEERS: NODES.map((m) => `${nodeAddress(m)}:${PORT}`).join(','),
-          SWARM_BALANCE_INTERVAL: '1s',
-          SWARM_BALANCE_WINDOW: '15s',
-          SWARM_BALANCE_SKEW_FOR: '3s',
-          SWARM_BALANCE_MIN_EVENTS: '20',
-          SWARM_BALANCE_PEER_TIMEOUT: '700ms',
-        },
-        PORT,
-        { host: nodeAddress(n), wrap: ['nsenter', `--net=/var/run/netns/sbn${n}`] },
-      ),
-    );
+    const env = { ...QUICK_TESTBED_SETTINGS, SWARM_BALANCE_PEERS: peers, SWARM_BALANCE_PEER_TIMEOUT: '700ms' };
+    agents.set(n, await startNodeAgent(n, env));
   }
   await waitFor(async () => (await metric(leader, 'peers', { state: 'ok' })) === 3, 30_000, 'all peers answering');
   void watch();
@@ -90,7 +94,7 @@ beforeAll(async () => {
 afterAll(async () => {
   watching = false;
   for (const a of agents.values()) await a.stop();
-  await run('ip', ['link', 'set', 'sbe2e-n3', 'up']).catch(() => undefined);
+  await setNodeLink(3, 'up').catch(() => undefined);
   await downTestbed();
 });
 
@@ -98,13 +102,7 @@ describe('faults on the testbed', () => {
   it("cuts node 3's link: its tasks turn unknown, nothing fires, and all is back once the link is", async () => {
     const leader = await leaderNode();
     const watcher = leader === 3 ? 1 : leader;
-    await run('ip', ['link', 'set', 'sbe2e-n3', 'down']);
-    await waitFor(
-      async () => (await metric(watcher, 'peers', { state: 'ok' })) === 2,
-      20_000,
-      'node 3 unreachable',
-      () => agent(watcher).logs(),
-    );
+    await cutOrRestoreNode3(watcher, 'down', 2, 20_000, 'node 3 unreachable');
     await waitFor(
       async () =>
         (await getJson<ClusterView>(`${agent(watcher).url}/v1/cluster`)).services.find((s) => s.name === SERVICE)
@@ -113,13 +111,7 @@ describe('faults on the testbed', () => {
       'verdict unknown while node 3 is cut off',
     );
     await new Promise((r) => setTimeout(r, 8000));
-    await run('ip', ['link', 'set', 'sbe2e-n3', 'up']);
-    await waitFor(
-      async () => (await metric(watcher, 'peers', { state: 'ok' })) === 3,
-      60_000,
-      'node 3 answering again',
-      () => agent(watcher).logs(),
-    );
+    await cutOrRestoreNode3(watcher, 'up', 3, 60_000, 'node 3 answering again');
     expect(fired).toEqual([]);
   });
 

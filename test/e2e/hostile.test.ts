@@ -12,16 +12,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeReport } from '../../src/core/types.js';
-import { startAgentProcess, waitFor, parsePromText, series, type AgentProcess } from '../support/agent-process.js';
+import { waitFor, parsePromText, series, type AgentProcess } from '../support/agent-process.js';
 import { nodeReport } from '../support/fake-peers.js';
 import {
   BRIDGE_ADDRESS,
-  createDemoService,
   dockerOn,
   downTestbed,
   leaderNode,
   nodeAddress,
-  nodeDockerHost,
   nodeHostname,
   type NodeNum,
   NODES,
@@ -30,12 +28,18 @@ import {
   taskPlacement,
   upTestbed,
 } from '../support/testbed.js';
+import {
+  createDemoServiceOnOverlay,
+  QUICK_TESTBED_SETTINGS,
+  startNodeAgent,
+  TESTBED_AGENT_PORT,
+} from '../support/testbed-agents.js';
 import type { ClusterView } from '../../src/core/cluster-view.js';
 
 const run = promisify(execFile);
 const SERVICE = 'sbhost-web';
 const NET = 'sbhost-net';
-const PORT = 9479;
+const PORT = TESTBED_AGENT_PORT;
 const PEER_TOKEN = 'hostile-e2e-peer-token-0123';
 const METRICS_TOKEN = 'hostile-e2e-metrics-token-4567';
 const MB16 = 16 * 1024 * 1024;
@@ -177,35 +181,43 @@ async function nodeFake(n: NodeNum, port: number, body: string): Promise<void> {
 }
 
 function startAgent(n: NodeNum, peers: string[], webhookUrl: string): Promise<AgentProcess> {
-  return startAgentProcess(
+  return startNodeAgent(
+    n,
     {
-      DOCKER_HOST: nodeDockerHost(n),
+      ...QUICK_TESTBED_SETTINGS,
       SWARM_BALANCE_PEERS: peers.join(','),
       SWARM_BALANCE_PEER_TOKEN: PEER_TOKEN,
       SWARM_BALANCE_METRICS_TOKEN: METRICS_TOKEN,
-      SWARM_BALANCE_INTERVAL: '1s',
-      SWARM_BALANCE_WINDOW: '15s',
-      SWARM_BALANCE_SKEW_FOR: '3s',
       SWARM_BALANCE_RESOLVE_FOR: '3s',
-      SWARM_BALANCE_MIN_EVENTS: '20',
       SWARM_BALANCE_PEER_TIMEOUT: '1500ms',
       SWARM_BALANCE_REMEDIATE: 'dry-run',
       SWARM_BALANCE_WEBHOOK_URL: webhookUrl,
     },
     PORT,
-    { host: nodeAddress(n), wrap: ['nsenter', `--net=/var/run/netns/sbn${n}`] },
   ).then((a) => {
     agents.set(n, a);
     return a;
   });
 }
 
+/** A fake on the shadow node's own address at `port`, always answering `report`; its refusal counted as `reason`. */
+async function shadowFake(port: number, name: string, reason: string, report: NodeReport): Promise<Fake> {
+  await nodeFake(shadowNode, port, JSON.stringify(report));
+  return {
+    name,
+    address: `${nodeAddress(shadowNode)}:${port}`,
+    reasons: [reason],
+    seen: 0,
+    body: () => '',
+    claims: shadowNode,
+  };
+}
+
 beforeAll(async () => {
   await upTestbed(['sb-test/node:1']);
   leader = await leaderNode();
   [shadowNode, hotNode] = NODES.filter((n) => n !== leader) as [NodeNum, NodeNum];
-  await dockerOn(leader, ['network', 'create', '--driver', 'overlay', '--attachable', NET]);
-  await createDemoService(leader, SERVICE, NET, ['--label', 'swarm-balance.remediate=endpoint-mode']);
+  await createDemoServiceOnOverlay(leader, SERVICE, NET, ['--label', 'swarm-balance.remediate=endpoint-mode']);
   serviceId = (await dockerOn(leader, ['service', 'inspect', '--format', '{{.ID}}', SERVICE])).trim();
   await waitFor(
     async () => {
@@ -282,38 +294,23 @@ beforeAll(async () => {
   for (const f of fakes) await hostFake(f);
   // On the shadow node's own address: its node's report listing the hot node's task as idle, and one
   // claiming to lead with the service firing (to silence a real collapse, or announce a false resolve).
-  const foreign: Fake = {
-    name: "lists another node's task",
-    address: `${nodeAddress(shadowNode)}:19706`,
-    reasons: ['foreign_task'],
-    seen: 0,
-    body: () => '',
-    claims: shadowNode,
-  };
-  const claimer: Fake = {
-    name: 'claims to lead with firing state',
-    address: `${nodeAddress(shadowNode)}:19707`,
-    reasons: ['leader_claim'],
-    seen: 0,
-    body: () => '',
-    claims: shadowNode,
-  };
-  await nodeFake(
-    shadowNode,
-    19706,
-    JSON.stringify(
+  fakes.push(
+    await shadowFake(
+      19706,
+      "lists another node's task",
+      'foreign_task',
       forged(shadowNode, [
         [shadowNode, 10],
         [hotNode, 0],
       ]),
     ),
+    await shadowFake(
+      19707,
+      'claims to lead with firing state',
+      'leader_claim',
+      forged(shadowNode, [], { leader: true }, [serviceId, 'no-such-service']),
+    ),
   );
-  await nodeFake(
-    shadowNode,
-    19707,
-    JSON.stringify(forged(shadowNode, [], { leader: true }, [serviceId, 'no-such-service'])),
-  );
-  fakes.push(foreign, claimer);
 
   const peers = [...NODES.map((n) => `${nodeAddress(n)}:${PORT}`), ...fakes.map((f) => f.address)];
   for (const n of NODES) await startAgent(n, peers, `http://${BRIDGE_ADDRESS}:19790/hook`);

@@ -1,25 +1,22 @@
 // The alertmanager channel against a real Alertmanager (Debian's prometheus-alertmanager): what swarm-balance posts
 // to /api/v2/alerts comes out of Alertmanager's own webhook receiver as a firing, then a resolved notification.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPoster } from '../../src/adapters/post.js';
 import { parseConfig } from '../../src/config.js';
-import { adviceFor, type AlertEvent } from '../../src/core/alert.js';
+import type { AlertEvent } from '../../src/core/alert.js';
 import type { Outcome } from '../../src/notify/channel-queue.js';
 import { configuredChannels } from '../../src/notify/channels.js';
 import type { Notifier } from '../../src/notify/notifier.js';
 import { waitFor } from '../support/agent-process.js';
+import { collapseEvent } from '../support/alert-events.js';
+import { stopDaemon, type Daemon } from '../support/daemons.js';
+import { startAlertmanager } from '../support/monitoring.js';
 import { testNotifier } from '../support/notifier.js';
-import { freePort } from '../support/ports.js';
-
-const BINARY = 'prometheus-alertmanager';
+import { startRecorder, type Recorder } from '../support/recorder.js';
 
 /** What Alertmanager's webhook_config POSTs (payload version 4). */
 interface WebhookNotification {
@@ -40,34 +37,15 @@ interface WebhookNotification {
 
 const notifications: WebhookNotification[] = [];
 const counts: { channel: string; outcome: Outcome }[] = [];
-let receiver: Server;
-let am: ChildProcess | undefined;
-let amOutput = '';
+let receiver: Recorder;
+let am: Daemon | undefined;
 let amUrl = '';
 let dir = '';
 let notifier: Notifier;
 let poster: ReturnType<typeof createPoster>;
 
-async function listen(server: Server, port = 0): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
-}
-
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString();
-    });
-    req.on('end', () => {
-      notifications.push(JSON.parse(body) as WebhookNotification);
-      res.writeHead(200).end();
-    });
-  });
-  const hookPort = await listen(receiver);
+  receiver = await startRecorder({ onRecord: (r) => notifications.push(r.body as WebhookNotification) });
 
   dir = await mkdtemp(join(tmpdir(), 'sb-alertmanager-'));
   await writeFile(
@@ -82,44 +60,13 @@ beforeAll(async () => {
       'receivers:',
       '  - name: hook',
       '    webhook_configs:',
-      `      - url: http://127.0.0.1:${hookPort}/hook`,
+      `      - url: ${receiver.url}/hook`,
       '        send_resolved: true',
       '',
     ].join('\n'),
   );
-  const port = await freePort();
-  amUrl = `http://127.0.0.1:${port}`;
-  am = spawn(
-    BINARY,
-    [
-      `--config.file=${join(dir, 'alertmanager.yml')}`,
-      `--storage.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  am.stdout!.on('data', (c: Buffer) => {
-    amOutput += c.toString();
-  });
-  am.stderr!.on('data', (c: Buffer) => {
-    amOutput += c.toString();
-  });
-  const spawnError = new Promise<never>((_, reject) =>
-    am!.once('error', (err) =>
-      reject(new Error(`cannot start ${BINARY} (apt-get install prometheus-alertmanager): ${err.message}`)),
-    ),
-  );
-  spawnError.catch(() => undefined);
-  await Promise.race([
-    spawnError,
-    waitFor(
-      async () => (await fetch(`${amUrl}/-/ready`)).ok,
-      20_000,
-      `Alertmanager ${amUrl}/-/ready`,
-      () => amOutput,
-    ),
-  ]);
+  am = await startAlertmanager(join(dir, 'alertmanager.yml'), join(dir, 'data'));
+  amUrl = am.url;
 
   const channels = configuredChannels(
     parseConfig({ SWARM_BALANCE_ALERTMANAGER_URL: amUrl }, [], () => {
@@ -133,62 +80,40 @@ beforeAll(async () => {
 afterAll(async () => {
   notifier?.close();
   await poster?.close();
-  if (am && am.exitCode === null && am.signalCode === null) {
-    const exited = once(am, 'exit');
-    am.kill('SIGTERM');
-    const killer = setTimeout(() => am?.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(killer);
-  }
-  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+  await stopDaemon(am);
+  await receiver?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function collapse(kind: 'firing' | 'resolved', startedAt: number): AlertEvent {
-  const now = Date.now();
-  const replicas = [1, 2, 3].map((slot) => ({
-    name: `shop_web.${slot}`,
-    slot: String(slot),
-    node: `node-${slot}`,
-    share: slot === 1 ? 0.97 : 0.015,
-  }));
-  return {
-    id: `svc-web:${startedAt}`,
-    kind,
-    at: now,
-    startedAt,
-    endedAt: kind === 'resolved' ? now : null,
-    service: 'shop_web',
-    serviceId: 'svc-web',
-    stack: 'shop',
-    endpointMode: 'vip',
-    replicas: { running: 3, desired: 3 },
-    signal: 'requests',
-    threshold: 0.8,
-    imbalance: 0.95,
-    hot: replicas[0]!,
-    replicasShare: replicas,
+/** The collapse on shop_web: its first replica takes 97 % of the requests. */
+const collapse = (kind: AlertEvent['kind'], startedAt: number): AlertEvent =>
+  collapseEvent(kind, startedAt, {
+    names: { service: 'shop_web', serviceId: 'svc-web', tasks: 'shop_web' },
+    hot: { slot: 1, share: 0.97, others: 0.015 },
+    signal: { name: 'requests', imbalance: 0.95 },
     pinning:
       'shop_web.1 on node-1 takes 97 % of the traffic; 100 % of its 6 connections come from shop_proxy.1 (10.0.1.23 on node-2)',
-    ...adviceFor('shop_web', 'vip', []),
-    dashboardUrl: 'https://grafana.example/d/swarm-balance',
-  };
-}
+  });
 
 const context = () =>
-  `notifications: ${JSON.stringify(notifications, null, 1)}\ncounts: ${JSON.stringify(counts)}\n--- alertmanager ---\n${amOutput}`;
+  `notifications: ${JSON.stringify(notifications, null, 1)}\ncounts: ${JSON.stringify(counts)}\n--- alertmanager ---\n${am?.logs()}`;
 
 describe('the alertmanager channel against a real Alertmanager', () => {
   const startedAt = Date.now() - 2 * 60_000;
 
-  it('turns a firing alert into a firing notification with alertname, service, stack and severity', async () => {
-    notifier.announce(collapse('firing', startedAt));
+  /** Announces the collapse as `kind` and waits for Alertmanager's notification of it. */
+  const announceAndAwait = async (kind: AlertEvent['kind']) => {
+    notifier.announce(collapse(kind, startedAt));
     await waitFor(
-      async () => notifications.some((n) => n.status === 'firing'),
+      async () => notifications.some((n) => n.status === kind),
       20_000,
-      'a firing notification from Alertmanager',
+      `a ${kind} notification from Alertmanager`,
       context,
     );
+  };
+
+  it('turns a firing alert into a firing notification with alertname, service, stack and severity', async () => {
+    await announceAndAwait('firing');
     expect(counts).toEqual([{ channel: 'alertmanager', outcome: 'sent' }]);
     const firing = notifications.find((n) => n.status === 'firing')!;
     expect(firing.version).toBe('4');
@@ -216,13 +141,7 @@ describe('the alertmanager channel against a real Alertmanager', () => {
 
   it('turns the resolved alert into a resolved notification for the same alert', async () => {
     const before = notifications.length;
-    notifier.announce(collapse('resolved', startedAt));
-    await waitFor(
-      async () => notifications.some((n) => n.status === 'resolved'),
-      20_000,
-      'a resolved notification from Alertmanager',
-      context,
-    );
+    await announceAndAwait('resolved');
     expect(counts.map((c) => c.outcome)).toEqual(['sent', 'sent']);
     const resolved = notifications.find((n) => n.status === 'resolved')!;
     expect(notifications.indexOf(resolved)).toBeGreaterThanOrEqual(before);

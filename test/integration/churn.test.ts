@@ -4,9 +4,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, docker, serviceTasks, startDemoService, startSpreadLoad, waitForRunning } from '../support/docker.js';
-import { getJson, scrape, series, startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
-import { promQuery, startDaemon, stopDaemon, type Daemon, type PromVector } from '../support/daemons.js';
+import { cleanup, docker, serviceTasks, waitForRunning } from '../support/docker.js';
+import { scrape, waitFor, type AgentProcess } from '../support/agent-process.js';
+import { promQuery, stopDaemon, type Daemon, type PromVector } from '../support/daemons.js';
+import { agentOverSpreadService, agentTaskIds, negativeRates } from '../support/engine-agent.js';
+import { startPrometheus } from '../support/monitoring.js';
 
 const NET = 'sbchurn-net';
 const SERVICE = 'sbchurn-web';
@@ -20,15 +22,9 @@ const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 
 beforeAll(async () => {
   await cleanup('sbchurn-');
-  await startDemoService(SERVICE, NET, 2);
-  await startSpreadLoad('sbchurn-load', NET, SERVICE, 30);
-  agent = await startAgentProcess(
-    {
-      DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
-      SWARM_BALANCE_INTERVAL: '1s',
-      SWARM_BALANCE_WINDOW: '15s',
-      SWARM_BALANCE_LOG_LEVEL: 'warn',
-    },
+  agent = await agentOverSpreadService(
+    { service: SERVICE, network: NET, replicas: 2, client: 'sbchurn-load', rate: 30 },
+    { SWARM_BALANCE_INTERVAL: '1s', SWARM_BALANCE_WINDOW: '15s', SWARM_BALANCE_LOG_LEVEL: 'warn' },
     PORT,
   );
   const dir = mkdtempSync(join(tmpdir(), 'sb-churn-'));
@@ -41,15 +37,7 @@ beforeAll(async () => {
       `    static_configs: [{ targets: ['127.0.0.1:${PORT}'] }]`,
     ].join('\n'),
   );
-  prometheus = await startDaemon(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${PROM_PORT}`,
-    ],
-    `http://127.0.0.1:${PROM_PORT}`,
-  );
+  prometheus = await startPrometheus(join(dir, 'prometheus.yml'), join(dir, 'data'), PROM_PORT);
 }, 180_000);
 
 afterAll(async () => {
@@ -74,12 +62,7 @@ describe('task churn under scraping', () => {
         flips++;
         const until = Date.now() + 6000;
         while (Date.now() < until) {
-          const report = await getJson<{ tasks: { id: string; rates: Record<string, number> }[] }>(
-            `${agent.url}/v1/report`,
-          );
-          for (const t of report.tasks)
-            for (const [signal, rate] of Object.entries(t.rates))
-              if (rate < 0) negative.push(`${t.id} ${signal} ${rate}`);
+          negative.push(...(await negativeRates(agent.url)));
           await new Promise((r) => setTimeout(r, 1000));
         }
         rss.push({ at: Date.now() - started, kb: rssKb(agent.child.pid!) });
@@ -98,12 +81,7 @@ describe('task churn under scraping', () => {
         .map((t) => t.ID)
         .sort();
       await waitFor(
-        async () => {
-          const seen = series(await scrape(agent.url), 'swarm_balance_task_info', { service: SERVICE })
-            .map((s) => s.labels.task!)
-            .sort();
-          return JSON.stringify(seen) === JSON.stringify(running);
-        },
+        async () => JSON.stringify(await agentTaskIds(agent.url, SERVICE)) === JSON.stringify(running),
         60_000,
         'task series matching the 2 running tasks',
       );

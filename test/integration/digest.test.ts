@@ -1,8 +1,9 @@
 // The digest: on the cron schedule the active evaluator sends, per service, how even traffic was
 // and how long it was skewed since the last digest.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, startDemoService, startSpreadLoad } from '../support/docker.js';
-import { startAgentProcess, waitFor, type AgentProcess } from '../support/agent-process.js';
+import { cleanup } from '../support/docker.js';
+import { waitFor, type AgentProcess } from '../support/agent-process.js';
+import { agentOverSpreadService } from '../support/engine-agent.js';
 import { startRecorder, type Recorder } from '../support/recorder.js';
 
 const NET = 'sbdig-net';
@@ -20,11 +21,9 @@ interface Digest {
 beforeAll(async () => {
   await cleanup('sbdig-');
   chat = await startRecorder();
-  await startDemoService(SERVICE, NET, 2);
-  await startSpreadLoad('sbdig-load', NET, SERVICE, 20);
-  agent = await startAgentProcess(
+  agent = await agentOverSpreadService(
+    { service: SERVICE, network: NET, replicas: 2, client: 'sbdig-load', rate: 20 },
     {
-      DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/sb-test/docker.sock',
       SWARM_BALANCE_INTERVAL: '1s',
       SWARM_BALANCE_WINDOW: '10s',
       SWARM_BALANCE_MIN_EVENTS: '10',

@@ -7,11 +7,12 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPoster } from '../../src/adapters/post.js';
 import { parseConfig } from '../../src/config.js';
-import { adviceFor, type AlertEvent } from '../../src/core/alert.js';
+import type { AlertEvent } from '../../src/core/alert.js';
 import type { Outcome } from '../../src/notify/channel-queue.js';
 import { configuredChannels } from '../../src/notify/channels.js';
 import type { Notifier } from '../../src/notify/notifier.js';
 import { waitFor } from '../support/agent-process.js';
+import { collapseEvent } from '../support/alert-events.js';
 import { testNotifier } from '../support/notifier.js';
 import {
   startStandin,
@@ -78,34 +79,19 @@ const DASHBOARD = 'https://grafana.example/d/swarm-balance?var-stack=shop&from=n
 /** A collapse as the evaluator reports it: three replicas, one takes 96 %. */
 function event(kind: AlertEvent['kind'], service = 'svcalpha', over: Partial<AlertEvent> = {}): AlertEvent {
   const now = Date.now();
-  const startedAt = now - 5 * 60_000;
-  const replicas = [1, 2, 3].map((slot) => ({
-    name: `shop_${service}.${slot}`,
-    slot: String(slot),
-    node: `node-${slot}`,
-    share: slot === 2 ? 0.96 : 0.02,
-  }));
-  return {
-    id: `svc-${service}:${startedAt}`,
+  return collapseEvent(
     kind,
-    at: now,
-    startedAt,
-    endedAt: kind === 'resolved' ? now : null,
-    service,
-    serviceId: `svc-${service}`,
-    stack: 'shop',
-    endpointMode: 'vip',
-    replicas: { running: 3, desired: 3 },
-    signal: 'connections',
-    threshold: 0.8,
-    imbalance: 0.94,
-    hot: replicas[1]!,
-    replicasShare: replicas,
-    pinning: `shop_${service}.2 on node-2 takes 96 % of the traffic; 100 % of its 8 connections come from shop_proxy.1 (10.0.1.23 on node-1)`,
-    ...adviceFor(service, 'vip', [{ target: 80, published: 8080, protocol: 'tcp', publishMode: 'ingress' }]),
-    dashboardUrl: DASHBOARD,
-    ...over,
-  };
+    now - 5 * 60_000,
+    {
+      names: { service, serviceId: `svc-${service}`, tasks: `shop_${service}` },
+      hot: { slot: 2, share: 0.96, others: 0.02 },
+      signal: { name: 'connections', imbalance: 0.94 },
+      pinning: `shop_${service}.2 on node-2 takes 96 % of the traffic; 100 % of its 8 connections come from shop_proxy.1 (10.0.1.23 on node-1)`,
+      ports: [{ target: 80, published: 8080, protocol: 'tcp', publishMode: 'ingress' }],
+      dashboardUrl: DASHBOARD,
+    },
+    { now, over },
+  );
 }
 
 /** The worst a channel must carry: 200 replicas, and names and texts full of markup, mentions and length. */

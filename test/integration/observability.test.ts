@@ -21,15 +21,9 @@ import { getJson, waitFor } from '../support/agent-process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 import { captureServer } from '../support/capture-server.js';
-import {
-  promQuery,
-  runDashboardQueries,
-  startDaemon,
-  stopDaemon,
-  type Daemon,
-  type PromVector,
-} from '../support/daemons.js';
-import { freePort } from '../support/ports.js';
+import { promQuery, runDashboardQueries, stopDaemon, type Daemon, type PromVector } from '../support/daemons.js';
+import { metricsSource } from '../support/metrics-source.js';
+import { startAlertmanager, startPrometheus } from '../support/monitoring.js';
 import {
   agentMetricNames,
   allPanels,
@@ -586,18 +580,15 @@ async function fakeAgent(): Promise<{ server: Server; target: string; metrics: A
   const registry = new Registry();
   const metrics = createMetrics(
     registry,
-    {
+    metricsSource({
       tasks: () => tasks.map((t) => t()),
       services: () => services,
-      dockerUp: () => true,
-      evaluator: () => true,
       peers: () => ({ ok: 3, timeout: 0 }),
       samplerRuns: () => [
         { name: 'proc_connections', success: true, durationSeconds: 0.004, problems: new Map() },
         { name: 'http_requests', success: true, durationSeconds: 0.02, problems: new Map() },
       ],
-      lastSampleSeconds: () => Date.now() / 1000,
-    },
+    }),
     '0.0.0-test',
   );
   metrics.notifications.inc({ channel: 'log', result: 'sent' });
@@ -642,48 +633,28 @@ describe('end to end: the rules in a real Prometheus, the example routing in a r
         .replace(/group_wait: \d+s/g, 'group_wait: 1s')
         .replace(/group_interval: \d+m/g, 'group_interval: 5s');
       writeFileSync(join(dir, name, 'alertmanager.yml'), am);
-      const port = await freePort();
-      const daemon = await startDaemon(
-        'prometheus-alertmanager',
-        [
-          `--config.file=${join(dir, name, 'alertmanager.yml')}`,
-          `--storage.path=${join(dir, name, 'data')}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-          '--cluster.listen-address=',
-        ],
-        `http://127.0.0.1:${port}`,
-      );
-      return { daemon, port };
+      return startAlertmanager(join(dir, name, 'alertmanager.yml'), join(dir, name, 'data'));
     };
     const shipped = await startAm('am-shipped', '/slack', (t) => t);
-    alertmanager = shipped.daemon;
+    alertmanager = shipped;
     const variant = await startAm('am-prometheus-only', '/slack-prometheus-only', (t) => {
       const out = t.replace('receiver: swarm-balance-traffic-held', 'receiver: swarm-balance-traffic-slack');
       expect(out).not.toBe(t);
       return out;
     });
-    alertmanagerPrometheusOnly = variant.daemon;
+    alertmanagerPrometheusOnly = variant;
 
     writeFileSync(
       join(dir, 'prometheus.yml'),
       [
         'global: { scrape_interval: 1s, evaluation_interval: 1s }',
         `rule_files: [${join(dir, 'rules.yml')}]`,
-        `alerting: { alertmanagers: [ { static_configs: [ { targets: ["127.0.0.1:${shipped.port}", "127.0.0.1:${variant.port}"] } ] } ] }`,
+        `alerting: { alertmanagers: [ { static_configs: [ { targets: ["${new URL(shipped.url).host}", "${new URL(variant.url).host}"] } ] } ] }`,
         `scrape_configs: [ { job_name: swarm-balance, static_configs: [ { targets: ["${agent.target}"] } ] } ]`,
       ].join('\n') + '\n',
     );
     await mustPass('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
-    const promPort = await freePort();
-    prometheus = await startDaemon(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'prom-data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ],
-      `http://127.0.0.1:${promPort}`,
-    );
+    prometheus = await startPrometheus(join(dir, 'prometheus.yml'), join(dir, 'prom-data'));
   });
 
   afterAll(async () => {

@@ -59,6 +59,15 @@ async function collapsing(
 const remediations = async (labels: Record<string, string>) =>
   series(await scrape(agent!.url), 'swarm_balance_remediations_total', labels).reduce((a, s) => a + s.value, 0);
 
+/** Waits until the agent counts one remediation with `labels`. */
+const oneRemediation = (labels: Record<string, string>, what: string, timeoutMs = 30_000) =>
+  waitFor(
+    async () => (await remediations(labels)) === 1,
+    timeoutMs,
+    what,
+    () => agent!.logs(),
+  );
+
 /** Spec fields compared, less the ones an endpoint-mode switch is allowed to change. */
 function withoutEndpoint(spec: ServiceJson['Spec']): unknown {
   const { EndpointSpec: _e, ...rest } = spec;
@@ -79,23 +88,13 @@ describe('an opted-in vip service without published ports', () => {
     const before = await inspect('sbrem-a');
     expect(before.Spec.EndpointSpec?.Mode ?? 'vip').toBe('vip');
     await startAgent({});
-    await waitFor(
-      async () => (await remediations({ service: 'sbrem-a', result: 'applied' })) === 1,
-      30_000,
-      'one applied remediation',
-      () => agent!.logs(),
-    );
+    await oneRemediation({ service: 'sbrem-a', result: 'applied' }, 'one applied remediation');
     const after = await inspect('sbrem-a');
     expect(after.Spec.EndpointSpec?.Mode).toBe('dnsrr');
     expect(withoutEndpoint(after.Spec)).toEqual(withoutEndpoint(before.Spec));
     // After the settle time the agent says whether it helped (the update restarts the tasks, so the
     // client pinned to an old address loses its target: it does).
-    await waitFor(
-      async () => (await remediations({ service: 'sbrem-a', action: 'verify' })) === 1,
-      30_000,
-      'verdict after settle',
-      () => agent!.logs(),
-    );
+    await oneRemediation({ service: 'sbrem-a', action: 'verify' }, 'verdict after settle');
     await docker(['rm', '-f', 'sbrem-a-client']);
     await waitForRunning('sbrem-a', 2, 60_000);
     const target = (await taskIps('sbrem-a', NET))[1]!;
@@ -118,12 +117,7 @@ describe('a service with an ingress-published port', () => {
     await collapsing('sbrem-p', { labels: { 'swarm-balance.remediate': 'endpoint-mode' }, publish: '18081:8080' });
     const before = await inspect('sbrem-p');
     await startAgent({});
-    await waitFor(
-      async () => (await remediations({ service: 'sbrem-p', result: 'refused' })) === 1,
-      30_000,
-      'refusal',
-      () => agent!.logs(),
-    );
+    await oneRemediation({ service: 'sbrem-p', result: 'refused' }, 'refusal');
     expect(agent!.logs()).toContain("port published with ingress mode can't be used with dnsrr mode");
     expect(agent!.logs()).toContain('swarm-balance.remediate.ports=host');
     expect((await inspect('sbrem-p')).Version.Index).toBe(before.Version.Index);
@@ -137,12 +131,7 @@ describe('a service with an ingress-published port', () => {
     });
     const before = await inspect('sbrem-h');
     await startAgent({});
-    await waitFor(
-      async () => (await remediations({ service: 'sbrem-h', result: 'applied' })) === 1,
-      30_000,
-      'applied',
-      () => agent!.logs(),
-    );
+    await oneRemediation({ service: 'sbrem-h', result: 'applied' }, 'applied');
     const after = await inspect('sbrem-h');
     expect(after.Spec.EndpointSpec?.Mode).toBe('dnsrr');
     expect(after.Spec.EndpointSpec?.Ports?.[0]).toMatchObject({
@@ -161,12 +150,7 @@ describe('services the agent must leave alone', () => {
     await collapsing('sbrem-d', { labels: { 'swarm-balance.remediate': 'endpoint-mode' } });
     const [u, d] = [await inspect('sbrem-u'), await inspect('sbrem-d')];
     await startAgent({ SWARM_BALANCE_REMEDIATE: 'dry-run' });
-    await waitFor(
-      async () => (await remediations({ service: 'sbrem-d', result: 'dry_run' })) === 1,
-      30_000,
-      'dry-run notice',
-      () => agent!.logs(),
-    );
+    await oneRemediation({ service: 'sbrem-d', result: 'dry_run' }, 'dry-run notice');
     expect(agent!.logs()).toMatch(/dry-run: would switch sbrem-d from vip to dnsrr/);
     expect(agent!.logs()).toMatch(/POST \/services\/sbrem-d\/update\?version=\d+/);
     await waitFor(
@@ -193,12 +177,7 @@ describe('an update by someone else during the action', () => {
       }
     });
     await startAgent({}, proxy.dockerHost);
-    await waitFor(
-      async () => (await remediations({ service: 'sbrem-c', result: 'applied' })) === 1,
-      40_000,
-      'applied after a conflict',
-      () => agent!.logs(),
-    );
+    await oneRemediation({ service: 'sbrem-c', result: 'applied' }, 'applied after a conflict', 40_000);
     const updates = proxy.seen.filter((r) => r.method === 'POST' && r.path.includes('/update'));
     expect(updates.map((u) => u.status)).toEqual([500, 200]);
     expect(agent!.logs()).toContain('update out of sequence');

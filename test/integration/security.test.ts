@@ -103,22 +103,21 @@ describe('peers over TLS with a bearer token', () => {
       (s) => s.name === 'swarm_balance_peers',
     );
 
-  it('polls a peer with the right token', async () => {
-    await waitFor(
-      async () => (await peers(19601)).find((s) => s.labels.state === 'ok')?.value === 1,
+  /** Waits until the agent on `port` (agents[index]) counts one peer in `state`. */
+  const onePeerIn = (port: number, index: number, state: string) =>
+    waitFor(
+      async () => (await peers(port)).find((s) => s.labels.state === state)?.value === 1,
       15_000,
-      'peer ok',
-      agents[0]!.logs,
+      `peer ${state}`,
+      agents[index]!.logs,
     );
+
+  it('polls a peer with the right token', async () => {
+    await onePeerIn(19601, 0, 'ok');
   });
 
   it('is refused by a peer when its token is wrong', async () => {
-    await waitFor(
-      async () => (await peers(19603)).find((s) => s.labels.state === 'unauthorized')?.value === 1,
-      15_000,
-      'peer unauthorized',
-      agents[2]!.logs,
-    );
+    await onePeerIn(19603, 2, 'unauthorized');
     expect((await get('https://localhost:19601/v1/report', 'Bearer not-the-peer-token')).status).toBe(401);
     expect((await get('https://localhost:19601/v1/report', `Bearer ${PEER_TOKEN}`)).status).toBe(200);
   });

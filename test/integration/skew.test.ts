@@ -60,6 +60,15 @@ afterAll(async () => {
 
 describe('connections pinned to one task', () => {
   let tasks: TaskIp[];
+  /** Waits until the agent's service_skewed for sbit-conn reads `value`. */
+  const skewedBecomes = (value: 0 | 1, timeoutMs: number) =>
+    waitFor(
+      async () =>
+        series(await scrape(agent.url), 'swarm_balance_service_skewed', { service: 'sbit-conn' })[0]?.value === value,
+      timeoutMs,
+      `service_skewed ${value}`,
+      agent.logs,
+    );
 
   it('shows every task of a 3-replica service in /metrics', async () => {
     tasks = await startDemoService('sbit-conn');
@@ -86,13 +95,7 @@ describe('connections pinned to one task', () => {
     for (const other of tasks.slice(1))
       expect((after.get(other.taskId) ?? 0) - (before.get(other.taskId) ?? 0)).toBe(0);
 
-    await waitFor(
-      async () =>
-        series(await scrape(agent.url), 'swarm_balance_service_skewed', { service: 'sbit-conn' })[0]?.value === 1,
-      45_000,
-      'service_skewed 1',
-      agent.logs,
-    );
+    await skewedBecomes(1, 45_000);
     const state = await serviceState('sbit-conn');
     expect(state).toMatchObject({
       signal: 'connections',
@@ -105,13 +108,7 @@ describe('connections pinned to one task', () => {
     await load(['--mode', 'spread', '--service', 'sbit-conn', '--port', '8080', '--rate', '20', '--forever'], {
       name: 'sbit-spread',
     });
-    await waitFor(
-      async () =>
-        series(await scrape(agent.url), 'swarm_balance_service_skewed', { service: 'sbit-conn' })[0]?.value === 0,
-      40_000,
-      'service_skewed 0',
-      agent.logs,
-    );
+    await skewedBecomes(0, 40_000);
     expect((await serviceState('sbit-conn'))?.detector.state).toMatch(/resolved|ok/);
     await docker(['rm', '-f', 'sbit-spread']);
   });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { TEXT_FAMILIES } from '../../src/core/metrics-text.js';
 import { createMetrics, PREFIX } from '../../src/metrics.js';
+import { metricsSource } from './metrics-source.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DASHBOARD_PATH = fileURLToPath(new URL('../../dashboards/swarm-balance.json', import.meta.url));
@@ -293,18 +294,6 @@ export function agentMetricNames(): string[] {
 /** The agent's prom-client registry over an empty state: every family it registers, no series. */
 export function emptyAgentRegistry(): Registry {
   const registry = new Registry();
-  createMetrics(
-    registry,
-    {
-      tasks: () => [],
-      services: () => [],
-      dockerUp: () => true,
-      evaluator: () => true,
-      peers: () => ({}),
-      samplerRuns: () => [],
-      lastSampleSeconds: () => 0,
-    },
-    'names',
-  );
+  createMetrics(registry, metricsSource({ lastSampleSeconds: () => 0 }), 'names');
   return registry;
 }

@@ -211,13 +211,25 @@ export async function removeNetwork(name: string, timeoutMs = 60_000): Promise<v
   }
 }
 
+/** `docker rm -f`, where a container Swarm removed in the meantime (its service just went) or is removing is not a failure. */
+async function removeContainers(names: string[]): Promise<void> {
+  try {
+    await docker(['rm', '-f', ...names]);
+  } catch (err) {
+    const failures = (err as Error).message
+      .split('\n')
+      .filter((l) => /error/i.test(l) && !/no such container|is already in progress/i.test(l));
+    if (failures.length > 0) throw err;
+  }
+}
+
 /** Removes services, containers and networks whose names start with `prefix`. */
 export async function cleanup(prefix: string): Promise<void> {
   const mine = (out: string) => lines(out).filter((n) => n.startsWith(prefix));
   const services = mine(await docker(['service', 'ls', '--format', '{{.Name}}']));
   if (services.length > 0) await docker(['service', 'rm', ...services]);
   const containers = mine(await docker(['ps', '-a', '--format', '{{.Names}}']));
-  if (containers.length > 0) await docker(['rm', '-f', ...containers]);
+  if (containers.length > 0) await removeContainers(containers);
   for (const net of mine(await docker(['network', 'ls', '--format', '{{.Name}}']))) await removeNetwork(net);
 }
 
