@@ -2,7 +2,7 @@
 // per-task and per-service series as text from the current state (core/metrics-text.ts), so series
 // of gone tasks and services vanish with them.
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gzip, gzipSync } from 'node:zlib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServiceResult } from './core/evaluate.js';
 import { renderTextFamilies } from './core/metrics-text.js';
@@ -14,6 +14,13 @@ import { REVISION } from './version.js';
 const gzipAsync = promisify(gzip);
 /** zlib's default level: about 1/20 of the text on the wire, made once per interval off the event loop. */
 const GZIP_OPTIONS = { level: 6 };
+/**
+ * The agent's own families are a few KB: compressed on the event loop (some 30 µs; the thread pool's round
+ * trip costs more than that), with a window the size of the text rather than 32 KB to set up.
+ */
+const HEAD_GZIP_OPTIONS = { level: 6, windowBits: 12, memLevel: 4 };
+/** How long one rendering of the agent's own families answers /metrics (MetricsOptions.headMaxAgeMs). */
+export const HEAD_MAX_AGE_MS = 1000;
 
 interface TextPart {
   tasks: readonly TaskReport[];
@@ -54,10 +61,22 @@ export interface MetricsExposition {
   body?(gzip: boolean): Promise<Buffer[]>;
 }
 
+export interface MetricsOptions {
+  /**
+   * A rendering of the agent's own families (its gauges, counters, process_* and nodejs_* series)
+   * answers the scrapes that come within this many ms of its start, with its bytes and its gzip
+   * member; 0 renders them for every scrape. Scrapes that come while one is being rendered share it.
+   * So those series are at most this old (plus the rendering's own time); Prometheus scrapes every
+   * 15 s or more, and one that comes later renders them afresh.
+   */
+  headMaxAgeMs?: number;
+}
+
 export function createMetrics(
   registry: Registry,
   source: MetricsSource,
   version: string,
+  options: MetricsOptions = {},
 ): AgentMetrics & { exposition: MetricsExposition } {
   const registers = [registry];
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>) => void) =>
@@ -113,15 +132,17 @@ export function createMetrics(
     return cached;
   };
   const head = async () => `${await registry.metrics()}\n`;
+  const headPart = reusedHead(head, options.headMaxAgeMs ?? HEAD_MAX_AGE_MS);
   const exposition: MetricsExposition = {
     contentType: registry.contentType,
     metrics: async () => `${await head()}${textPart().bytes.toString()}`,
     body: async (gzip) => {
       const part = textPart();
-      const first = Buffer.from(await head());
-      if (!gzip) return [first, part.bytes];
+      const first = headPart();
+      if (!gzip) return [await first.bytes, part.bytes];
       part.gzip ??= gzipAsync(part.bytes, GZIP_OPTIONS);
-      return Promise.all([gzipAsync(first, GZIP_OPTIONS), part.gzip]);
+      first.gzip ??= first.bytes.then((b) => gzipSync(b, HEAD_GZIP_OPTIONS));
+      return Promise.all([first.gzip, part.gzip]);
     },
   };
 
@@ -129,6 +150,36 @@ export function createMetrics(
     exposition,
     close: () => processMetrics.stop(),
     ...createCounters(registers),
+  };
+}
+
+interface HeadPart {
+  startedAt: number;
+  bytes: Promise<Buffer>;
+  gzip: Promise<Buffer> | null;
+}
+
+/** The last rendering of the agent's own families while it is in flight or younger than `maxAgeMs`, else a new one. */
+function reusedHead(render: () => Promise<string>, maxAgeMs: number): () => HeadPart {
+  let last: HeadPart | null = null;
+  let inFlight = false;
+  return () => {
+    const now = performance.now();
+    if (last && (inFlight || now - last.startedAt < maxAgeMs)) return last;
+    const part: HeadPart = { startedAt: now, bytes: render().then((text) => Buffer.from(text)), gzip: null };
+    last = part;
+    inFlight = true;
+    part.bytes.then(
+      () => {
+        inFlight = false;
+      },
+      () => {
+        // A failed rendering is not kept: the next scrape tries again.
+        inFlight = false;
+        if (last === part) last = null;
+      },
+    );
+    return part;
   };
 }
 
