@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gzip, gzipSync } from 'node:zlib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServiceResult } from './core/evaluate.js';
-import { renderTextFamilies } from './core/metrics-text.js';
+import { writeTextFamilies } from './core/metrics-text.js';
 import type { TaskReport } from './core/types.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import type { SamplerRun } from './samplers/registry.js';
@@ -117,20 +117,7 @@ export function createMetrics(
   );
   const processMetrics = registerProcessMetrics(registry);
 
-  // The per-task and per-service families are written as text (core/metrics-text.ts), once per
-  // change of the source's reports or results: the agent replaces both once per interval. Their bytes
-  // and their gzip member are made once per change too, so an unchanged scrape only renders the
-  // agent's own few families; the gzip runs on the thread pool, not on the event loop.
-  let cached: TextPart | null = null;
-  const textPart = (): TextPart => {
-    const tasks = source.tasks();
-    const services = source.services();
-    if (cached?.tasks !== tasks || cached.services !== services) {
-      // Only the bytes are kept: the string would be a second copy of the same megabytes.
-      cached = { tasks, services, bytes: Buffer.from(renderTextFamilies(PREFIX, tasks, services)), gzip: null };
-    }
-    return cached;
-  };
+  const textPart = cachedTextPart(source);
   const head = async () => `${await registry.metrics()}\n`;
   const headPart = reusedHead(head, options.headMaxAgeMs ?? HEAD_MAX_AGE_MS);
   const exposition: MetricsExposition = {
@@ -151,6 +138,46 @@ export function createMetrics(
     close: () => processMetrics.stop(),
     ...createCounters(registers),
   };
+}
+
+/**
+ * The per-task and per-service families are written as text (core/metrics-text.ts), once per change
+ * of the source's reports or results: the agent replaces both once per interval. Their bytes and their
+ * gzip member are made once per change too, so an unchanged scrape only adds the agent's own few
+ * families; the gzip runs on the thread pool, not on the event loop.
+ */
+function cachedTextPart(source: MetricsSource): () => TextPart {
+  let cached: TextPart | null = null;
+  return () => {
+    const tasks = source.tasks();
+    const services = source.services();
+    if (cached?.tasks !== tasks || cached.services !== services) {
+      // Only the bytes are kept, written piece by piece: no string of the whole text is ever made.
+      const bytes = textBytes((write) => writeTextFamilies(PREFIX, tasks, services, write), cached?.bytes.length);
+      cached = { tasks, services, bytes, gzip: null };
+    }
+    return cached;
+  };
+}
+
+/**
+ * The text `render` writes, as UTF-8 bytes in one Buffer sized after `sizeHint` (the last rendering's
+ * length: the text changes little from one interval to the next).
+ */
+export function textBytes(render: (write: (text: string) => void) => void, sizeHint = 64 * 1024): Buffer {
+  let buf = Buffer.allocUnsafe(Math.ceil(sizeHint * 1.125));
+  let used = 0;
+  render((text) => {
+    const need = used + Buffer.byteLength(text);
+    if (need > buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
+      buf.copy(bigger, 0, 0, used);
+      buf = bigger;
+    }
+    used += buf.write(text, used);
+  });
+  // A view would keep the spare capacity for the life of the part; past a quarter of it, copy.
+  return used < buf.length * 0.75 ? Buffer.from(buf.subarray(0, used)) : buf.subarray(0, used);
 }
 
 interface HeadPart {

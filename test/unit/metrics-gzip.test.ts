@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskReport } from '../../src/core/types.js';
 import { Gauge } from 'prom-client';
-import { createMetrics, type MetricsOptions, type MetricsSource } from '../../src/metrics.js';
+import { createMetrics, textBytes, type MetricsOptions, type MetricsSource } from '../../src/metrics.js';
 import { buildServer } from '../../src/server.js';
 import { taskReport } from './support/factories.js';
 
@@ -163,5 +163,19 @@ describe('/metrics compression', () => {
     fail = false;
     const ok = await exposition.body!(true);
     expect(gunzipSync(ok[0]!).toString()).toContain('test_flaky 1');
+  });
+});
+
+describe('textBytes', () => {
+  const pieces = Array.from({ length: 200 }, (_, i) => `line ${i} é ${'x'.repeat(i)}\n`);
+  const expected = Buffer.from(pieces.join(''));
+  it.each([
+    ['a hint far too small (the buffer grows)', 10],
+    ['a hint far too large (the bytes are copied out)', 10 * expected.length],
+    ['no hint', undefined],
+  ])('writes every piece as UTF-8, in order, with %s', (_what, hint) => {
+    const bytes = textBytes((write) => pieces.forEach(write), hint);
+    expect(bytes.equals(expected)).toBe(true);
+    expect(bytes.buffer.byteLength).toBeLessThan(expected.length * 2 + 8192);
   });
 });
