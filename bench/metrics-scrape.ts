@@ -33,6 +33,7 @@
 // over 5 s), stops it, and prints its wire and text bytes per scrape beside the agent's at each --tasks.
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -432,6 +433,9 @@ async function nodeExporter(path: string, plan: LoadPlan): Promise<Scraped & { v
   }
 }
 
+/** node_exporter writes some 15 series per network interface: its size depends on how many the machine has. */
+const interfaces = (): number => readdirSync('/sys/class/net').length;
+
 /** CPU per request of a phase, and the same net of what the process spends idle over the phase's time. */
 function cpuPerScrape(r: LoadFigures, idle: PhaseFigures): { raw: number; net: number } {
   const idleRate = idle.cpuMs / idle.wallMs;
@@ -464,7 +468,7 @@ async function main(): Promise<void> {
   const json: unknown[] = [];
   /** Wire and text bytes of one scrape, per exporter and size, for the comparison with node_exporter. */
   const sizes: { who: string; series: number; bytes: number; wireBytes: number }[] = [];
-  const addRows = (tasks: string, variant: string, exposition: string, s: Scraped) => {
+  const addRows = (tasks: string, variant: string, exposition: string, s: Scraped, goal = true) => {
     for (const r of s.runs) {
       const p99 = percentile(r.latencies, 99);
       const cpu = cpuPerScrape(r, s.idle);
@@ -489,7 +493,7 @@ async function main(): Promise<void> {
           : `${f(r.server.lag.p50)} / ${f(r.server.lag.p99)} / ${f(r.server.lag.max)}`,
         f(r.server.rssMiB, 0),
         r.load,
-        p99 <= 25 ? 'met' : 'MISSED',
+        goal ? (p99 <= 25 ? 'met' : 'MISSED') : '-',
       ]);
     }
   };
@@ -546,11 +550,11 @@ async function main(): Promise<void> {
       sequential: Number(fl.get('node-exporter-scrapes') ?? 30),
       concurrencies: [],
     });
-    addRows('-', `node_exporter ${ne.version}`, 'default collectors', ne);
+    addRows('-', `node_exporter ${ne.version}`, 'default collectors', ne, false);
     const seq = ne.runs[0]!;
     sizes.push({ who: `node_exporter ${ne.version}`, series: seq.series, bytes: seq.bytes, wireBytes: seq.wireBytes });
     notes.push(
-      `node_exporter ${ne.version} (${nodeExporterPath}, default collectors): idle CPU ${f(ne.idle.cpuMs / (ne.idle.wallMs / 1000))} ms/s over ${f(ne.idle.wallMs / 1000)} s; its CPU from /proc/<pid>/stat in 10 ms ticks`,
+      `node_exporter ${ne.version} (${nodeExporterPath}, default collectors; ${interfaces()} network interfaces on this machine, ${seq.series} series): idle CPU ${f(ne.idle.cpuMs / (ne.idle.wallMs / 1000))} ms/s over ${f(ne.idle.wallMs / 1000)} s; its CPU from /proc/<pid>/stat in 10 ms ticks`,
     );
     json.push({
       variant: 'node_exporter',
