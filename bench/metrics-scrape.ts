@@ -4,7 +4,7 @@
 //   node <out>/bench/metrics-scrape.js [--tasks=1600[,500]] [--services=N] [--sequential=300] [--concurrent=400]
 //        [--concurrency=2,8] [--encoding=gzip|identity] [--max-seconds=60]
 //        [--variants=agent,fresh-head,uncached,prom-client] [--node-exporter=PATH [--node-exporter-scrapes=30]]
-//        [--profile=DIR] [--markdown] [--json]
+//        [--pace-ms=0] [--profile=DIR] [--markdown] [--json]
 // --encoding=gzip (the default) asks as Prometheus does (Accept-Encoding: gzip); `wire bytes` is what came over
 // the socket, `text bytes` the exposition after inflating. --services defaults to tasks / 16 (100 for 1600 tasks).
 //
@@ -16,7 +16,8 @@
 // The child measures its own event-loop delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution), CPU and wall
 // time per phase: idle (2 s, no requests), sequential, concurrent. `server CPU ms/scrape` is the phase's CPU
 // (all threads, user + system) over the requests; `net of idle` first takes away what the process spends with
-// no request at all (its idle rate × the phase's time: the timers of both delay samplers).
+// no request at all (its idle rate × the phase's time: the timers of both delay samplers); `in request` (one
+// scraper only) sums the CPU from each request's arrival to its response's hand-off to the socket.
 // Variants (the `exposition` column says what a scrape finds):
 //   `agent`        the code as it is, scraped back to back: the per-task and per-service families written as text
 //                  by src/core/metrics-text.ts and kept until the source's reports or results change (the agent
@@ -26,6 +27,8 @@
 //   `uncached`     the reports replaced before every scrape, so each one renders and compresses everything;
 //   `prom-client`  those families registered as prom-client metrics instead, as the agent did before
 //                  (bench/support/prom-client-families.ts).
+// --pace-ms=N waits N ms after each sequential scrape (1100: past the 1 s reuse of the agent's own families, as
+// Prometheus's scrapes come); `net of idle` is then the figure to read, the idle time being most of the phase.
 // Before timing, the child checks that its rendering gives the same set of series and values as the prom-client one.
 // --node-exporter=PATH (e.g. /usr/bin/prometheus-node-exporter from Debian's prometheus-node-exporter) starts that
 // binary on a free 127.0.0.1 port with its default collectors, scrapes it the same way (same encoding; sequential
@@ -34,6 +37,7 @@
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -75,6 +79,8 @@ interface PhaseFigures {
   phase: string;
   requests: number;
   cpuMs: number;
+  /** Sum over the requests of the CPU from arrival to response hand-off (overlaps when scrapers are concurrent). */
+  inRequestCpuMs: number;
   wallMs: number;
   lag: { p50: number; p99: number; max: number; mean: number };
   rssMiB: number;
@@ -186,8 +192,15 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
     cluster: () => ({ status: 503, body: {} }),
   });
   let requests = 0;
-  srv.on('request', () => {
+  // CPU (all threads) from each request's arrival to its response's hand-off to the socket: with one scraper
+  // and pauses between scrapes, the cost of a scrape without the idle timers around it.
+  let inRequestUs = 0;
+  srv.on('request', (_req, res: ServerResponse) => {
     requests++;
+    const start = ownCpuUs();
+    res.once('finish', () => {
+      inRequestUs += ownCpuUs() - start;
+    });
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   // registry.metrics() alone, no HTTP: 30 calls after 5 warm-up calls.
@@ -214,6 +227,7 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
         cpu0 = ownCpuUs();
         wall0 = performance.now();
         req0 = requests;
+        inRequestUs = 0;
         process.send!({ type: 'begun' });
       } else if (m.type === 'end') {
         const cpuMs = (ownCpuUs() - cpu0) / 1000;
@@ -221,6 +235,7 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
         const figures: PhaseFigures = {
           phase,
           requests: requests - req0,
+          inRequestCpuMs: inRequestUs / 1000,
           cpuMs,
           wallMs: performance.now() - wall0,
           lag: { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean) },
@@ -300,6 +315,7 @@ function procMeter(pid: number): Meter {
       Promise.resolve({
         phase,
         requests: NaN,
+        inRequestCpuMs: NaN,
         cpuMs: (procCpuUs(pid) - cpu0) / 1000,
         wallMs: performance.now() - wall0,
         lag: { p50: NaN, p99: NaN, max: NaN, mean: NaN },
@@ -342,6 +358,7 @@ async function load(
   concurrency: number,
   maxMs: number,
   profile?: string,
+  paceMs = 0,
 ): Promise<LoadFigures> {
   const dispatcher = new Agent({ connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
   // Warm the connections (and the server's JIT) outside the measured phase.
@@ -360,6 +377,7 @@ async function load(
         issued++;
         const r = await scrape(dispatcher, url);
         latencies.push(r.ms);
+        if (paceMs > 0) await sleep(paceMs);
         if (bytes === 0) {
           const body = (r.gzipped ? gunzipSync(r.raw) : r.raw).toString();
           if (askGzip && !r.gzipped) throw new Error('asked for gzip, got an uncompressed answer');
@@ -388,6 +406,8 @@ interface LoadPlan {
   concurrent: number;
   concurrencies: number[];
   maxMs: number;
+  /** Pause after each sequential scrape, e.g. past the agent's 1 s reuse of its own families, as Prometheus scrapes. */
+  paceMs: number;
   profile?: string;
 }
 
@@ -395,7 +415,8 @@ async function phases(meter: Meter, url: string, idleMs: number, plan: LoadPlan)
   await meter.begin('idle');
   await sleep(idleMs);
   const idle = await meter.end();
-  const runs = [await load(meter, url, 'sequential', plan.sequential, 1, plan.maxMs, plan.profile)];
+  const sequential = plan.paceMs > 0 ? `sequential, ${plan.paceMs} ms apart` : 'sequential';
+  const runs = [await load(meter, url, sequential, plan.sequential, 1, plan.maxMs, plan.profile, plan.paceMs)];
   for (const c of plan.concurrencies)
     runs.push(await load(meter, url, `concurrent ×${c}`, plan.concurrent, c, plan.maxMs));
   return { idle, runs };
@@ -454,6 +475,7 @@ async function main(): Promise<void> {
     concurrent: Number(fl.get('concurrent') ?? 400),
     concurrencies: numbers(fl.get('concurrency') ?? '2,8'),
     maxMs: Number(fl.get('max-seconds') ?? 60) * 1000,
+    paceMs: Number(fl.get('pace-ms') ?? 0),
   };
   askGzip = (fl.get('encoding') ?? 'gzip') === 'gzip';
   const profileDir = fl.get('profile') ?? '';
@@ -487,6 +509,7 @@ async function main(): Promise<void> {
         f(Math.max(...r.latencies)),
         f(cpu.raw, 2),
         f(cpu.net, 2),
+        r.concurrency === 1 ? f(r.server.inRequestCpuMs / r.server.requests, 2) : '-',
         f(r.latencies.length / (r.wallMs / 1000), 0),
         Number.isNaN(r.server.lag.p50)
           ? '-'
@@ -547,6 +570,7 @@ async function main(): Promise<void> {
     // of sysfs per network interface and file), and the concurrent phases would add nothing to the sizes.
     const ne = await nodeExporter(nodeExporterPath, {
       ...plan,
+      paceMs: 0,
       sequential: Number(fl.get('node-exporter-scrapes') ?? 30),
       concurrencies: [],
     });
@@ -578,6 +602,7 @@ async function main(): Promise<void> {
     'max ms',
     'server CPU ms/scrape',
     'net of idle',
+    'in request (1 scraper)',
     'scrapes/s',
     'event-loop lag ms p50 / p99 / max',
     'server RSS MiB',
