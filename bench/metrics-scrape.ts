@@ -1,26 +1,43 @@
-// Bench: /metrics latency and size at ~10,000 series, and the server's event-loop lag while it is scraped.
-// Goal from the spec: p99 ≤ 25 ms.
-//   node <out>/bench/metrics-scrape.js [--tasks=1600] [--services=100] [--sequential=300] [--concurrent=400]
-//        [--concurrency=2,8] [--encoding=gzip|identity] [--max-seconds=60] [--variants=agent,uncached,prom-client]
-//        [--profile=DIR] [--markdown] [--json]
+// Bench: /metrics latency, CPU and size at ~10,000 series, and the server's event-loop lag while it is scraped.
+// Goals from the spec: p99 ≤ 25 ms with 1, 2 and 8 concurrent scrapers; server CPU per scrape of an unchanged
+// exposition ≤ 0.5 ms; wire bytes beside node_exporter's.
+//   node <out>/bench/metrics-scrape.js [--tasks=1600[,500]] [--services=N] [--sequential=300] [--concurrent=400]
+//        [--concurrency=2,8] [--encoding=gzip|identity] [--max-seconds=60]
+//        [--variants=agent,fresh-head,uncached,prom-client] [--node-exporter=PATH [--node-exporter-scrapes=30]]
+//        [--pace-ms=0] [--profile=DIR] [--markdown] [--json]
 // --encoding=gzip (the default) asks as Prometheus does (Accept-Encoding: gzip); `wire bytes` is what came over
-// the socket, `text bytes` the exposition after inflating.
+// the socket, `text bytes` the exposition after inflating. --services defaults to tasks / 16 (100 for 1600 tasks).
 //
 // The server runs in a child process, built the way src/agent/ builds it: a fresh prom-client Registry,
 // createMetrics (src/metrics.ts) over a source holding `tasks` TaskReports (made by the real TaskTable from
 // 13 cycles of counters, so they carry windows and rates) and the ServiceResults evaluateServices makes of them,
 // behind buildServer (src/server.ts) on 127.0.0.1. The parent is the scraper (undici, keep-alive; one connection
 // for the sequential run, `concurrency` for the concurrent one): latency is request start to last body byte.
-// The child measures its own event-loop delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution) and CPU per
-// phase: idle (2 s, no requests), sequential, concurrent.
-// Variants: `agent` is the code as it is (src/metrics.ts: the per-task and per-service families written as text by
-// src/core/metrics-text.ts, kept until the source's reports or results change, which the agent does once per
-// interval); `uncached` is the same with the reports changed before every scrape, so each one renders the text;
-// `prom-client` registers those families as prom-client metrics instead, as the agent did before
-// (bench/support/prom-client-families.ts). Before timing, the child checks that its rendering gives the same set of
-// series and values as the prom-client one.
-import { fork, type ChildProcess } from 'node:child_process';
+// The child measures its own event-loop delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution), CPU and wall
+// time per phase: idle (2 s, no requests), sequential, concurrent. `server CPU ms/scrape` is the phase's CPU
+// (all threads, user + system) over the requests; `net of idle` first takes away what the process spends with
+// no request at all (its idle rate × the phase's time: the timers of both delay samplers); `in request` (one
+// scraper only) sums the CPU from each request's arrival to its response's hand-off to the socket.
+// Variants (the `exposition` column says what a scrape finds):
+//   `agent`        the code as it is, scraped back to back: the per-task and per-service families written as text
+//                  by src/core/metrics-text.ts and kept until the source's reports or results change (the agent
+//                  replaces them once per interval), the agent's own families reused within their reuse window;
+//   `fresh-head`   the same with the agent's own families rendered for every scrape (headMaxAgeMs 0): what a scrape
+//                  costs when scrapes come further apart than that window, as Prometheus's do;
+//   `uncached`     the reports replaced before every scrape, so each one renders and compresses everything;
+//   `prom-client`  those families registered as prom-client metrics instead, as the agent did before
+//                  (bench/support/prom-client-families.ts).
+// --pace-ms=N waits N ms after each sequential scrape (1100: past the 1 s reuse of the agent's own families, as
+// Prometheus's scrapes come); `net of idle` is then the figure to read, the idle time being most of the phase.
+// Before timing, the child checks that its rendering gives the same set of series and values as the prom-client one.
+// --node-exporter=PATH (e.g. /usr/bin/prometheus-node-exporter from Debian's prometheus-node-exporter) starts that
+// binary on a free 127.0.0.1 port with its default collectors, scrapes it the same way (same encoding; sequential
+// only, --node-exporter-scrapes times), measures its CPU from /proc/<pid>/stat (10 ms ticks; net of its idle rate
+// over 5 s), stops it, and prints its wire and text bytes per scrape beside the agent's at each --tasks.
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -37,6 +54,7 @@ import { createMetrics, type MetricsExposition } from '../src/metrics.js';
 import { buildServer } from '../src/server.js';
 import { VERSION } from '../src/version.js';
 import { parsePromText } from '../test/support/agent-process.js';
+import { freePort } from '../test/support/ports.js';
 import { DEFAULT_EVAL_SETTINGS } from '../test/unit/support/factories.js';
 import { registerPromClientFamilies } from './support/prom-client-families.js';
 import {
@@ -44,7 +62,9 @@ import {
   loadAverage,
   machineFacts,
   markdownTable,
+  numbers,
   ownCpuUs,
+  procCpuUs,
   percentile,
   procStatus,
   startProfile,
@@ -59,13 +79,23 @@ interface PhaseFigures {
   phase: string;
   requests: number;
   cpuMs: number;
+  /** Sum over the requests of the CPU from arrival to response hand-off (overlaps when scrapers are concurrent). */
+  inRequestCpuMs: number;
+  wallMs: number;
   lag: { p50: number; p99: number; max: number; mean: number };
   rssMiB: number;
 }
 type FromChild =
   | { type: 'ready'; port: number; tasks: number; services: number; direct: number[]; check: string }
   | ({ type: 'phase' } & PhaseFigures);
-type Variant = 'agent' | 'uncached' | 'prom-client';
+type Variant = 'agent' | 'fresh-head' | 'uncached' | 'prom-client';
+/** What a scrape of each variant finds. */
+const EXPOSITION: Record<Variant, string> = {
+  agent: 'unchanged',
+  'fresh-head': 'unchanged; own families rendered per scrape',
+  uncached: 'changed before every scrape',
+  'prom-client': 'rendered by prom-client every scrape',
+};
 
 // ---- server (child) -------------------------------------------------------------------------------------
 
@@ -128,8 +158,9 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
     samplerRuns: () => runs,
     lastSampleSeconds: () => 1_764_151_200,
   });
-  const agentExposition = (fresh: boolean): MetricsExposition =>
-    createMetrics(new Registry(), source(fresh), VERSION).exposition;
+  const agentExposition = (fresh: boolean, headMaxAgeMs?: number): MetricsExposition =>
+    createMetrics(new Registry(), source(fresh), VERSION, headMaxAgeMs === undefined ? {} : { headMaxAgeMs })
+      .exposition;
   const promClientRegistry = (): Registry => {
     const r = new Registry();
     createMetrics(r, source(false), VERSION);
@@ -141,7 +172,9 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
     return r;
   };
   const exposition: MetricsExposition =
-    variant === 'prom-client' ? promClientRegistry() : agentExposition(variant === 'uncached');
+    variant === 'prom-client'
+      ? promClientRegistry()
+      : agentExposition(variant === 'uncached', variant === 'fresh-head' ? 0 : undefined);
   const reference = seriesSet(await promClientRegistry().metrics());
   const got = seriesSet(await exposition.metrics());
   const same = got.length === reference.length && got.every((l, i) => l === reference[i]);
@@ -159,8 +192,15 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
     cluster: () => ({ status: 503, body: {} }),
   });
   let requests = 0;
-  srv.on('request', () => {
+  // CPU (all threads) from each request's arrival to its response's hand-off to the socket: with one scraper
+  // and pauses between scrapes, the cost of a scrape without the idle timers around it.
+  let inRequestUs = 0;
+  srv.on('request', (_req, res: ServerResponse) => {
     requests++;
+    const start = ownCpuUs();
+    res.once('finish', () => {
+      inRequestUs += ownCpuUs() - start;
+    });
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   // registry.metrics() alone, no HTTP: 30 calls after 5 warm-up calls.
@@ -175,6 +215,7 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
   h.enable();
   let phase = '';
   let cpu0 = 0;
+  let wall0 = 0;
   let req0 = 0;
   let stopProfile: (() => Promise<void>) | null = null;
   process.on('message', (m: ToChild) => {
@@ -184,7 +225,9 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
         if (m.profile) stopProfile = await startProfile(m.profile);
         h.reset();
         cpu0 = ownCpuUs();
+        wall0 = performance.now();
         req0 = requests;
+        inRequestUs = 0;
         process.send!({ type: 'begun' });
       } else if (m.type === 'end') {
         const cpuMs = (ownCpuUs() - cpu0) / 1000;
@@ -192,7 +235,9 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
         const figures: PhaseFigures = {
           phase,
           requests: requests - req0,
+          inRequestCpuMs: inRequestUs / 1000,
           cpuMs,
+          wallMs: performance.now() - wall0,
           lag: { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean) },
           rssMiB: (procStatus(process.pid).VmRSS ?? 0) / 1024,
         };
@@ -234,6 +279,51 @@ function next<T>(child: ChildProcess, type: string): Promise<T> {
   });
 }
 
+/** Marks the start and end of a phase in the scraped process and returns its figures. */
+interface Meter {
+  begin(phase: string, profile?: string): Promise<void>;
+  end(): Promise<PhaseFigures>;
+}
+
+/** The bench's own server child: it measures itself (CPU of all its threads, event-loop delay). */
+function childMeter(child: ChildProcess): Meter {
+  return {
+    begin: async (phase, profile) => {
+      child.send({ type: 'begin', phase, ...(profile ? { profile } : {}) } satisfies ToChild);
+      await next(child, 'begun');
+    },
+    end: async () => {
+      child.send({ type: 'end' } satisfies ToChild);
+      return next<PhaseFigures>(child, 'phase');
+    },
+  };
+}
+
+/** Any other process (node_exporter), from /proc/<pid>/stat: 10 ms ticks, no event-loop figures. */
+function procMeter(pid: number): Meter {
+  let phase = '';
+  let cpu0 = 0;
+  let wall0 = 0;
+  return {
+    begin: (name) => {
+      phase = name;
+      cpu0 = procCpuUs(pid);
+      wall0 = performance.now();
+      return Promise.resolve();
+    },
+    end: () =>
+      Promise.resolve({
+        phase,
+        requests: NaN,
+        inRequestCpuMs: NaN,
+        cpuMs: (procCpuUs(pid) - cpu0) / 1000,
+        wallMs: performance.now() - wall0,
+        lag: { p50: NaN, p99: NaN, max: NaN, mean: NaN },
+        rssMiB: (procStatus(pid).VmRSS ?? 0) / 1024,
+      }),
+  };
+}
+
 interface LoadFigures {
   name: string;
   concurrency: number;
@@ -243,6 +333,7 @@ interface LoadFigures {
   series: number;
   wallMs: number;
   server: PhaseFigures;
+  load: string;
 }
 
 let askGzip = true;
@@ -260,19 +351,19 @@ async function scrape(dispatcher: Agent, url: string): Promise<{ ms: number; raw
 }
 
 async function load(
-  child: ChildProcess,
+  meter: Meter,
   url: string,
   name: string,
   count: number,
   concurrency: number,
   maxMs: number,
   profile?: string,
+  paceMs = 0,
 ): Promise<LoadFigures> {
   const dispatcher = new Agent({ connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
   // Warm the connections (and the server's JIT) outside the measured phase.
   await Promise.all(Array.from({ length: concurrency }, () => scrape(dispatcher, url)));
-  child.send({ type: 'begin', phase: name, ...(profile ? { profile } : {}) } satisfies ToChild);
-  await next(child, 'begun');
+  await meter.begin(name, profile);
   const latencies: number[] = [];
   let bytes = 0;
   let wireBytes = 0;
@@ -286,6 +377,7 @@ async function load(
         issued++;
         const r = await scrape(dispatcher, url);
         latencies.push(r.ms);
+        if (paceMs > 0) await sleep(paceMs);
         if (bytes === 0) {
           const body = (r.gzipped ? gunzipSync(r.raw) : r.raw).toString();
           if (askGzip && !r.gzipped) throw new Error('asked for gzip, got an uncompressed answer');
@@ -297,91 +389,208 @@ async function load(
     }),
   );
   const wallMs = performance.now() - start;
-  child.send({ type: 'end' } satisfies ToChild);
-  const serverFigures = await next<PhaseFigures>(child, 'phase');
+  const server = await meter.end();
   await dispatcher.close();
-  return { name, concurrency, latencies, bytes, wireBytes, series, wallMs, server: serverFigures };
+  if (Number.isNaN(server.requests)) server.requests = latencies.length;
+  return { name, concurrency, latencies, bytes, wireBytes, series, wallMs, server, load: loadAverage() };
+}
+
+/** One scraped process: its idle figures and its load phases (sequential, then each concurrency). */
+interface Scraped {
+  idle: PhaseFigures;
+  runs: LoadFigures[];
+}
+
+interface LoadPlan {
+  sequential: number;
+  concurrent: number;
+  concurrencies: number[];
+  maxMs: number;
+  /** Pause after each sequential scrape, e.g. past the agent's 1 s reuse of its own families, as Prometheus scrapes. */
+  paceMs: number;
+  profile?: string;
+}
+
+async function phases(meter: Meter, url: string, idleMs: number, plan: LoadPlan): Promise<Scraped> {
+  await meter.begin('idle');
+  await sleep(idleMs);
+  const idle = await meter.end();
+  const sequential = plan.paceMs > 0 ? `sequential, ${plan.paceMs} ms apart` : 'sequential';
+  const runs = [await load(meter, url, sequential, plan.sequential, 1, plan.maxMs, plan.profile, plan.paceMs)];
+  for (const c of plan.concurrencies)
+    runs.push(await load(meter, url, `concurrent ×${c}`, plan.concurrent, c, plan.maxMs));
+  return { idle, runs };
+}
+
+/** node_exporter on a free loopback port with its default collectors, scraped like the agent, then stopped. */
+async function nodeExporter(path: string, plan: LoadPlan): Promise<Scraped & { version: string }> {
+  const version = /version (\S+)/.exec(execFileSync(path, ['--version'], { encoding: 'utf8' }))?.[1] ?? '?';
+  const port = await freePort();
+  const child = spawn(path, [`--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    log = (log + c.toString()).slice(-4000);
+  });
+  try {
+    const url = `http://127.0.0.1:${port}/metrics`;
+    const up = performance.now();
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${path} exited (${child.exitCode}): ${log}`);
+      const ok = await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (performance.now() - up > 30_000) throw new Error(`${path} did not answer on ${url} within 30 s: ${log}`);
+      await sleep(200);
+    }
+    await sleep(1000);
+    return { version, ...(await phases(procMeter(child.pid!), url, 5000, plan)) };
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([once(child, 'exit'), sleep(5000).then(() => child.kill('SIGKILL'))]);
+    }
+  }
+}
+
+/** node_exporter writes some 15 series per network interface: its size depends on how many the machine has. */
+const interfaces = (): number => readdirSync('/sys/class/net').length;
+
+/** CPU per request of a phase, and the same net of what the process spends idle over the phase's time. */
+function cpuPerScrape(r: LoadFigures, idle: PhaseFigures): { raw: number; net: number } {
+  const idleRate = idle.cpuMs / idle.wallMs;
+  return {
+    raw: r.server.cpuMs / r.server.requests,
+    net: (r.server.cpuMs - idleRate * r.server.wallMs) / r.server.requests,
+  };
 }
 
 async function main(): Promise<void> {
   const fl = flags(process.argv.slice(2));
-  const taskCount = Number(fl.get('tasks') ?? 1600);
-  const serviceCount = Number(fl.get('services') ?? 100);
-  const sequential = Number(fl.get('sequential') ?? 300);
-  const concurrent = Number(fl.get('concurrent') ?? 400);
-  const concurrencies = (fl.get('concurrency') ?? '2,8').split(',').map(Number);
+  const taskCounts = numbers(fl.get('tasks') ?? '1600');
+  const servicesFlag = fl.get('services');
+  const plan: LoadPlan = {
+    sequential: Number(fl.get('sequential') ?? 300),
+    concurrent: Number(fl.get('concurrent') ?? 400),
+    concurrencies: numbers(fl.get('concurrency') ?? '2,8'),
+    maxMs: Number(fl.get('max-seconds') ?? 60) * 1000,
+    paceMs: Number(fl.get('pace-ms') ?? 0),
+  };
   askGzip = (fl.get('encoding') ?? 'gzip') === 'gzip';
-  const maxMs = Number(fl.get('max-seconds') ?? 60) * 1000;
   const profileDir = fl.get('profile') ?? '';
-  const variants = (fl.get('variants') ?? 'agent,uncached,prom-client').split(',') as Variant[];
+  const variants = (fl.get('variants') ?? 'agent,fresh-head,uncached,prom-client').split(',') as Variant[];
+  for (const v of variants) if (!(v in EXPOSITION)) throw new Error(`unknown variant ${v}`);
+  const nodeExporterPath = fl.get('node-exporter');
   console.log(machineFacts().join('\n'));
-  const f = (x: number, d = 1) => x.toFixed(d);
+  console.log(`encoding asked: ${askGzip ? 'gzip' : 'identity'}; NODE_OPTIONS=${process.env.NODE_OPTIONS ?? ''}`);
+  const f = (x: number, d = 1) => (Number.isNaN(x) ? '-' : x.toFixed(d));
   const rows: (string | number)[][] = [];
   const notes: string[] = [];
   const json: unknown[] = [];
-  for (const variant of variants) {
-    const child = fork(SELF, ['--server', String(taskCount), String(serviceCount), variant], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    try {
-      const ready = await next<Extract<FromChild, { type: 'ready' }>>(child, 'ready');
-      const url = `http://127.0.0.1:${ready.port}/metrics`;
-      child.send({ type: 'begin', phase: 'idle' } satisfies ToChild);
-      await next(child, 'begun');
-      await sleep(2000);
-      child.send({ type: 'end' } satisfies ToChild);
-      const idle = await next<PhaseFigures>(child, 'phase');
-      notes.push(
-        `${variant}: ${ready.tasks} tasks in ${ready.services} services; registry.metrics() alone (no HTTP), 30 calls: p50 ${f(percentile(ready.direct, 50))} ms, max ${f(Math.max(...ready.direct))} ms; ` +
-          `idle 2 s: event-loop lag p50 ${f(idle.lag.p50)} / p99 ${f(idle.lag.p99)} / max ${f(idle.lag.max)} ms, CPU ${f(idle.cpuMs)} ms; check: ${ready.check}`,
-      );
-      const runs: LoadFigures[] = [];
-      runs.push(
-        await load(
-          child,
-          url,
-          'sequential',
-          sequential,
-          1,
-          maxMs,
-          profileDir ? join(profileDir, `metrics-${variant}-sequential.cpuprofile`) : undefined,
-        ),
-      );
-      for (const c of concurrencies) runs.push(await load(child, url, `concurrent ×${c}`, concurrent, c, maxMs));
-      child.send({ type: 'exit' } satisfies ToChild);
-      await once(child, 'exit');
-      for (const r of runs) {
-        const p99 = percentile(r.latencies, 99);
-        rows.push([
-          variant,
-          r.name,
-          r.latencies.length,
-          r.series,
-          r.bytes,
-          r.wireBytes,
-          f(percentile(r.latencies, 50)),
-          f(percentile(r.latencies, 95)),
-          f(p99),
-          f(Math.max(...r.latencies)),
-          f(r.server.cpuMs / r.server.requests),
-          f(r.latencies.length / (r.wallMs / 1000), 0),
-          `${f(r.server.lag.p50)} / ${f(r.server.lag.p99)} / ${f(r.server.lag.max)}`,
-          f(r.server.rssMiB, 0),
-          p99 <= 25 ? 'met' : 'MISSED',
-        ]);
-      }
-      json.push({
+  /** Wire and text bytes of one scrape, per exporter and size, for the comparison with node_exporter. */
+  const sizes: { who: string; series: number; bytes: number; wireBytes: number }[] = [];
+  const addRows = (tasks: string, variant: string, exposition: string, s: Scraped, goal = true) => {
+    for (const r of s.runs) {
+      const p99 = percentile(r.latencies, 99);
+      const cpu = cpuPerScrape(r, s.idle);
+      rows.push([
+        tasks,
         variant,
-        idle,
-        direct: ready.direct,
-        runs: runs.map((r) => ({ ...r, latencies: undefined, sorted: [...r.latencies].sort((a, b) => a - b) })),
+        exposition,
+        r.name,
+        r.latencies.length,
+        r.series,
+        r.bytes,
+        r.wireBytes,
+        f(percentile(r.latencies, 50)),
+        f(percentile(r.latencies, 95)),
+        f(p99),
+        f(Math.max(...r.latencies)),
+        f(cpu.raw, 2),
+        f(cpu.net, 2),
+        r.concurrency === 1 ? f(r.server.inRequestCpuMs / r.server.requests, 2) : '-',
+        f(r.latencies.length / (r.wallMs / 1000), 0),
+        Number.isNaN(r.server.lag.p50)
+          ? '-'
+          : `${f(r.server.lag.p50)} / ${f(r.server.lag.p99)} / ${f(r.server.lag.max)}`,
+        f(r.server.rssMiB, 0),
+        r.load,
+        goal ? (p99 <= 25 ? 'met' : 'MISSED') : '-',
+      ]);
+    }
+  };
+  for (const taskCount of taskCounts) {
+    const serviceCount = Number(servicesFlag ?? Math.max(1, Math.round(taskCount / 16)));
+    for (const variant of variants) {
+      const child = fork(SELF, ['--server', String(taskCount), String(serviceCount), variant], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
-    } finally {
-      if (child.exitCode === null) child.kill();
+      try {
+        const ready = await next<Extract<FromChild, { type: 'ready' }>>(child, 'ready');
+        const url = `http://127.0.0.1:${ready.port}/metrics`;
+        const profile = profileDir
+          ? join(profileDir, `metrics-${taskCount}-${variant}-sequential.cpuprofile`)
+          : undefined;
+        const scraped = await phases(childMeter(child), url, 2000, { ...plan, ...(profile ? { profile } : {}) });
+        child.send({ type: 'exit' } satisfies ToChild);
+        await once(child, 'exit');
+        const { idle } = scraped;
+        notes.push(
+          `${variant} at ${ready.tasks} tasks in ${ready.services} services: exposition.metrics() alone (no HTTP), 30 calls: p50 ${f(percentile(ready.direct, 50))} ms, max ${f(Math.max(...ready.direct))} ms; ` +
+            `idle 2 s: event-loop lag p50 ${f(idle.lag.p50)} / p99 ${f(idle.lag.p99)} / max ${f(idle.lag.max)} ms, CPU ${f(idle.cpuMs)} ms; check: ${ready.check}`,
+        );
+        addRows(String(ready.tasks), variant, EXPOSITION[variant], scraped);
+        const seq = scraped.runs[0]!;
+        if (variant === 'agent')
+          sizes.push({
+            who: `agent, ${ready.tasks} tasks`,
+            series: seq.series,
+            bytes: seq.bytes,
+            wireBytes: seq.wireBytes,
+          });
+        json.push({
+          tasks: ready.tasks,
+          variant,
+          idle,
+          direct: ready.direct,
+          runs: scraped.runs.map((r) => ({
+            ...r,
+            latencies: undefined,
+            sorted: [...r.latencies].sort((a, b) => a - b),
+          })),
+        });
+      } finally {
+        if (child.exitCode === null) child.kill();
+      }
     }
   }
+  if (nodeExporterPath) {
+    // Sequential only, and fewer: a scrape of node_exporter costs far more CPU than the agent's (one read
+    // of sysfs per network interface and file), and the concurrent phases would add nothing to the sizes.
+    const ne = await nodeExporter(nodeExporterPath, {
+      ...plan,
+      paceMs: 0,
+      sequential: Number(fl.get('node-exporter-scrapes') ?? 30),
+      concurrencies: [],
+    });
+    addRows('-', `node_exporter ${ne.version}`, 'default collectors', ne, false);
+    const seq = ne.runs[0]!;
+    sizes.push({ who: `node_exporter ${ne.version}`, series: seq.series, bytes: seq.bytes, wireBytes: seq.wireBytes });
+    notes.push(
+      `node_exporter ${ne.version} (${nodeExporterPath}, default collectors; ${interfaces()} network interfaces on this machine, ${seq.series} series): idle CPU ${f(ne.idle.cpuMs / (ne.idle.wallMs / 1000))} ms/s over ${f(ne.idle.wallMs / 1000)} s; its CPU from /proc/<pid>/stat in 10 ms ticks`,
+    );
+    json.push({
+      variant: 'node_exporter',
+      version: ne.version,
+      idle: ne.idle,
+      runs: ne.runs.map((r) => ({ ...r, latencies: undefined, sorted: [...r.latencies].sort((a, b) => a - b) })),
+    });
+  }
   const head = [
+    'tasks',
     'variant',
+    'exposition',
     'scrapes',
     'requests',
     'series',
@@ -392,15 +601,40 @@ async function main(): Promise<void> {
     'p99 ms',
     'max ms',
     'server CPU ms/scrape',
+    'net of idle',
+    'in request (1 scraper)',
     'scrapes/s',
     'event-loop lag ms p50 / p99 / max',
     'server RSS MiB',
+    'load average after',
     'goal p99 ≤ 25 ms',
   ];
   console.log(`load average at end: ${loadAverage()}`);
   for (const n of notes) console.log(n);
-  if (fl.has('markdown')) console.log(markdownTable(head, rows, ['l', 'l']));
+  if (fl.has('markdown')) console.log(markdownTable(head, rows, ['r', 'l', 'l', 'l']));
   else for (const r of rows) console.log(head.map((h, i) => `${h}: ${r[i]}`).join(', '));
+  const reference = sizes.find((x) => x.who.startsWith('node_exporter'));
+  if (reference) {
+    const sizeHead = [
+      'exporter',
+      'series',
+      'text bytes',
+      'wire bytes',
+      'wire bytes per series',
+      'wire bytes ÷ node_exporter’s',
+    ];
+    const sizeRows = sizes.map((x) => [
+      x.who,
+      x.series,
+      x.bytes,
+      x.wireBytes,
+      f(x.wireBytes / x.series, 1),
+      f(x.wireBytes / reference.wireBytes, 2),
+    ]);
+    console.log(`\nBytes per scrape (${askGzip ? 'Accept-Encoding: gzip' : 'uncompressed'}):`);
+    if (fl.has('markdown')) console.log(markdownTable(sizeHead, sizeRows, ['l']));
+    else for (const r of sizeRows) console.log(sizeHead.map((h, i) => `${h}: ${r[i]}`).join(', '));
+  }
   if (fl.has('json')) console.log(JSON.stringify(json));
 }
 

@@ -2,10 +2,10 @@
 // per-task and per-service series as text from the current state (core/metrics-text.ts), so series
 // of gone tasks and services vanish with them.
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gzip, gzipSync } from 'node:zlib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServiceResult } from './core/evaluate.js';
-import { renderTextFamilies } from './core/metrics-text.js';
+import { writeTextFamilies } from './core/metrics-text.js';
 import type { TaskReport } from './core/types.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import type { SamplerRun } from './samplers/registry.js';
@@ -14,6 +14,13 @@ import { REVISION } from './version.js';
 const gzipAsync = promisify(gzip);
 /** zlib's default level: about 1/20 of the text on the wire, made once per interval off the event loop. */
 const GZIP_OPTIONS = { level: 6 };
+/**
+ * The agent's own families are a few KB: compressed on the event loop (some 30 µs; the thread pool's round
+ * trip costs more than that), with a window the size of the text rather than 32 KB to set up.
+ */
+const HEAD_GZIP_OPTIONS = { level: 6, windowBits: 12, memLevel: 4 };
+/** How long one rendering of the agent's own families answers /metrics (MetricsOptions.headMaxAgeMs). */
+export const HEAD_MAX_AGE_MS = 1000;
 
 interface TextPart {
   tasks: readonly TaskReport[];
@@ -54,10 +61,22 @@ export interface MetricsExposition {
   body?(gzip: boolean): Promise<Buffer[]>;
 }
 
+export interface MetricsOptions {
+  /**
+   * A rendering of the agent's own families (its gauges, counters, process_* and nodejs_* series)
+   * answers the scrapes that come within this many ms of its start, with its bytes and its gzip
+   * member; 0 renders them for every scrape. Scrapes that come while one is being rendered share it.
+   * So those series are at most this old (plus the rendering's own time); Prometheus scrapes every
+   * 15 s or more, and one that comes later renders them afresh.
+   */
+  headMaxAgeMs?: number;
+}
+
 export function createMetrics(
   registry: Registry,
   source: MetricsSource,
   version: string,
+  options: MetricsOptions = {},
 ): AgentMetrics & { exposition: MetricsExposition } {
   const registers = [registry];
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>) => void) =>
@@ -98,30 +117,19 @@ export function createMetrics(
   );
   const processMetrics = registerProcessMetrics(registry);
 
-  // The per-task and per-service families are written as text (core/metrics-text.ts), once per
-  // change of the source's reports or results: the agent replaces both once per interval. Their bytes
-  // and their gzip member are made once per change too, so an unchanged scrape only renders the
-  // agent's own few families; the gzip runs on the thread pool, not on the event loop.
-  let cached: TextPart | null = null;
-  const textPart = (): TextPart => {
-    const tasks = source.tasks();
-    const services = source.services();
-    if (cached?.tasks !== tasks || cached.services !== services) {
-      // Only the bytes are kept: the string would be a second copy of the same megabytes.
-      cached = { tasks, services, bytes: Buffer.from(renderTextFamilies(PREFIX, tasks, services)), gzip: null };
-    }
-    return cached;
-  };
+  const textPart = cachedTextPart(source);
   const head = async () => `${await registry.metrics()}\n`;
+  const headPart = reusedHead(head, options.headMaxAgeMs ?? HEAD_MAX_AGE_MS);
   const exposition: MetricsExposition = {
     contentType: registry.contentType,
     metrics: async () => `${await head()}${textPart().bytes.toString()}`,
     body: async (gzip) => {
       const part = textPart();
-      const first = Buffer.from(await head());
-      if (!gzip) return [first, part.bytes];
+      const first = headPart();
+      if (!gzip) return [await first.bytes, part.bytes];
       part.gzip ??= gzipAsync(part.bytes, GZIP_OPTIONS);
-      return Promise.all([gzipAsync(first, GZIP_OPTIONS), part.gzip]);
+      first.gzip ??= first.bytes.then((b) => gzipSync(b, HEAD_GZIP_OPTIONS));
+      return Promise.all([first.gzip, part.gzip]);
     },
   };
 
@@ -129,6 +137,76 @@ export function createMetrics(
     exposition,
     close: () => processMetrics.stop(),
     ...createCounters(registers),
+  };
+}
+
+/**
+ * The per-task and per-service families are written as text (core/metrics-text.ts), once per change
+ * of the source's reports or results: the agent replaces both once per interval. Their bytes and their
+ * gzip member are made once per change too, so an unchanged scrape only adds the agent's own few
+ * families; the gzip runs on the thread pool, not on the event loop.
+ */
+function cachedTextPart(source: MetricsSource): () => TextPart {
+  let cached: TextPart | null = null;
+  return () => {
+    const tasks = source.tasks();
+    const services = source.services();
+    if (cached?.tasks !== tasks || cached.services !== services) {
+      // Only the bytes are kept, written piece by piece: no string of the whole text is ever made.
+      const bytes = textBytes((write) => writeTextFamilies(PREFIX, tasks, services, write), cached?.bytes.length);
+      cached = { tasks, services, bytes, gzip: null };
+    }
+    return cached;
+  };
+}
+
+/**
+ * The text `render` writes, as UTF-8 bytes in one Buffer sized after `sizeHint` (the last rendering's
+ * length: the text changes little from one interval to the next).
+ */
+export function textBytes(render: (write: (text: string) => void) => void, sizeHint = 64 * 1024): Buffer {
+  let buf = Buffer.allocUnsafe(Math.ceil(sizeHint * 1.125));
+  let used = 0;
+  render((text) => {
+    const need = used + Buffer.byteLength(text);
+    if (need > buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
+      buf.copy(bigger, 0, 0, used);
+      buf = bigger;
+    }
+    used += buf.write(text, used);
+  });
+  // A view would keep the spare capacity for the life of the part; past a quarter of it, copy.
+  return used < buf.length * 0.75 ? Buffer.from(buf.subarray(0, used)) : buf.subarray(0, used);
+}
+
+interface HeadPart {
+  startedAt: number;
+  bytes: Promise<Buffer>;
+  gzip: Promise<Buffer> | null;
+}
+
+/** The last rendering of the agent's own families while it is in flight or younger than `maxAgeMs`, else a new one. */
+function reusedHead(render: () => Promise<string>, maxAgeMs: number): () => HeadPart {
+  let last: HeadPart | null = null;
+  let inFlight = false;
+  return () => {
+    const now = performance.now();
+    if (last && (inFlight || now - last.startedAt < maxAgeMs)) return last;
+    const part: HeadPart = { startedAt: now, bytes: render().then((text) => Buffer.from(text)), gzip: null };
+    last = part;
+    inFlight = true;
+    part.bytes.then(
+      () => {
+        inFlight = false;
+      },
+      () => {
+        // A failed rendering is not kept: the next scrape tries again.
+        inFlight = false;
+        if (last === part) last = null;
+      },
+    );
+    return part;
   };
 }
 

@@ -1,7 +1,7 @@
 // The agent's own process: CPU, memory, file descriptors, start time and event-loop delay, under the
 // names every Prometheus client library uses (process_*, and prom-client's nodejs_eventloop_lag_*),
-// so stock dashboards and alerts work. Cheap at scrape time: process.cpuUsage() and
-// memoryUsage.rss() are system calls, the descriptors one readdir; the limit is read once.
+// so stock dashboards and alerts work. Cheap at scrape time: process.cpuUsage() (once for the three
+// CPU counters) and memoryUsage.rss() are system calls, the descriptors one readdir; the limit is read once.
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
@@ -22,7 +22,18 @@ export interface ProcessMetrics {
 export function registerProcessMetrics(registry: Registry, options: ProcessMetricsOptions = {}): ProcessMetrics {
   const registers = [registry];
   const procSelf = options.procSelf ?? '/proc/self';
-  const cpu = () => process.cpuUsage();
+  // One reading per rendering: registry.metrics() calls the three counters' collect in one synchronous
+  // pass, so they share a system call and agree (user + system = total).
+  let usage: NodeJS.CpuUsage | null = null;
+  const cpu = (): NodeJS.CpuUsage => {
+    if (usage === null) {
+      usage = process.cpuUsage();
+      queueMicrotask(() => {
+        usage = null;
+      });
+    }
+    return usage;
+  };
   const cpuCounter = (name: string, help: string, pick: (u: NodeJS.CpuUsage) => number) =>
     new Counter({
       name,

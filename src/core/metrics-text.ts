@@ -96,13 +96,43 @@ export function renderTextFamilies(
   tasks: readonly TaskReport[],
   services: readonly ServiceResult[],
 ): string {
+  const parts: string[] = [];
+  writeTextFamilies(prefix, tasks, services, (text) => parts.push(text));
+  return parts.join('');
+}
+
+/** About how much text writeTextFamilies hands over at a time. */
+export const TEXT_BATCH_CHARS = 16 * 1024;
+
+/**
+ * The same text, handed to `write` in pieces of about TEXT_BATCH_CHARS: the lines of one piece are
+ * garbage as soon as it is written, rather than all 10,000 of them kept (and promoted to the old
+ * generation by the scavenges they cause) until one megabytes-long string is joined.
+ */
+export function writeTextFamilies(
+  prefix: string,
+  tasks: readonly TaskReport[],
+  services: readonly ServiceResult[],
+  write: (text: string) => void,
+): void {
   const out: string[] = [];
+  let pending = 0;
+  const flush = () => {
+    if (out.length === 0) return;
+    write(out.join(''));
+    out.length = 0;
+    pending = 0;
+  };
+  const push = (text: string) => {
+    out.push(text);
+    pending += text.length;
+    if (pending >= TEXT_BATCH_CHARS) flush();
+  };
   const header = (f: TextFamily) =>
-    out.push(
+    push(
       `# HELP ${prefix}${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${prefix}${f.name} ${f.type}\n`,
     );
-  const line = (f: TextFamily, labels: string, value: number) =>
-    out.push(`${prefix}${f.name}{${labels}} ${num(value)}\n`);
+  const line = (f: TextFamily, labels: string, value: number) => push(`${prefix}${f.name}{${labels}} ${num(value)}\n`);
 
   // Each task's five labels are escaped and joined once, then used by all five task families.
   const taskLabels = tasks.map(
@@ -157,5 +187,5 @@ export function renderTextFamilies(
         );
     }
   });
-  return out.join('');
+  flush();
 }

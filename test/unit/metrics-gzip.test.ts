@@ -1,12 +1,14 @@
 // /metrics gzipped when asked, from the agent's real exposition over a real HTTP server.
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskReport } from '../../src/core/types.js';
-import { createMetrics, type MetricsSource } from '../../src/metrics.js';
+import { Gauge } from 'prom-client';
+import { createMetrics, textBytes, type MetricsOptions, type MetricsSource } from '../../src/metrics.js';
 import { buildServer } from '../../src/server.js';
 import { taskReport } from './support/factories.js';
 
@@ -15,7 +17,7 @@ afterEach(() => {
   for (const close of closers.splice(0)) close();
 });
 
-function setup() {
+function setup(options: MetricsOptions = {}) {
   const state = { tasks: [] as TaskReport[], services: [] };
   for (let i = 1; i <= 200; i++) state.tasks.push(taskReport({ slot: String(i), id: `t${i}`, name: `web.${i}` }));
   const source: MetricsSource = {
@@ -27,9 +29,10 @@ function setup() {
     samplerRuns: () => [],
     lastSampleSeconds: () => 1_764_151_200,
   };
-  const metrics = createMetrics(new Registry(), source, '0.1.0');
+  const registry = new Registry();
+  const metrics = createMetrics(registry, source, '0.1.0', options);
   closers.push(() => metrics.close());
-  return { state, exposition: metrics.exposition };
+  return { state, exposition: metrics.exposition, metrics, registry };
 }
 
 async function serve(exposition: ReturnType<typeof setup>['exposition']): Promise<number> {
@@ -112,5 +115,67 @@ describe('/metrics compression', () => {
     const c = await exposition.body!(true);
     expect(c[1]).not.toBe(a[1]);
     expect(gunzipSync(c[1]!).toString()).not.toContain('task_name="web.1"');
+  });
+
+  it('reuses the rendering of its own families, and its gzip member, within the reuse window', async () => {
+    const { exposition, metrics } = setup({ headMaxAgeMs: 60_000 });
+    const a = await exposition.body!(true);
+    metrics.notifications.inc({ channel: 'slack', result: 'ok' });
+    const b = await exposition.body!(true);
+    expect(b[0]).toBe(a[0]);
+    expect(gunzipSync(b[0]!).toString()).not.toContain('notifications_total{');
+    const plain = await exposition.body!(false);
+    expect(plain[0]!.toString()).toBe(gunzipSync(a[0]!).toString());
+  });
+
+  it('renders its own families again once the reuse window has passed', async () => {
+    const { exposition, metrics } = setup({ headMaxAgeMs: 30 });
+    const a = await exposition.body!(true);
+    metrics.notifications.inc({ channel: 'slack', result: 'ok' });
+    await sleep(60);
+    const b = await exposition.body!(true);
+    expect(b[0]).not.toBe(a[0]);
+    expect(gunzipSync(b[0]!).toString()).toContain('swarm_balance_notifications_total{channel="slack",result="ok"} 1');
+  });
+
+  it('renders its own families for every scrape with a window of 0, sharing one rendering among scrapes in flight', async () => {
+    const { exposition, metrics } = setup({ headMaxAgeMs: 0 });
+    const [a, b] = await Promise.all([exposition.body!(true), exposition.body!(true)]);
+    expect(b[0]).toBe(a[0]);
+    metrics.notifications.inc({ channel: 'slack', result: 'ok' });
+    const c = await exposition.body!(false);
+    expect(c[0]!.toString()).toContain('swarm_balance_notifications_total{channel="slack",result="ok"} 1');
+  });
+
+  it('keeps no failed rendering: the next scrape renders again', async () => {
+    const { exposition, registry } = setup({ headMaxAgeMs: 60_000 });
+    let fail = true;
+    new Gauge({
+      name: 'test_flaky',
+      help: 'Fails its first collect.',
+      registers: [registry],
+      collect() {
+        if (fail) throw new Error('collect failed');
+        this.set(1);
+      },
+    });
+    await expect(exposition.body!(true)).rejects.toThrow('collect failed');
+    fail = false;
+    const ok = await exposition.body!(true);
+    expect(gunzipSync(ok[0]!).toString()).toContain('test_flaky 1');
+  });
+});
+
+describe('textBytes', () => {
+  const pieces = Array.from({ length: 200 }, (_, i) => `line ${i} é ${'x'.repeat(i)}\n`);
+  const expected = Buffer.from(pieces.join(''));
+  it.each([
+    ['a hint far too small (the buffer grows)', 10],
+    ['a hint far too large (the bytes are copied out)', 10 * expected.length],
+    ['no hint', undefined],
+  ])('writes every piece as UTF-8, in order, with %s', (_what, hint) => {
+    const bytes = textBytes((write) => pieces.forEach(write), hint);
+    expect(bytes.equals(expected)).toBe(true);
+    expect(bytes.buffer.byteLength).toBeLessThan(expected.length * 2 + 8192);
   });
 });

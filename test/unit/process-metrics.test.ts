@@ -63,6 +63,17 @@ describe('registerProcessMetrics', () => {
     );
   });
 
+  it('reads the CPU once per rendering, so user and system add up to the total', async () => {
+    const { scrape } = setup();
+    spin(20);
+    const get = await scrape();
+    const user = get('process_cpu_user_seconds_total')!;
+    const system = get('process_cpu_system_seconds_total')!;
+    expect(user).toBeGreaterThan(0);
+    // Two readings a few microseconds of CPU apart would differ by more than 1e-9 s.
+    expect(user + system).toBeCloseTo(get('process_cpu_seconds_total')!, 9);
+  });
+
   it('reports the resident memory, start time and open descriptors of this process', async () => {
     const { scrape } = setup();
     const get = await scrape();

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderTextFamilies, TEXT_FAMILIES } from '../../../src/core/metrics-text.js';
+import {
+  renderTextFamilies,
+  TEXT_BATCH_CHARS,
+  TEXT_FAMILIES,
+  writeTextFamilies,
+} from '../../../src/core/metrics-text.js';
 import type { ServiceResult } from '../../../src/core/evaluate.js';
 import { taskReport } from '../support/factories.js';
 
@@ -149,5 +154,22 @@ describe('renderTextFamilies', () => {
       'sb_service_tasks_unknown',
       'sb_service_threshold',
     ]);
+  });
+});
+
+describe('writeTextFamilies', () => {
+  it('hands over the same text in pieces of about TEXT_BATCH_CHARS, whole lines each', () => {
+    const tasks = Array.from({ length: 600 }, (_, i) =>
+      taskReport({ id: `t${i}`, slot: String(i + 1), name: `web.${i + 1}`, serviceName: 'shop_wéb' }),
+    );
+    const pieces: string[] = [];
+    writeTextFamilies('swarm_balance_', tasks, [], (piece) => pieces.push(piece));
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.join('')).toBe(renderTextFamilies('swarm_balance_', tasks, []));
+    for (const piece of pieces) {
+      expect(piece.endsWith('\n')).toBe(true);
+      // One line more than the batch at most.
+      expect(piece.length).toBeLessThan(TEXT_BATCH_CHARS + 1000);
+    }
   });
 });
