@@ -3,7 +3,14 @@
 // text must match series for series, and as the `prom-client` variant it is timed against.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServiceResult } from '../../src/core/evaluate.js';
-import { SERVICE_FAMILIES, TASK_FAMILIES, taskMode, type TextFamily } from '../../src/core/metrics-text.js';
+import {
+  SERVICE_FAMILIES,
+  SERVICE_VALUES,
+  TASK_FAMILIES,
+  TASK_VALUES,
+  taskMode,
+  type TextFamily,
+} from '../../src/core/metrics-text.js';
 import type { TaskReport } from '../../src/core/types.js';
 import { PREFIX } from '../../src/metrics.js';
 
@@ -44,10 +51,7 @@ export function registerPromClientFamilies(
         if (v !== undefined) m.set(taskLabels(t), v);
       }
     });
-  perTask(TASK_FAMILIES.accepted, (t) => t.counters.connectionsAccepted);
-  perTask(TASK_FAMILIES.requests, (t) => t.counters.requests);
-  perTask(TASK_FAMILIES.receiveBytes, (t) => t.counters.receiveBytes);
-  perTask(TASK_FAMILIES.active, (t) => t.counters.connectionsActive);
+  for (const [f, pick] of TASK_VALUES) perTask(f, pick);
   metric(
     TASK_FAMILIES.info,
     [...TASK_LABELS, 'task_name', 'container', 'node_id', 'service_id', 'health', 'mode'],
@@ -67,7 +71,6 @@ export function registerPromClientFamilies(
         );
     },
   );
-  const statsOf = (s: ServiceResult) => ('stats' in s.verdict && s.verdict.stats ? s.verdict.stats : null);
   const perService = (f: TextFamily, pick: (s: ServiceResult) => number | null) =>
     metric(f, ['service', 'stack'], (m) => {
       for (const s of services()) {
@@ -75,14 +78,7 @@ export function registerPromClientFamilies(
         if (v !== null) m.set({ service: s.name, stack: s.stack }, v);
       }
     });
-  perService(SERVICE_FAMILIES.replicas, (s) => s.running);
-  perService(SERVICE_FAMILIES.topShare, (s) => statsOf(s)?.topShare ?? null);
-  perService(SERVICE_FAMILIES.imbalance, (s) => statsOf(s)?.imbalance ?? null);
-  perService(SERVICE_FAMILIES.skewed, (s) => (s.detector.state === 'firing' ? 1 : 0));
-  perService(SERVICE_FAMILIES.unknown, (s) => s.running - s.tasks.length);
-  perService(SERVICE_FAMILIES.threshold, (s) => s.threshold);
-  perService(SERVICE_FAMILIES.carrying, (s) => (s.spread ? s.spread.carrying.length : null));
-  perService(SERVICE_FAMILIES.idle, (s) => (s.spread ? s.spread.idle.length : null));
+  for (const [f, pick] of SERVICE_VALUES) perService(f, pick);
   metric(SERVICE_FAMILIES.taskShare, TASK_LABELS, (m) => {
     for (const s of services()) {
       for (const t of s.tasks)

@@ -78,6 +78,28 @@ export const SERVICE_FAMILIES = {
   ),
 } as const;
 
+const statsOf = (s: ServiceResult) => ('stats' in s.verdict && s.verdict.stats ? s.verdict.stats : null);
+
+/** The per-task counter families and what each takes of a task's report (undefined: not measured). */
+export const TASK_VALUES: readonly (readonly [TextFamily, (t: TaskReport) => number | undefined])[] = [
+  [TASK_FAMILIES.accepted, (t) => t.counters.connectionsAccepted],
+  [TASK_FAMILIES.requests, (t) => t.counters.requests],
+  [TASK_FAMILIES.receiveBytes, (t) => t.counters.receiveBytes],
+  [TASK_FAMILIES.active, (t) => t.counters.connectionsActive],
+];
+
+/** The per-service families and what each takes of a service's result (null: unknown, left out). */
+export const SERVICE_VALUES: readonly (readonly [TextFamily, (s: ServiceResult) => number | null])[] = [
+  [SERVICE_FAMILIES.replicas, (s) => s.running],
+  [SERVICE_FAMILIES.topShare, (s) => statsOf(s)?.topShare ?? null],
+  [SERVICE_FAMILIES.imbalance, (s) => statsOf(s)?.imbalance ?? null],
+  [SERVICE_FAMILIES.skewed, (s) => (s.detector.state === 'firing' ? 1 : 0)],
+  [SERVICE_FAMILIES.unknown, (s) => s.running - s.tasks.length],
+  [SERVICE_FAMILIES.threshold, (s) => s.threshold],
+  [SERVICE_FAMILIES.carrying, (s) => (s.spread ? s.spread.carrying.length : null)],
+  [SERVICE_FAMILIES.idle, (s) => (s.spread ? s.spread.idle.length : null)],
+];
+
 export const TEXT_FAMILIES: readonly TextFamily[] = [
   ...Object.values(TASK_FAMILIES),
   ...Object.values(SERVICE_FAMILIES),
@@ -134,22 +156,26 @@ export function writeTextFamilies(
     );
   const line = (f: TextFamily, labels: string, value: number) => push(`${prefix}${f.name}{${labels}} ${num(value)}\n`);
 
+  /** One family: a line per item with a known value (null or undefined: left out), under the item's labels. */
+  const family = <T>(
+    f: TextFamily,
+    items: readonly T[],
+    labels: readonly string[],
+    pick: (x: T) => number | null | undefined,
+  ) => {
+    header(f);
+    items.forEach((x, i) => {
+      const v = pick(x);
+      if (v !== null && v !== undefined) line(f, labels[i]!, v);
+    });
+  };
+
   // Each task's five labels are escaped and joined once, then used by all five task families.
   const taskLabels = tasks.map(
     (t) =>
       `service="${esc(t.serviceName)}",stack="${esc(t.stack)}",task="${esc(t.id)}",slot="${esc(t.slot)}",node="${esc(t.nodeName)}"`,
   );
-  const perTask = (f: TextFamily, pick: (t: TaskReport) => number | undefined) => {
-    header(f);
-    tasks.forEach((t, i) => {
-      const v = pick(t);
-      if (v !== undefined) line(f, taskLabels[i]!, v);
-    });
-  };
-  perTask(TASK_FAMILIES.accepted, (t) => t.counters.connectionsAccepted);
-  perTask(TASK_FAMILIES.requests, (t) => t.counters.requests);
-  perTask(TASK_FAMILIES.receiveBytes, (t) => t.counters.receiveBytes);
-  perTask(TASK_FAMILIES.active, (t) => t.counters.connectionsActive);
+  for (const [f, pick] of TASK_VALUES) family(f, tasks, taskLabels, pick);
   header(TASK_FAMILIES.info);
   tasks.forEach((t, i) =>
     line(
@@ -160,22 +186,7 @@ export function writeTextFamilies(
   );
 
   const serviceLabels = services.map((s) => `service="${esc(s.name)}",stack="${esc(s.stack)}"`);
-  const statsOf = (s: ServiceResult) => ('stats' in s.verdict && s.verdict.stats ? s.verdict.stats : null);
-  const perService = (f: TextFamily, pick: (s: ServiceResult) => number | null) => {
-    header(f);
-    services.forEach((s, i) => {
-      const v = pick(s);
-      if (v !== null) line(f, serviceLabels[i]!, v);
-    });
-  };
-  perService(SERVICE_FAMILIES.replicas, (s) => s.running);
-  perService(SERVICE_FAMILIES.topShare, (s) => statsOf(s)?.topShare ?? null);
-  perService(SERVICE_FAMILIES.imbalance, (s) => statsOf(s)?.imbalance ?? null);
-  perService(SERVICE_FAMILIES.skewed, (s) => (s.detector.state === 'firing' ? 1 : 0));
-  perService(SERVICE_FAMILIES.unknown, (s) => s.running - s.tasks.length);
-  perService(SERVICE_FAMILIES.threshold, (s) => s.threshold);
-  perService(SERVICE_FAMILIES.carrying, (s) => (s.spread ? s.spread.carrying.length : null));
-  perService(SERVICE_FAMILIES.idle, (s) => (s.spread ? s.spread.idle.length : null));
+  for (const [f, pick] of SERVICE_VALUES) family(f, services, serviceLabels, pick);
   header(SERVICE_FAMILIES.taskShare);
   services.forEach((s, i) => {
     for (const t of s.tasks) {
