@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  countByPort,
-  inboundSockets,
-  parseNetDev,
-  parseNetTcp,
-  parseSnmpTcp,
-  TCP_ESTABLISHED,
-  TCP_LISTEN,
-  type TcpSocket,
-} from '../../../src/core/procnet.js';
+import * as procnet from '../../../src/core/procnet.js';
+import type { TcpSocket } from '../../../src/core/procnet.js';
 import { ParseError } from '../../../src/errors.js';
 import { fixture } from '../support/factories.js';
 
@@ -43,12 +35,12 @@ describe('parseSnmpTcp', () => {
     ['proc/14971/net/snmp', 6, 2],
     ['host/snmp', 29, 0],
   ])('reads PassiveOpens and CurrEstab from the real file %s', (path, passiveOpens, currEstab) => {
-    expect(parseSnmpTcp(fixture(path))).toEqual({ passiveOpens, currEstab });
+    expect(procnet.parseSnmpTcp(fixture(path))).toEqual({ passiveOpens, currEstab });
   });
 
   it('reads the Tcp: lines wherever they sit in the file', () => {
     const text = `${SNMP_TCP_HEADER}\nTcp: 1 200 120000 -1 3 9 0 0 2 50 40 0 0 0 0\nUdp: InDatagrams\nUdp: 0\n`;
-    expect(parseSnmpTcp(text)).toEqual({ passiveOpens: 9, currEstab: 2 });
+    expect(procnet.parseSnmpTcp(text)).toEqual({ passiveOpens: 9, currEstab: 2 });
   });
 
   it.each([
@@ -60,17 +52,17 @@ describe('parseSnmpTcp', () => {
     ['a PassiveOpens that is not a number', 'Tcp: PassiveOpens CurrEstab\nTcp: seven 2\n', 'snmp-tcp-field'],
     ['a negative CurrEstab', 'Tcp: PassiveOpens CurrEstab\nTcp: 7 -2\n', 'snmp-tcp-field'],
   ])('rejects %s with a stable reason', (_what, text, reason) => {
-    expect(reasonOf(() => parseSnmpTcp(text))).toBe(reason);
+    expect(reasonOf(() => procnet.parseSnmpTcp(text))).toBe(reason);
   });
 
   it.each(['proc/14971/net/snmp', 'host/snmp'])(
     'gives the right values or a ParseError for every truncation of %s',
     (path) => {
       const text = fixture(path);
-      const full = parseSnmpTcp(text);
+      const full = procnet.parseSnmpTcp(text);
       const wrong: string[] = [];
       for (let cut = 0; cut <= text.length; cut++) {
-        const out = outcome(() => parseSnmpTcp(text.slice(0, cut)));
+        const out = outcome(() => procnet.parseSnmpTcp(text.slice(0, cut)));
         if (
           'value' in out &&
           (out.value.passiveOpens !== full.passiveOpens || out.value.currEstab !== full.currEstab)
@@ -93,12 +85,12 @@ describe('parseNetDev', () => {
     ['proc/14971/net/dev', 81678 + 586, 851 + 7],
     ['host/dev', 378017285, 30798],
   ])('sums received bytes and packets over every interface but lo in %s', (path, receiveBytes, receivePackets) => {
-    expect(parseNetDev(fixture(path))).toEqual({ receiveBytes, receivePackets });
+    expect(procnet.parseNetDev(fixture(path))).toEqual({ receiveBytes, receivePackets });
   });
 
   it('reads interface names longer than six characters and counters wider than their column', () => {
     const text = `${DEV_HEADER}docker_gwbridge:12345678901    9999    0    0    0     0          0         0     3631      47    0    1    0     0       0          0\n`;
-    expect(parseNetDev(text)).toEqual({ receiveBytes: 12345678901, receivePackets: 9999 });
+    expect(procnet.parseNetDev(text)).toEqual({ receiveBytes: 12345678901, receivePackets: 9999 });
   });
 
   it.each([
@@ -113,7 +105,7 @@ describe('parseNetDev', () => {
       'dev-fields',
     ],
   ])('rejects %s with a stable reason', (_what, text, reason) => {
-    expect(reasonOf(() => parseNetDev(text))).toBe(reason);
+    expect(reasonOf(() => procnet.parseNetDev(text))).toBe(reason);
   });
 
   it('gives the totals of the whole lines it holds, or a ParseError, for every truncation of a real file', () => {
@@ -126,14 +118,14 @@ describe('parseNetDev', () => {
     ];
     const wrong: string[] = [];
     for (let cut = 0; cut <= text.length; cut++) {
-      const out = outcome(() => parseNetDev(text.slice(0, cut)));
+      const out = outcome(() => procnet.parseNetDev(text.slice(0, cut)));
       if ('value' in out && !allowed.includes(JSON.stringify(out.value)))
         wrong.push(`cut ${cut}: ${JSON.stringify(out.value)}`);
       if ('reason' in out && !['dev-header', 'dev-line', 'dev-fields'].includes(out.reason))
         wrong.push(`cut ${cut}: ${out.reason}`);
     }
     expect(wrong).toEqual([]);
-    expect(parseNetDev(text)).toEqual({ receiveBytes: 82264, receivePackets: 858 });
+    expect(procnet.parseNetDev(text)).toEqual({ receiveBytes: 82264, receivePackets: 858 });
   });
 });
 
@@ -147,40 +139,40 @@ const sock = (
 
 describe('parseNetTcp', () => {
   it.each([
-    ['proc/14971/net/tcp', [sock('127.0.0.11', 45827, '0.0.0.0', 0, TCP_LISTEN)]],
-    ['proc/15074/net/tcp6', [sock('::', 80, '::', 0, TCP_LISTEN)]],
+    ['proc/14971/net/tcp', [sock('127.0.0.11', 45827, '0.0.0.0', 0, procnet.TCP_LISTEN)]],
+    ['proc/15074/net/tcp6', [sock('::', 80, '::', 0, procnet.TCP_LISTEN)]],
     [
       'proc/15075/net/tcp6',
-      [sock('::', 80, '::', 0, TCP_LISTEN), sock('10.0.2.3', 80, '10.0.2.8', 34036, TCP_ESTABLISHED)],
+      [sock('::', 80, '::', 0, procnet.TCP_LISTEN), sock('10.0.2.3', 80, '10.0.2.8', 34036, procnet.TCP_ESTABLISHED)],
     ],
     [
       'proc/14971/net/tcp6',
       [
-        sock('::', 8080, '::', 0, TCP_LISTEN),
-        sock('10.0.2.4', 8080, '10.0.2.10', 59314, TCP_ESTABLISHED),
-        sock('10.0.2.4', 8080, '10.0.2.10', 59324, TCP_ESTABLISHED),
+        sock('::', 8080, '::', 0, procnet.TCP_LISTEN),
+        sock('10.0.2.4', 8080, '10.0.2.10', 59314, procnet.TCP_ESTABLISHED),
+        sock('10.0.2.4', 8080, '10.0.2.10', 59324, procnet.TCP_ESTABLISHED),
       ],
     ],
   ])('reads every socket of the real file %s', (path, sockets) => {
-    expect(parseNetTcp(fixture(path))).toEqual(sockets);
+    expect(procnet.parseNetTcp(fixture(path))).toEqual(sockets);
   });
 
   it("reads the VM's net/tcp with its listeners, clients and TIME_WAIT rows", () => {
-    const sockets = parseNetTcp(fixture('host/tcp'));
+    const sockets = procnet.parseNetTcp(fixture('host/tcp'));
     expect(sockets).toHaveLength(12);
-    expect(sockets.filter((s) => s.state === TCP_LISTEN)).toEqual([
-      sock('0.0.0.0', 2024, '0.0.0.0', 0, TCP_LISTEN),
-      sock('127.0.0.1', 40480, '0.0.0.0', 0, TCP_LISTEN),
+    expect(sockets.filter((s) => s.state === procnet.TCP_LISTEN)).toEqual([
+      sock('0.0.0.0', 2024, '0.0.0.0', 0, procnet.TCP_LISTEN),
+      sock('127.0.0.1', 40480, '0.0.0.0', 0, procnet.TCP_LISTEN),
     ]);
-    expect(sockets[8]).toEqual(sock('127.0.0.1', 40480, '127.0.0.1', 41270, TCP_ESTABLISHED));
+    expect(sockets[8]).toEqual(sock('127.0.0.1', 40480, '127.0.0.1', 41270, procnet.TCP_ESTABLISHED));
   });
 
   it("reads the VM's net/tcp6 with ::1 and IPv4-mapped rows", () => {
-    expect(parseNetTcp(fixture('host/tcp6')).filter((s) => s.state === TCP_ESTABLISHED)).toEqual([
-      sock('::1', 60790, '::1', 40666, TCP_ESTABLISHED),
-      sock('::1', 40666, '::1', 60790, TCP_ESTABLISHED),
-      sock('127.0.0.1', 2377, '127.0.0.1', 52342, TCP_ESTABLISHED),
-      sock('127.0.0.1', 40666, '127.0.0.1', 51334, TCP_ESTABLISHED),
+    expect(procnet.parseNetTcp(fixture('host/tcp6')).filter((s) => s.state === procnet.TCP_ESTABLISHED)).toEqual([
+      sock('::1', 60790, '::1', 40666, procnet.TCP_ESTABLISHED),
+      sock('::1', 40666, '::1', 60790, procnet.TCP_ESTABLISHED),
+      sock('127.0.0.1', 2377, '127.0.0.1', 52342, procnet.TCP_ESTABLISHED),
+      sock('127.0.0.1', 40666, '127.0.0.1', 51334, procnet.TCP_ESTABLISHED),
     ]);
   });
 
@@ -200,7 +192,7 @@ describe('parseNetTcp', () => {
     ['B80D0120000000000000010001000000', '2001:db8::1:0:0:1'],
   ])('prints the address %s as %s', (hex, address) => {
     const text = `${TCP_HEADER}   0: ${hex}:0050 ${hex}:1F90 01 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 20 4 30 10 -1\n`;
-    expect(parseNetTcp(text)).toEqual([sock(address, 80, address, 8080, TCP_ESTABLISHED)]);
+    expect(procnet.parseNetTcp(text)).toEqual([sock(address, 80, address, 8080, procnet.TCP_ESTABLISHED)]);
   });
 
   it.each([
@@ -217,15 +209,15 @@ describe('parseNetTcp', () => {
     ['a port of 3 hex digits', `${TCP_HEADER}   0: 0100007F:050 00000000:0000 0A 0 0\n`, 'tcp-port'],
     ['a port that is not hex', `${TCP_HEADER}   0: 0100007F:00ZZ 00000000:0000 0A 0 0\n`, 'tcp-port'],
   ])('rejects %s with a stable reason', (_what, text, reason) => {
-    expect(reasonOf(() => parseNetTcp(text))).toBe(reason);
+    expect(reasonOf(() => procnet.parseNetTcp(text))).toBe(reason);
   });
 
   it('gives a prefix of the sockets, or a ParseError, for every truncation of a real file', () => {
     const text = fixture('proc/14971/net/tcp6');
-    const full = parseNetTcp(text);
+    const full = procnet.parseNetTcp(text);
     const wrong: string[] = [];
     for (let cut = 0; cut <= text.length; cut++) {
-      const out = outcome(() => parseNetTcp(text.slice(0, cut)));
+      const out = outcome(() => procnet.parseNetTcp(text.slice(0, cut)));
       if ('value' in out && JSON.stringify(out.value) !== JSON.stringify(full.slice(0, out.value.length))) {
         wrong.push(
           `cut ${cut} (${JSON.stringify(text.slice(Math.max(0, cut - 12), cut))}): ${JSON.stringify(out.value.at(-1))}`,
@@ -240,8 +232,8 @@ describe('parseNetTcp', () => {
 
 describe('inboundSockets', () => {
   const both = (pid: string) => [
-    ...parseNetTcp(fixture(`proc/${pid}/net/tcp`)),
-    ...parseNetTcp(fixture(`proc/${pid}/net/tcp6`)),
+    ...procnet.parseNetTcp(fixture(`proc/${pid}/net/tcp`)),
+    ...procnet.parseNetTcp(fixture(`proc/${pid}/net/tcp6`)),
   ];
 
   it.each([
@@ -249,29 +241,29 @@ describe('inboundSockets', () => {
     ['15075', { 80: 1 }],
     ['14971', { 8080: 2 }],
   ])('counts the established sockets on the service port of task pid %s, as CurrEstab does', (pid, byPort) => {
-    expect(countByPort(inboundSockets(both(pid)))).toEqual(byPort);
+    expect(procnet.countByPort(procnet.inboundSockets(both(pid)))).toEqual(byPort);
   });
 
   it("counts only inbound sockets in the VM's files, where clients and servers share the namespace", () => {
-    const sockets = [...parseNetTcp(fixture('host/tcp')), ...parseNetTcp(fixture('host/tcp6'))];
-    expect(countByPort(inboundSockets(sockets))).toEqual({ 40480: 1, 40666: 2, 2377: 1 });
+    const sockets = [...procnet.parseNetTcp(fixture('host/tcp')), ...procnet.parseNetTcp(fixture('host/tcp6'))];
+    expect(procnet.countByPort(procnet.inboundSockets(sockets))).toEqual({ 40480: 1, 40666: 2, 2377: 1 });
   });
 
   it.each([
     [
       'an outbound connection to a port the task also listens on',
       0,
-      sock('10.0.2.4', 41000, '10.0.2.9', 80, TCP_ESTABLISHED),
+      sock('10.0.2.4', 41000, '10.0.2.9', 80, procnet.TCP_ESTABLISHED),
     ],
     ['an inbound connection in TIME_WAIT', 0, sock('10.0.2.4', 80, '10.0.2.9', 41000, 0x06)],
     ['an inbound connection still in SYN_RECV', 0, sock('10.0.2.4', 80, '10.0.2.9', 41000, 0x03)],
     [
       'an established connection to a port nobody listens on',
       0,
-      sock('10.0.2.4', 81, '10.0.2.9', 41000, TCP_ESTABLISHED),
+      sock('10.0.2.4', 81, '10.0.2.9', 41000, procnet.TCP_ESTABLISHED),
     ],
-    ['an inbound established connection', 1, sock('10.0.2.4', 80, '10.0.2.9', 41000, TCP_ESTABLISHED)],
+    ['an inbound established connection', 1, sock('10.0.2.4', 80, '10.0.2.9', 41000, procnet.TCP_ESTABLISHED)],
   ])('with a listener on :80, %s counts %i', (_what, expected, socket) => {
-    expect(inboundSockets([sock('::', 80, '::', 0, TCP_LISTEN), socket])).toHaveLength(expected);
+    expect(procnet.inboundSockets([sock('::', 80, '::', 0, procnet.TCP_LISTEN), socket])).toHaveLength(expected);
   });
 });

@@ -1,20 +1,7 @@
 // What every chat channel's message must carry, whatever the channel: table-driven over the renderers.
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent, AlertKind } from '../../../src/core/alert.js';
-import {
-  DISCORD_LIMITS,
-  MATTERMOST_LIMITS,
-  SLACK_LIMITS,
-  TELEGRAM_LIMITS,
-  embedChars,
-  renderAlertmanager,
-  renderDiscord,
-  renderMattermost,
-  renderSlack,
-  renderTeams,
-  renderTelegram,
-  visibleLength,
-} from './renderers.js';
+import * as channel from './renderers.js';
 import { jsonBytes } from '../../../src/core/render/shared.js';
 import { alertEvent, DASHBOARD, hugeEvent, replicas, strings } from './fixtures.js';
 
@@ -46,31 +33,34 @@ const limitsOf =
 const channels: Channel[] = [
   {
     name: 'slack',
-    render: renderSlack,
+    render: channel.renderSlack,
     read: readWith(decodeEntities),
-    limits: limitsOf(renderSlack, (m) => {
-      expect(m.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    limits: limitsOf(channel.renderSlack, (m) => {
+      expect(m.blocks.length).toBeLessThanOrEqual(channel.SLACK_LIMITS.blocks);
       for (const block of m.blocks) {
-        if (block.type === 'header') expect(block.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.headerText);
-        if (block.type === 'section') expect(block.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
-        if (block.type === 'context') expect(block.elements.length).toBeLessThanOrEqual(SLACK_LIMITS.contextElements);
+        if (block.type === 'header')
+          expect(block.text.text.length).toBeLessThanOrEqual(channel.SLACK_LIMITS.headerText);
+        if (block.type === 'section')
+          expect(block.text.text.length).toBeLessThanOrEqual(channel.SLACK_LIMITS.sectionText);
+        if (block.type === 'context')
+          expect(block.elements.length).toBeLessThanOrEqual(channel.SLACK_LIMITS.contextElements);
       }
-      expect(m.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+      expect(m.text.length).toBeLessThanOrEqual(channel.SLACK_LIMITS.sectionText);
     }),
   },
   {
     name: 'teams',
-    render: renderTeams,
+    render: channel.renderTeams,
     read: readWith((s) => s),
     limits: (p) => expect(jsonBytes(p)).toBeLessThan(28_000),
   },
   {
     name: 'discord',
-    render: renderDiscord,
+    render: channel.renderDiscord,
     read: readWith(unescapeMarkdown),
-    limits: limitsOf(renderDiscord, (m) => {
-      const L = DISCORD_LIMITS;
-      expect(embedChars(m)).toBeLessThanOrEqual(L.total);
+    limits: limitsOf(channel.renderDiscord, (m) => {
+      const L = channel.DISCORD_LIMITS;
+      expect(channel.embedChars(m)).toBeLessThanOrEqual(L.total);
       for (const em of m.embeds) {
         expect(em.title.length).toBeLessThanOrEqual(L.title);
         expect(em.description.length).toBeLessThanOrEqual(L.description);
@@ -85,26 +75,26 @@ const channels: Channel[] = [
   },
   {
     name: 'mattermost',
-    render: renderMattermost,
+    render: channel.renderMattermost,
     read: readWith(unescapeMarkdown),
-    limits: limitsOf(renderMattermost, (m) => {
-      expect(m.text.length).toBeLessThanOrEqual(MATTERMOST_LIMITS.text);
-      expect(JSON.stringify(m.attachments).length).toBeLessThanOrEqual(MATTERMOST_LIMITS.attachments);
+    limits: limitsOf(channel.renderMattermost, (m) => {
+      expect(m.text.length).toBeLessThanOrEqual(channel.MATTERMOST_LIMITS.text);
+      expect(JSON.stringify(m.attachments).length).toBeLessThanOrEqual(channel.MATTERMOST_LIMITS.attachments);
     }),
   },
   {
     name: 'telegram',
-    render: (e) => renderTelegram(e, '-1001234567890'),
-    read: (p) => decodeEntities((p as ReturnType<typeof renderTelegram>).text),
+    render: (e) => channel.renderTelegram(e, '-1001234567890'),
+    read: (p) => decodeEntities((p as ReturnType<typeof channel.renderTelegram>).text),
     limits: (p) => {
-      const length = visibleLength((p as ReturnType<typeof renderTelegram>).text);
+      const length = channel.visibleLength((p as ReturnType<typeof channel.renderTelegram>).text);
       expect(length).toBeGreaterThan(0);
-      expect(length).toBeLessThanOrEqual(TELEGRAM_LIMITS.text);
+      expect(length).toBeLessThanOrEqual(channel.TELEGRAM_LIMITS.text);
     },
   },
   {
     name: 'alertmanager',
-    render: (e) => renderAlertmanager(e),
+    render: (e) => channel.renderAlertmanager(e),
     read: (p) => strings(p).join('\n'),
     limits: () => undefined,
   },

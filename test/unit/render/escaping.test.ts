@@ -1,14 +1,6 @@
 // Names come from the cluster: markup in them must show as text and never ping anyone.
 import { describe, expect, it } from 'vitest';
-import {
-  renderAlertmanager,
-  renderDiscord,
-  renderMattermost,
-  renderSlack,
-  renderTeams,
-  renderTelegram,
-  renderWebhook,
-} from './renderers.js';
+import * as channel from './renderers.js';
 import { alertEvent, EVERYONE, NASTY, replica, strings } from './fixtures.js';
 
 /** Service `<b>&_*[x]`, stack `@everyone`, hot replica on node `<b>&_*[x]`, pinning mentioning @here. */
@@ -24,7 +16,7 @@ function nastyEvent() {
 }
 
 describe('Slack', () => {
-  const m = renderSlack(nastyEvent());
+  const m = channel.renderSlack(nastyEvent());
   const mrkdwn = m.blocks.flatMap((b) =>
     b.type === 'section' ? [b.text.text] : b.type === 'context' ? b.elements.map((el) => el.text) : [],
   );
@@ -52,7 +44,7 @@ describe('Slack', () => {
 });
 
 describe('Teams', () => {
-  const card = renderTeams(nastyEvent()).attachments[0]!.content;
+  const card = channel.renderTeams(nastyEvent()).attachments[0]!.content;
   const markdownTexts = strings(card.body.filter((el) => el.type === 'TextBlock' || el.type === 'FactSet'));
 
   it('keeps cluster values out of every element that reads markdown', () => {
@@ -70,7 +62,7 @@ describe('Teams', () => {
 });
 
 describe('Discord', () => {
-  const m = renderDiscord(nastyEvent());
+  const m = channel.renderDiscord(nastyEvent());
   const texts = strings(m.embeds);
 
   it('parses no mentions at all', () => {
@@ -88,7 +80,7 @@ describe('Discord', () => {
 });
 
 describe('Mattermost', () => {
-  const m = renderMattermost(nastyEvent());
+  const m = channel.renderMattermost(nastyEvent());
   const all = strings(m).join('\n');
 
   it('backslash-escapes markdown in the names', () => {
@@ -104,7 +96,7 @@ describe('Mattermost', () => {
 });
 
 describe('Telegram', () => {
-  const text = renderTelegram(nastyEvent(), '42').text;
+  const text = channel.renderTelegram(nastyEvent(), '42').text;
 
   it('escapes <, > and & in every value and uses only the tags Telegram supports', () => {
     expect(text).toContain('<code>&lt;b&gt;&amp;_*[x]</code>');
@@ -122,7 +114,7 @@ describe('Telegram', () => {
 describe('machine-readable channels', () => {
   it('keep the names exactly, since JSON needs no escaping', () => {
     const e = nastyEvent();
-    expect(renderAlertmanager(e)[0]!.labels).toMatchObject({ service: NASTY, stack: EVERYONE });
-    expect(renderWebhook(e).service).toMatchObject({ name: NASTY, stack: EVERYONE });
+    expect(channel.renderAlertmanager(e)[0]!.labels).toMatchObject({ service: NASTY, stack: EVERYONE });
+    expect(channel.renderWebhook(e).service).toMatchObject({ name: NASTY, stack: EVERYONE });
   });
 });

@@ -2,22 +2,7 @@
 // cause; and keeps to its limits when the subset is large.
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent, AlertReplica } from '../../../src/core/alert.js';
-import {
-  embedChars,
-  fitsDiscord,
-  fitsMattermost,
-  fitsSlack,
-  renderAlertmanager,
-  renderDiscord,
-  renderMattermost,
-  renderSlack,
-  renderTeams,
-  renderTelegram,
-  renderWebhook,
-  TEAMS_LIMITS,
-  TELEGRAM_LIMITS,
-  visibleLength,
-} from './renderers.js';
+import * as channel from './renderers.js';
 import { jsonBytes } from '../../../src/core/render/shared.js';
 import { alertEvent, replica } from './fixtures.js';
 
@@ -49,11 +34,11 @@ const PHRASE = 'traffic collapsed onto 2 of 6 replicas (slots 1, 2); 4 idle';
 describe('a collapse onto 2 of 6 replicas in every channel', () => {
   const e = subsetEvent(6, 2);
   it.each<[string, () => unknown]>([
-    ['Slack', () => renderSlack(e)],
-    ['Teams', () => renderTeams(e)],
-    ['Discord', () => renderDiscord(e)],
-    ['Mattermost', () => renderMattermost(e)],
-    ['Telegram', () => renderTelegram(e, '42')],
+    ['Slack', () => channel.renderSlack(e)],
+    ['Teams', () => channel.renderTeams(e)],
+    ['Discord', () => channel.renderDiscord(e)],
+    ['Mattermost', () => channel.renderMattermost(e)],
+    ['Telegram', () => channel.renderTelegram(e, '42')],
   ])('%s names the subset in its headline and body', (_channel, render) => {
     const text = JSON.stringify(render());
     expect(text).toContain(HEADLINE);
@@ -63,9 +48,11 @@ describe('a collapse onto 2 of 6 replicas in every channel', () => {
   });
 
   it('Alertmanager and the webhook carry it in the summary', () => {
-    expect(renderAlertmanager(e)[0]!.annotations.summary).toBe(`[FIRING] shop_web (stack shop): ${PHRASE}, for 5m`);
-    expect(renderAlertmanager(e)[0]!.annotations.description).toContain(`Hot replicas: ${PHRASE}`);
-    expect(renderWebhook(e)).toMatchObject({
+    expect(channel.renderAlertmanager(e)[0]!.annotations.summary).toBe(
+      `[FIRING] shop_web (stack shop): ${PHRASE}, for 5m`,
+    );
+    expect(channel.renderAlertmanager(e)[0]!.annotations.description).toContain(`Hot replicas: ${PHRASE}`);
+    expect(channel.renderWebhook(e)).toMatchObject({
       summary: `[FIRING] shop_web (stack shop): ${PHRASE}, for 5m`,
       collapse: { text: PHRASE, pattern: 'started-later' },
     });
@@ -73,8 +60,8 @@ describe('a collapse onto 2 of 6 replicas in every channel', () => {
 
   it('keeps the one-replica wording for a collapse onto one replica', () => {
     const one = subsetEvent(3, 1);
-    expect(JSON.stringify(renderSlack(one))).toContain('Traffic collapsed onto one replica');
-    expect(renderWebhook(one).summary).toBe(
+    expect(JSON.stringify(channel.renderSlack(one))).toContain('Traffic collapsed onto one replica');
+    expect(channel.renderWebhook(one).summary).toBe(
       '[FIRING] shop_web (stack shop): slot 1 on node-1 takes 100 % of traffic, for 5m',
     );
   });
@@ -83,16 +70,18 @@ describe('a collapse onto 2 of 6 replicas in every channel', () => {
 describe('a collapse onto 60 of 200 replicas', () => {
   const e = subsetEvent(200, 60);
   it("fits every channel's limits", () => {
-    expect(fitsSlack(renderSlack(e))).toBe(true);
-    expect(fitsDiscord(renderDiscord(e))).toBe(true);
-    expect(embedChars(renderDiscord(e))).toBeLessThanOrEqual(6000);
-    expect(fitsMattermost(renderMattermost(e))).toBe(true);
-    expect(jsonBytes(renderTeams(e))).toBeLessThanOrEqual(TEAMS_LIMITS.bytes);
-    expect(visibleLength(renderTelegram(e, '42').text)).toBeLessThanOrEqual(TELEGRAM_LIMITS.text);
+    expect(channel.fitsSlack(channel.renderSlack(e))).toBe(true);
+    expect(channel.fitsDiscord(channel.renderDiscord(e))).toBe(true);
+    expect(channel.embedChars(channel.renderDiscord(e))).toBeLessThanOrEqual(6000);
+    expect(channel.fitsMattermost(channel.renderMattermost(e))).toBe(true);
+    expect(jsonBytes(channel.renderTeams(e))).toBeLessThanOrEqual(channel.TEAMS_LIMITS.bytes);
+    expect(channel.visibleLength(channel.renderTelegram(e, '42').text)).toBeLessThanOrEqual(
+      channel.TELEGRAM_LIMITS.text,
+    );
   });
 
   it('names at most five hot replicas in the text and says there are more', () => {
-    const slack = JSON.stringify(renderSlack(e));
+    const slack = JSON.stringify(channel.renderSlack(e));
     expect(slack).toContain('Traffic collapsed onto 60 of 200 replicas');
     expect(slack).toContain('slot 5 on node-5 2 %, …');
     expect(slack).not.toContain('slot 6 on node-6 2 %');
