@@ -2,7 +2,6 @@
 // Entry point: swarm-balance agent | status | check | doctor | notify-test | --help | --version
 // (src/commands/main.ts parses the command line and picks the exit code).
 import { readFileSync } from 'node:fs';
-import { startAgent } from './agent/index.js';
 import { runCli } from './commands/main.js';
 import { processIo } from './commands/status.js';
 import { parseConfig, unknownVariables } from './config.js';
@@ -21,6 +20,8 @@ async function runAgentCommand(args: readonly string[]): Promise<number> {
   }
   let agent;
   try {
+    // The agent's modules are loaded only for `agent`: status, check and the rest never need them.
+    const { startAgent } = await import('./agent/index.js');
     agent = await startAgent(config, { logger });
   } catch (err) {
     // What is printed on the way out must not show a secret (an error may quote a URL or a reply).

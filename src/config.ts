@@ -1,5 +1,5 @@
 // One defaults table; parseConfig(env, argv, readFile) -> frozen Config. Errors name the setting and the value.
-import cron from 'node-cron';
+import { loadCron } from './adapters/cron.js';
 import { ConfigError, ErrorCodes, errorMessage } from './errors.js';
 import { formatDuration, parseDuration } from './core/duration.js';
 import { REPORT_MAX_BYTES } from './core/report-limits.js';
@@ -617,7 +617,7 @@ function convert(s: Setting, raw: string): unknown {
       return parseDockerHost(raw, bad);
     case 'cron':
       // node-cron expands ranges in memory: check the bounds first so "1-100000000" cannot exhaust it.
-      if (!cronFieldsInBounds(raw.trim()) || !cron.validate(raw.trim()))
+      if (!cronFieldsInBounds(raw.trim()) || !loadCron().validate(raw.trim()))
         return bad('expected a cron expression such as "0 9 * * 1-5" (minute hour day month weekday)');
       return raw.trim();
   }

@@ -1,6 +1,9 @@
 // Outbound HTTP for scraping task counters and peer reports: undici, keep-alive, hard limits.
-import { Agent, errors, request, type Dispatcher } from 'undici';
+// undici is loaded, and the connection pool made, at the first request (src/adapters/undici.ts).
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import { AgentError, ErrorCodes } from '../errors.js';
+import { loadUndici } from './undici.js';
 
 export class HttpStatusError extends AgentError {
   constructor(
@@ -37,9 +40,24 @@ export interface HttpClient {
 }
 
 export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): HttpClient {
-  const agent =
-    dispatcher ??
-    new Agent({
+  let agent: Dispatcher | undefined;
+  let closed = false;
+  const opened = new Map<string, number>();
+  const openNow = new Map<string, number>();
+  const watch = (d: Dispatcher) => {
+    d.on('connect', (origin) => {
+      opened.set(origin.host, (opened.get(origin.host) ?? 0) + 1);
+      openNow.set(origin.host, (openNow.get(origin.host) ?? 0) + 1);
+    });
+    d.on('disconnect', (origin) => openNow.set(origin.host, Math.max(0, (openNow.get(origin.host) ?? 0) - 1)));
+  };
+  if (dispatcher) {
+    agent = dispatcher;
+    watch(agent);
+  }
+  const pool = (undici: typeof Undici): Dispatcher => {
+    if (agent) return agent;
+    agent = new undici.Agent({
       connections: limits.connectionsPerOrigin,
       pipelining: 1,
       keepAliveTimeout: 120_000,
@@ -49,30 +67,30 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
       bodyTimeout: limits.timeoutMs,
       maxResponseSize: limits.maxBytes,
     });
-  const opened = new Map<string, number>();
-  const openNow = new Map<string, number>();
-  agent.on('connect', (origin) => {
-    opened.set(origin.host, (opened.get(origin.host) ?? 0) + 1);
-    openNow.set(origin.host, (openNow.get(origin.host) ?? 0) + 1);
-  });
-  agent.on('disconnect', (origin) => openNow.set(origin.host, Math.max(0, (openNow.get(origin.host) ?? 0) - 1)));
+    watch(agent);
+    // Closed before its first request: it fails as a request on a closed client always did.
+    if (closed) void agent.destroy();
+    return agent;
+  };
 
-  const open = (url: string, where: string, headers?: Record<string, string>) =>
-    openResponse(agent, limits, url, where, headers);
+  const open = async (url: string, where: string, headers?: Record<string, string>) => {
+    const undici = await loadUndici();
+    return { undici, res: await openResponse(undici, pool(undici), limits, url, where, headers) };
+  };
 
   return {
     async getText(url, headers) {
       const where = redactUrl(url);
-      const res = await open(url, where, headers);
+      const { undici, res } = await open(url, where, headers);
       try {
         return await res.body.text();
       } catch (err) {
-        throw classify(err, where, limits);
+        throw classify(undici, err, where, limits);
       }
     },
     async getChunks(url, headers, onChunk) {
       const where = redactUrl(url);
-      const res = await open(url, where, headers);
+      const { undici, res } = await open(url, where, headers);
       let chunk: Uint8Array | undefined;
       const chunks = res.body[Symbol.asyncIterator]();
       for (;;) {
@@ -81,7 +99,7 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
           if (next.done) return;
           chunk = next.value as Uint8Array;
         } catch (err) {
-          throw classify(err, where, limits);
+          throw classify(undici, err, where, limits);
         }
         try {
           onChunk(chunk);
@@ -93,12 +111,16 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
     },
     connectionsTo: (hostPort) => ({ opened: opened.get(hostPort) ?? 0, open: openNow.get(hostPort) ?? 0 }),
     // Shutting down: requests still in flight are abandoned rather than waited for.
-    close: () => agent.destroy(),
+    close: () => {
+      closed = true;
+      return agent ? agent.destroy() : Promise.resolve();
+    },
   };
 }
 
 /** A 200 answer whose declared length is within the limit; anything else is thrown. */
 async function openResponse(
+  undici: typeof Undici,
   agent: Dispatcher,
   limits: HttpLimits,
   url: string,
@@ -107,9 +129,9 @@ async function openResponse(
 ): Promise<Dispatcher.ResponseData> {
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(url, { dispatcher: agent, headers, signal: AbortSignal.timeout(limits.timeoutMs) });
+    res = await undici.request(url, { dispatcher: agent, headers, signal: AbortSignal.timeout(limits.timeoutMs) });
   } catch (err) {
-    throw classify(err, where, limits);
+    throw classify(undici, err, where, limits);
   }
   if (res.statusCode !== 200) {
     await res.body.dump().catch(() => undefined);
@@ -126,7 +148,7 @@ async function openResponse(
   return res;
 }
 
-function classify(err: unknown, where: string, limits: HttpLimits): AgentError {
+function classify({ errors }: typeof Undici, err: unknown, where: string, limits: HttpLimits): AgentError {
   if (err instanceof errors.ResponseExceededMaxSizeError) {
     return new AgentError(ErrorCodes.HTTP_BODY_TOO_LARGE, `${where} body is over the ${limits.maxBytes}-byte limit`, {
       cause: err,

@@ -1,25 +1,32 @@
 // POSTs one JSON body with undici and reports what came back; never throws for HTTP statuses.
-import { Agent, request, type Dispatcher } from 'undici';
+// undici is loaded, and the connection pool made, at the first message (src/adapters/undici.ts).
+import type { Dispatcher } from 'undici';
 import type { AttemptResult } from '../core/retry.js';
+import { loadUndici } from './undici.js';
 
 export type PostJson = (url: string, body: unknown) => Promise<AttemptResult>;
 
 const MAX_BODY = 64 * 1024;
 
 export function createPoster(timeoutMs: number, dispatcher?: Dispatcher): { post: PostJson; close(): Promise<void> } {
-  const agent =
-    dispatcher ??
-    new Agent({
-      connections: 4,
-      keepAliveTimeout: 30_000,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      connect: { timeout: timeoutMs },
-    });
+  let agent = dispatcher;
+  let closed = false;
   return {
     async post(url, body) {
       try {
-        const res = await request(url, {
+        const undici = await loadUndici();
+        if (!agent) {
+          agent = new undici.Agent({
+            connections: 4,
+            keepAliveTimeout: 30_000,
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+            connect: { timeout: timeoutMs },
+          });
+          // Closed before its first message: it fails as a message on a closed client always did.
+          if (closed) void agent.destroy();
+        }
+        const res = await undici.request(url, {
           method: 'POST',
           dispatcher: agent,
           signal: AbortSignal.timeout(timeoutMs),
@@ -42,7 +49,10 @@ export function createPoster(timeoutMs: number, dispatcher?: Dispatcher): { post
       }
     },
     // Shutting down: requests still in flight are abandoned rather than waited for.
-    close: () => agent.destroy(),
+    close: () => {
+      closed = true;
+      return agent ? agent.destroy() : Promise.resolve();
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 // What the active evaluator says: the log line and chat event for each state change, the chat follow-up
 // after each round (repeats, remediation, the digest's figures), and the scheduled digest.
-import cron from 'node-cron';
+import { loadCron } from '../adapters/cron.js';
 import type { Logger } from 'pino';
 import type { Announce, ClusterEvaluator, ClusterResult } from '../cluster/evaluator.js';
 import { alertEvent, type AlertEvent } from '../core/alert.js';
@@ -126,5 +126,5 @@ export function sendDigest(parts: DigestParts): void {
 
 /** The digest on its cron schedule (SWARM_BALANCE_DIGEST_CRON); none when no schedule is set. */
 export function scheduleDigest(schedule: string | null, parts: DigestParts): { stop(): void | Promise<void> } | null {
-  return schedule ? cron.schedule(schedule, () => sendDigest(parts)) : null;
+  return schedule ? loadCron().schedule(schedule, () => sendDigest(parts)) : null;
 }

@@ -1,4 +1,6 @@
 // Composition root: builds the parts, connects them, starts the round loop and stops it all cleanly.
+// First: prom-client's unused parts must be stand-ins before prom-client is loaded.
+import '../adapters/prom-client-lazy-deps.js';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';

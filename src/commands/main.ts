@@ -3,8 +3,6 @@ import { parseCommandArgs, UsageError } from '../args.js';
 import { helpText, settingsOptionSpecs } from '../config.js';
 import { AgentError, ConfigError, errorCode, errorMessage } from '../errors.js';
 import { VERSION } from '../version.js';
-import { doctorCommand } from './doctor.js';
-import { notifyTestCommand } from './notify-test.js';
 import {
   CHECK_HELP,
   CHECK_USAGE_EXIT,
@@ -87,9 +85,12 @@ export async function runCli(
         if (!runAgent) throw new Error('the agent cannot run here');
         return await runAgent(rest);
       case 'doctor':
-        return wantsHelp(rest) ? help(io, DOCTOR_HELP) : await doctorCommand(rest, io.env);
+        // Each command's modules are loaded when it runs: the agent never loads doctor's or notify-test's.
+        if (wantsHelp(rest)) return help(io, DOCTOR_HELP);
+        return await (await import('./doctor.js')).doctorCommand(rest, io.env);
       case 'notify-test':
-        return wantsHelp(rest) ? help(io, NOTIFY_TEST_HELP) : await notifyTestCommand(rest, io.env);
+        if (wantsHelp(rest)) return help(io, NOTIFY_TEST_HELP);
+        return await (await import('./notify-test.js')).notifyTestCommand(rest, io.env);
       default:
         io.err(`swarm-balance: unknown command ${JSON.stringify(command.slice(0, 40))}; see swarm-balance --help\n`);
         return 2;

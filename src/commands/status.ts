@@ -1,10 +1,10 @@
 // `swarm-balance status` and `check`: read /v1/cluster from an agent, follow to the active evaluator.
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
 import { parseCommandArgs, UsageError, type OptionSpecs } from '../args.js';
 import type { ClusterRefusal, ClusterView } from '../core/cluster-view.js';
 import { httpUrlProblem, secretFromEnv } from '../config.js';
 import { checkOutcome, renderStatus, type StatusBody } from '../core/render-status.js';
+import { loadUndici } from '../adapters/undici.js';
 import { errorCode, errorMessage } from '../errors.js';
 
 export interface ClientOptions {
@@ -98,6 +98,7 @@ export async function fetchCluster(
   // The same token and CA the agents use, from the environment, so the CLI works where they do.
   const token = metricsToken(io.env, io.readFile);
   const caFile = io.env.SWARM_BALANCE_TLS_CA_FILE;
+  const { Agent, request } = await loadUndici();
   const dispatcher = caFile ? new Agent({ connect: { ca: readCa(caFile, io.readFile) } }) : undefined;
   const get = async (base: string, withToken: boolean): Promise<ClusterBody> => {
     const target = `${base}/v1/cluster`;

@@ -37,7 +37,8 @@ export function cap(max: number, budget: Budget): number {
   return Math.max(16, Math.floor(max * budget.scale));
 }
 
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// Made at the first cut: its ICU data stays unread (not resident) on an agent that sends no message.
+let graphemes: Intl.Segmenter | undefined;
 
 /**
  * `text` escaped with `escape`, cut to at most `max` UTF-16 code units (never fewer than a channel counts)
@@ -50,7 +51,7 @@ export function truncate(text: string, max: number, escape: (s: string) => strin
   const room = max - ELLIPSIS.length;
   if (room < 0) return '';
   let out = '';
-  for (const { segment } of graphemes.segment(text)) {
+  for (const { segment } of (graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' })).segment(text)) {
     const piece = escape(segment);
     if (out.length + piece.length > room) break;
     out += piece;
