@@ -38,45 +38,11 @@ import {
   procCpuUs,
   procStatus,
 } from './support/common.js';
-import { createSwarmTasks, runningBenchContainers } from './support/containers.js';
+import { cleanup, cleanupOnSignals, createSwarmTasks, runningBenchContainers } from './support/containers.js';
 import { swappedTree, type SwapName } from './support/swap.js';
 
 const PREFIX = 'sbbench-fp-';
 const log = (s: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
-
-const lines = (s: string) => s.split('\n').filter(Boolean);
-
-/** Removes this bench's services and containers only (`sbbench-fp-*`): other benches may share the engine. */
-async function cleanup(say: (s: string) => void): Promise<void> {
-  const ids = lines(await docker(['service', 'ls', '-q', '--filter', `name=${PREFIX}`]).catch(() => ''));
-  // `name=` is a substring match for services; keep only those that really start with the prefix.
-  const ours = ids.length
-    ? lines(await docker(['service', 'inspect', '-f', '{{.ID}} {{.Spec.Name}}', ...ids]))
-        .filter((l) => l.split(' ')[1]!.startsWith(PREFIX))
-        .map((l) => l.split(' ')[0]!)
-    : [];
-  if (ours.length) await docker(['service', 'rm', ...ours]);
-  let containers = 0;
-  for (let round = 0; round < 120; round++) {
-    const left = lines(await docker(['ps', '-aq', '--filter', `name=^/${PREFIX}`]));
-    if (left.length === 0) break;
-    for (let i = 0; i < left.length; i += 100)
-      await docker(['rm', '-f', ...left.slice(i, i + 100)]).catch(() => undefined);
-    containers = Math.max(containers, left.length);
-    await sleep(1000); // swarm may still be tearing tasks down
-  }
-  if (ours.length || containers)
-    say(`cleanup: removed ${ours.length} service(s), ${containers} container(s) named ${PREFIX}*`);
-}
-
-function cleanupOnSignals(say: (s: string) => void): void {
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      say(`${sig}: cleaning up`);
-      void cleanup(say).finally(() => process.exit(130));
-    });
-  }
-}
 
 interface Proc {
   name: string;
@@ -289,11 +255,11 @@ async function main(): Promise<void> {
         c.on('exit', () => r(o.split('\n')[0] ?? ''));
       })}`,
     );
-  cleanupOnSignals(log);
+  cleanupOnSignals(log, PREFIX);
   const rssRows: RssFigures[] = [];
   const costRows: ScrapeCost[] = [];
   try {
-    if (!fl.has('keep')) await cleanup(log);
+    if (!fl.has('keep')) await cleanup(log, PREFIX);
     // Baseline: the agent with no bench task (other users' tasks on this engine, if any, are counted and shown).
     for (const n of [...(fl.get('baseline') === 'false' ? [] : [0]), ...counts]) {
       const existing = await runningBenchContainers(PREFIX);
@@ -397,7 +363,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    if (!fl.has('keep')) await cleanup(log);
+    if (!fl.has('keep')) await cleanup(log, PREFIX);
   }
 
   const f = (x: number, d = 1) => x.toFixed(d);

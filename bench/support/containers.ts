@@ -50,19 +50,25 @@ export async function pidsOf(names: readonly string[]): Promise<Map<string, numb
   return out;
 }
 
-/** Removes every bench service and container (name prefix `sbbench-`); resolves with how many. */
-export async function cleanup(log?: (s: string) => void): Promise<{ services: number; containers: number }> {
-  const services = lines(await docker(['service', 'ls', '-q', '--filter', `name=${PREFIX}`]).catch(() => ''));
+/**
+ * Removes the bench services and containers whose names start with `prefix` (by default every bench's,
+ * `sbbench-`; a bench that shares the engine with others passes its own); resolves with how many.
+ */
+export async function cleanup(
+  log?: (s: string) => void,
+  prefix = PREFIX,
+): Promise<{ services: number; containers: number }> {
+  const services = lines(await docker(['service', 'ls', '-q', '--filter', `name=${prefix}`]).catch(() => ''));
   // `name=` is a substring match for services; keep only those that really start with the prefix.
   const ours = services.length
     ? lines(await docker(['service', 'inspect', '-f', '{{.ID}} {{.Spec.Name}}', ...services]))
-        .filter((l) => l.split(' ')[1]!.startsWith(PREFIX))
+        .filter((l) => l.split(' ')[1]!.startsWith(prefix))
         .map((l) => l.split(' ')[0]!)
     : [];
   if (ours.length) await docker(['service', 'rm', ...ours]);
   let containers = 0;
   for (let round = 0; round < 120; round++) {
-    const ids = lines(await docker(['ps', '-aq', '--filter', `name=^/${PREFIX}`]));
+    const ids = lines(await docker(['ps', '-aq', '--filter', `name=^/${prefix}`]));
     if (ids.length === 0) break;
     for (let i = 0; i < ids.length; i += 100)
       await docker(['rm', '-f', ...ids.slice(i, i + 100)]).catch(() => undefined);
@@ -70,16 +76,16 @@ export async function cleanup(log?: (s: string) => void): Promise<{ services: nu
     await new Promise((r) => setTimeout(r, 1000)); // swarm may still be tearing tasks down
   }
   if (ours.length || containers)
-    log?.(`cleanup: removed ${ours.length} service(s), ${containers} container(s) named ${PREFIX}*`);
+    log?.(`cleanup: removed ${ours.length} service(s), ${containers} container(s) named ${prefix}*`);
   return { services: ours.length, containers };
 }
 
 /** Cleans up when the bench is interrupted, then exits 130. */
-export function cleanupOnSignals(log: (s: string) => void): void {
+export function cleanupOnSignals(log: (s: string) => void, prefix = PREFIX): void {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       log(`${sig}: cleaning up`);
-      void cleanup(log).finally(() => process.exit(130));
+      void cleanup(log, prefix).finally(() => process.exit(130));
     });
   }
 }
