@@ -31,17 +31,7 @@ import { parseNetDev, parseSnmpTcp } from '../src/core/procnet.js';
 import { TaskTable, type CycleCounters } from '../src/core/task-table.js';
 import type { TaskRef } from '../src/core/types.js';
 import { createProcConnectionsSampler } from '../src/samplers/proc-connections.js';
-import {
-  flags,
-  loadAverage,
-  machineFacts,
-  markdownTable,
-  median,
-  numbers,
-  ownCpuUs,
-  procStatus,
-  startProfile,
-} from './support/common.js';
+import * as bench from './support/common.js';
 import { cleanup, cleanupOnSignals, runContainers } from './support/containers.js';
 import { createPromiseProcReader, createSyncProcReader } from './support/readers.js';
 import { taskRefs } from './support/tasks.js';
@@ -201,7 +191,7 @@ async function runCase(
   ) as unknown as Record<Variant, VariantFigures>;
   const deadline = Date.now() + opts.maxSeconds * 1000;
   const stopProfile = opts.profileDir
-    ? await startProfile(join(opts.profileDir, `sample-cost-${source}-${n}.cpuprofile`))
+    ? await bench.startProfile(join(opts.profileDir, `sample-cost-${source}-${n}.cpuprofile`))
     : null;
   let blocks = 0;
   for (let b = 0; b < opts.blocks && (b < 2 || Date.now() < deadline); b++) {
@@ -209,9 +199,9 @@ async function runCase(
     const order = opts.variants.map((_, i) => opts.variants[(i + b) % opts.variants.length]!);
     for (const v of order) {
       const wall0 = performance.now();
-      const cpu0 = ownCpuUs();
+      const cpu0 = bench.ownCpuUs();
       for (let c = 0; c < cycles; c++) await run[v]();
-      const cpu = ownCpuUs() - cpu0;
+      const cpu = bench.ownCpuUs() - cpu0;
       const wall = performance.now() - wall0;
       variants[v].cpuUsPerTask.push(cpu / (cycles * n));
       variants[v].wallMsPerCycle.push(wall / cycles);
@@ -227,8 +217,8 @@ async function runCase(
     cyclesPerBlock: cycles,
     blocks,
     variants,
-    rssMiB: (procStatus(process.pid).VmRSS ?? 0) / 1024,
-    load: loadAverage(),
+    rssMiB: (bench.procStatus(process.pid).VmRSS ?? 0) / 1024,
+    load: bench.loadAverage(),
     reportsPerCycle,
   };
 }
@@ -272,7 +262,7 @@ function tables(results: CaseResult[], markdown: boolean): string {
     'goal ≤2×',
   ];
   const rows = results.map((r) => {
-    const m = (v: Variant) => (r.variants[v].cpuUsPerTask.length ? median(r.variants[v].cpuUsPerTask) : NaN);
+    const m = (v: Variant) => (r.variants[v].cpuUsPerTask.length ? bench.median(r.variants[v].cpuUsPerTask) : NaN);
     // The minimal reader is whichever bare way of reading the two files cost least in this run.
     const ratio = m('full') / Math.min(m('bare'), m('bare-cb'), m('bare-sync'));
     return [
@@ -289,8 +279,8 @@ function tables(results: CaseResult[], markdown: boolean): string {
       f(m('bare-sync')),
       f(m('full-sync')),
       f(m('full-promise')),
-      f(median(r.variants.full.wallMsPerCycle), 2),
-      f(median(r.variants['full-promise'].wallMsPerCycle), 2),
+      f(bench.median(r.variants.full.wallMsPerCycle), 2),
+      f(bench.median(r.variants['full-promise'].wallMsPerCycle), 2),
       m('full') <= GOAL_US ? 'met' : 'MISSED',
       ratio <= GOAL_RATIO ? 'met' : 'MISSED',
     ];
@@ -312,7 +302,7 @@ function tables(results: CaseResult[], markdown: boolean): string {
     'load avg after',
   ];
   if (markdown)
-    return `${markdownTable(head, rows, ['l'])}\n\nPer-block spread (CPU µs per task per sample):\n\n${markdownTable(spreadHead, spread, ['l'])}`;
+    return `${bench.markdownTable(head, rows, ['l'])}\n\nPer-block spread (CPU µs per task per sample):\n\n${bench.markdownTable(spreadHead, spread, ['l'])}`;
   const text = (h: readonly (string | number)[], rs: (string | number)[][]) => {
     const all = [h, ...rs].map((r) => r.map(String));
     const w = h.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
@@ -322,10 +312,10 @@ function tables(results: CaseResult[], markdown: boolean): string {
 }
 
 async function main(): Promise<void> {
-  const fl = flags(process.argv.slice(2));
+  const fl = bench.flags(process.argv.slice(2));
   const sources = (fl.get('source') ?? 'real,fixture').split(',');
-  const realCounts = numbers(fl.get('tasks') ?? '10,100,500');
-  const fixtureCounts = numbers(fl.get('fixture-tasks') ?? fl.get('tasks') ?? '10,100,500,2000');
+  const realCounts = bench.numbers(fl.get('tasks') ?? '10,100,500');
+  const fixtureCounts = bench.numbers(fl.get('fixture-tasks') ?? fl.get('tasks') ?? '10,100,500,2000');
   const opts = {
     blockSamples: Number(fl.get('block-samples') ?? 10_000),
     blocks: Number(fl.get('blocks') ?? 8),
@@ -335,7 +325,7 @@ async function main(): Promise<void> {
   };
   for (const v of opts.variants)
     if (!VARIANTS.includes(v)) throw new Error(`unknown variant ${v}; one of ${VARIANTS.join(', ')}`);
-  console.log(machineFacts().join('\n'));
+  console.log(bench.machineFacts().join('\n'));
   console.log(
     `cycle = ${INTERVAL_MS} ms synthetic interval, ${WINDOW_MS} ms window; ${opts.blocks} blocks of ~${opts.blockSamples} task-samples per variant per case; CPU = process.cpuUsage() user+system`,
   );
@@ -383,7 +373,7 @@ async function main(): Promise<void> {
     if (fixtureFrom.startsWith('/tmp/sbbench-proc-'))
       rmSync(join(fixtureFrom, '../'), { recursive: true, force: true });
   }
-  console.log(`load average at end: ${loadAverage()}\n`);
+  console.log(`load average at end: ${bench.loadAverage()}\n`);
   console.log('CPU µs per task per sample, median of blocks:');
   console.log(tables(results, fl.has('markdown')));
   if (fl.has('json')) console.log(JSON.stringify(results, null, 1));
