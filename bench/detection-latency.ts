@@ -507,22 +507,29 @@ const secs = (ms: number | null, from: number | null): string =>
 const clock = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().slice(11, 23));
 
 function trialTable(t: Trial, markdown: boolean): string {
-  const rows: [string, number | null, number | null][] = [
-    ['`docker run -d` of the client issued', t.runIssued, t.loadStart],
-    ['`docker run -d` returned', t.runReturned, t.loadStart],
-    [`**load start** (${t.loadStartFrom})`, t.loadStart, t.loadStart],
-    ['verdict skewed (agent round, detector.skewedSince)', t.agentSkewedSince, t.loadStart],
-    ['verdict skewed first seen on /v1/cluster', t.polledSkewed, t.loadStart],
-    ['detector pending first seen on /v1/cluster', t.polledPending, t.loadStart],
-    ['detector firing (agent round, detector.since)', t.agentFiringSince, t.loadStart],
-    ['detector firing first seen on /v1/cluster', t.polledFiring, t.loadStart],
-    ['**Slack firing message received**', t.slackFiring, t.loadStart],
-    ['webhook firing message received', t.webhookFiring, t.loadStart],
-    ['load stopped (`docker rm -f` issued)', t.stopIssued, t.loadStart],
-    ['detector resolved (agent round, detector.since)', t.agentResolvedSince, t.stopIssued],
-    ['resolved/ok first seen on /v1/cluster', t.polledResolved, t.stopIssued],
-    ['Slack resolved message received', t.slackResolved, t.stopIssued],
-    ['webhook resolved message received', t.webhookResolved, t.stopIssued],
+  // Until the load stops, times count from its start; the resolution rows count from the stop.
+  const sinceLoad: [string, number | null][] = [
+    ['`docker run -d` of the client issued', t.runIssued],
+    ['`docker run -d` returned', t.runReturned],
+    [`**load start** (${t.loadStartFrom})`, t.loadStart],
+    ['verdict skewed (agent round, detector.skewedSince)', t.agentSkewedSince],
+    ['verdict skewed first seen on /v1/cluster', t.polledSkewed],
+    ['detector pending first seen on /v1/cluster', t.polledPending],
+    ['detector firing (agent round, detector.since)', t.agentFiringSince],
+    ['detector firing first seen on /v1/cluster', t.polledFiring],
+    ['**Slack firing message received**', t.slackFiring],
+    ['webhook firing message received', t.webhookFiring],
+    ['load stopped (`docker rm -f` issued)', t.stopIssued],
+  ];
+  const sinceStop: [string, number | null][] = [
+    ['detector resolved (agent round, detector.since)', t.agentResolvedSince],
+    ['resolved/ok first seen on /v1/cluster', t.polledResolved],
+    ['Slack resolved message received', t.slackResolved],
+    ['webhook resolved message received', t.webhookResolved],
+  ];
+  const rows = [
+    ...sinceLoad.map(([e, at]) => [e, at, t.loadStart] as const),
+    ...sinceStop.map(([e, at]) => [e, at, t.stopIssued] as const),
   ];
   const head = ['event', 'host clock (UTC)', 's after load start (resolution rows: after stop)'];
   const body = rows.map(([e, at, from]) => [e, clock(at), secs(at, from)]);
