@@ -3,7 +3,10 @@
 // Goal from the spec: a round over 5,000 peers in at most 1 s. How to build and run: bench/README.md.
 //   node <out>/bench/poll-round.js [--peers=1000,5000] [--concurrency=64,256] [--tasks=10] [--services=500]
 //        [--farm=static|agent] [--keepalive=MS] [--warm=5] [--idle=5000] [--profile=DIR] [--profile-phases=DIR] [--markdown] [--json]
+//        [--own-tasks=100] [--own-sockets=20]
 // Each case runs in a fresh child process (so RSS is its own) next to a fresh peer farm process.
+// Every round first does the manager's own sampling, as src/agent/round.ts runRound does before it judges:
+// the agent's samplers over --own-tasks tasks of a synthetic proc root (bench/support/own-tasks.ts); 0 skips it.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -22,7 +25,8 @@ import { createLogger } from '../src/logger.js';
 import { nodeReport } from '../test/support/fake-peers.js';
 import { serviceInfo } from '../test/unit/support/cluster-factories.js';
 import type { FarmMessage, FarmOptions } from './peer-farm.js';
-import { startProfile } from './support/common.js';
+import { loadAverage, startProfile } from './support/common.js';
+import { ownTasks } from './support/own-tasks.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const FARM = fileURLToPath(new URL('./peer-farm.js', import.meta.url));
@@ -42,10 +46,18 @@ interface CaseSpec {
   profileDir: string;
   /** Start-to-start gap before the "after idle" round (the agent's interval); 0 skips that round. */
   idleMs: number;
+  /** The manager's own tasks sampled at the start of every round; 0 for none. */
+  ownTasks: number;
+  /** Established inbound sockets in each own task's net/tcp{,6}. */
+  ownSockets: number;
 }
 
 interface RoundFigures {
+  /** The whole round: own sampling, then the poll. */
   ms: number;
+  /** The own sampling part of it. */
+  ownMs: number;
+  pollMs: number;
   cpuMs: number;
   farmCpuMs: number;
   ok: number;
@@ -67,6 +79,10 @@ interface CaseResult {
   judgeMs: number[];
   judgeRssMiB: number;
   logLines: number;
+  ownTasksReported: number;
+  ownDescribe: string;
+  loadStart: string;
+  loadEnd: string;
 }
 
 function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type']): Promise<T> {
@@ -84,6 +100,7 @@ function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['t
 }
 
 async function runCase(spec: CaseSpec): Promise<CaseResult> {
+  const loadStart = loadAverage();
   const config = parseConfig({}, [], () => '');
   const farmOptions: FarmOptions = {
     count: spec.peers,
@@ -120,6 +137,13 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       },
     });
     const poller = new PeerPoller(http, TOKEN, spec.concurrency, logger.child({ part: 'peers' }));
+    const taskHttp = createHttpClient({
+      timeoutMs: config.requestTimeoutMs,
+      maxBytes: config.requestMaxBytes,
+      connectionsPerOrigin: 1,
+    });
+    const own = spec.ownTasks > 0 ? ownTasks(spec.ownTasks, spec.ownSockets, config, taskHttp, logger) : null;
+    let ownTasksReported = 0;
     const opened = () => addresses.reduce((sum, a) => sum + http.connectionsTo(a).opened, 0);
     const baseRssMiB = process.memoryUsage().rss / MiB;
 
@@ -127,10 +151,13 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     let lastStart = 0;
     const round = async (): Promise<RoundFigures> => {
       const openedBefore = opened();
+      own?.advance();
       const farm0 = await farmCpu();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       lastStart = t0;
+      if (own) ownTasksReported = await own.sample(Date.now());
+      const t1 = performance.now();
       last = await poller.poll(addresses, []);
       const ms = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
@@ -138,6 +165,8 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       const mem = process.memoryUsage();
       return {
         ms,
+        ownMs: t1 - t0,
+        pollMs: ms - (t1 - t0),
         cpuMs: (cpu.user + cpu.system) / 1000,
         farmCpuMs,
         ok: last.filter((r) => r.state === 'ok').length,
@@ -177,7 +206,23 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       idle = await round();
     }
     await http.close();
-    return { spec, reportBytes: ready.reportBytes, baseRssMiB, cold, warm, idle, judgeMs, judgeRssMiB, logLines };
+    await taskHttp.close();
+    own?.remove();
+    return {
+      spec,
+      reportBytes: ready.reportBytes,
+      baseRssMiB,
+      cold,
+      warm,
+      idle,
+      judgeMs,
+      judgeRssMiB,
+      logLines,
+      ownTasksReported,
+      ownDescribe: own?.describe ?? 'no own sampling',
+      loadStart,
+      loadEnd: loadAverage(),
+    };
   } finally {
     farm.kill();
   }
@@ -265,7 +310,9 @@ function table(results: CaseResult[], markdown: boolean): string {
     'report B',
     'cold ms',
     'warm ms (med/max)',
+    'own sample ms warm',
     'after idle ms',
+    'round at interval ms',
     'reconnects after idle',
     'CPU ms cold/warm',
     'farm CPU ms warm',
@@ -273,6 +320,7 @@ function table(results: CaseResult[], markdown: boolean): string {
     'heap MiB warm',
     'judge ms',
     'ok',
+    'load avg start → end',
   ];
   const rows = results.map((r) => {
     const warmMs = r.warm.map((w) => w.ms);
@@ -283,7 +331,9 @@ function table(results: CaseResult[], markdown: boolean): string {
       String(r.reportBytes),
       f0(r.cold.ms),
       `${f0(median(warmMs))} / ${f0(Math.max(...warmMs))}`,
+      f0(median(r.warm.map((x) => x.ownMs))),
       r.idle ? f0(r.idle.ms) : '-',
+      r.idle ? f0(r.idle.ms + median(r.judgeMs)) : '-',
       r.idle ? String(r.idle.opened) : '-',
       `${f0(r.cold.cpuMs)} / ${f0(w.cpuMs)}`,
       f0(w.farmCpuMs),
@@ -291,6 +341,7 @@ function table(results: CaseResult[], markdown: boolean): string {
       f0(w.heapMiB),
       f0(median(r.judgeMs)),
       `${r.cold.ok}/${r.warm.at(-1)!.ok}${r.idle ? `/${r.idle.ok}` : ''}`,
+      `${r.loadStart} → ${r.loadEnd}`,
     ];
   });
   if (markdown) {
@@ -317,10 +368,17 @@ async function drive(argv: string[]): Promise<void> {
     warmRounds: Number(flag('warm', '5')),
     idleMs: Number(flag('idle', '5000')),
     profileDir: flag('profile-phases', ''),
+    ownTasks: Number(flag('own-tasks', '100')),
+    ownSockets: Number(flag('own-sockets', '20')),
   };
   console.log(machine().join('\n'));
   console.log(
     `farm: ${base.mode}, ${base.tasks} tasks per peer over ${base.serviceCount} services, server keepAliveTimeout ${base.keepAliveMs ?? 'Node default (5000)'} ms`,
+  );
+  console.log(
+    base.ownTasks > 0
+      ? `each round starts with the manager's own sampling: ${base.ownTasks} tasks, ${base.ownSockets} inbound sockets each (bench/support/own-tasks.ts)`
+      : 'no own sampling (--own-tasks=0)',
   );
   console.log(
     `warm = ${base.warmRounds} back-to-back rounds after the cold one; "after idle" starts ${base.idleMs} ms after the last warm one started\n`,
@@ -340,7 +398,7 @@ async function drive(argv: string[]): Promise<void> {
       await once(child, 'exit');
       results.push(result.result);
       console.error(
-        `done: ${peers} peers, concurrency ${concurrency}: cold ${f0(result.result.cold.ms)} ms, warm ${f0(median(result.result.warm.map((w) => w.ms)))} ms`,
+        `done: ${peers} peers, concurrency ${concurrency}: cold ${f0(result.result.cold.ms)} ms, warm ${f0(median(result.result.warm.map((w) => w.ms)))} ms (own tasks reported ${result.result.ownTasksReported}), load ${result.result.loadStart} → ${result.result.loadEnd}`,
       );
     }
   }
