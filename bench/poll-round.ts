@@ -14,7 +14,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createHttpClient, type HttpClient } from '../src/adapters/http.js';
+import { createHttpClient, type HttpClient, type HttpLimits } from '../src/adapters/http.js';
 import { evalSettings } from '../src/agent/index.js';
 import { ClusterEvaluator } from '../src/cluster/evaluator.js';
 import { PeerPoller, type PeerResult } from '../src/cluster/poller.js';
@@ -46,6 +46,8 @@ interface CaseSpec {
   profileDir: string;
   /** Start-to-start gap before the "after idle" round (the agent's interval); 0 skips that round. */
   idleMs: number;
+  /** Fetch worker threads (src/cluster/fetch-pool.ts); -1 for the agent's default; 0 asks on the main thread. */
+  workers: number;
   /** The manager's own tasks sampled at the start of every round; 0 for none. */
   ownTasks: number;
   /** Established inbound sockets in each own task's net/tcp{,6}. */
@@ -80,9 +82,31 @@ interface CaseResult {
   judgeRssMiB: number;
   logLines: number;
   ownTasksReported: number;
+  /** Where the reports were fetched and checked. */
+  fetch: string;
   ownDescribe: string;
   loadStart: string;
   loadEnd: string;
+}
+
+interface PoolLike {
+  minPeers: number;
+  workers: number;
+  connectionsOpened(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * The agent's fetch pool when the code under test has one (loaded by name, so that the harness also runs
+ * against code from before it); null when it has none or `workers` is 0.
+ */
+async function fetchPool(workers: number, limits: HttpLimits): Promise<PoolLike | null> {
+  const where = '../src/cluster/fetch-pool.js';
+  const mod = (await import(where).catch(() => null)) as {
+    peerFetchPool: (limits: HttpLimits, maxBytes: number, workers?: number) => PoolLike | null;
+  } | null;
+  if (!mod || workers === 0) return null;
+  return mod.peerFetchPool(limits, limits.maxBytes, workers < 0 ? undefined : workers);
 }
 
 function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type']): Promise<T> {
@@ -136,7 +160,23 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
         logLines++;
       },
     });
-    const poller = new PeerPoller(http, TOKEN, spec.concurrency, logger.child({ part: 'peers' }));
+    const pool = await fetchPool(spec.workers, {
+      timeoutMs: config.peerTimeoutMs,
+      maxBytes: config.peerMaxBytes,
+      connectionsPerOrigin: 1,
+    });
+    // Built by a cast so that this harness also compiles against code from before the pool (bench/ab-poll-round.sh).
+    const Poller = PeerPoller as unknown as new (...args: unknown[]) => PeerPoller;
+    const poller = new Poller(
+      http,
+      TOKEN,
+      spec.concurrency,
+      logger.child({ part: 'peers' }),
+      'http',
+      config.peerMaxBytes,
+      () => undefined,
+      pool,
+    );
     const taskHttp = createHttpClient({
       timeoutMs: config.requestTimeoutMs,
       maxBytes: config.requestMaxBytes,
@@ -144,14 +184,14 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     });
     const own = spec.ownTasks > 0 ? ownTasks(spec.ownTasks, spec.ownSockets, config, taskHttp, logger) : null;
     let ownTasksReported = 0;
-    const opened = () => addresses.reduce((sum, a) => sum + http.connectionsTo(a).opened, 0);
+    const opened = () =>
+      pool ? pool.connectionsOpened() : addresses.reduce((sum, a) => sum + http.connectionsTo(a).opened, 0);
     const baseRssMiB = process.memoryUsage().rss / MiB;
 
     let last: PeerResult[] = [];
     let lastStart = 0;
     const round = async (): Promise<RoundFigures> => {
       const openedBefore = opened();
-      own?.advance();
       const farm0 = await farmCpu();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
@@ -206,6 +246,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       idle = await round();
     }
     await http.close();
+    await pool?.close();
     await taskHttp.close();
     own?.remove();
     return {
@@ -219,6 +260,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       judgeRssMiB,
       logLines,
       ownTasksReported,
+      fetch: pool ? `${pool.workers} workers` : 'main thread',
       ownDescribe: own?.describe ?? 'no own sampling',
       loadStart,
       loadEnd: loadAverage(),
@@ -307,6 +349,7 @@ function table(results: CaseResult[], markdown: boolean): string {
   const head = [
     'peers',
     'conc.',
+    'fetch',
     'report B',
     'cold ms',
     'warm ms (med/max)',
@@ -328,6 +371,7 @@ function table(results: CaseResult[], markdown: boolean): string {
     return [
       String(r.spec.peers),
       String(r.spec.concurrency),
+      r.fetch,
       String(r.reportBytes),
       f0(r.cold.ms),
       `${f0(median(warmMs))} / ${f0(Math.max(...warmMs))}`,
@@ -368,6 +412,7 @@ async function drive(argv: string[]): Promise<void> {
     warmRounds: Number(flag('warm', '5')),
     idleMs: Number(flag('idle', '5000')),
     profileDir: flag('profile-phases', ''),
+    workers: Number(flag('workers', '-1')),
     ownTasks: Number(flag('own-tasks', '100')),
     ownSockets: Number(flag('own-sockets', '20')),
   };

@@ -2,8 +2,7 @@
 // buildSamplers: proc_connections, proc_sockets, http_requests) and task table over `count` tasks whose
 // /proc/<pid>/net files are a synthetic proc root in /tmp, so no engine is needed. Each fake PID gets the real
 // snmp/dev/netstat of test/fixtures/proc/14971 and a net/tcp{,6} with a listening socket and `sockets`
-// established inbound connections (half IPv4, half IPv4-mapped IPv6), varied per task and per cycle so the
-// counters move the way a busy node's do.
+// established inbound connections (half IPv4, half IPv4-mapped IPv6), varied per task.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpClient } from '../../src/adapters/http.js';
@@ -23,7 +22,7 @@ const hex = (n: number, width: number) => n.toString(16).toUpperCase().padStart(
 /** 10.a.b.c as /proc prints it (little-endian bytes). */
 const ip4 = (a: number, b: number, c: number) => `${hex(c, 2)}${hex(b, 2)}${hex(a, 2)}0A`;
 
-function tcpFiles(task: number, cycle: number, sockets: number): { tcp: string; tcp6: string } {
+function tcpFiles(task: number, sockets: number): { tcp: string; tcp6: string } {
   const tcp = [
     TCP_HEAD,
     `   0: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 ${30000 + task} 1 0000000000000000 100 0 0 10 0\n`,
@@ -33,8 +32,8 @@ function tcpFiles(task: number, cycle: number, sockets: number): { tcp: string; 
     `   0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 ${40000 + task} 1 0000000000000000 100 0 0 10 0\n`,
   ];
   for (let s = 0; s < sockets; s++) {
-    const client = 2 + ((task * 7 + s + cycle) % 250);
-    const port = hex(32768 + ((s * 131 + cycle * 17) % 28000), 4);
+    const client = 2 + ((task * 7 + s) % 250);
+    const port = hex(32768 + ((s * 131) % 28000), 4);
     const local = ip4(1, task >> 8, (task & 255) + 2);
     if (s % 2 === 0)
       tcp.push(
@@ -51,8 +50,6 @@ function tcpFiles(task: number, cycle: number, sockets: number): { tcp: string; 
 export interface OwnTasks {
   /** One sampling cycle as runRound does it: samplers, table update, reports. Returns the tasks reported. */
   sample(now: number): Promise<number>;
-  /** Rewrites every task's net/tcp{,6} for the next cycle (outside the measured round). */
-  advance(): void;
   /** What one cycle reads, for the bench's header. */
   describe: string;
   remove(): void;
@@ -62,21 +59,15 @@ export function ownTasks(count: number, sockets: number, config: Config, http: H
   const root = mkdtempSync('/tmp/sbbench-own-proc-');
   const pids = Array.from({ length: count }, (_, i) => 100_000 + i);
   const fixed = ['snmp', 'dev', 'netstat'].map((f) => [f, readFileSync(join(FIXTURE, f))] as const);
-  let cycle = 0;
-  const writeCycle = () => {
-    pids.forEach((pid, i) => {
-      const dir = join(root, String(pid), 'net');
-      if (cycle === 0) {
-        mkdirSync(dir, { recursive: true });
-        for (const [f, bytes] of fixed) writeFileSync(join(dir, f), bytes);
-      }
-      const { tcp, tcp6 } = tcpFiles(i, cycle, sockets);
-      writeFileSync(join(dir, 'tcp'), tcp);
-      writeFileSync(join(dir, 'tcp6'), tcp6);
-    });
-    cycle++;
-  };
-  writeCycle();
+  // Written once: the samplers read and parse the same amount each cycle whether the values moved or not.
+  pids.forEach((pid, i) => {
+    const dir = join(root, String(pid), 'net');
+    mkdirSync(dir, { recursive: true });
+    for (const [f, bytes] of fixed) writeFileSync(join(dir, f), bytes);
+    const { tcp, tcp6 } = tcpFiles(i, sockets);
+    writeFileSync(join(dir, 'tcp'), tcp);
+    writeFileSync(join(dir, 'tcp6'), tcp6);
+  });
   const refs = taskRefs(pids, Math.max(1, Math.floor(count / 3)), Date.now() - 3_600_000);
   const samplers = buildSamplers({ ...config, sampleSockets: true }, createProcReader(root), http, log);
   const table = new TaskTable(
@@ -86,7 +77,6 @@ export function ownTasks(count: number, sockets: number, config: Config, http: H
   );
   return {
     describe: `${count} own tasks sampled per round by the agent's samplers (proc_connections, proc_sockets, http_requests) from a synthetic proc root (${root}: real snmp/dev of a task container, net/tcp{,6} with ${sockets} established inbound sockets each)`,
-    advance: writeCycle,
     async sample(now) {
       const result = await samplers.run(refs);
       table.update(now, refs, result.counters);
