@@ -3,7 +3,7 @@
 // Goal from the spec: a round over 5,000 peers in at most 1 s. How to build and run: bench/README.md.
 //   node <out>/bench/poll-round.js [--peers=1000,5000] [--concurrency=64,256] [--tasks=10] [--services=500]
 //        [--farm=static|agent] [--keepalive=MS] [--warm=5] [--idle=5000] [--profile=DIR] [--profile-phases=DIR] [--markdown] [--json]
-//        [--own-tasks=100] [--own-sockets=20]
+//        [--own-tasks=100] [--own-sockets=20] [--workers=0]
 // Each case runs in a fresh child process (so RSS is its own) next to a fresh peer farm process.
 // Every round first does the manager's own sampling, as src/agent/round.ts runRound does before it judges:
 // the agent's samplers over --own-tasks tasks of a synthetic proc root (bench/support/own-tasks.ts); 0 skips it.
@@ -46,7 +46,7 @@ interface CaseSpec {
   profileDir: string;
   /** Start-to-start gap before the "after idle" round (the agent's interval); 0 skips that round. */
   idleMs: number;
-  /** Fetch worker threads (src/cluster/fetch-pool.ts); -1 for the agent's default; 0 asks on the main thread. */
+  /** Fetch worker threads (src/cluster/fetch-pool.ts); 0 (the agent's way) asks on the main thread. */
   workers: number;
   /** The manager's own tasks sampled at the start of every round; 0 for none. */
   ownTasks: number;
@@ -97,16 +97,16 @@ interface PoolLike {
 }
 
 /**
- * The agent's fetch pool when the code under test has one (loaded by name, so that the harness also runs
- * against code from before it); null when it has none or `workers` is 0.
+ * A fetch pool of `workers` threads when the code under test has one (loaded by name, so that the harness
+ * also runs against code from before it); null when it has none or `workers` is 0.
  */
 async function fetchPool(workers: number, limits: HttpLimits): Promise<PoolLike | null> {
   const where = '../src/cluster/fetch-pool.js';
   const mod = (await import(where).catch(() => null)) as {
     peerFetchPool: (limits: HttpLimits, maxBytes: number, workers?: number) => PoolLike | null;
   } | null;
-  if (!mod || workers === 0) return null;
-  return mod.peerFetchPool(limits, limits.maxBytes, workers < 0 ? undefined : workers);
+  if (!mod || workers <= 0) return null;
+  return mod.peerFetchPool(limits, limits.maxBytes, workers);
 }
 
 function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type']): Promise<T> {
@@ -412,7 +412,7 @@ async function drive(argv: string[]): Promise<void> {
     warmRounds: Number(flag('warm', '5')),
     idleMs: Number(flag('idle', '5000')),
     profileDir: flag('profile-phases', ''),
-    workers: Number(flag('workers', '-1')),
+    workers: Number(flag('workers', '0')),
     ownTasks: Number(flag('own-tasks', '100')),
     ownSockets: Number(flag('own-sockets', '20')),
   };

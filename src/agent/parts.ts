@@ -6,7 +6,6 @@ import { createHttpClient, type HttpClient } from '../adapters/http.js';
 import type { PostJson } from '../adapters/post.js';
 import type { ProcReader } from '../adapters/procfs.js';
 import { ClusterEvaluator, type Announce } from '../cluster/evaluator.js';
-import { peerFetchPool } from '../cluster/fetch-pool.js';
 import { PeerPoller } from '../cluster/poller.js';
 import { AGENT_DEFAULTS, type Config } from '../config.js';
 import type { EvalSettings } from '../core/evaluate.js';
@@ -149,16 +148,6 @@ export function buildEvaluator(
     tls ? 'https' : 'http',
     config.peerMaxBytes,
     countRefused,
-    // Large swarms: reports fetched and checked on worker threads (src/cluster/fetch-pool.ts).
-    peerFetchPool(
-      {
-        timeoutMs: config.peerTimeoutMs,
-        maxBytes: config.peerMaxBytes,
-        connectionsPerOrigin: AGENT_DEFAULTS.connectionsPerOrigin,
-        ...(tls?.ca ? { ca: tls.ca } : {}),
-      },
-      config.peerMaxBytes,
-    ),
   );
   return new ClusterEvaluator(
     evalSettings(config),

@@ -4,6 +4,8 @@
 // HTTP client and always gets the same peers, so keep-alive connections last from round to round. The
 // main thread only parses the checked reports' text. A body is bounded in the worker exactly as it was
 // on the main thread (core/report-reader.ts), so a hostile peer costs a worker what it cost the poller.
+// The agent does not use it yet: on a shared, loaded 2-vCPU machine a round through two workers took more
+// CPU and more time than on the main thread (bench/poll-round.ts --workers=2); a quiet manager may differ.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { HttpLimits } from '../adapters/http.js';
@@ -155,7 +157,7 @@ export class FetchPool {
   }
 }
 
-/** The agent's pool for its peer client's limits; null on a single core, where the main thread does it all. */
+/** A pool for a peer client's limits; null for no workers (on one core the main thread does it all). */
 export function peerFetchPool(limits: HttpLimits, maxBytes: number, workers = defaultFetchWorkers()): FetchPool | null {
   return workers > 0 ? new FetchPool({ limits, maxBytes, workers }) : null;
 }

@@ -15,17 +15,24 @@ export interface PeerResult {
   reason?: string;
 }
 
+/**
+ * `keepText`: also return the body's text when the report is exactly what it says (a fetch worker sends
+ * that text on rather than serialising the report again).
+ */
 export async function fetchReport(
   http: HttpClient,
   peer: string,
   url: string,
   headers: Record<string, string> | undefined,
   maxBytes: number,
-): Promise<PeerResult> {
+  keepText = false,
+): Promise<PeerResult & { text?: string }> {
   try {
     const reader = createReportReader(maxBytes);
     await http.getChunks(url, headers, (chunk) => reader.push(chunk));
-    return { peer, state: 'ok', report: reader.finish() };
+    if (!keepText) return { peer, state: 'ok', report: reader.finish() };
+    const { report, text } = reader.finishWithText();
+    return { peer, state: 'ok', report, ...(text === null ? {} : { text }) };
   } catch (err) {
     const state = stateOf(err);
     const reason =

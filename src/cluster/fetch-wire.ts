@@ -23,9 +23,9 @@ export interface PollRequest {
 }
 
 /**
- * A peer's result as it crosses the thread boundary: an accepted report travels as the JSON text of the
- * checked copy (what parseNodeReport returned), which the main thread parses faster than it would
- * deserialize the object.
+ * A peer's result as it crosses the thread boundary: an accepted report travels as JSON text (the body
+ * itself when it had exactly the known shape, else the checked copy serialised), which the main thread
+ * parses faster than it would deserialize the object.
  */
 export interface WireResult {
   peer: string;

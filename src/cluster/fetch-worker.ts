@@ -26,9 +26,9 @@ async function poll(req: PollRequest): Promise<void> {
     const r =
       Date.now() >= req.deadline
         ? notAsked(peer, req.budgetMs)
-        : await fetchReport(http, peer, `${req.scheme}://${peer}/v1/report${req.query}`, req.headers, maxBytes);
-    const { report, ...rest } = r;
-    batch.push(report ? { ...rest, text: JSON.stringify(report) } : rest);
+        : await fetchReport(http, peer, `${req.scheme}://${peer}/v1/report${req.query}`, req.headers, maxBytes, true);
+    const { report, text, ...rest } = r as typeof r & { text?: string };
+    batch.push(report ? { ...rest, text: text ?? JSON.stringify(report) } : rest);
     if (batch.length >= BATCH) flush();
   });
   flush();
