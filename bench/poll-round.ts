@@ -19,6 +19,7 @@ import { evalSettings } from '../src/agent/index.js';
 import { ClusterEvaluator } from '../src/cluster/evaluator.js';
 import { PeerPoller, type PeerResult } from '../src/cluster/poller.js';
 import { parseConfig } from '../src/config.js';
+import type { SwarmView } from '../src/core/peer-trust.js';
 import type { ServiceInfo } from '../src/core/types.js';
 import type { DiscoverySnapshot } from '../src/discovery.js';
 import { createLogger } from '../src/logger.js';
@@ -80,6 +81,8 @@ interface CaseResult {
   idle: RoundFigures | null;
   judgeMs: number[];
   judgeRssMiB: number;
+  /** Peer reports the evaluator admitted in the last judging round. */
+  judgeAdmitted: number;
   logLines: number;
   ownTasksReported: number;
   /** Where the reports were fetched and checked. */
@@ -239,6 +242,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     }
     await judgeProfile?.();
     const judgeRssMiB = process.memoryUsage().rss / MiB;
+    const judgeAdmitted = judge.evaluator.current().peers.filter((p) => p.state === 'ok').length;
 
     let idle: RoundFigures | null = null;
     if (spec.idleMs > 0) {
@@ -258,6 +262,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       idle,
       judgeMs,
       judgeRssMiB,
+      judgeAdmitted,
       logLines,
       ownTasksReported,
       fetch: pool ? `${pool.workers} workers` : 'main thread',
@@ -311,6 +316,19 @@ function judgeOver(results: PeerResult[], spec: CaseSpec, config: ReturnType<typ
   }
   // The engine lists a service's tasks in no particular slot order (by id here, which is random).
   for (const s of services.values()) s.runningTasks!.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // What a manager's engine says about the swarm: every peer's node, the address its agent answers on, where
+  // each task runs. Without it the evaluator can place no peer and refuses every report (unknown_node), and the
+  // judging would measure nothing but those refusals.
+  const reports = [own, ...results.flatMap((r) => (r.report ? [r.report] : []))];
+  const addressNodes = new Map<string, string>();
+  for (const r of results) if (r.report) addressNodes.set(r.peer.slice(0, r.peer.lastIndexOf(':')), r.report.node.id);
+  const swarm: SwarmView = {
+    nodes: reports.map((r) => ({ id: r.node.id, name: r.node.name, addr: '10.0.0.1', leader: r === own })),
+    leader: own.node.id,
+    previousLeader: null,
+    addressNodes,
+    taskNodes: new Map(reports.flatMap((r) => r.tasks.map((t) => [t.id, r.node.id] as const))),
+  };
   const snap: DiscoverySnapshot = {
     dockerUp: true,
     node: { ...own.node },
@@ -319,6 +337,7 @@ function judgeOver(results: PeerResult[], spec: CaseSpec, config: ReturnType<typ
     endpoints: own.endpoints,
     ownService: 'monitoring_swarm-balance',
     error: null,
+    swarm,
   };
   const evaluator = new ClusterEvaluator(
     evalSettings(config),
@@ -361,7 +380,7 @@ function table(results: CaseResult[], markdown: boolean): string {
     'farm CPU ms warm',
     'RSS MiB base/cold/warm/judged',
     'heap MiB warm',
-    'judge ms',
+    'judge ms (admitted)',
     'ok',
     'load avg start → end',
   ];
@@ -383,7 +402,7 @@ function table(results: CaseResult[], markdown: boolean): string {
       f0(w.farmCpuMs),
       `${f0(r.baseRssMiB)} / ${f0(r.cold.rssMiB)} / ${f0(r.warm.at(-1)!.rssMiB)} / ${f0(r.judgeRssMiB)}`,
       f0(w.heapMiB),
-      f0(median(r.judgeMs)),
+      `${f0(median(r.judgeMs))} (${r.judgeAdmitted})`,
       `${r.cold.ok}/${r.warm.at(-1)!.ok}${r.idle ? `/${r.idle.ok}` : ''}`,
       `${r.loadStart} → ${r.loadEnd}`,
     ];
