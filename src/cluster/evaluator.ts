@@ -115,14 +115,16 @@ export class ClusterEvaluator {
     );
     const evaluation = evaluateServices(views, this.states, this.settings, now);
     this.states = evaluation.states;
-    const byTask = new Map(tasks.map((t) => [t.id, t]));
+    // Only services that are not ok look up their hot replicas: the index of every task is made for them alone.
+    let byTaskIndex: Map<string, (typeof tasks)[number]> | null = null;
+    const byTask = () => (byTaskIndex ??= new Map(tasks.map((t) => [t.id, t])));
     const decorate = (r: ServiceResult): ClusterResult => {
       // Who pins each hot replica: one for a collapse onto one replica, each carrying one for a subset.
       const pinnings =
         r.detector.state === 'ok'
           ? []
           : hotIds(r).flatMap((id) => {
-              const hot = byTask.get(id);
+              const hot = byTask().get(id);
               const p = hot ? pinningOf(hot, endpoints) : null;
               return p ? [{ pinning: p, share: r.tasks.find((t) => t.id === id)?.share ?? null }] : [];
             });
