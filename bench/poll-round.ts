@@ -3,7 +3,7 @@
 // Goal from the spec: a round over 5,000 peers in at most 1 s. How to build and run: bench/README.md.
 //   node <out>/bench/poll-round.js [--peers=1000,5000] [--concurrency=64,256] [--tasks=10] [--services=500]
 //        [--farm=static|agent] [--keepalive=MS] [--warm=5] [--idle=5000] [--profile=DIR] [--profile-phases=DIR] [--markdown] [--json]
-//        [--own-tasks=100] [--own-sockets=20] [--workers=0]
+//        [--own-tasks=100] [--own-sockets=20] [--workers=0] [--full=3]
 // Each case runs in a fresh child process (so RSS is its own) next to a fresh peer farm process.
 // Every round first does the manager's own sampling, as src/agent/round.ts runRound does before it judges:
 // the agent's samplers over --own-tasks tasks of a synthetic proc root (bench/support/own-tasks.ts); 0 skips it.
@@ -49,6 +49,8 @@ interface CaseSpec {
   idleMs: number;
   /** Fetch worker threads (src/cluster/fetch-pool.ts); 0 (the agent's way) asks on the main thread. */
   workers: number;
+  /** Whole agent rounds (own sampling + ClusterEvaluator.round with the real poller) at the --idle interval. */
+  fullRounds: number;
   /** The manager's own tasks sampled at the start of every round; 0 for none. */
   ownTasks: number;
   /** Established inbound sockets in each own task's net/tcp{,6}. */
@@ -72,6 +74,13 @@ interface RoundFigures {
   externalMiB: number;
 }
 
+interface FullRound {
+  ms: number;
+  cpuMs: number;
+  admitted: number;
+  rssMiB: number;
+}
+
 interface CaseResult {
   spec: CaseSpec;
   reportBytes: number;
@@ -83,6 +92,7 @@ interface CaseResult {
   judgeRssMiB: number;
   /** Peer reports the evaluator admitted in the last judging round. */
   judgeAdmitted: number;
+  full: FullRound[];
   logLines: number;
   ownTasksReported: number;
   /** Where the reports were fetched and checked. */
@@ -232,7 +242,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     await warmProfile?.();
 
     // The judging half of a cluster round, over the reports just fetched (the poll itself is replayed).
-    const judge = judgeOver(last, spec, config);
+    let judge: ReturnType<typeof judgeOver> | null = judgeOver(last, spec, config);
     const judgeMs: number[] = [];
     const judgeProfile = await profileTo('judge');
     for (let i = 0; i < 3; i++) {
@@ -249,6 +259,33 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       await sleep(Math.max(0, lastStart + spec.idleMs - performance.now()));
       idle = await round();
     }
+
+    // Whole rounds as a manager's agent runs them at its interval: own sampling, then ClusterEvaluator.round
+    // with the real poller (poll, trust checks, judging), one every --idle ms. Nothing of the bench's holds
+    // a round's reports from one round to the next: what stays alive is what the evaluator keeps.
+    const full: FullRound[] = [];
+    if (spec.fullRounds > 0 && spec.idleMs > 0) {
+      const { snap, own: ownReport } = judge;
+      const evaluator = new ClusterEvaluator(evalSettings(config), poller, logger, () => undefined, config.intervalMs);
+      judge = null;
+      last = [];
+      for (let i = 0; i < spec.fullRounds; i++) {
+        await sleep(Math.max(0, lastStart + spec.idleMs - performance.now()));
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        lastStart = t0;
+        if (own) await own.sample(Date.now());
+        await evaluator.round(Date.now(), snap, ownReport, addresses);
+        const cpu = process.cpuUsage(cpu0);
+        full.push({
+          ms: performance.now() - t0,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          admitted: evaluator.current().peers.filter((p) => p.state === 'ok').length,
+          rssMiB: process.memoryUsage().rss / MiB,
+        });
+      }
+    }
+    judge = null;
     await http.close();
     await pool?.close();
     await taskHttp.close();
@@ -263,6 +300,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       judgeMs,
       judgeRssMiB,
       judgeAdmitted,
+      full,
       logLines,
       ownTasksReported,
       fetch: pool ? `${pool.workers} workers` : 'main thread',
@@ -381,6 +419,9 @@ function table(results: CaseResult[], markdown: boolean): string {
     'RSS MiB base/cold/warm/judged',
     'heap MiB warm',
     'judge ms (admitted)',
+    'full round ms med/max',
+    'full round CPU ms med',
+    'RSS MiB full',
     'ok',
     'load avg start → end',
   ];
@@ -403,7 +444,10 @@ function table(results: CaseResult[], markdown: boolean): string {
       `${f0(r.baseRssMiB)} / ${f0(r.cold.rssMiB)} / ${f0(r.warm.at(-1)!.rssMiB)} / ${f0(r.judgeRssMiB)}`,
       f0(w.heapMiB),
       `${f0(median(r.judgeMs))} (${r.judgeAdmitted})`,
-      `${r.cold.ok}/${r.warm.at(-1)!.ok}${r.idle ? `/${r.idle.ok}` : ''}`,
+      r.full.length ? `${f0(median(r.full.map((x) => x.ms)))} / ${f0(Math.max(...r.full.map((x) => x.ms)))}` : '-',
+      r.full.length ? f0(median(r.full.map((x) => x.cpuMs))) : '-',
+      r.full.length ? f0(r.full.at(-1)!.rssMiB) : '-',
+      `${r.cold.ok}/${r.warm.at(-1)!.ok}${r.idle ? `/${r.idle.ok}` : ''}${r.full.length ? `/${Math.min(...r.full.map((x) => x.admitted))}` : ''}`,
       `${r.loadStart} → ${r.loadEnd}`,
     ];
   });
@@ -433,6 +477,7 @@ async function drive(argv: string[]): Promise<void> {
     profileDir: flag('profile-phases', ''),
     workers: Number(flag('workers', '0')),
     ownTasks: Number(flag('own-tasks', '100')),
+    fullRounds: Number(flag('full', '3')),
     ownSockets: Number(flag('own-sockets', '20')),
   };
   console.log(machine().join('\n'));
