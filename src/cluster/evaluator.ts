@@ -24,11 +24,22 @@ function hotIds(r: ServiceResult): string[] {
   return r.hotTask ? [r.hotTask.id] : [];
 }
 
+/**
+ * What is kept of a peer's report once the round is judged: who it is and what it says is firing (the
+ * leader's agent's, read at a takeover). Keeping the whole report kept every peer's tasks alive until the
+ * next round had fetched its own: at 5,000 peers, two rounds of reports for the GC to walk.
+ */
+export type PeerSummary = Pick<NodeReport, 'node' | 'firing'>;
+
 /** A polled peer as /v1/cluster lists it. */
-export interface PeerView extends PeerResult {
+export interface PeerView extends Omit<PeerResult, 'report'> {
+  report?: PeerSummary;
   /** The engine places the peer's address on the node it reported (only for accepted reports). */
   verified?: boolean;
 }
+
+const summary = (p: PeerResult): PeerView =>
+  p.report ? { ...p, report: { node: p.report.node, firing: p.report.firing } } : p;
 
 export type Announce = (effect: ServiceEffect & { result: ClusterResult }) => void;
 
@@ -158,7 +169,7 @@ export class ClusterEvaluator {
     this.peerResults = polled.map((p): PeerView => {
       const r = refusedBy.get(p.peer);
       if (r) return { peer: p.peer, state: 'rejected', error: r.detail, reason: r.reason };
-      return bound.has(p.peer) ? { ...p, verified: bound.get(p.peer)! } : p;
+      return bound.has(p.peer) ? { ...summary(p), verified: bound.get(p.peer)! } : summary(p);
     });
     return [own, ...admitted.map((a) => withEngineNames(a.report, swarm))];
   }
