@@ -1,7 +1,7 @@
 // The fetch pool against real local peers: what it answers must be what the main thread would have
 // answered, peer by peer. The worker runs from a bundle of src/cluster/fetch-worker.ts made here with
 // esbuild (the tests run the TypeScript sources; the agent runs the compiled fetch-worker.js).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -50,6 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const p of peers) await p.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function poller(pool: FetchPool | null, token: string | null = TOKEN) {
