@@ -3,7 +3,10 @@
 // Goal from the spec: a round over 5,000 peers in at most 1 s. How to build and run: bench/README.md.
 //   node <out>/bench/poll-round.js [--peers=1000,5000] [--concurrency=64,256] [--tasks=10] [--services=500]
 //        [--farm=static|agent] [--keepalive=MS] [--warm=5] [--idle=5000] [--profile=DIR] [--profile-phases=DIR] [--markdown] [--json]
+//        [--own-tasks=100] [--own-sockets=20] [--workers=0] [--full=3]
 // Each case runs in a fresh child process (so RSS is its own) next to a fresh peer farm process.
+// Every round first does the manager's own sampling, as src/agent/round.ts runRound does before it judges:
+// the agent's samplers over --own-tasks tasks of a synthetic proc root (bench/support/own-tasks.ts); 0 skips it.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -11,18 +14,20 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createHttpClient, type HttpClient } from '../src/adapters/http.js';
+import { createHttpClient, type HttpClient, type HttpLimits } from '../src/adapters/http.js';
 import { evalSettings } from '../src/agent/index.js';
 import { ClusterEvaluator } from '../src/cluster/evaluator.js';
 import { PeerPoller, type PeerResult } from '../src/cluster/poller.js';
 import { parseConfig } from '../src/config.js';
+import type { SwarmView } from '../src/core/peer-trust.js';
 import type { ServiceInfo } from '../src/core/types.js';
 import type { DiscoverySnapshot } from '../src/discovery.js';
 import { createLogger } from '../src/logger.js';
 import { nodeReport } from '../test/support/fake-peers.js';
 import { serviceInfo } from '../test/unit/support/cluster-factories.js';
 import type { FarmMessage, FarmOptions } from './peer-farm.js';
-import { startProfile } from './support/common.js';
+import { loadAverage, startProfile } from './support/common.js';
+import { ownTasks } from './support/own-tasks.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const FARM = fileURLToPath(new URL('./peer-farm.js', import.meta.url));
@@ -42,10 +47,22 @@ interface CaseSpec {
   profileDir: string;
   /** Start-to-start gap before the "after idle" round (the agent's interval); 0 skips that round. */
   idleMs: number;
+  /** Fetch worker threads (src/cluster/fetch-pool.ts); 0 (the agent's way) asks on the main thread. */
+  workers: number;
+  /** Whole agent rounds (own sampling + ClusterEvaluator.round with the real poller) at the --idle interval. */
+  fullRounds: number;
+  /** The manager's own tasks sampled at the start of every round; 0 for none. */
+  ownTasks: number;
+  /** Established inbound sockets in each own task's net/tcp{,6}. */
+  ownSockets: number;
 }
 
 interface RoundFigures {
+  /** The whole round: own sampling, then the poll. */
   ms: number;
+  /** The own sampling part of it. */
+  ownMs: number;
+  pollMs: number;
   cpuMs: number;
   farmCpuMs: number;
   ok: number;
@@ -57,6 +74,13 @@ interface RoundFigures {
   externalMiB: number;
 }
 
+interface FullRound {
+  ms: number;
+  cpuMs: number;
+  admitted: number;
+  rssMiB: number;
+}
+
 interface CaseResult {
   spec: CaseSpec;
   reportBytes: number;
@@ -66,7 +90,36 @@ interface CaseResult {
   idle: RoundFigures | null;
   judgeMs: number[];
   judgeRssMiB: number;
+  /** Peer reports the evaluator admitted in the last judging round. */
+  judgeAdmitted: number;
+  full: FullRound[];
   logLines: number;
+  ownTasksReported: number;
+  /** Where the reports were fetched and checked. */
+  fetch: string;
+  ownDescribe: string;
+  loadStart: string;
+  loadEnd: string;
+}
+
+interface PoolLike {
+  minPeers: number;
+  workers: number;
+  connectionsOpened(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A fetch pool of `workers` threads when the code under test has one (loaded by name, so that the harness
+ * also runs against code from before it); null when it has none or `workers` is 0.
+ */
+async function fetchPool(workers: number, limits: HttpLimits): Promise<PoolLike | null> {
+  const where = '../src/cluster/fetch-pool.js';
+  const mod = (await import(where).catch(() => null)) as {
+    peerFetchPool: (limits: HttpLimits, maxBytes: number, workers?: number) => PoolLike | null;
+  } | null;
+  if (!mod || workers <= 0) return null;
+  return mod.peerFetchPool(limits, limits.maxBytes, workers);
 }
 
 function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type']): Promise<T> {
@@ -84,6 +137,7 @@ function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['t
 }
 
 async function runCase(spec: CaseSpec): Promise<CaseResult> {
+  const loadStart = loadAverage();
   const config = parseConfig({}, [], () => '');
   const farmOptions: FarmOptions = {
     count: spec.peers,
@@ -119,8 +173,32 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
         logLines++;
       },
     });
-    const poller = new PeerPoller(http, TOKEN, spec.concurrency, logger.child({ part: 'peers' }));
-    const opened = () => addresses.reduce((sum, a) => sum + http.connectionsTo(a).opened, 0);
+    const pool = await fetchPool(spec.workers, {
+      timeoutMs: config.peerTimeoutMs,
+      maxBytes: config.peerMaxBytes,
+      connectionsPerOrigin: 1,
+    });
+    // Built by a cast so that this harness also compiles against code from before the pool (bench/ab-poll-round.sh).
+    const Poller = PeerPoller as unknown as new (...args: unknown[]) => PeerPoller;
+    const poller = new Poller(
+      http,
+      TOKEN,
+      spec.concurrency,
+      logger.child({ part: 'peers' }),
+      'http',
+      config.peerMaxBytes,
+      () => undefined,
+      pool,
+    );
+    const taskHttp = createHttpClient({
+      timeoutMs: config.requestTimeoutMs,
+      maxBytes: config.requestMaxBytes,
+      connectionsPerOrigin: 1,
+    });
+    const own = spec.ownTasks > 0 ? ownTasks(spec.ownTasks, spec.ownSockets, config, taskHttp, logger) : null;
+    let ownTasksReported = 0;
+    const opened = () =>
+      pool ? pool.connectionsOpened() : addresses.reduce((sum, a) => sum + http.connectionsTo(a).opened, 0);
     const baseRssMiB = process.memoryUsage().rss / MiB;
 
     let last: PeerResult[] = [];
@@ -131,6 +209,8 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       lastStart = t0;
+      if (own) ownTasksReported = await own.sample(Date.now());
+      const t1 = performance.now();
       last = await poller.poll(addresses, []);
       const ms = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
@@ -138,6 +218,8 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       const mem = process.memoryUsage();
       return {
         ms,
+        ownMs: t1 - t0,
+        pollMs: ms - (t1 - t0),
         cpuMs: (cpu.user + cpu.system) / 1000,
         farmCpuMs,
         ok: last.filter((r) => r.state === 'ok').length,
@@ -160,7 +242,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     await warmProfile?.();
 
     // The judging half of a cluster round, over the reports just fetched (the poll itself is replayed).
-    const judge = judgeOver(last, spec, config);
+    let judge: ReturnType<typeof judgeOver> | null = judgeOver(last, spec, config);
     const judgeMs: number[] = [];
     const judgeProfile = await profileTo('judge');
     for (let i = 0; i < 3; i++) {
@@ -170,14 +252,62 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     }
     await judgeProfile?.();
     const judgeRssMiB = process.memoryUsage().rss / MiB;
+    const judgeAdmitted = judge.evaluator.current().peers.filter((p) => p.state === 'ok').length;
 
     let idle: RoundFigures | null = null;
     if (spec.idleMs > 0) {
       await sleep(Math.max(0, lastStart + spec.idleMs - performance.now()));
       idle = await round();
     }
+
+    // Whole rounds as a manager's agent runs them at its interval: own sampling, then ClusterEvaluator.round
+    // with the real poller (poll, trust checks, judging), one every --idle ms. Nothing of the bench's holds
+    // a round's reports from one round to the next: what stays alive is what the evaluator keeps.
+    const full: FullRound[] = [];
+    if (spec.fullRounds > 0 && spec.idleMs > 0) {
+      const { snap, own: ownReport } = judge;
+      const evaluator = new ClusterEvaluator(evalSettings(config), poller, logger, () => undefined, config.intervalMs);
+      judge = null;
+      last = [];
+      for (let i = 0; i < spec.fullRounds; i++) {
+        await sleep(Math.max(0, lastStart + spec.idleMs - performance.now()));
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        lastStart = t0;
+        if (own) await own.sample(Date.now());
+        await evaluator.round(Date.now(), snap, ownReport, addresses);
+        const cpu = process.cpuUsage(cpu0);
+        full.push({
+          ms: performance.now() - t0,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          admitted: evaluator.current().peers.filter((p) => p.state === 'ok').length,
+          rssMiB: process.memoryUsage().rss / MiB,
+        });
+      }
+    }
+    judge = null;
     await http.close();
-    return { spec, reportBytes: ready.reportBytes, baseRssMiB, cold, warm, idle, judgeMs, judgeRssMiB, logLines };
+    await pool?.close();
+    await taskHttp.close();
+    own?.remove();
+    return {
+      spec,
+      reportBytes: ready.reportBytes,
+      baseRssMiB,
+      cold,
+      warm,
+      idle,
+      judgeMs,
+      judgeRssMiB,
+      judgeAdmitted,
+      full,
+      logLines,
+      ownTasksReported,
+      fetch: pool ? `${pool.workers} workers` : 'main thread',
+      ownDescribe: own?.describe ?? 'no own sampling',
+      loadStart,
+      loadEnd: loadAverage(),
+    };
   } finally {
     farm.kill();
   }
@@ -224,6 +354,19 @@ function judgeOver(results: PeerResult[], spec: CaseSpec, config: ReturnType<typ
   }
   // The engine lists a service's tasks in no particular slot order (by id here, which is random).
   for (const s of services.values()) s.runningTasks!.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // What a manager's engine says about the swarm: every peer's node, the address its agent answers on, where
+  // each task runs. Without it the evaluator can place no peer and refuses every report (unknown_node), and the
+  // judging would measure nothing but those refusals.
+  const reports = [own, ...results.flatMap((r) => (r.report ? [r.report] : []))];
+  const addressNodes = new Map<string, string>();
+  for (const r of results) if (r.report) addressNodes.set(r.peer.slice(0, r.peer.lastIndexOf(':')), r.report.node.id);
+  const swarm: SwarmView = {
+    nodes: reports.map((r) => ({ id: r.node.id, name: r.node.name, addr: '10.0.0.1', leader: r === own })),
+    leader: own.node.id,
+    previousLeader: null,
+    addressNodes,
+    taskNodes: new Map(reports.flatMap((r) => r.tasks.map((t) => [t.id, r.node.id] as const))),
+  };
   const snap: DiscoverySnapshot = {
     dockerUp: true,
     node: { ...own.node },
@@ -232,6 +375,7 @@ function judgeOver(results: PeerResult[], spec: CaseSpec, config: ReturnType<typ
     endpoints: own.endpoints,
     ownService: 'monitoring_swarm-balance',
     error: null,
+    swarm,
   };
   const evaluator = new ClusterEvaluator(
     evalSettings(config),
@@ -262,17 +406,24 @@ function table(results: CaseResult[], markdown: boolean): string {
   const head = [
     'peers',
     'conc.',
+    'fetch',
     'report B',
     'cold ms',
     'warm ms (med/max)',
+    'own sample ms warm',
     'after idle ms',
+    'round at interval ms',
     'reconnects after idle',
     'CPU ms cold/warm',
     'farm CPU ms warm',
     'RSS MiB base/cold/warm/judged',
     'heap MiB warm',
-    'judge ms',
+    'judge ms (admitted)',
+    'full round ms med/max',
+    'full round CPU ms med',
+    'RSS MiB full',
     'ok',
+    'load avg start → end',
   ];
   const rows = results.map((r) => {
     const warmMs = r.warm.map((w) => w.ms);
@@ -280,17 +431,24 @@ function table(results: CaseResult[], markdown: boolean): string {
     return [
       String(r.spec.peers),
       String(r.spec.concurrency),
+      r.fetch,
       String(r.reportBytes),
       f0(r.cold.ms),
       `${f0(median(warmMs))} / ${f0(Math.max(...warmMs))}`,
+      f0(median(r.warm.map((x) => x.ownMs))),
       r.idle ? f0(r.idle.ms) : '-',
+      r.idle ? f0(r.idle.ms + median(r.judgeMs)) : '-',
       r.idle ? String(r.idle.opened) : '-',
       `${f0(r.cold.cpuMs)} / ${f0(w.cpuMs)}`,
       f0(w.farmCpuMs),
       `${f0(r.baseRssMiB)} / ${f0(r.cold.rssMiB)} / ${f0(r.warm.at(-1)!.rssMiB)} / ${f0(r.judgeRssMiB)}`,
       f0(w.heapMiB),
-      f0(median(r.judgeMs)),
-      `${r.cold.ok}/${r.warm.at(-1)!.ok}${r.idle ? `/${r.idle.ok}` : ''}`,
+      `${f0(median(r.judgeMs))} (${r.judgeAdmitted})`,
+      r.full.length ? `${f0(median(r.full.map((x) => x.ms)))} / ${f0(Math.max(...r.full.map((x) => x.ms)))}` : '-',
+      r.full.length ? f0(median(r.full.map((x) => x.cpuMs))) : '-',
+      r.full.length ? f0(r.full.at(-1)!.rssMiB) : '-',
+      `${r.cold.ok}/${r.warm.at(-1)!.ok}${r.idle ? `/${r.idle.ok}` : ''}${r.full.length ? `/${Math.min(...r.full.map((x) => x.admitted))}` : ''}`,
+      `${r.loadStart} → ${r.loadEnd}`,
     ];
   });
   if (markdown) {
@@ -317,10 +475,19 @@ async function drive(argv: string[]): Promise<void> {
     warmRounds: Number(flag('warm', '5')),
     idleMs: Number(flag('idle', '5000')),
     profileDir: flag('profile-phases', ''),
+    workers: Number(flag('workers', '0')),
+    ownTasks: Number(flag('own-tasks', '100')),
+    fullRounds: Number(flag('full', '3')),
+    ownSockets: Number(flag('own-sockets', '20')),
   };
   console.log(machine().join('\n'));
   console.log(
     `farm: ${base.mode}, ${base.tasks} tasks per peer over ${base.serviceCount} services, server keepAliveTimeout ${base.keepAliveMs ?? 'Node default (5000)'} ms`,
+  );
+  console.log(
+    base.ownTasks > 0
+      ? `each round starts with the manager's own sampling: ${base.ownTasks} tasks, ${base.ownSockets} inbound sockets each (bench/support/own-tasks.ts)`
+      : 'no own sampling (--own-tasks=0)',
   );
   console.log(
     `warm = ${base.warmRounds} back-to-back rounds after the cold one; "after idle" starts ${base.idleMs} ms after the last warm one started\n`,
@@ -340,7 +507,7 @@ async function drive(argv: string[]): Promise<void> {
       await once(child, 'exit');
       results.push(result.result);
       console.error(
-        `done: ${peers} peers, concurrency ${concurrency}: cold ${f0(result.result.cold.ms)} ms, warm ${f0(median(result.result.warm.map((w) => w.ms)))} ms`,
+        `done: ${peers} peers, concurrency ${concurrency}: cold ${f0(result.result.cold.ms)} ms, warm ${f0(median(result.result.warm.map((w) => w.ms)))} ms (own tasks reported ${result.result.ownTasksReported}), load ${result.result.loadStart} → ${result.result.loadEnd}`,
       );
     }
   }

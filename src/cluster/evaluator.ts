@@ -24,11 +24,22 @@ function hotIds(r: ServiceResult): string[] {
   return r.hotTask ? [r.hotTask.id] : [];
 }
 
+/**
+ * What is kept of a peer's report once the round is judged: who it is and what it says is firing (the
+ * leader's agent's, read at a takeover). Keeping the whole report kept every peer's tasks alive until the
+ * next round had fetched its own: at 5,000 peers, two rounds of reports for the GC to walk.
+ */
+export type PeerSummary = Pick<NodeReport, 'node' | 'firing'>;
+
 /** A polled peer as /v1/cluster lists it. */
-export interface PeerView extends PeerResult {
+export interface PeerView extends Omit<PeerResult, 'report'> {
+  report?: PeerSummary;
   /** The engine places the peer's address on the node it reported (only for accepted reports). */
   verified?: boolean;
 }
+
+const summary = (p: PeerResult): PeerView =>
+  p.report ? { ...p, report: { node: p.report.node, firing: p.report.firing } } : p;
 
 export type Announce = (effect: ServiceEffect & { result: ClusterResult }) => void;
 
@@ -115,14 +126,16 @@ export class ClusterEvaluator {
     );
     const evaluation = evaluateServices(views, this.states, this.settings, now);
     this.states = evaluation.states;
-    const byTask = new Map(tasks.map((t) => [t.id, t]));
+    // Only services that are not ok look up their hot replicas: the index of every task is made for them alone.
+    let byTaskIndex: Map<string, (typeof tasks)[number]> | null = null;
+    const byTask = () => (byTaskIndex ??= new Map(tasks.map((t) => [t.id, t])));
     const decorate = (r: ServiceResult): ClusterResult => {
       // Who pins each hot replica: one for a collapse onto one replica, each carrying one for a subset.
       const pinnings =
         r.detector.state === 'ok'
           ? []
           : hotIds(r).flatMap((id) => {
-              const hot = byTask.get(id);
+              const hot = byTask().get(id);
               const p = hot ? pinningOf(hot, endpoints) : null;
               return p ? [{ pinning: p, share: r.tasks.find((t) => t.id === id)?.share ?? null }] : [];
             });
@@ -156,7 +169,7 @@ export class ClusterEvaluator {
     this.peerResults = polled.map((p): PeerView => {
       const r = refusedBy.get(p.peer);
       if (r) return { peer: p.peer, state: 'rejected', error: r.detail, reason: r.reason };
-      return bound.has(p.peer) ? { ...p, verified: bound.get(p.peer)! } : p;
+      return bound.has(p.peer) ? { ...summary(p), verified: bound.get(p.peer)! } : summary(p);
     });
     return [own, ...admitted.map((a) => withEngineNames(a.report, swarm))];
   }

@@ -2,14 +2,13 @@
 // A body is checked against the report limits while it arrives and refused at the first byte past them.
 // A peer that fails is counted by cause and logged when its state changes, never once per round.
 import type { Logger } from 'pino';
-import { HttpStatusError, type HttpClient } from '../adapters/http.js';
+import type { HttpClient } from '../adapters/http.js';
 import type { PeerState } from '../core/cluster-view.js';
 import { runBounded } from '../core/concurrency.js';
-import { createReportReader } from '../core/report-reader.js';
-import type { NodeReport } from '../core/types.js';
-import { AgentError, ErrorCodes, ParseError, errorMessage } from '../errors.js';
+import { fetchReport, notAsked, type PeerResult } from './fetch-report.js';
+import type { FetchPool } from './fetch-pool.js';
 
-export type { PeerState };
+export type { PeerState, PeerResult };
 export const PEER_STATES: readonly PeerState[] = [
   'ok',
   'timeout',
@@ -20,15 +19,6 @@ export const PEER_STATES: readonly PeerState[] = [
   'error',
   'rejected',
 ];
-
-export interface PeerResult {
-  peer: string;
-  state: PeerState;
-  report?: NodeReport;
-  error?: string;
-  /** Why the body was refused (`invalid` and `too_large`): too_deep, string_too_long, report_shape, … */
-  reason?: string;
-}
 
 export class PeerPoller {
   private readonly lastState = new Map<string, string>();
@@ -45,6 +35,8 @@ export class PeerPoller {
     private readonly scheme: 'http' | 'https' = 'http',
     private readonly maxBytes = Infinity,
     private readonly countRefused: (reason: string) => void = () => undefined,
+    /** Worker threads that fetch and check the reports when a round asks at least `pool.minPeers` peers. */
+    private readonly pool: FetchPool | null = null,
   ) {}
 
   /** `inbound`: task ids whose inbound connections the peers should list (hot tasks only). */
@@ -57,35 +49,26 @@ export class PeerPoller {
     const query = inbound.length > 0 ? `?inbound=${inbound.map(encodeURIComponent).join(',')}` : '';
     const headers = this.token ? { authorization: `Bearer ${this.token}` } : undefined;
     const results: PeerResult[] = [];
-    await runBounded(peers, this.concurrency, async (peer) => {
-      const result: PeerResult =
-        Date.now() >= deadline
-          ? {
-              peer,
-              state: 'timeout',
-              error: `not asked: the round's ${budgetMs} ms were spent on peers that did not answer`,
-            }
-          : await this.pollOne(peer, `${this.scheme}://${peer}/v1/report${query}`, headers);
+    const take = (result: PeerResult) => {
       results.push(result);
       if (result.reason) this.countRefused(result.reason);
       this.noteState(result);
-    });
+    };
+    if (this.pool && peers.length >= this.pool.minPeers) {
+      const poll = { scheme: this.scheme, query, headers, concurrency: this.concurrency, deadline, budgetMs };
+      await this.pool.poll(peers, poll, take);
+    } else {
+      await runBounded(peers, this.concurrency, async (peer) => {
+        take(
+          Date.now() >= deadline
+            ? notAsked(peer, budgetMs)
+            : await fetchReport(this.http, peer, `${this.scheme}://${peer}/v1/report${query}`, headers, this.maxBytes),
+        );
+      });
+    }
     const current = new Set(peers);
     for (const peer of this.lastState.keys()) if (!current.has(peer)) this.lastState.delete(peer);
     return results;
-  }
-
-  private async pollOne(peer: string, url: string, headers?: Record<string, string>): Promise<PeerResult> {
-    try {
-      const reader = createReportReader(this.maxBytes);
-      await this.http.getChunks(url, headers, (chunk) => reader.push(chunk));
-      return { peer, state: 'ok', report: reader.finish() };
-    } catch (err) {
-      const state = stateOf(err);
-      const reason =
-        state === 'too_large' ? 'too_large' : err instanceof ParseError ? err.reason.replace(/-/g, '_') : undefined;
-      return { peer, state, error: errorMessage(err), ...(reason ? { reason } : {}) };
-    }
   }
 
   /** Logged when a peer's state (or the reason its body was refused) changes. */
@@ -109,16 +92,4 @@ export class PeerPoller {
       );
     }
   }
-}
-
-function stateOf(err: unknown): PeerState {
-  if (err instanceof ParseError) return err.reason === 'too_large' ? 'too_large' : 'invalid';
-  if (err instanceof SyntaxError) return 'invalid';
-  if (err instanceof HttpStatusError) return err.status === 401 || err.status === 403 ? 'unauthorized' : 'error';
-  if (err instanceof AgentError) {
-    if (err.code === ErrorCodes.HTTP_TIMEOUT) return 'timeout';
-    if (err.code === ErrorCodes.HTTP_BODY_TOO_LARGE) return 'too_large';
-    if (err.code === ErrorCodes.HTTP_CONNECT) return 'unreachable';
-  }
-  return 'error';
 }

@@ -117,11 +117,16 @@ export class BoundedJsonReader {
 
   /** The body as a value; a body that is not JSON is refused as `invalid_json`. */
   parse(): unknown {
+    return this.parseWithText().value;
+  }
+
+  /** The body as a value and as the text it was parsed from. */
+  parseWithText(): { value: unknown; text: string } {
     this.pieces.push(this.decoder.decode());
     const text = this.pieces.join('');
     this.pieces.length = 0;
     try {
-      return JSON.parse(text);
+      return { value: JSON.parse(text), text };
     } catch (err) {
       return refuse('invalid_json', `not JSON: ${(err as Error).message}`);
     }

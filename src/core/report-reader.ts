@@ -1,6 +1,7 @@
 // A peer's /v1/report, read as it arrives: bounded while the bytes come in (bounded-json.ts), then
 // checked field by field (report-schema.ts). The only way a peer's body becomes a NodeReport.
 import { BoundedJsonReader } from './bounded-json.js';
+import { isExactReport } from './report-exact.js';
 import { REPORT_LIMITS } from './report-limits.js';
 import { parseNodeReport } from './report-schema.js';
 import type { NodeReport } from './types.js';
@@ -8,14 +9,26 @@ import type { NodeReport } from './types.js';
 export interface ReportReader {
   push(chunk: Uint8Array): void;
   finish(): NodeReport;
+  /**
+   * The report, and the body's text when the report is exactly what the text says (nothing dropped or
+   * normalised): parsing that text again gives the same report without checking it again.
+   */
+  finishWithText(): { report: NodeReport; text: string | null };
 }
+
+/** A body of exactly the known shape is taken as parsed; anything else is checked and copied. */
+const checked = (body: unknown): NodeReport => (isExactReport(body) ? body : parseNodeReport(body));
 
 /** `maxBytes`: the size cap in force (SWARM_BALANCE_PEER_MAX_BYTES); the other limits come from NODE_CAPACITY. */
 export function createReportReader(maxBytes: number = REPORT_LIMITS.maxBytes): ReportReader {
   const reader = new BoundedJsonReader({ ...REPORT_LIMITS, maxBytes });
   return {
     push: (chunk) => reader.push(chunk),
-    finish: () => parseNodeReport(reader.parse()),
+    finish: () => checked(reader.parse()),
+    finishWithText: () => {
+      const { value, text } = reader.parseWithText();
+      return isExactReport(value) ? { report: value, text } : { report: parseNodeReport(value), text: null };
+    },
   };
 }
 

@@ -443,6 +443,19 @@ describe('ClusterEvaluator with hostile peers', () => {
     ]);
   });
 
+  it("keeps of each peer's report only who it is and what it says is firing once the round is judged", async () => {
+    const h = hostileHarness();
+    const { snap, own } = manager(false, three('node-id-2'), collapsed.own);
+    const sent = peerOk(collapsed.peer, { leader: true, firing: ['svc-web'] });
+    h.script.answer = [sent];
+    await h.evaluator.round(0, snap, own, [PEER]);
+    const [kept] = h.evaluator.current().peers;
+    expect(kept?.report).toEqual({ node: sent.report!.node, firing: ['svc-web'] });
+    expect(kept && 'tasks' in kept.report!).toBe(false);
+    // The peer's tasks were judged all the same.
+    expect(h.evaluator.current().results[0]?.tasks.map((t) => t.id)).toContain(collapsed.peer[0]!.id);
+  });
+
   it('takes what was announced only from the node the engine named leader before, so a liar cannot silence a takeover', async () => {
     const h = hostileHarness();
     const shadow = manager(false, three('node-id-2'), collapsed.own);

@@ -160,4 +160,12 @@ describe('withEngineNames', () => {
       'node-2',
     ]);
   });
+
+  it('follows the engine when its node list changes, and leaves a report of a node it does not list alone', () => {
+    const r = report(2, [webTask(2, 2, 10)], {}, { name: 'old-name' });
+    expect(withEngineNames(r, SWARM).node.name).toBe('node-2');
+    const renamed = { ...SWARM, nodes: SWARM.nodes.map((n) => (n.id === 'node-id-2' ? { ...n, name: 'node-2b' } : n)) };
+    expect(withEngineNames(r, renamed).node.name).toBe('node-2b');
+    expect(withEngineNames(r, { ...SWARM, nodes: [] })).toBe(r);
+  });
 });
