@@ -14,7 +14,8 @@ const ROLES = new Set<unknown>(['manager', 'worker', 'standalone']);
 const HEALTH = new Set<unknown>(['healthy', 'unhealthy', 'starting', 'none']);
 const COUNTERS = new Set(['connectionsAccepted', 'connectionsActive', 'receiveBytes', 'receivePackets', 'requests']);
 const SIGNALS = new Set(['connections', 'requests', 'bytes']);
-const TASK_STRINGS = new Set([
+/** The string fields of a task in a node report. */
+export const TASK_STRING_FIELDS = [
   'id',
   'name',
   'containerId',
@@ -24,7 +25,8 @@ const TASK_STRINGS = new Set([
   'slot',
   'nodeId',
   'nodeName',
-]);
+] as const;
+const TASK_STRINGS = new Set<string>(TASK_STRING_FIELDS);
 /** The task fields parseTask always returns: TASK_STRINGS and health, startedAt, networks, counters, window, rates. */
 const TASK_REQUIRED = TASK_STRINGS.size + 6;
 const ENDPOINT_STRINGS = new Set(['address', 'container', 'containerId', 'network', 'nodeId', 'nodeName']);

@@ -1,5 +1,6 @@
 // Valid peer reports as fast-check values, a checker for what parseNodeReport may return, and JSON damage.
 import fc from 'fast-check';
+import { TASK_STRING_FIELDS } from '../../../src/core/report-exact.js';
 import type { NodeReport, PortSpec } from '../../../src/core/types.js';
 
 const text = fc.oneof(
@@ -45,23 +46,7 @@ const task = fc.record(
     inbound: fc.array(fc.record({ address: text, connections: amount }), { maxLength: 3 }),
   },
   {
-    requiredKeys: [
-      'id',
-      'name',
-      'containerId',
-      'serviceId',
-      'serviceName',
-      'stack',
-      'slot',
-      'nodeId',
-      'nodeName',
-      'health',
-      'startedAt',
-      'networks',
-      'counters',
-      'window',
-      'rates',
-    ],
+    requiredKeys: [...TASK_STRING_FIELDS, 'health', 'startedAt', 'networks', 'counters', 'window', 'rates'],
   },
 );
 
