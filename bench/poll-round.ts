@@ -500,7 +500,7 @@ async function drive(argv: string[]): Promise<void> {
         ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=poll-${peers}-c${concurrency}.cpuprofile`]
         : [];
       const child = fork(SELF, ['--case', JSON.stringify(spec)], {
-        execArgv,
+        execArgv: [...process.execArgv, ...execArgv],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       const result = await nextMessage<{ type: 'result'; result: CaseResult }>(child, 'result');

@@ -18,4 +18,7 @@ if [[ $(ulimit -n) != unlimited && $(ulimit -n) -lt $want ]]; then ulimit -n "$w
 # Node flags for the bench processes only (not for tsc), e.g. a preload from the compiled output:
 #   BENCH_NODE_OPTIONS="--import ./node_modules/.cache/swarm-balance-bench/poll-round/bench/shared-collator-preload.js" bash bench/run.sh poll-round
 if [[ -n ${BENCH_NODE_OPTIONS:-} ]]; then export NODE_OPTIONS=$BENCH_NODE_OPTIONS; fi
-exec node "$out/bench/$name.js" "$@"
+# Flags Node takes only on its command line, as the image's ENTRYPOINT passes them (the bench's own children
+# inherit them): BENCH_NODE_ARGS="--optimize-for-size --no-maglev" bash bench/run.sh poll-round
+# shellcheck disable=SC2086
+exec node ${BENCH_NODE_ARGS:-} "$out/bench/$name.js" "$@"
