@@ -39,11 +39,7 @@ LABEL org.opencontainers.image.title="swarm-balance" \
       org.opencontainers.image.version="${VERSION}"
 # A 1 MiB young generation and two malloc arenas: ~30 MiB less RSS at 500 tasks for ~0.3 % more CPU
 # (BENCHMARKS.md, agent-footprint). NODE_OPTIONS in the service's environment replaces the flag.
-# Memory settings, measured in BENCHMARKS.md (agent-footprint, "runtime settings"): a small young generation and
-# one V8 helper thread; glibc with two arenas, large blocks mapped and given back at once rather than kept.
-ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-semi-space-size=1 --v8-pool-size=1" \
-    MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 MALLOC_TRIM_THRESHOLD_=65536
+ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=1 MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
@@ -58,7 +54,5 @@ EXPOSE 9479
 # and 44 MB for a moment per check instead of 130 ms and 84 MB (fetch loads undici).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "require('node:http').get({host:'127.0.0.1',port:(process.env.SWARM_BALANCE_LISTEN||':9479').split(':').pop(),path:'/healthz',timeout:4000},(r)=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"]
-# V8 flags Node takes only on its command line: heap sizing for memory over speed, and no Maglev tier (the
-# optimising compiler still runs); together with the settings above ~14 MiB less RSS at 500 tasks.
-ENTRYPOINT ["node", "--optimize-for-size", "--no-maglev", "/app/dist/cli.js"]
+ENTRYPOINT ["node", "/app/dist/cli.js"]
 CMD ["agent"]
