@@ -33,6 +33,8 @@ import type { TaskRef } from '../src/core/types.js';
 import { createProcConnectionsSampler } from '../src/samplers/proc-connections.js';
 import * as bench from './support/common.js';
 import { cleanup, cleanupOnSignals, runContainers } from './support/containers.js';
+
+const CONTAINER_PREFIX = 'sbbench-sc-';
 import { createPromiseProcReader, createSyncProcReader } from './support/readers.js';
 import { taskRefs } from './support/tasks.js';
 
@@ -313,6 +315,7 @@ function tables(results: CaseResult[], markdown: boolean): string {
 
 async function main(): Promise<void> {
   const fl = bench.flags(process.argv.slice(2));
+  console.log(bench.applyAgentRuntime());
   const sources = (fl.get('source') ?? 'real,fixture').split(',');
   const realCounts = bench.numbers(fl.get('tasks') ?? '10,100,500');
   const fixtureCounts = bench.numbers(fl.get('fixture-tasks') ?? fl.get('tasks') ?? '10,100,500,2000');
@@ -332,15 +335,16 @@ async function main(): Promise<void> {
   const results: CaseResult[] = [];
   let fixtureFrom = fl.get('fixture-from') ?? '';
   const realMax = sources.includes('real') ? Math.max(...realCounts) : 0;
-  if (realMax > 0 || !fixtureFrom) cleanupOnSignals(log);
+  // Only this bench's containers: another bench's services (agent-footprint's sbbench-fp-*) may share the engine.
+  if (realMax > 0 || !fixtureFrom) cleanupOnSignals(log, CONTAINER_PREFIX);
   try {
     if (realMax > 0 || !fixtureFrom) {
-      await cleanup(log);
+      await cleanup(log, CONTAINER_PREFIX);
       const want = Math.max(realMax, 1);
       log(`starting ${want} busybox httpd container(s) (--network ${fl.get('network') ?? 'none'}) ...`);
       const started = Date.now();
       const pids = [
-        ...(await runContainers('sbbench-sc-', want, { network: fl.get('network') ?? 'none', log })).values(),
+        ...(await runContainers(CONTAINER_PREFIX, want, { network: fl.get('network') ?? 'none', log })).values(),
       ];
       log(`  ${pids.length} running after ${((Date.now() - started) / 1000).toFixed(0)} s`);
       if (!fixtureFrom) fixtureFrom = `/proc/${pids[0]}`;
@@ -369,7 +373,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    if (!fl.has('keep')) await cleanup(log);
+    if (!fl.has('keep')) await cleanup(log, CONTAINER_PREFIX);
     if (fixtureFrom.startsWith('/tmp/sbbench-proc-'))
       rmSync(join(fixtureFrom, '../'), { recursive: true, force: true });
   }
