@@ -1,7 +1,8 @@
 // Reads a JSON body chunk by chunk and refuses it as soon as its shape goes past fixed limits: nesting,
 // entries per object or array, values in all, string and number length, bytes. Only a body that stayed
 // within them is handed to JSON.parse, so nothing a peer sends can make the parse cost more than the
-// limits allow (10 MB of nested brackets once took 1.8 GB). Nothing is built while checking.
+// limits allow (10 MB of nested brackets once took 1.8 GB). Nothing is built while checking: the bytes are
+// kept (never more than the size cap) and decoded once, when the body is whole.
 import { ParseError } from '../errors.js';
 import type { JsonLimits } from './report-limits.js';
 
@@ -23,6 +24,15 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
+/**
+ * Every body is decoded whole, never in pieces, so one decoder serves them all. Non-fatal like the one
+ * before it: bad UTF-8 becomes U+FFFD, and a leading byte order mark is dropped.
+ */
+const UTF8 = new TextDecoder('utf-8');
+const EMPTY = new Uint8Array(0);
+/** The least a body of more than one chunk is copied into; it then grows twofold, up to the size cap. */
+const MIN_JOINED = 16 * 1024;
+
 /** Bytes that make up numbers and the literals true, false and null. */
 const TOKEN = new Uint8Array(256);
 for (const c of '0123456789+-.eEtruefalsn') TOKEN[c.charCodeAt(0)] = 1;
@@ -32,9 +42,10 @@ function refuse(reason: JsonRefusal, message: string): never {
 }
 
 export class BoundedJsonReader {
-  /** The body so far as text, decoded piece by piece so the bytes are not kept as well. */
-  private readonly pieces: string[] = [];
-  private readonly decoder = new TextDecoder('utf-8');
+  /** The body's first chunk as it came (most bodies come in one), until a second one arrives. */
+  private first: Uint8Array | undefined;
+  /** A body of more than one chunk, copied together: its first `bytes` bytes. */
+  private joined: Uint8Array | undefined;
   private bytes = 0;
   private depth = 0;
   /** Commas seen in each open container: its entries less one. */
@@ -49,31 +60,48 @@ export class BoundedJsonReader {
     this.commas = new Int32Array(limits.maxDepth + 1);
   }
 
-  /** Checks the next piece of the body; throws a ParseError (reason: a JsonRefusal) once a limit is passed. */
+  /**
+   * Checks the next piece of the body; throws a ParseError (reason: a JsonRefusal) once a limit is passed.
+   * The first chunk is kept as it is until the body is parsed: its bytes must not be reused meanwhile.
+   */
   push(chunk: Uint8Array): void {
     const l = this.limits;
     this.bytes += chunk.length;
     if (this.bytes > l.maxBytes) refuse('too_large', `body is over the ${l.maxBytes}-byte limit`);
     let { depth, inString, escaped, stringBytes, tokenBytes, values } = this;
     const commas = this.commas;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i]!;
+    const end = chunk.length;
+    let i = 0;
+    while (i < end) {
       if (inString) {
-        // A tight loop to the closing quote, never past the string's budget.
-        const stop = Math.min(chunk.length, i + l.maxStringBytes - stringBytes + 1);
-        let j = i;
-        for (; j < stop; j++) {
-          const b = chunk[j]!;
-          if (escaped) escaped = false;
-          else if (b === BACKSLASH) escaped = true;
-          else if (b === QUOTE) break;
+        if (escaped) {
+          escaped = false;
+          i++;
+          if (++stringBytes > l.maxStringBytes) refuse('string_too_long', `a string is over ${l.maxStringBytes} bytes`);
+          continue;
         }
-        stringBytes += j - i + (j < stop ? 1 : 0);
-        if (stringBytes > l.maxStringBytes) refuse('string_too_long', `a string is over ${l.maxStringBytes} bytes`);
-        if (j < stop) inString = false;
+        // A tight loop to the next quote or backslash (most of a body is strings), never past the budget.
+        const stop = Math.min(end, i + l.maxStringBytes - stringBytes + 1);
+        let j = i;
+        let b = 0;
+        while (j < stop) {
+          b = chunk[j]!;
+          if (b === QUOTE || b === BACKSLASH) break;
+          j++;
+        }
+        if (j === stop) {
+          stringBytes += j - i;
+        } else {
+          stringBytes += j - i + 1;
+          j++;
+          if (b === QUOTE) inString = false;
+          else escaped = true;
+        }
         i = j;
+        if (stringBytes > l.maxStringBytes) refuse('string_too_long', `a string is over ${l.maxStringBytes} bytes`);
         continue;
       }
+      const c = chunk[i++]!;
       if (TOKEN[c] === 1) {
         if (tokenBytes++ === 0 && ++values > l.maxValues) refuse('too_many_values', `more than ${l.maxValues} values`);
         if (tokenBytes > l.maxNumberBytes) refuse('number_too_long', `a number is over ${l.maxNumberBytes} bytes`);
@@ -112,7 +140,25 @@ export class BoundedJsonReader {
     this.stringBytes = stringBytes;
     this.tokenBytes = tokenBytes;
     this.values = values;
-    this.pieces.push(this.decoder.decode(chunk, { stream: true }));
+    this.keep(chunk);
+  }
+
+  /** Holds on to a checked chunk: the first as it is, later ones copied after it (at most the size cap). */
+  private keep(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.first === undefined && this.joined === undefined) {
+      this.first = chunk;
+      return;
+    }
+    const before = this.bytes - chunk.length;
+    let joined = this.joined;
+    if (joined === undefined || joined.length < this.bytes) {
+      const grown = new Uint8Array(Math.min(this.limits.maxBytes, Math.max(2 * this.bytes, MIN_JOINED)));
+      grown.set(joined === undefined ? this.first! : joined.subarray(0, before));
+      this.first = undefined;
+      this.joined = joined = grown;
+    }
+    joined.set(chunk, before);
   }
 
   /** The body as a value; a body that is not JSON is refused as `invalid_json`. */
@@ -122,9 +168,9 @@ export class BoundedJsonReader {
 
   /** The body as a value and as the text it was parsed from. */
   parseWithText(): { value: unknown; text: string } {
-    this.pieces.push(this.decoder.decode());
-    const text = this.pieces.join('');
-    this.pieces.length = 0;
+    const body = this.joined?.subarray(0, this.bytes) ?? this.first ?? EMPTY;
+    this.first = this.joined = undefined;
+    const text = UTF8.decode(body);
     try {
       return { value: JSON.parse(text), text };
     } catch (err) {
