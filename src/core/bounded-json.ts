@@ -29,9 +29,12 @@ const CLOSE_BRACKET = 0x5d;
  * before it: bad UTF-8 becomes U+FFFD, and a leading byte order mark is dropped.
  */
 const UTF8 = new TextDecoder('utf-8');
-const EMPTY = new Uint8Array(0);
-/** The least a body of more than one chunk is copied into; it then grows twofold, up to the size cap. */
-const MIN_JOINED = 16 * 1024;
+/**
+ * Chunks shorter than this are copied together, SCRATCH bytes at a time, rather than kept one by one: a body
+ * sent a few bytes at a time then costs its bytes, not an object per chunk.
+ */
+const SMALL_CHUNK = 1024;
+const SCRATCH = 16 * 1024;
 
 /** Bytes that make up numbers and the literals true, false and null. */
 const TOKEN = new Uint8Array(256);
@@ -42,10 +45,8 @@ function refuse(reason: JsonRefusal, message: string): never {
 }
 
 export class BoundedJsonReader {
-  /** The body's first chunk as it came (most bodies come in one), until a second one arrives. */
-  private first: Uint8Array | undefined;
-  /** A body of more than one chunk, copied together: its first `bytes` bytes. */
-  private joined: Uint8Array | undefined;
+  /** The body's bytes that passed the checks so far. */
+  private readonly kept = new KeptBytes();
   private bytes = 0;
   private depth = 0;
   /** Commas seen in each open container: its entries less one. */
@@ -62,7 +63,8 @@ export class BoundedJsonReader {
 
   /**
    * Checks the next piece of the body; throws a ParseError (reason: a JsonRefusal) once a limit is passed.
-   * The first chunk is kept as it is until the body is parsed: its bytes must not be reused meanwhile.
+   * A chunk of SMALL_CHUNK bytes or more is kept as it is until the body is parsed: its bytes must not be
+   * reused meanwhile.
    */
   push(chunk: Uint8Array): void {
     const l = this.limits;
@@ -140,25 +142,7 @@ export class BoundedJsonReader {
     this.stringBytes = stringBytes;
     this.tokenBytes = tokenBytes;
     this.values = values;
-    this.keep(chunk);
-  }
-
-  /** Holds on to a checked chunk: the first as it is, later ones copied after it (at most the size cap). */
-  private keep(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    if (this.first === undefined && this.joined === undefined) {
-      this.first = chunk;
-      return;
-    }
-    const before = this.bytes - chunk.length;
-    let joined = this.joined;
-    if (joined === undefined || joined.length < this.bytes) {
-      const grown = new Uint8Array(Math.min(this.limits.maxBytes, Math.max(2 * this.bytes, MIN_JOINED)));
-      grown.set(joined === undefined ? this.first! : joined.subarray(0, before));
-      this.first = undefined;
-      this.joined = joined = grown;
-    }
-    joined.set(chunk, before);
+    this.kept.add(chunk);
   }
 
   /** The body as a value; a body that is not JSON is refused as `invalid_json`. */
@@ -168,13 +152,64 @@ export class BoundedJsonReader {
 
   /** The body as a value and as the text it was parsed from. */
   parseWithText(): { value: unknown; text: string } {
-    const body = this.joined?.subarray(0, this.bytes) ?? this.first ?? EMPTY;
-    this.first = this.joined = undefined;
-    const text = UTF8.decode(body);
+    const text = UTF8.decode(this.kept.take());
     try {
       return { value: JSON.parse(text), text };
     } catch (err) {
       return refuse('invalid_json', `not JSON: ${(err as Error).message}`);
     }
+  }
+}
+
+/** A body's bytes until it is whole: chunks as they came, small ones copied together; no more than the body. */
+class KeptBytes {
+  private readonly chunks: Uint8Array[] = [];
+  private scratch: Uint8Array | undefined;
+  private used = 0;
+  private total = 0;
+
+  add(chunk: Uint8Array): void {
+    this.total += chunk.length;
+    if (chunk.length >= SMALL_CHUNK) {
+      this.flush();
+      this.chunks.push(chunk);
+      return;
+    }
+    for (let from = 0; from < chunk.length;) {
+      const scratch = (this.scratch ??= new Uint8Array(SCRATCH));
+      const n = Math.min(chunk.length - from, SCRATCH - this.used);
+      scratch.set(chunk.subarray(from, from + n), this.used);
+      this.used += n;
+      from += n;
+      if (this.used === SCRATCH) {
+        this.chunks.push(scratch);
+        this.scratch = undefined;
+        this.used = 0;
+      }
+    }
+  }
+
+  /** The bytes so far in one piece (the chunk itself when there was one); forgets them. */
+  take(): Uint8Array {
+    this.flush();
+    const chunks = this.chunks.splice(0);
+    const total = this.total;
+    this.total = 0;
+    this.scratch = undefined;
+    if (chunks.length === 1) return chunks[0]!;
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return all;
+  }
+
+  /** Copies the small chunks gathered so far out of the scratch buffer, which is then used again. */
+  private flush(): void {
+    if (this.used === 0) return;
+    this.chunks.push(this.scratch!.slice(0, this.used));
+    this.used = 0;
   }
 }

@@ -134,14 +134,24 @@ describe('BoundedJsonReader against the reader it replaced', () => {
     );
   });
 
-  it('reads a report sent in many chunks, past the first copy and every growth of it, as the old reader did', () => {
+  it('reads a large report whatever mix of small and large chunks it comes in, as the old reader did', () => {
     const bytes = enc(JSON.stringify(nodeReport({ node: 4, tasks: 60, services: 30, role: 'manager' })));
     expect(bytes.length).toBeGreaterThan(4 * 16 * 1024);
-    for (const size of [1, 999, 16 * 1024, 40_000]) {
-      const chunks = chunksOf(bytes, [-size]);
+    const same = (chunks: Uint8Array[]) => {
       const now = outcome(new BoundedJsonReader(REPORT_LIMITS), chunks);
       expect(now).toEqual(outcome(new ReferenceReader(REPORT_LIMITS), chunks));
       expect('text' in now && now.text.length).toBe(bytes.length);
-    }
+    };
+    for (const size of [1, 999, 1024, 16 * 1024, 40_000]) same(chunksOf(bytes, [-size]));
+    // Cuts close together (chunks under 1 KiB, copied) and far apart (kept as they are), in any order.
+    const near = fc.array(fc.integer({ min: 1, max: 2048 }), { maxLength: 40 });
+    const offsets = fc.tuple(near, fc.array(fc.nat({ max: bytes.length }), { maxLength: 6 })).map(([steps, far]) => {
+      let at = 0;
+      return [...steps.map((s) => (at += s)), ...far];
+    });
+    fc.assert(
+      fc.property(offsets, (o) => same(cut(bytes, o))),
+      runs(150),
+    );
   });
 });

@@ -1,0 +1,140 @@
+// Bench: CPU to read one peer's /v1/report from its bytes to a checked NodeReport, as the evaluator does for
+// each of its peers (createReportReader: bounded scan, decoding, JSON.parse, shape check), beside the same
+// pipeline over the bounded reader it replaced (test/unit/support/bounded-json-reference.ts). No network:
+// the bodies are test/support/fake-peers.ts reports held in memory, cut into the chunk sizes undici hands over.
+//   bash bench/run.sh report-read [--tasks=10,2000] [--splits=whole,16384,65536] [--runs=7] [--megabytes=57]
+//                                 [--readers=current,reference] [--markdown]
+// Each run reads --megabytes of reports (57 MB: 5,000 reports of 10 tasks, one evaluator round) per case and
+// reader; cases and readers take turns, and the figures are the median run (min and max beside).
+import { PerformanceObserver } from 'node:perf_hooks';
+import { isExactReport } from '../src/core/report-exact.js';
+import { REPORT_LIMITS } from '../src/core/report-limits.js';
+import { createReportReader } from '../src/core/report-reader.js';
+import { parseNodeReport } from '../src/core/report-schema.js';
+import type { NodeReport } from '../src/core/types.js';
+import { bodyBytes, nodeReport } from '../test/support/fake-peers.js';
+import { BoundedJsonReader as ReferenceReader } from '../test/unit/support/bounded-json-reference.js';
+import { flags, machineFacts, markdownTable, median } from './support/common.js';
+
+const args = flags(process.argv.slice(2));
+const list = (name: string, fallback: string) => (args.get(name) ?? fallback).split(',').filter(Boolean);
+const taskCounts = list('tasks', '10,2000').map(Number);
+const splits = list('splits', 'whole,16384,65536');
+const runs = Number(args.get('runs') ?? 7);
+const megabytes = Number(args.get('megabytes') ?? 57);
+const readerNames = list('readers', 'current,reference');
+const SERVICES = 500;
+/** Distinct bodies per case (the reports of that many nodes), cycled through. */
+const DISTINCT = 500;
+
+type Read = (chunks: readonly Uint8Array[]) => NodeReport;
+
+const READERS: Record<string, Read> = {
+  current: (chunks) => {
+    const reader = createReportReader();
+    for (const c of chunks) reader.push(c);
+    return reader.finish();
+  },
+  // createReportReader's pipeline, over the old bounded reader.
+  reference: (chunks) => {
+    const reader = new ReferenceReader(REPORT_LIMITS);
+    for (const c of chunks) reader.push(c);
+    const body = reader.parse();
+    return isExactReport(body) ? body : parseNodeReport(body);
+  },
+};
+
+interface Case {
+  tasks: number;
+  split: string;
+  bodies: Uint8Array[][];
+  bytes: number;
+  count: number;
+}
+
+function makeCase(tasks: number, split: string): Case {
+  const distinct = tasks >= 1000 ? 8 : DISTINCT;
+  const size = split === 'whole' ? Infinity : Number(split);
+  const bodies = Array.from({ length: distinct }, (_, i) => {
+    const b = new Uint8Array(bodyBytes(nodeReport({ node: i + 1, tasks, serviceCount: SERVICES })));
+    const chunks: Uint8Array[] = [];
+    for (let at = 0; at < b.length; at += size === Infinity ? b.length : size) chunks.push(b.subarray(at, at + size));
+    return chunks;
+  });
+  const bytes = bodies.reduce((n, chunks) => n + chunks.reduce((m, c) => m + c.length, 0), 0) / distinct;
+  return { tasks, split, bodies, bytes, count: Math.max(4, Math.ceil((megabytes * 1e6) / bytes)) };
+}
+
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+}).observe({ entryTypes: ['gc'] });
+const gcSettled = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** One run: µs per report, and GC ms per 1,000 reports, reading `count` reports. */
+async function run(c: Case, read: Read): Promise<{ us: number; gc: number }> {
+  await gcSettled();
+  const gcBefore = gcMs;
+  let tasksSeen = 0;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < c.count; i++) tasksSeen += read(c.bodies[i % c.bodies.length]!).tasks.length;
+  const us = Number(process.hrtime.bigint() - started) / 1e3 / c.count;
+  if (tasksSeen !== c.count * c.tasks) throw new Error(`read ${tasksSeen} tasks, expected ${c.count * c.tasks}`);
+  await gcSettled();
+  return { us, gc: ((gcMs - gcBefore) * 1000) / c.count };
+}
+
+const cases = taskCounts.flatMap((t) => splits.map((s) => makeCase(t, s)));
+const figures = new Map<string, { us: number[]; gc: number[] }>();
+const key = (c: Case, r: string) => `${c.tasks}/${c.split}/${r}`;
+for (let r = 0; r <= runs; r++) {
+  for (const c of cases) {
+    for (const name of r % 2 === 0 ? readerNames : [...readerNames].reverse()) {
+      const out = await run(c, READERS[name]!);
+      if (r === 0) continue; // warm-up
+      const f = figures.get(key(c, name)) ?? { us: [], gc: [] };
+      f.us.push(out.us);
+      f.gc.push(out.gc);
+      figures.set(key(c, name), f);
+    }
+  }
+}
+
+const rows = cases.flatMap((c) =>
+  readerNames.map((name) => {
+    const f = figures.get(key(c, name))!;
+    const us = median(f.us);
+    const ref = figures.get(key(c, 'reference'));
+    const chunks = c.bodies[0]!.length;
+    return [
+      c.tasks,
+      `${c.split} (${chunks} chunk${chunks === 1 ? '' : 's'})`,
+      name,
+      (c.bytes / 1000).toFixed(1),
+      c.count,
+      us.toFixed(2),
+      `${Math.min(...f.us).toFixed(2)}–${Math.max(...f.us).toFixed(2)}`,
+      (c.bytes / us).toFixed(0),
+      median(f.gc).toFixed(2),
+      ref && name !== 'reference' ? `${(median(ref.us) / us).toFixed(2)}×` : '',
+    ];
+  }),
+);
+const head = [
+  'tasks',
+  'split',
+  'reader',
+  'body kB',
+  'reports/run',
+  'µs/report (median)',
+  'min–max',
+  'MB/s',
+  'GC ms /1000 reports',
+  'speed-up',
+];
+console.log(machineFacts().join('\n'));
+console.log(
+  `runs: ${runs} (+1 warm-up), ${megabytes} MB of reports per run, node flags: ${process.execArgv.join(' ')}`,
+);
+if (args.has('markdown')) console.log(markdownTable(head, rows, ['r', 'l', 'l']));
+else console.table(rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]]))));
