@@ -6,7 +6,7 @@
 //                                 [--readers=current,reference] [--markdown]
 // Each run reads --megabytes of reports (57 MB: 5,000 reports of 10 tasks, one evaluator round) per case and
 // reader; cases and readers take turns, and the figures are the median run (min and max beside).
-import { PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { isExactReport } from '../src/core/report-exact.js';
 import { REPORT_LIMITS } from '../src/core/report-limits.js';
 import { createReportReader } from '../src/core/report-reader.js';
@@ -66,35 +66,42 @@ function makeCase(tasks: number, split: string): Case {
 }
 
 let gcMs = 0;
+let minorGcs = 0;
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcMs += e.duration;
+  for (const e of list.getEntries()) {
+    gcMs += e.duration;
+    if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR)
+      minorGcs++;
+  }
 }).observe({ entryTypes: ['gc'] });
 const gcSettled = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-/** One run: µs per report, and GC ms per 1,000 reports, reading `count` reports. */
-async function run(c: Case, read: Read): Promise<{ us: number; gc: number }> {
+/** One run: µs per report, GC ms and young-generation collections per 1,000 reports, reading `count` reports. */
+async function run(c: Case, read: Read): Promise<{ us: number; gc: number; minor: number }> {
   await gcSettled();
   const gcBefore = gcMs;
+  const minorBefore = minorGcs;
   let tasksSeen = 0;
   const started = process.hrtime.bigint();
   for (let i = 0; i < c.count; i++) tasksSeen += read(c.bodies[i % c.bodies.length]!).tasks.length;
   const us = Number(process.hrtime.bigint() - started) / 1e3 / c.count;
   if (tasksSeen !== c.count * c.tasks) throw new Error(`read ${tasksSeen} tasks, expected ${c.count * c.tasks}`);
   await gcSettled();
-  return { us, gc: ((gcMs - gcBefore) * 1000) / c.count };
+  return { us, gc: ((gcMs - gcBefore) * 1000) / c.count, minor: ((minorGcs - minorBefore) * 1000) / c.count };
 }
 
 const cases = taskCounts.flatMap((t) => splits.map((s) => makeCase(t, s)));
-const figures = new Map<string, { us: number[]; gc: number[] }>();
+const figures = new Map<string, { us: number[]; gc: number[]; minor: number[] }>();
 const key = (c: Case, r: string) => `${c.tasks}/${c.split}/${r}`;
 for (let r = 0; r <= runs; r++) {
   for (const c of cases) {
     for (const name of r % 2 === 0 ? readerNames : [...readerNames].reverse()) {
       const out = await run(c, READERS[name]!);
       if (r === 0) continue; // warm-up
-      const f = figures.get(key(c, name)) ?? { us: [], gc: [] };
+      const f = figures.get(key(c, name)) ?? { us: [], gc: [], minor: [] };
       f.us.push(out.us);
       f.gc.push(out.gc);
+      f.minor.push(out.minor);
       figures.set(key(c, name), f);
     }
   }
@@ -116,6 +123,7 @@ const rows = cases.flatMap((c) =>
       `${Math.min(...f.us).toFixed(2)}–${Math.max(...f.us).toFixed(2)}`,
       (c.bytes / us).toFixed(0),
       median(f.gc).toFixed(2),
+      median(f.minor).toFixed(1),
       ref && name !== 'reference' ? `${(median(ref.us) / us).toFixed(2)}×` : '',
     ];
   }),
@@ -130,6 +138,7 @@ const head = [
   'min–max',
   'MB/s',
   'GC ms /1000 reports',
+  'young GCs /1000 reports',
   'speed-up',
 ];
 console.log(machineFacts().join('\n'));
