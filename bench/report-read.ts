@@ -3,9 +3,10 @@
 // pipeline over the bounded reader it replaced (test/unit/support/bounded-json-reference.ts). No network:
 // the bodies are test/support/fake-peers.ts reports held in memory, cut into the chunk sizes undici hands over.
 //   bash bench/run.sh report-read [--tasks=10,2000] [--splits=whole,16384,65536] [--runs=7] [--megabytes=57]
-//                                 [--readers=current,reference] [--markdown]
+//                                 [--readers=current,reference] [--no-deadline] [--markdown]
 // Each run reads --megabytes of reports (57 MB: 5,000 reports of 10 tasks, one evaluator round) per case and
-// reader; cases and readers take turns, and the figures are the median run (min and max beside).
+// reader; cases and readers take turns, and the figures are the median run (min and max beside). Last, the
+// cost of making and ending the HTTP client's per-request deadline, before and now (--no-deadline skips it).
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { isExactReport } from '../src/core/report-exact.js';
 import { REPORT_LIMITS } from '../src/core/report-limits.js';
@@ -141,9 +142,45 @@ const head = [
   'young GCs /1000 reports',
   'speed-up',
 ];
+/**
+ * The per-request deadline of src/adapters/http.ts: AbortSignal.timeout (before) against an AbortController
+ * and a timer cleared when the request ends (now), for a round's worth of requests made and ended.
+ */
+function deadlineCost(): string[][] {
+  const n = 5000;
+  const ways: Record<string, () => () => void> = {
+    'AbortSignal.timeout': () => {
+      AbortSignal.timeout(2000);
+      return () => undefined;
+    },
+    'AbortController + cleared timer': () => {
+      const c = new AbortController();
+      const t = setTimeout(() => c.abort(), 2000);
+      t.unref();
+      return () => clearTimeout(t);
+    },
+  };
+  const us = new Map<string, number[]>();
+  for (let r = 0; r <= runs; r++) {
+    for (const [name, make] of Object.entries(ways)) {
+      const started = process.hrtime.bigint();
+      const ends = Array.from({ length: n }, make);
+      for (const end of ends) end();
+      if (r > 0) us.set(name, [...(us.get(name) ?? []), Number(process.hrtime.bigint() - started) / 1e3 / n]);
+    }
+  }
+  return [...us].map(([name, v]) => [name, median(v).toFixed(2), `${((median(v) * n) / 1000).toFixed(1)} ms`]);
+}
+
 console.log(machineFacts().join('\n'));
 console.log(
   `runs: ${runs} (+1 warm-up), ${megabytes} MB of reports per run, node flags: ${process.execArgv.join(' ')}`,
 );
 if (args.has('markdown')) console.log(markdownTable(head, rows, ['r', 'l', 'l']));
 else console.table(rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]]))));
+const deadlineHead = ['deadline per request', 'µs to make and end (median)', 'per 5,000 requests'];
+if (!args.has('no-deadline')) {
+  const d = deadlineCost();
+  if (args.has('markdown')) console.log(`\n${markdownTable(deadlineHead, d, ['l'])}`);
+  else console.table(d.map((r) => Object.fromEntries(deadlineHead.map((h, i) => [h, r[i]]))));
+}
