@@ -5,7 +5,8 @@
 //   bash bench/run.sh report-read [--tasks=10,2000] [--splits=whole,16384,65536] [--runs=7] [--megabytes=57]
 //                                 [--readers=current,reference] [--no-deadline] [--markdown]
 // Each run reads --megabytes of reports (57 MB: 5,000 reports of 10 tasks, one evaluator round) per case and
-// reader; cases and readers take turns, and the figures are the median run (min and max beside). Last, the
+// reader; cases and readers take turns, and the times are the median run (min and max beside), the GC
+// figures the mean over all runs (a full GC falls in one run of a few large reports, not in the next). Last, the
 // cost of making and ending the HTTP client's per-request deadline, before and now (--no-deadline skips it).
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { isExactReport } from '../src/core/report-exact.js';
@@ -25,6 +26,7 @@ const runs = Number(args.get('runs') ?? 7);
 const megabytes = Number(args.get('megabytes') ?? 57);
 const readerNames = list('readers', 'current,reference');
 const SERVICES = 500;
+const sum = (v: readonly number[]) => v.reduce((a, b) => a + b, 0);
 /** Distinct bodies per case (the reports of that many nodes), cycled through. */
 const DISTINCT = 500;
 
@@ -123,8 +125,8 @@ const rows = cases.flatMap((c) =>
       us.toFixed(2),
       `${Math.min(...f.us).toFixed(2)}–${Math.max(...f.us).toFixed(2)}`,
       (c.bytes / us).toFixed(0),
-      median(f.gc).toFixed(2),
-      median(f.minor).toFixed(1),
+      (sum(f.gc) / f.gc.length).toFixed(2),
+      (sum(f.minor) / f.minor.length).toFixed(1),
       ref && name !== 'reference' ? `${(median(ref.us) / us).toFixed(2)}×` : '',
     ];
   }),

@@ -32,10 +32,11 @@ const UTF8 = new TextDecoder('utf-8');
 /** For the pieces of a long body after its first: a byte order mark there is text, as it was before. */
 const UTF8_REST = new TextDecoder('utf-8', { ignoreBOM: true });
 /**
- * Bodies longer than this are decoded in pieces and joined: Node makes a string of about 1 MB or more
- * decoded at once an external one, which the young generation cannot free and whose memory forces full GCs.
+ * Bodies longer than this are decoded in pieces of this size and joined. Decoded at once, Node makes a text
+ * of about 1 MB or more an external string, held outside the heap until a full GC; pieces this small are
+ * ordinary strings in the young generation.
  */
-const DECODE_PIECE = 512 * 1024;
+const DECODE_PIECE = 64 * 1024;
 /**
  * Chunks shorter than this are copied together, SCRATCH bytes at a time, rather than kept one by one: a body
  * sent a few bytes at a time then costs its bytes, not an object per chunk.

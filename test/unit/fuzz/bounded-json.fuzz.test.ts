@@ -156,13 +156,13 @@ describe('BoundedJsonReader against the reader it replaced', () => {
   });
 
   it('reads a body longer than one decoding piece as the old reader did', () => {
-    // Multi-byte characters, bad bytes and byte order marks on both sides of the 512 KiB cut.
+    // Multi-byte characters, bad bytes and byte order marks on both sides of the 64 KiB cut.
     const filler = enc(JSON.stringify('x'.repeat(3000)));
     const around = [...enc('"é中😀'), 0xef, 0xbb, 0xbf, 0xf0, 0x9f, 0x98, 0x80, 0xe4, 0xb8, 0xc3, 0x80, 0x80, 0x22];
     for (let shift = 0; shift < 16; shift++) {
       // `around` starts `shift + 8` bytes before the cut.
       const parts: number[] = [...BOM, 0x5b];
-      const start = 512 * 1024 - shift - 8;
+      const start = 64 * 1024 - shift - 8;
       while (parts.length + filler.length + 100 < start) parts.push(...filler, 0x2c);
       parts.push(...enc(JSON.stringify('y'.repeat(start - parts.length - 3))), 0x2c);
       expect(parts.length).toBe(start);
