@@ -25,8 +25,8 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
 /**
- * Every body is decoded whole, never in pieces, so one decoder serves them all. Non-fatal like the one
- * before it: bad UTF-8 becomes U+FFFD, and a leading byte order mark is dropped.
+ * Bodies are decoded once they are whole, never streaming, so one decoder serves them all. Non-fatal like
+ * the reader's before: bad UTF-8 becomes U+FFFD, and a leading byte order mark is dropped.
  */
 const UTF8 = new TextDecoder('utf-8');
 /** For the pieces of a long body after its first: a byte order mark there is text, as it was before. */
