@@ -61,7 +61,8 @@ function makeCase(tasks: number, split: string): Case {
   const bodies = Array.from({ length: distinct }, (_, i) => {
     const b = new Uint8Array(bodyBytes(nodeReport({ node: i + 1, tasks, serviceCount: SERVICES })));
     const chunks: Uint8Array[] = [];
-    for (let at = 0; at < b.length; at += size === Infinity ? b.length : size) chunks.push(b.subarray(at, at + size));
+    // Each chunk its own buffer, as undici hands them over (one per socket read).
+    for (let at = 0; at < b.length; at += size === Infinity ? b.length : size) chunks.push(b.slice(at, at + size));
     return chunks;
   });
   const bytes = bodies.reduce((n, chunks) => n + chunks.reduce((m, c) => m + c.length, 0), 0) / distinct;

@@ -71,8 +71,8 @@ export class BoundedJsonReader {
 
   /**
    * Checks the next piece of the body; throws a ParseError (reason: a JsonRefusal) once a limit is passed.
-   * A chunk of SMALL_CHUNK bytes or more is kept as it is until the body is parsed: its bytes must not be
-   * reused meanwhile.
+   * A chunk of SMALL_CHUNK bytes or more that fills (nearly) all of its buffer, as undici hands them over, is
+   * kept as it is until the body is parsed: its bytes must not be reused meanwhile.
    */
   push(chunk: Uint8Array): void {
     const l = this.limits;
@@ -195,7 +195,10 @@ export function decodeUtf8(bytes: Uint8Array, pieceBytes = DECODE_PIECE): string
   return pieces.join('');
 }
 
-/** A body's bytes until it is whole: chunks as they came, small ones copied together; no more than the body. */
+/**
+ * A body's bytes until it is whole: chunks as they came, small ones copied together, so that what is held
+ * (buffers kept alive included) is never much more than the body.
+ */
 class KeptBytes {
   private readonly chunks: Uint8Array[] = [];
   private scratch: Uint8Array | undefined;
@@ -206,7 +209,8 @@ class KeptBytes {
     this.total += chunk.length;
     if (chunk.length >= SMALL_CHUNK) {
       this.flush();
-      this.chunks.push(chunk);
+      // A view into a much larger buffer is copied, so as not to keep the rest of that buffer alive.
+      this.chunks.push(chunk.buffer.byteLength - chunk.length > SMALL_CHUNK ? chunk.slice() : chunk);
       return;
     }
     for (let from = 0; from < chunk.length;) {

@@ -92,6 +92,17 @@ describe('BoundedJsonReader', () => {
       expect(read(body, size)).toEqual({ reason: 'ok', value: JSON.parse(text) });
   });
 
+  it('copies a chunk that is a small part of a larger buffer rather than keep that buffer', () => {
+    const value = { s: 'y'.repeat(3000) };
+    const big = new Uint8Array(1024 * 1024);
+    const body = enc(JSON.stringify(value));
+    big.set(body, 4096);
+    const reader = new BoundedJsonReader(REPORT_LIMITS);
+    reader.push(big.subarray(4096, 4096 + body.length));
+    big.fill(0x20); // what the buffer's owner may do with it next: the reader's copy is unaffected
+    expect(reader.parse()).toEqual(value);
+  });
+
   it('refuses a body within the limits that is not JSON as invalid_json', () => {
     expect(read(enc('{"a":1')).reason).toBe('invalid_json');
     expect(read(enc('{"a" 1}')).reason).toBe('invalid_json');
