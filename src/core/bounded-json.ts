@@ -29,14 +29,6 @@ const CLOSE_BRACKET = 0x5d;
  * the reader's before: bad UTF-8 becomes U+FFFD, and a leading byte order mark is dropped.
  */
 const UTF8 = new TextDecoder('utf-8');
-/** For the pieces of a long body after its first: a byte order mark there is text, as it was before. */
-const UTF8_REST = new TextDecoder('utf-8', { ignoreBOM: true });
-/**
- * Bodies longer than this are decoded in pieces of this size and joined. Decoded at once, Node makes a text
- * of about 1 MB or more an external string, held outside the heap until a full GC; pieces this small are
- * ordinary strings in the young generation.
- */
-const DECODE_PIECE = 64 * 1024;
 /**
  * Chunks shorter than this are copied together, SCRATCH bytes at a time, rather than kept one by one: a body
  * sent a few bytes at a time then costs its bytes, not an object per chunk.
@@ -160,39 +152,13 @@ export class BoundedJsonReader {
 
   /** The body as a value and as the text it was parsed from. */
   parseWithText(): { value: unknown; text: string } {
-    const text = decodeUtf8(this.kept.take());
+    const text = UTF8.decode(this.kept.take());
     try {
       return { value: JSON.parse(text), text };
     } catch (err) {
       return refuse('invalid_json', `not JSON: ${(err as Error).message}`);
     }
   }
-}
-
-/**
- * `bytes` as text, as one TextDecoder would give it (U+FFFD for bad UTF-8, a leading byte order mark dropped),
- * in pieces of about `pieceBytes` each cut before a byte that starts a character (or before a lone continuation
- * byte), so that a cut never changes what any byte decodes to.
- */
-export function decodeUtf8(bytes: Uint8Array, pieceBytes = DECODE_PIECE): string {
-  if (bytes.length <= pieceBytes) return UTF8.decode(bytes);
-  pieceBytes = Math.max(4, pieceBytes); // room for a whole character before every cut
-  const pieces: string[] = [];
-  for (let from = 0; from < bytes.length;) {
-    let to = Math.min(bytes.length, from + pieceBytes);
-    if (to < bytes.length) {
-      // A character is at most 4 bytes: its first byte is among the 4 up to `to`, or `to` starts none.
-      for (let k = 0; k <= 3; k++) {
-        if ((bytes[to - k]! & 0xc0) !== 0x80) {
-          to -= k;
-          break;
-        }
-      }
-    }
-    pieces.push((from === 0 ? UTF8 : UTF8_REST).decode(bytes.subarray(from, to)));
-    from = to;
-  }
-  return pieces.join('');
 }
 
 /**

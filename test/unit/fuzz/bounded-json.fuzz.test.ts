@@ -4,7 +4,7 @@
 // marks included).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundedJsonReader, decodeUtf8 } from '../../../src/core/bounded-json.js';
+import { BoundedJsonReader } from '../../../src/core/bounded-json.js';
 import { REPORT_LIMITS, type JsonLimits } from '../../../src/core/report-limits.js';
 import { ParseError } from '../../../src/errors.js';
 import { nodeReport } from '../../support/fake-peers.js';
@@ -159,12 +159,11 @@ describe('BoundedJsonReader against the reader it replaced', () => {
     );
   });
 
-  it('reads a body longer than one decoding piece as the old reader did', () => {
-    // Multi-byte characters, bad bytes and byte order marks on both sides of the 64 KiB cut.
+  it('reads multi-byte characters, bad bytes and byte order marks across 64 KiB chunks as the old reader did', () => {
     const filler = enc(JSON.stringify('x'.repeat(3000)));
     const around = [...enc('"é中😀'), 0xef, 0xbb, 0xbf, 0xf0, 0x9f, 0x98, 0x80, 0xe4, 0xb8, 0xc3, 0x80, 0x80, 0x22];
     for (let shift = 0; shift < 16; shift++) {
-      // `around` starts `shift + 8` bytes before the cut.
+      // `around` starts `shift + 8` bytes before the second chunk.
       const parts: number[] = [...BOM, 0x5b];
       const start = 64 * 1024 - shift - 8;
       while (parts.length + filler.length + 100 < start) parts.push(...filler, 0x2c);
@@ -178,25 +177,5 @@ describe('BoundedJsonReader against the reader it replaced', () => {
       expect(now).toHaveProperty('text');
       expect(now).toEqual(outcome(new ReferenceReader(limits), chunks));
     }
-  });
-});
-
-describe('decodeUtf8', () => {
-  it('gives what one TextDecoder gives for the whole, however small the pieces', () => {
-    const bytes = fc
-      .array(
-        fc.oneof(
-          byte.map((b) => [b]),
-          fc.constant(BOM),
-        ),
-        { maxLength: 60 },
-      )
-      .map((parts) => new Uint8Array(parts.flat()));
-    fc.assert(
-      fc.property(bytes, fc.integer({ min: 1, max: 12 }), (b, piece) => {
-        expect(decodeUtf8(b, piece)).toBe(new TextDecoder('utf-8').decode(b));
-      }),
-      runs(5000),
-    );
   });
 });
