@@ -346,7 +346,7 @@ const AFTER_CHANNELS = [
     kind: 'enum',
     default: 'auto',
     choices: ['auto', 'lean', 'node'],
-    help: "V8 tuning: auto (lean; V8's defaults from the first round asking 64+ peers), lean, or node (V8's defaults)",
+    help: "V8 tuning: auto (no Maglev until a round asks 64+ peers), lean (no Maglev), or node (V8's defaults)",
   },
   {
     key: 'logLevel',

@@ -128,5 +128,5 @@ export function applyAgentRuntime(): string {
   const { runtime } = parseConfig({ SWARM_BALANCE_RUNTIME: process.env.SWARM_BALANCE_RUNTIME }, [], () => '');
   runtimeTuning.apply(runtime);
   const { lean } = runtimeTuning.state();
-  return `V8 tuning: SWARM_BALANCE_RUNTIME=${runtime}, ${lean ? 'lean (--optimize-for-size --no-maglev)' : "V8's defaults"}${runtime === 'auto' ? ' until a round asks 64+ peers' : ''} (src/runtime-tuning.ts)`;
+  return `V8 tuning: SWARM_BALANCE_RUNTIME=${runtime}, ${lean ? 'lean (--no-maglev)' : "V8's defaults"}${runtime === 'auto' ? ' until a round asks 64+ peers' : ''} (src/runtime-tuning.ts)`;
 }

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { LARGE_ROUND_PEERS, LEAN_FLAGS, RuntimeTuning, fastFlags, maglevByDefault } from '../../src/runtime-tuning.js';
+import { LARGE_ROUND_PEERS, RuntimeTuning, fastFlags, leanFlags, maglevByDefault } from '../../src/runtime-tuning.js';
 
 function recorded(mode: 'auto' | 'lean' | 'node') {
   const set: string[] = [];
-  const tuning = new RuntimeTuning((f) => set.push(f), fastFlags('13.6.233.17-node.37'));
+  const tuning = new RuntimeTuning((f) => set.push(f), '13.6.233.17-node.37');
   tuning.apply(mode);
   return { tuning, set };
 }
@@ -25,7 +25,7 @@ describe('RuntimeTuning', () => {
   it('stays lean with `lean` whatever the swarm', () => {
     const { tuning, set } = recorded('lean');
     expect(tuning.noteRound(5000)).toBe(false);
-    expect(set).toEqual(['--optimize-for-size', '--no-maglev']);
+    expect(set).toEqual(['--no-maglev']);
     expect(tuning.state()).toEqual({ mode: 'lean', lean: true });
   });
 
@@ -35,13 +35,16 @@ describe('RuntimeTuning', () => {
     expect(tuning.state().lean).toBe(true);
     expect(tuning.noteRound(LARGE_ROUND_PEERS)).toBe(true);
     expect(tuning.noteRound(5000)).toBe(false);
-    expect(set).toEqual([...LEAN_FLAGS, '--no-optimize-for-size', '--maglev']);
+    expect(set).toEqual(['--no-maglev', '--maglev']);
     expect(tuning.state()).toEqual({ mode: 'auto', lean: false });
   });
 
-  it('turns Maglev back on only where it is a default (not on Node 20, whose V8 ships it off)', () => {
-    expect(fastFlags('11.3.244.8-node.38')).toEqual(['--no-optimize-for-size']);
-    expect(fastFlags('13.6.233.17-node.37')).toEqual(['--no-optimize-for-size', '--maglev']);
+  it('touches Maglev only where it is a default (not on Node 20, whose V8 ships it off)', () => {
+    expect([leanFlags('11.3.244.8-node.38'), fastFlags('11.3.244.8-node.38')]).toEqual([[], []]);
+    expect([leanFlags('13.6.233.17-node.37'), fastFlags('13.6.233.17-node.37')]).toEqual([
+      ['--no-maglev'],
+      ['--maglev'],
+    ]);
   });
 });
 
