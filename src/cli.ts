@@ -1,18 +1,17 @@
 #!/usr/bin/env node
 // Entry point: swarm-balance agent | status | check | doctor | notify-test | --help | --version
 // (src/commands/main.ts parses the command line and picks the exit code).
+// First: the agent's V8 tuning must be set before the rest loads (src/runtime-start.ts).
+import './runtime-start.js';
 import { readFileSync } from 'node:fs';
 import { runCli } from './commands/main.js';
 import { processIo } from './commands/status.js';
 import { parseConfig, unknownVariables } from './config.js';
 import { createLogger } from './logger.js';
-import { runtimeTuning } from './runtime-tuning.js';
 import { makeScrubber, scrubTexts } from './scrub.js';
 
 async function runAgentCommand(args: readonly string[]): Promise<number> {
   const config = parseConfig(process.env, args, (p) => readFileSync(p, 'utf8'));
-  // Before the agent's modules load, so that they are compiled under it (SWARM_BALANCE_RUNTIME).
-  runtimeTuning.apply(config.runtime);
   const logger = createLogger(config.logLevel, scrubTexts(config));
   const scrub = makeScrubber(scrubTexts(config));
   for (const { name, closest } of unknownVariables(process.env)) {

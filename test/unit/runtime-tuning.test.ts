@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { runtimeModeOf } from '../../src/runtime-start.js';
 import { LARGE_ROUND_PEERS, RuntimeTuning, fastFlags, leanFlags, maglevByDefault } from '../../src/runtime-tuning.js';
 
 function recorded(mode: 'auto' | 'lean' | 'node') {
@@ -92,5 +93,18 @@ describe('RuntimeTuning in a running Node', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('runtimeModeOf (read before the agent loads)', () => {
+  it.each([
+    [[], {}, 'auto'],
+    [[], { SWARM_BALANCE_RUNTIME: 'node' }, 'node'],
+    [['--runtime=lean'], { SWARM_BALANCE_RUNTIME: 'node' }, 'lean'],
+    [['--runtime', 'node'], {}, 'node'],
+    [[], { SWARM_BALANCE_RUNTIME: 'fast' }, null],
+    [['--runtime=x'], {}, null],
+  ] as const)('%j with %j is %s', (argv, env, mode) => {
+    expect(runtimeModeOf(argv, env)).toBe(mode);
   });
 });
