@@ -40,7 +40,6 @@ LABEL org.opencontainers.image.title="swarm-balance" \
 # A 1 MiB young generation and two malloc arenas: ~30 MiB less RSS at 500 tasks for ~0.3 % more CPU
 # (BENCHMARKS.md, agent-footprint). NODE_OPTIONS in the service's environment replaces the flag. glibc's
 # fixed mmap and trim thresholds (128 KiB) hand freed large blocks back instead of keeping them: ~1 MiB.
-# The agent tunes V8 itself at start as well (SWARM_BALANCE_RUNTIME, src/runtime-tuning.ts).
 ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=1 MALLOC_ARENA_MAX=2 \
     MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
 WORKDIR /app

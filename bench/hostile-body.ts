@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { applyAgentRuntime, flags, machineFacts, markdownTable, procStatus } from './support/common.js';
+import { flags, machineFacts, markdownTable, procStatus } from './support/common.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const MB16 = 16 * 1024 * 1024;
@@ -76,7 +76,6 @@ interface Figures {
 }
 
 async function child(peer: string, old: boolean, rounds: number): Promise<void> {
-  applyAgentRuntime();
   const { createHttpClient } = await import('../src/adapters/http.js');
   const { PeerPoller } = await import('../src/cluster/poller.js');
   const { parseConfig } = await import('../src/config.js');
@@ -203,7 +202,7 @@ async function main(): Promise<void> {
   ];
   const out = [
     ...machineFacts(),
-    `rounds per case: ${rounds}; the poller's process runs with the agent's V8 tuning (SWARM_BALANCE_RUNTIME=${process.env.SWARM_BALANCE_RUNTIME ?? 'auto'})`,
+    `rounds per case: ${rounds}`,
     '',
     markdownTable(head, rows, ['l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'l']),
   ];

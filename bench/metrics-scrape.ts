@@ -58,7 +58,6 @@ import { freePort } from '../test/support/ports.js';
 import { DEFAULT_EVAL_SETTINGS } from '../test/unit/support/factories.js';
 import { registerPromClientFamilies } from './support/prom-client-families.js';
 import {
-  applyAgentRuntime,
   flags,
   loadAverage,
   machineFacts,
@@ -144,7 +143,6 @@ const seriesSet = (text: string): string[] =>
     .sort();
 
 async function server(taskCount: number, serviceCount: number, variant: Variant): Promise<void> {
-  applyAgentRuntime();
   const { tasks, results } = buildSource(taskCount, serviceCount);
   const runs = [
     { name: 'proc_connections', success: true, durationSeconds: 0.05, problems: new Map<string, number>() },

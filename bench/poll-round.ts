@@ -26,7 +26,7 @@ import { createLogger } from '../src/logger.js';
 import { nodeReport } from '../test/support/fake-peers.js';
 import { serviceInfo } from '../test/unit/support/cluster-factories.js';
 import type { FarmMessage, FarmOptions } from './peer-farm.js';
-import { applyAgentRuntime, loadAverage, startProfile } from './support/common.js';
+import { loadAverage, startProfile } from './support/common.js';
 import { ownTasks } from './support/own-tasks.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -137,7 +137,6 @@ function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['t
 }
 
 async function runCase(spec: CaseSpec): Promise<CaseResult> {
-  console.log(applyAgentRuntime());
   const loadStart = loadAverage();
   const config = parseConfig({}, [], () => '');
   const farmOptions: FarmOptions = {

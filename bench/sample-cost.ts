@@ -315,7 +315,6 @@ function tables(results: CaseResult[], markdown: boolean): string {
 
 async function main(): Promise<void> {
   const fl = bench.flags(process.argv.slice(2));
-  console.log(bench.applyAgentRuntime());
   const sources = (fl.get('source') ?? 'real,fixture').split(',');
   const realCounts = bench.numbers(fl.get('tasks') ?? '10,100,500');
   const fixtureCounts = bench.numbers(fl.get('fixture-tasks') ?? fl.get('tasks') ?? '10,100,500,2000');

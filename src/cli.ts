@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 // Entry point: swarm-balance agent | status | check | doctor | notify-test | --help | --version
 // (src/commands/main.ts parses the command line and picks the exit code).
-// First: the agent's V8 tuning must be set before the rest loads (src/runtime-start.ts).
-import './runtime-start.js';
 import { readFileSync } from 'node:fs';
 import { runCli } from './commands/main.js';
 import { processIo } from './commands/status.js';

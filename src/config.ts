@@ -341,14 +341,6 @@ const AFTER_CHANNELS = [
     help: 'wait this long after a switch before checking whether it helped',
   },
   {
-    key: 'runtime',
-    env: 'SWARM_BALANCE_RUNTIME',
-    kind: 'enum',
-    default: 'auto',
-    choices: ['auto', 'lean', 'node'],
-    help: "V8 tuning: auto (no Maglev until a round asks 64+ peers), lean (no Maglev), or node (V8's defaults)",
-  },
-  {
     key: 'logLevel',
     env: 'SWARM_BALANCE_LOG_LEVEL',
     kind: 'enum',

@@ -1,8 +1,6 @@
 // Shared helpers of the benches: machine facts, flags, percentiles, CPU and RSS of processes, markdown tables.
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { parseConfig } from '../../src/config.js';
-import { runtimeTuning } from '../../src/runtime-tuning.js';
 
 /** The machine and the load on it, one line each, for the header of every bench's output. */
 export function machineFacts(): string[] {
@@ -117,16 +115,4 @@ export async function startProfile(file: string): Promise<() => Promise<void>> {
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
   };
-}
-
-/**
- * The agent's V8 tuning (SWARM_BALANCE_RUNTIME, `auto` unless set), applied to this bench process as
- * src/cli.ts applies it to the agent at start, so that a bench measures the agent's code as it runs in
- * the image. Returns one line for the bench's header.
- */
-export function applyAgentRuntime(): string {
-  const { runtime } = parseConfig({ SWARM_BALANCE_RUNTIME: process.env.SWARM_BALANCE_RUNTIME }, [], () => '');
-  runtimeTuning.apply(runtime);
-  const { lean } = runtimeTuning.state();
-  return `V8 tuning: SWARM_BALANCE_RUNTIME=${runtime}, ${lean ? 'lean (--no-maglev)' : "V8's defaults"}${runtime === 'auto' ? ' until a round asks 64+ peers' : ''} (src/runtime-tuning.ts)`;
 }

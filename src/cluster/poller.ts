@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import type { HttpClient } from '../adapters/http.js';
 import type { PeerState } from '../core/cluster-view.js';
 import { runBounded } from '../core/concurrency.js';
-import { runtimeTuning } from '../runtime-tuning.js';
 import { fetchReport, notAsked, type PeerResult } from './fetch-report.js';
 import type { FetchPool } from './fetch-pool.js';
 
@@ -47,12 +46,6 @@ export class PeerPoller {
    */
   async poll(peers: readonly string[], inbound: readonly string[], budgetMs = Infinity): Promise<PeerResult[]> {
     const deadline = Date.now() + budgetMs;
-    // A large swarm: compile what follows (the poll, the judging) with V8's defaults (src/runtime-tuning.ts).
-    if (runtimeTuning.noteRound(peers.length))
-      this.logger.info(
-        { peers: peers.length },
-        'asking many peers: V8 back to its defaults (Maglev, speed-first heap) from now (SWARM_BALANCE_RUNTIME=auto)',
-      );
     const query = inbound.length > 0 ? `?inbound=${inbound.map(encodeURIComponent).join(',')}` : '';
     const headers = this.token ? { authorization: `Bearer ${this.token}` } : undefined;
     const results: PeerResult[] = [];
