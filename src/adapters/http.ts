@@ -73,37 +73,40 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
     return agent;
   };
 
-  /** The answer's head, and the request's deadline (running from here, undici loaded), to clear once read. */
   const open = async (url: string, where: string, headers?: Record<string, string>) => {
     const undici = await loadUndici();
-    const due = deadline(limits.timeoutMs);
-    try {
-      return { undici, due, res: await openResponse(undici, pool(undici), limits, url, where, headers, due.signal) };
-    } catch (err) {
-      due.clear();
-      throw err;
-    }
+    return { undici, res: await openResponse(undici, pool(undici), limits, url, where, headers) };
   };
 
   return {
     async getText(url, headers) {
       const where = redactUrl(url);
-      const { undici, res, due } = await open(url, where, headers);
+      const { undici, res } = await open(url, where, headers);
       try {
         return await res.body.text();
       } catch (err) {
         throw classify(undici, err, where, limits);
-      } finally {
-        due.clear();
       }
     },
     async getChunks(url, headers, onChunk) {
       const where = redactUrl(url);
-      const { undici, res, due } = await open(url, where, headers);
-      try {
-        await eachChunk(res, onChunk, (err) => classify(undici, err, where, limits));
-      } finally {
-        due.clear();
+      const { undici, res } = await open(url, where, headers);
+      let chunk: Uint8Array | undefined;
+      const chunks = res.body[Symbol.asyncIterator]();
+      for (;;) {
+        try {
+          const next = await chunks.next();
+          if (next.done) return;
+          chunk = next.value as Uint8Array;
+        } catch (err) {
+          throw classify(undici, err, where, limits);
+        }
+        try {
+          onChunk(chunk);
+        } catch (err) {
+          res.body.destroy();
+          throw err;
+        }
       }
     },
     connectionsTo: (hostPort) => ({ opened: opened.get(hostPort) ?? 0, open: openNow.get(hostPort) ?? 0 }),
@@ -115,49 +118,6 @@ export function createHttpClient(limits: HttpLimits, dispatcher?: Dispatcher): H
   };
 }
 
-/**
- * The overall deadline of one request, from its start to the body's last byte: undici's headersTimeout and
- * bodyTimeout bound each wait, not the sum, so a peer trickling its body would hold the request for ever.
- * One timer, cleared once the request is over (AbortSignal.timeout's lives on for the whole timeout).
- */
-interface Deadline {
-  signal: AbortSignal;
-  clear(): void;
-}
-
-function deadline(ms: number): Deadline {
-  const controller = new AbortController();
-  // The reason AbortSignal.timeout gives, which classify() reads as a timeout.
-  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms}ms`, 'TimeoutError')), ms);
-  timer.unref();
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
-}
-
-/** Hands the body to `onChunk` as it arrives; an exception from `onChunk` hangs up and is thrown as is. */
-async function eachChunk(
-  res: Dispatcher.ResponseData,
-  onChunk: (chunk: Uint8Array) => void,
-  classified: (err: unknown) => AgentError,
-): Promise<void> {
-  let chunk: Uint8Array | undefined;
-  const chunks = res.body[Symbol.asyncIterator]();
-  for (;;) {
-    try {
-      const next = await chunks.next();
-      if (next.done) return;
-      chunk = next.value as Uint8Array;
-    } catch (err) {
-      throw classified(err);
-    }
-    try {
-      onChunk(chunk);
-    } catch (err) {
-      res.body.destroy();
-      throw err;
-    }
-  }
-}
-
 /** A 200 answer whose declared length is within the limit; anything else is thrown. */
 async function openResponse(
   undici: typeof Undici,
@@ -165,12 +125,11 @@ async function openResponse(
   limits: HttpLimits,
   url: string,
   where: string,
-  headers: Record<string, string> | undefined,
-  signal: AbortSignal,
+  headers?: Record<string, string>,
 ): Promise<Dispatcher.ResponseData> {
   let res: Dispatcher.ResponseData;
   try {
-    res = await undici.request(url, { dispatcher: agent, headers, signal });
+    res = await undici.request(url, { dispatcher: agent, headers, signal: AbortSignal.timeout(limits.timeoutMs) });
   } catch (err) {
     throw classify(undici, err, where, limits);
   }
