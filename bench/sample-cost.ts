@@ -33,10 +33,11 @@ import type { TaskRef } from '../src/core/types.js';
 import { createProcConnectionsSampler } from '../src/samplers/proc-connections.js';
 import * as bench from './support/common.js';
 import { cleanup, cleanupOnSignals, runContainers } from './support/containers.js';
-
-const CONTAINER_PREFIX = 'sbbench-sc-';
 import { createPromiseProcReader, createSyncProcReader } from './support/readers.js';
 import { taskRefs } from './support/tasks.js';
+
+/** The containers this bench starts; its clean-up removes only these. */
+const CONTAINER_PREFIX = 'sbbench-sc-';
 
 const INTERVAL_MS = 5_000;
 const WINDOW_MS = 60_000;
