@@ -38,10 +38,8 @@ LABEL org.opencontainers.image.title="swarm-balance" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}"
 # A 1 MiB young generation and two malloc arenas: ~30 MiB less RSS at 500 tasks for ~0.3 % more CPU
-# (BENCHMARKS.md, agent-footprint). NODE_OPTIONS in the service's environment replaces the flag. glibc's
-# fixed mmap and trim thresholds (128 KiB) hand freed large blocks back instead of keeping them: ~1 MiB.
-ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=1 MALLOC_ARENA_MAX=2 \
-    MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
+# (BENCHMARKS.md, agent-footprint). NODE_OPTIONS in the service's environment replaces the flag.
+ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=1 MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

@@ -2,7 +2,8 @@
 // names every Prometheus client library uses (process_*, and prom-client's nodejs_eventloop_lag_*),
 // so stock dashboards and alerts work. Cheap at scrape time: process.cpuUsage() (once for the three
 // CPU counters) and memoryUsage.rss() are system calls, the descriptors one readdir; the limit is read once.
-import { existsSync, readdir, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -79,10 +80,7 @@ function registerFdMetrics(registers: Registry[], procSelf: string): void {
       help: 'Open file descriptors.',
       registers,
       async collect() {
-        // The callback form: node:fs/promises would load ~1.4 MB of modules (readline among them) for this alone.
-        const entries = await new Promise<string[] | null>((resolve) =>
-          readdir(`${procSelf}/fd`, (err, names) => resolve(err ? null : names)),
-        );
+        const entries = await readdir(`${procSelf}/fd`).catch(() => null);
         // One entry is the descriptor readdir itself holds on /proc/self/fd while listing it.
         if (entries) this.set(Math.max(0, entries.length - 1));
       },
