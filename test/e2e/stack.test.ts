@@ -908,7 +908,10 @@ describe('a collapse on the live stack, seen by the agents, the rules, Alertmana
       text: string;
     };
     expect(msg.text).toContain('[FIRING]');
-    expect(await metricSum(leader, 'swarm_balance_notifications_total', { channel: 'slack', result: 'sent' })).toBe(1);
+    // The agent counts a message as sent once Slack's answer is back, which may trail the request seen here.
+    const sent = () => metricSum(leader, 'swarm_balance_notifications_total', { channel: 'slack', result: 'sent' });
+    await waitFor(async () => (await sent()) > 0, 15_000, "the leader's agent counting its Slack message as sent");
+    expect(await sent()).toBe(1);
     await waitFor(
       async () => (await metricSum(leader, 'swarm_balance_remediations_total', { service: DEMO })) > 0,
       60_000,
