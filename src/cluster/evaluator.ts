@@ -25,11 +25,12 @@ function hotIds(r: ServiceResult): string[] {
 }
 
 /**
- * What is kept of a peer's report once the round is judged: who it is and what it says is firing (the
- * leader's agent's, read at a takeover). Keeping the whole report kept every peer's tasks alive until the
- * next round had fetched its own: at 5,000 peers, two rounds of reports for the GC to walk.
+ * What is kept of a peer's report once the round is judged: who it is, whether its engine answers and
+ * what it says is firing (the leader's agent's, read at a takeover). Keeping the whole report kept every
+ * peer's tasks alive until the next round had fetched its own: at 5,000 peers, two rounds of reports for
+ * the GC to walk.
  */
-export type PeerSummary = Pick<NodeReport, 'node' | 'firing'>;
+export type PeerSummary = Pick<NodeReport, 'node' | 'dockerUp' | 'firing'>;
 
 /** A polled peer as /v1/cluster lists it. */
 export interface PeerView extends Omit<PeerResult, 'report'> {
@@ -39,7 +40,7 @@ export interface PeerView extends Omit<PeerResult, 'report'> {
 }
 
 const summary = (p: PeerResult): PeerView =>
-  p.report ? { ...p, report: { node: p.report.node, firing: p.report.firing } } : p;
+  p.report ? { ...p, report: { node: p.report.node, dockerUp: p.report.dockerUp, firing: p.report.firing } } : p;
 
 export type Announce = (effect: ServiceEffect & { result: ClusterResult }) => void;
 
@@ -92,12 +93,14 @@ export class ClusterEvaluator {
     const swarm = snap.swarm ?? null;
     const reports = this.admit(own, polled, peers, swarm);
     // Who announces comes from the engine. What it already announced is taken from its agent only while
-    // this one is in shadow, so that at a takeover it is what the previous leader's agent said last.
+    // this one is in shadow, so that at a takeover it is what the previous leader's agent said last while
+    // it led: an agent whose engine is gone, or no longer names it leader, judges nothing and lists
+    // nothing firing, which is not the collapse resolving (that is just when a takeover comes).
     const leader =
       !active && swarm?.leader
         ? this.peerResults.find((p) => p.state === 'ok' && p.report?.node.id === swarm.leader)
         : undefined;
-    if (leader?.report) this.announcedByLeader = new Set(leader.report.firing);
+    if (leader?.report?.dockerUp && leader.report.node.leader) this.announcedByLeader = new Set(leader.report.firing);
     this.status = {
       evaluating,
       active,

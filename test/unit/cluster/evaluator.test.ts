@@ -185,6 +185,25 @@ describe('ClusterEvaluator', () => {
     ]);
   });
 
+  it.each([
+    ['its engine went away', { leader: true, dockerUp: false }],
+    ['its engine stopped naming it leader', { leader: false, dockerUp: true }],
+  ])('does not announce again a collapse the previous leader reported firing before %s', async (_, then) => {
+    // The old leader's agent still answers, judging nothing and listing nothing firing, for a few rounds
+    // while this node's engine still names it leader; then leadership moves here.
+    const { h, leader } = await takeover(['svc-web'], [0]);
+    const shadow = self('manager', false, collapsed.own);
+    const stopped = peerOk([], { leader: then.leader, firing: [] });
+    stopped.report = { ...stopped.report!, dockerUp: then.dockerUp };
+    h.script.answer = [stopped];
+    for (const t of [10 * S, 20 * S]) await h.evaluator.round(t, shadow.snap, shadow.own, [PEER]);
+    h.script.answer = [peerOk(collapsed.peer, { leader: false })];
+    await h.evaluator.round(60 * S, leader.snap, leader.own, [PEER]);
+    await h.evaluator.round(70 * S, leader.snap, leader.own, [PEER]);
+    expect(h.evaluator.firing()).toEqual(['svc-web']);
+    expect(h.announced).toEqual([]);
+  });
+
   it('announces after a takeover a collapse the previous leader had not reported', async () => {
     const { h, leader } = await takeover(['svc-other'], [0]);
     await h.evaluator.round(60 * S, leader.snap, leader.own, [PEER]);
@@ -450,7 +469,7 @@ describe('ClusterEvaluator with hostile peers', () => {
     h.script.answer = [sent];
     await h.evaluator.round(0, snap, own, [PEER]);
     const [kept] = h.evaluator.current().peers;
-    expect(kept?.report).toEqual({ node: sent.report!.node, firing: ['svc-web'] });
+    expect(kept?.report).toEqual({ node: sent.report!.node, dockerUp: true, firing: ['svc-web'] });
     expect(kept && 'tasks' in kept.report!).toBe(false);
     // The peer's tasks were judged all the same.
     expect(h.evaluator.current().results[0]?.tasks.map((t) => t.id)).toContain(collapsed.peer[0]!.id);
