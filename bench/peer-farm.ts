@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { buildServer } from '../src/server.js';
+import type { NodeReport } from '../src/core/types.js';
 import { bodyBytes, nodeReport } from '../test/support/fake-peers.js';
 
 export interface FarmOptions {
@@ -20,24 +21,39 @@ export interface FarmOptions {
 }
 
 export type FarmMessage =
-  { type: 'ready'; addresses: string[]; reportBytes: number } | { type: 'cpu'; userMs: number; systemMs: number };
+  | { type: 'ready'; addresses: string[]; reportBytes: number; leanBytes: number }
+  | { type: 'cpu'; userMs: number; systemMs: number };
 
 /** 127.1.0.1 … 127.1.0.250, 127.1.1.1 …: every address routes to lo on Linux. */
 export const farmHost = (i: number): string => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 
-function peerServer(opts: FarmOptions, i: number): { server: Server; bytes: number } {
+/**
+ * What an agent answers `?lean=1` (src/core/report-for-peers.ts, leanReport), written out here so that
+ * ab-poll-round.sh can build this harness over an older src/ that has no such function.
+ */
+const leanReport = (report: NodeReport, withEndpoints: boolean): NodeReport => ({
+  ...report,
+  tasks: report.tasks.map((t) => ({ ...t, counters: {}, rates: {} })),
+  endpoints: withEndpoints ? report.endpoints : [],
+});
+
+/** Each peer answers as an agent does: its whole report, or only what judging reads when asked `?lean=1`. */
+function peerServer(opts: FarmOptions, i: number): { server: Server; bytes: number; leanBytes: number } {
   const report = nodeReport({ node: i, tasks: opts.tasks, serviceCount: opts.serviceCount });
   const body = bodyBytes(report);
+  const lean = bodyBytes(leanReport(report, false));
+  const leanWithEndpoints = bodyBytes(leanReport(report, true));
   if (opts.mode === 'agent') {
     const server = buildServer({
       exposition: new Registry(),
       logger: pino({ level: 'silent' }),
       ready: () => true,
       peerToken: opts.token,
-      report: () => Promise.resolve(report),
+      report: (inbound: string[], asksLean?: boolean) =>
+        Promise.resolve(asksLean ? leanReport(report, inbound.length > 0) : report),
       cluster: () => ({ status: 503, body: {} }),
     });
-    return { server, bytes: body.length };
+    return { server, bytes: body.length, leanBytes: lean.length };
   }
   const wanted = `Bearer ${opts.token}`;
   const server = createServer((req, res) => {
@@ -45,17 +61,20 @@ function peerServer(opts: FarmOptions, i: number): { server: Server; bytes: numb
       res.writeHead(401, { 'content-type': 'application/json', 'content-length': 2 }).end('{}');
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body);
+    const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+    const answer = query.get('lean') !== '1' ? body : query.get('inbound') ? leanWithEndpoints : lean;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length }).end(answer);
   });
-  return { server, bytes: body.length };
+  return { server, bytes: body.length, leanBytes: lean.length };
 }
 
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '') as FarmOptions;
   const addresses: string[] = [];
   let total = 0;
+  let leanTotal = 0;
   for (let i = 0; i < opts.count; i++) {
-    const { server, bytes } = peerServer(opts, i);
+    const { server, bytes, leanBytes } = peerServer(opts, i);
     if (opts.keepAliveMs !== null) server.keepAliveTimeout = opts.keepAliveMs;
     const host = farmHost(i);
     await new Promise<void>((resolve, reject) => {
@@ -64,9 +83,15 @@ async function main(): Promise<void> {
     });
     addresses.push(`${host}:${opts.port}`);
     total += bytes;
+    leanTotal += leanBytes;
   }
   const send = (m: FarmMessage) => process.send!(m);
-  send({ type: 'ready', addresses, reportBytes: Math.round(total / opts.count) });
+  send({
+    type: 'ready',
+    addresses,
+    reportBytes: Math.round(total / opts.count),
+    leanBytes: Math.round(leanTotal / opts.count),
+  });
   process.on('message', (m) => {
     if (m === 'cpu') {
       const u = process.cpuUsage();

@@ -84,6 +84,8 @@ interface FullRound {
 interface CaseResult {
   spec: CaseSpec;
   reportBytes: number;
+  /** The same report as an evaluator asking `?lean=1` gets it (no hot task named). */
+  leanBytes: number;
   baseRssMiB: number;
   cold: RoundFigures;
   warm: RoundFigures[];
@@ -293,6 +295,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     return {
       spec,
       reportBytes: ready.reportBytes,
+      leanBytes: ready.leanBytes,
       baseRssMiB,
       cold,
       warm,
@@ -407,7 +410,7 @@ function table(results: CaseResult[], markdown: boolean): string {
     'peers',
     'conc.',
     'fetch',
-    'report B',
+    'report B whole / lean',
     'cold ms',
     'warm ms (med/max)',
     'own sample ms warm',
@@ -432,7 +435,7 @@ function table(results: CaseResult[], markdown: boolean): string {
       String(r.spec.peers),
       String(r.spec.concurrency),
       r.fetch,
-      String(r.reportBytes),
+      `${r.reportBytes} / ${r.leanBytes}`,
       f0(r.cold.ms),
       `${f0(median(warmMs))} / ${f0(Math.max(...warmMs))}`,
       f0(median(r.warm.map((x) => x.ownMs))),

@@ -25,8 +25,11 @@ export interface ServerDeps {
   exposition: MetricsExposition;
   logger: Logger;
   ready(): boolean;
-  /** `inbound`: task ids whose inbound connections the caller wants listed. */
-  report(inbound: string[]): Promise<unknown>;
+  /**
+   * `inbound`: task ids whose inbound connections the caller wants listed; `lean`: the caller asked for
+   * only what judging reads (`?lean=1`, see core/report-for-peers.ts).
+   */
+  report(inbound: string[], lean: boolean): Promise<unknown>;
   /**
    * /v1/cluster: the agent answers with a ClusterAnswer (core/cluster-view.ts); the server only serialises
    * it, so its own tests may hand it any body.
@@ -194,7 +197,10 @@ async function handle(deps: ServerDeps, gates: Gates, req: IncomingMessage, res:
         200,
         'application/json',
         JSON.stringify(
-          await deps.report((url.searchParams.get('inbound') ?? '').split(',').filter(Boolean).slice(0, 1000)),
+          await deps.report(
+            (url.searchParams.get('inbound') ?? '').split(',').filter(Boolean).slice(0, 1000),
+            url.searchParams.get('lean') === '1',
+          ),
         ),
       );
     }

@@ -12,7 +12,7 @@ import { createProcReader } from '../adapters/procfs.js';
 import { peerAddresses } from '../cluster/peers.js';
 import { AGENT_DEFAULTS, type Config } from '../config.js';
 import { DigestAccumulator } from '../core/digest.js';
-import { reportForPeers } from '../core/report-for-peers.js';
+import { leanReport, reportForPeers } from '../core/report-for-peers.js';
 import { TaskTable } from '../core/task-table.js';
 import { Discovery } from '../discovery.js';
 import { errorMessage } from '../errors.js';
@@ -89,7 +89,10 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
     readAuth: { token: config.metricsToken, users: config.basicAuthUsers },
     ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     // Peers get only what evaluation reads (Swarm tasks, swarm-balance.* labels); the local evaluator sees all.
-    report: async (inbound) => reportForPeers(await report(inbound)),
+    report: async (inbound, lean) => {
+      const forPeers = reportForPeers(await report(inbound));
+      return lean ? leanReport(forPeers, inbound.length > 0) : forPeers;
+    },
     cluster: () => clusterAnswer(evaluator.current(), discovery.current(), state.lastSample, config.dockerHost),
   });
   const port = await listen(server, config.listen.host, config.listen.port);

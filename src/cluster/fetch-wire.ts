@@ -13,7 +13,7 @@ export interface PollRequest {
   id: number;
   peers: string[];
   scheme: 'http' | 'https';
-  /** `?inbound=…` or ''. */
+  /** `?lean=1`, with `&inbound=…` when hot tasks are named. */
   query: string;
   headers: Record<string, string> | undefined;
   concurrency: number;

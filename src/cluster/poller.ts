@@ -46,7 +46,8 @@ export class PeerPoller {
    */
   async poll(peers: readonly string[], inbound: readonly string[], budgetMs = Infinity): Promise<PeerResult[]> {
     const deadline = Date.now() + budgetMs;
-    const query = inbound.length > 0 ? `?inbound=${inbound.map(encodeURIComponent).join(',')}` : '';
+    // Only what judging reads; an agent from before `lean` sends its whole report, which reads the same.
+    const query = `?lean=1${inbound.length > 0 ? `&inbound=${inbound.map(encodeURIComponent).join(',')}` : ''}`;
     const headers = this.token ? { authorization: `Bearer ${this.token}` } : undefined;
     const results: PeerResult[] = [];
     const take = (result: PeerResult) => {

@@ -13,6 +13,19 @@ function readLabels(service: ServiceInfo): ServiceInfo {
   };
 }
 
+/**
+ * What an evaluator that asks `?lean=1` reads: no per-task counters or rates (it judges the windows),
+ * and the endpoints only when it names hot tasks (they say who pins one). Still a whole report by the
+ * schema, so an evaluator of any version reads it; about half the bytes of a busy node's report.
+ */
+export function leanReport(report: NodeReport, withEndpoints: boolean): NodeReport {
+  return {
+    ...report,
+    tasks: report.tasks.map((t) => ({ ...t, counters: {}, rates: {} })),
+    endpoints: withEndpoints ? report.endpoints : [],
+  };
+}
+
 export function reportForPeers(report: NodeReport): NodeReport {
   const taskNetworks = new Set(report.endpoints.filter((e) => e.task !== undefined).map((e) => e.network));
   return {

@@ -9,7 +9,7 @@ const TOKEN = 's3cret-peer-token';
 
 interface Harness {
   base: string;
-  state: { ready: boolean; inbound: string[][] };
+  state: { ready: boolean; inbound: string[][]; lean: boolean[] };
 }
 
 const servers: Server[] = [];
@@ -32,13 +32,14 @@ async function start(over: Partial<ServerDeps> = {}): Promise<Harness> {
       this.set(1);
     },
   });
-  const state = { ready: false, inbound: [] as string[][] };
+  const state = { ready: false, inbound: [] as string[][], lean: [] as boolean[] };
   const server = buildServer({
     exposition: registry,
     logger: pino({ level: 'silent' }),
     ready: () => state.ready,
-    report: (inbound) => {
+    report: (inbound, lean) => {
       state.inbound.push(inbound);
+      state.lean.push(lean);
       return Promise.resolve({ version: 1, tasks: [] });
     },
     cluster: () => ({ status: 200, body: { services: [] } }),
@@ -108,6 +109,13 @@ describe('buildServer', () => {
     await fetch(`${base}/v1/report?inbound=t1,t2,,t3`);
     await fetch(`${base}/v1/report`);
     expect(state.inbound).toEqual([['t1', 't2', 't3'], []]);
+  });
+
+  it('asks for the lean report only when the caller says ?lean=1', async () => {
+    const { base, state } = await start({ peerToken: null });
+    for (const q of ['?lean=1', '?lean=1&inbound=t1', '', '?lean=0', '?lean=yes']) await fetch(`${base}/v1/report${q}`);
+    expect(state.lean).toEqual([true, true, false, false, false]);
+    expect(state.inbound).toEqual([[], ['t1'], [], [], []]);
   });
 
   it('answers /v1/cluster with the status and body the evaluator gives', async () => {

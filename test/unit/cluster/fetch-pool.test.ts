@@ -93,7 +93,7 @@ describe('FetchPool', () => {
     expect(openedAfterFirst).toBe(6);
     expect(openedAfterSecond).toBe(6);
     expect(peers[0]!.seen.authorization.at(-1)).toBe(`Bearer ${TOKEN}`);
-    expect(peers[0]!.seen.urls.at(-1)).toBe('/v1/report?inbound=task-a');
+    expect(peers[0]!.seen.urls.at(-1)).toBe('/v1/report?lean=1&inbound=task-a');
   });
 
   it('counts the peers a worker had left as errors when it dies, and starts a new one next round', async () => {

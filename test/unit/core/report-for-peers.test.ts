@@ -1,6 +1,7 @@
 // What /v1/report tells a peer: the Swarm tasks and the swarm-balance.* labels evaluation reads, nothing else of the node.
 import { describe, expect, it } from 'vitest';
-import { reportForPeers } from '../../../src/core/report-for-peers.js';
+import { leanReport, reportForPeers } from '../../../src/core/report-for-peers.js';
+import { parseNodeReport } from '../../../src/core/report-schema.js';
 import { endpoint, nodeReport, serviceInfo, webTask } from '../support/cluster-factories.js';
 
 describe('reportForPeers', () => {
@@ -56,5 +57,40 @@ describe('reportForPeers', () => {
     expect(out.tasks).toEqual(full.tasks);
     expect(out.node).toEqual(full.node);
     expect(out.firing).toEqual(full.firing);
+  });
+});
+
+describe('leanReport', () => {
+  const full = reportForPeers(
+    nodeReport({
+      tasks: [1, 2].map((slot) =>
+        webTask(slot, slot, slot * 10, {
+          counters: { connectionsAccepted: 500 + slot, receiveBytes: 9000 },
+          rates: { connections: slot / 6 },
+        }),
+      ),
+      endpoints: [endpoint({ address: '10.0.2.9', container: 'shop_proxy.1.abc', task: 'shop_proxy.1' })],
+    }),
+  );
+
+  it('leaves out the per-task counters and rates, and the endpoints unless hot tasks were named', () => {
+    const lean = leanReport(full, false);
+    expect(lean.tasks.map((t) => [t.counters, t.rates])).toEqual([
+      [{}, {}],
+      [{}, {}],
+    ]);
+    expect(lean.endpoints).toEqual([]);
+    expect(leanReport(full, true).endpoints).toEqual(full.endpoints);
+    expect(JSON.stringify(lean).length).toBeLessThan(JSON.stringify(full).length);
+  });
+
+  it('keeps all that judging reads: the same report, windows and all, once read back by the schema', () => {
+    for (const withEndpoints of [false, true]) {
+      const read = parseNodeReport(JSON.parse(JSON.stringify(leanReport(full, withEndpoints))));
+      expect(read.tasks.map((t) => [t.id, t.window, t.networks, t.slot, t.nodeId])).toEqual(
+        full.tasks.map((t) => [t.id, t.window, t.networks, t.slot, t.nodeId]),
+      );
+      expect({ ...read, tasks: [], endpoints: [] }).toEqual({ ...full, tasks: [], endpoints: [] });
+    }
   });
 });
