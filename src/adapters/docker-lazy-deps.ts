@@ -39,8 +39,9 @@ function standIn(from: NodeJS.Require, id: string, constructors: string[], calla
  * real module. Not put when the module is loaded already: there is nothing left to save.
  */
 function builtinStandIn(id: string): void {
-  if (cache[id] || (process as unknown as { moduleLoadList: string[] }).moduleLoadList.includes(`NativeModule ${id}`))
-    return;
+  // moduleLoadList is Node's own, undocumented list; without it the stand-in goes in (it is harmless then).
+  const loaded = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+  if (cache[id] || loaded?.includes(`NativeModule ${id}`) === true) return;
   put(id, () => requireHere(`node:${id}`) as Record<PropertyKey, unknown>, [], false);
 }
 
