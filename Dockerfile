@@ -38,7 +38,8 @@ LABEL org.opencontainers.image.title="swarm-balance" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${VERSION}"
 # A 1 MiB young generation and two malloc arenas: ~30 MiB less RSS at 500 tasks for ~0.3 % more CPU
-# (BENCHMARKS.md, agent-footprint). NODE_OPTIONS in the service's environment replaces the flag.
+# (BENCHMARKS.md, agent-footprint). NODE_OPTIONS in the service's environment replaces the flag. V8's
+# memory-saving heap is switched on by the agent itself (SWARM_BALANCE_MEMORY_SAVING, docs/deploy.md).
 ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=1 MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json

@@ -6,6 +6,8 @@
 # e.g. with the image's settings on Node 24:
 #   PATH="$(bash test/support/node-runtime.sh):$PATH" BENCH_NODE_OPTIONS=--max-semi-space-size=1 MALLOC_ARENA_MAX=2 \
 #     bash bench/ab-poll-round.sh --base=main --runs=3 --peers=5000 --concurrency=64 --keepalive=65000 --markdown
+# Node flags per side (not accepted in NODE_OPTIONS, e.g. --optimize-for-size): A_NODE_ARGS, B_NODE_ARGS; with
+# --base=HEAD and only B_NODE_ARGS set, the A/B is of the flags alone.
 # Output: one labelled table per run (A = base, B = this tree), with the load average beside each.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -44,8 +46,10 @@ for ((i = 1; i <= runs; i++)); do
   if ((i % 2)); then order="A B"; else order="B A"; fi
   for side in $order; do
     out=$a_out
-    [[ $side == B ]] && out=$b_out
-    echo "--- run $i, $side, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%H:%M:%S)"
-    node "$out/bench/poll-round.js" "${args[@]}"
+    node_args=${A_NODE_ARGS:-}
+    if [[ $side == B ]]; then out=$b_out node_args=${B_NODE_ARGS:-}; fi
+    echo "--- run $i, $side${node_args:+ (node $node_args)}, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%H:%M:%S)"
+    # shellcheck disable=SC2086 # the flags are words
+    node $node_args "$out/bench/poll-round.js" "${args[@]}"
   done
 done

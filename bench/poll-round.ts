@@ -3,7 +3,7 @@
 // Goal from the spec: a round over 5,000 peers in at most 1 s. How to build and run: bench/README.md.
 //   node <out>/bench/poll-round.js [--peers=1000,5000] [--concurrency=64,256] [--tasks=10] [--services=500]
 //        [--farm=static|agent] [--keepalive=MS] [--warm=5] [--idle=5000] [--profile=DIR] [--profile-phases=DIR] [--markdown] [--json]
-//        [--own-tasks=100] [--own-sockets=20] [--workers=0] [--full=3]
+//        [--own-tasks=100] [--own-sockets=20] [--workers=0] [--full=3] [--memory-saving=auto|on|off]
 // Each case runs in a fresh child process (so RSS is its own) next to a fresh peer farm process.
 // Every round first does the manager's own sampling, as src/agent/round.ts runRound does before it judges:
 // the agent's samplers over --own-tasks tasks of a synthetic proc root (bench/support/own-tasks.ts); 0 skips it.
@@ -55,6 +55,8 @@ interface CaseSpec {
   ownTasks: number;
   /** Established inbound sockets in each own task's net/tcp{,6}. */
   ownSockets: number;
+  /** SWARM_BALANCE_MEMORY_SAVING as the agent applies it (src/memory-mode.ts): fitted to the peers before polling. */
+  memorySaving: 'auto' | 'on' | 'off';
 }
 
 interface RoundFigures {
@@ -124,6 +126,18 @@ async function fetchPool(workers: number, limits: HttpLimits): Promise<PoolLike 
   return mod.peerFetchPool(limits, limits.maxBytes, workers);
 }
 
+/**
+ * The agent's heap mode (src/memory-mode.ts) when the code under test has it (loaded by name, as above); code
+ * from before it leaves V8's flags alone, which `fit` then reports as false.
+ */
+async function memoryMode(setting: CaseSpec['memorySaving']): Promise<{ fit(peers: number): boolean }> {
+  const where = '../src/memory-mode.js';
+  const mod = (await import(where).catch(() => null)) as {
+    MemoryMode: new (setting: CaseSpec['memorySaving']) => { fit(peers: number): boolean };
+  } | null;
+  return mod ? new mod.MemoryMode(setting) : { fit: () => false };
+}
+
 function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type']): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: T) => {
@@ -157,6 +171,12 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
   try {
     const ready = await nextMessage<Extract<FarmMessage, { type: 'ready' }>>(farm, 'ready');
     const addresses = ready.addresses;
+    // As the agent: memory saving from the start, then fitted to the peers before the first poll.
+    const memory = await memoryMode(spec.memorySaving);
+    memory.fit(0);
+    console.error(
+      `memory saving with ${addresses.length} peers (${spec.memorySaving}): ${memory.fit(addresses.length)}`,
+    );
     const farmCpu = async (): Promise<number> => {
       farm.send('cpu');
       const m = await nextMessage<Extract<FarmMessage, { type: 'cpu' }>>(farm, 'cpu');
@@ -277,6 +297,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
         const t0 = performance.now();
         lastStart = t0;
         if (own) await own.sample(Date.now());
+        memory.fit(addresses.length);
         await evaluator.round(Date.now(), snap, ownReport, addresses);
         const cpu = process.cpuUsage(cpu0);
         full.push({
@@ -482,6 +503,7 @@ async function drive(argv: string[]): Promise<void> {
     ownTasks: Number(flag('own-tasks', '100')),
     fullRounds: Number(flag('full', '3')),
     ownSockets: Number(flag('own-sockets', '20')),
+    memorySaving: flag('memory-saving', 'auto') as CaseSpec['memorySaving'],
   };
   console.log(machine().join('\n'));
   console.log(

@@ -341,6 +341,14 @@ const AFTER_CHANNELS = [
     help: 'wait this long after a switch before checking whether it helped',
   },
   {
+    key: 'memorySaving',
+    env: 'SWARM_BALANCE_MEMORY_SAVING',
+    kind: 'enum',
+    default: 'auto',
+    choices: ['auto', 'on', 'off'],
+    help: "V8's memory-saving heap: auto (on unless this agent polls 250 peers or more), on or off",
+  },
+  {
     key: 'logLevel',
     env: 'SWARM_BALANCE_LOG_LEVEL',
     kind: 'enum',

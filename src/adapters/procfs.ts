@@ -39,8 +39,14 @@ export function createProcReader(procRoot: string): ProcReader {
       closeSync(fd);
     }
   };
+  // join() once for the root, not per file: it normalised the same prefix 1,000 times a cycle.
+  const root = join(procRoot, '/');
+  const pathOf =
+    procRoot === ''
+      ? (pid: number, file: string) => join(String(pid), file)
+      : (pid: number, file: string) => `${root}${pid}/${file}`;
   return (pid, file) => {
-    const path = join(procRoot, String(pid), file);
+    const path = pathOf(pid, file);
     try {
       return Promise.resolve(readWhole(path));
     } catch (err) {

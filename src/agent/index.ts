@@ -16,6 +16,7 @@ import { leanReport, reportForPeers } from '../core/report-for-peers.js';
 import { TaskTable } from '../core/task-table.js';
 import { Discovery } from '../discovery.js';
 import { errorMessage } from '../errors.js';
+import { MANY_PEERS, MemoryMode } from '../memory-mode.js';
 import { createMetrics } from '../metrics.js';
 import { buildServer } from '../server.js';
 import { VERSION } from '../version.js';
@@ -36,12 +37,31 @@ export interface AgentDeps {
   docker?: DockerApi;
   registry?: Registry;
   resolve?: (name: string) => Promise<string[]>;
+  /** Where V8's flags are set (v8.setFlagsFromString unless a test watches the memory mode). */
+  setV8Flags?: (flags: string) => void;
 }
 
 export interface AgentHandle {
   server: Server;
   address(): { host: string; port: number };
   stop(): Promise<void>;
+}
+
+/** The heap's mode, set at once for a node of few peers and then fitted each round to the peers polled. */
+function memoryMode(config: Config, log: Logger, setV8Flags?: (flags: string) => void): MemoryMode {
+  const memory = new MemoryMode(
+    config.memorySaving,
+    (saving, peers) =>
+      log.info(
+        { part: 'memory', peers, setting: config.memorySaving },
+        saving
+          ? "V8's memory-saving heap is on"
+          : `V8's memory-saving heap is off: this agent polls ${peers} peers (SWARM_BALANCE_MEMORY_SAVING=auto turns it off from ${MANY_PEERS})`,
+      ),
+    setV8Flags,
+  );
+  memory.fit(0);
+  return memory;
 }
 
 export async function startAgent(config: Config, deps: AgentDeps): Promise<AgentHandle> {
@@ -77,7 +97,8 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   });
   const resolve = deps.resolve ?? resolveAddresses;
   const peers = (own: string | null) => peerAddresses(config.peers, own, config.listen.port, resolve);
-  const evaluate = createEvaluation({ evaluator, peers, report, afterRound, logger: log });
+  const memory = memoryMode(config, log, deps.setV8Flags);
+  const evaluate = createEvaluation({ evaluator, peers, report, afterRound, logger: log, memory });
 
   const server = buildServer({
     exposition: metrics.exposition,

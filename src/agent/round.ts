@@ -7,6 +7,7 @@ import type { TaskTable } from '../core/task-table.js';
 import type { NodeReport, TaskRef } from '../core/types.js';
 import type { Discovery, DiscoverySnapshot } from '../discovery.js';
 import { errorMessage } from '../errors.js';
+import type { MemoryMode } from '../memory-mode.js';
 import type { SamplerRegistry, SamplerRun } from '../samplers/registry.js';
 import type { SampleState } from './state.js';
 
@@ -67,6 +68,8 @@ export interface EvaluationParts {
   report(inbound: readonly string[]): Promise<NodeReport>;
   afterRound(now: number): Promise<void>;
   logger: Logger;
+  /** The heap's memory saving, fitted to the number of peers before they are polled. */
+  memory?: Pick<MemoryMode, 'fit'>;
 }
 
 /** The evaluation step of a round: peers, this node's report with its hot tasks' clients, the verdicts. */
@@ -79,6 +82,7 @@ export function createEvaluation(parts: EvaluationParts): RoundParts['evaluate']
       );
       return [];
     });
+    parts.memory?.fit(peers.length);
     await parts.evaluator.round(now, snap, await parts.report(parts.evaluator.hotTasks()), peers);
     await parts.afterRound(now);
   };

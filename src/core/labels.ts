@@ -16,9 +16,26 @@ export interface ServiceLabels {
 
 const SIGNAL_CHOICES: readonly SignalChoice[] = ['auto', 'connections', 'requests', 'bytes'];
 
+const LABEL_NAMES = [
+  'ignore',
+  'signal',
+  'threshold',
+  'requests.url',
+  'requests.metric',
+  'requests.format',
+  'remediate',
+  'remediate.ports',
+] as const;
+type LabelName = (typeof LABEL_NAMES)[number];
+// The keys are made once: read for every task every cycle, they were a new string per label per task.
+const LABEL_KEYS = Object.fromEntries(LABEL_NAMES.map((name) => [name, `swarm-balance.${name}`])) as Record<
+  LabelName,
+  string
+>;
+
 export function readServiceLabels(labels: Readonly<Record<string, string>>): ServiceLabels {
   const problems: string[] = [];
-  const get = (name: string): string | undefined => labels[`swarm-balance.${name}`]?.trim();
+  const get = (name: LabelName): string | undefined => labels[LABEL_KEYS[name]]?.trim();
 
   const signalRaw = get('signal') ?? 'auto';
   const signal = (SIGNAL_CHOICES as readonly string[]).includes(signalRaw) ? (signalRaw as SignalChoice) : 'auto';

@@ -1,27 +1,47 @@
 // Parsers for a network namespace's /proc/<pid>/net files. Pure: text in, data out.
 import { ParseError } from '../errors.js';
+import { holds, isWord, lineEnd, lineStartingWith, numberAt, skipSpace, tokenEnd, trimEnd } from './scan.js';
 
 export interface TcpCounters {
   passiveOpens: number;
   currEstab: number;
 }
 
-/** `Tcp:` header and value lines of net/snmp. */
+/** `Tcp:` header and value lines of net/snmp: the header's names stand over the values, one to one. */
 export function parseSnmpTcp(text: string): TcpCounters {
-  const lines = text.split('\n').filter((l) => l.startsWith('Tcp:'));
-  if (lines.length < 2) throw new ParseError('snmp-no-tcp', 'net/snmp has no Tcp: header and value lines');
-  const names = lines[0]!.trim().split(/\s+/).slice(1);
-  const values = lines[1]!.trim().split(/\s+/).slice(1);
-  if (names.length !== values.length)
-    throw new ParseError('snmp-tcp-truncated', `net/snmp Tcp: has ${names.length} names but ${values.length} values`);
-  const field = (name: string): number => {
-    const i = names.indexOf(name);
-    const v = i < 0 ? NaN : Number(values[i]);
-    if (!Number.isInteger(v) || v < 0)
-      throw new ParseError('snmp-tcp-field', `net/snmp Tcp: ${name} is missing or not a counter`);
-    return v;
-  };
-  return { passiveOpens: field('PassiveOpens'), currEstab: field('CurrEstab') };
+  const header = lineStartingWith(text, 'Tcp:', 0);
+  const headerEnd = header < 0 ? -1 : lineEnd(text, header);
+  const values = header < 0 ? -1 : lineStartingWith(text, 'Tcp:', headerEnd + 1);
+  if (values < 0) throw new ParseError('snmp-no-tcp', 'net/snmp has no Tcp: header and value lines');
+  const valuesEnd = lineEnd(text, values);
+  // The first token of each line is its "Tcp:" tag; the rest are names and values.
+  let names = 0;
+  let passiveAt = -1;
+  let estabAt = -1;
+  for (let i = skipSpace(text, tokenEnd(text, header, headerEnd), headerEnd); i < headerEnd; names++) {
+    const end = tokenEnd(text, i, headerEnd);
+    if (passiveAt < 0 && isWord(text, i, end, 'PassiveOpens')) passiveAt = names;
+    if (estabAt < 0 && isWord(text, i, end, 'CurrEstab')) estabAt = names;
+    i = skipSpace(text, end, headerEnd);
+  }
+  let count = 0;
+  let passiveOpens = NaN;
+  let currEstab = NaN;
+  for (let i = skipSpace(text, tokenEnd(text, values, valuesEnd), valuesEnd); i < valuesEnd; count++) {
+    const end = tokenEnd(text, i, valuesEnd);
+    if (count === passiveAt) passiveOpens = numberAt(text, i, end);
+    if (count === estabAt) currEstab = numberAt(text, i, end);
+    i = skipSpace(text, end, valuesEnd);
+  }
+  if (names !== count)
+    throw new ParseError('snmp-tcp-truncated', `net/snmp Tcp: has ${names} names but ${count} values`);
+  return { passiveOpens: counter('PassiveOpens', passiveOpens), currEstab: counter('CurrEstab', currEstab) };
+}
+
+function counter(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0)
+    throw new ParseError('snmp-tcp-field', `net/snmp Tcp: ${name} is missing or not a counter`);
+  return v;
 }
 
 export interface DevTotals {
@@ -31,28 +51,39 @@ export interface DevTotals {
 
 /** Received bytes and packets over every interface but loopback. */
 export function parseNetDev(text: string): DevTotals {
-  const lines = text.split('\n');
-  if (!lines[0]?.includes('Receive') || !lines[1]?.includes('bytes')) {
+  const firstEnd = lineEnd(text, 0);
+  const secondEnd = firstEnd < text.length ? lineEnd(text, firstEnd + 1) : -1;
+  if (!holds(text, 'Receive', 0, firstEnd) || secondEnd < 0 || !holds(text, 'bytes', firstEnd + 1, secondEnd)) {
     throw new ParseError('dev-header', 'net/dev does not start with its two header lines');
   }
   let receiveBytes = 0;
   let receivePackets = 0;
-  for (const line of lines.slice(2)) {
-    if (line.trim() === '') continue;
-    const colon = line.indexOf(':');
-    if (colon < 0) throw new ParseError('dev-line', 'net/dev line without an interface name');
-    const iface = line.slice(0, colon).trim();
-    const fields = line
-      .slice(colon + 1)
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    if (fields.length < 16 || fields.some((n) => !Number.isInteger(n) || n < 0)) {
+  for (let start = secondEnd + 1; start <= text.length; start = lineEnd(text, start) + 1) {
+    const end = lineEnd(text, start);
+    if (skipSpace(text, start, end) === end) continue;
+    const colon = text.indexOf(':', start);
+    if (colon < 0 || colon >= end) throw new ParseError('dev-line', 'net/dev line without an interface name');
+    const nameFrom = skipSpace(text, start, colon);
+    const nameTo = trimEnd(text, nameFrom, colon);
+    let fields = 0;
+    let allCounters = true;
+    let bytes = 0;
+    let packets = 0;
+    for (let i = skipSpace(text, colon + 1, end); i < end; fields++) {
+      const to = tokenEnd(text, i, end);
+      const n = numberAt(text, i, to);
+      if (!Number.isInteger(n) || n < 0) allCounters = false;
+      if (fields === 0) bytes = n;
+      else if (fields === 1) packets = n;
+      i = skipSpace(text, to, end);
+    }
+    if (fields < 16 || !allCounters) {
+      const iface = text.slice(nameFrom, nameTo);
       throw new ParseError('dev-fields', `net/dev line for ${iface} does not have 16 counters`);
     }
-    if (iface === 'lo') continue;
-    receiveBytes += fields[0]!;
-    receivePackets += fields[1]!;
+    if (isWord(text, nameFrom, nameTo, 'lo')) continue;
+    receiveBytes += bytes;
+    receivePackets += packets;
   }
   if (!Number.isFinite(receiveBytes) || !Number.isFinite(receivePackets))
     throw new ParseError('dev-fields', 'net/dev counters add up past the largest number');

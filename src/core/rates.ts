@@ -61,27 +61,48 @@ export class TaskHistory {
     return out;
   }
 
+  // One pass, no arrays nor iterators: it runs for every task and signal every cycle.
   private signalWindow(signal: Signal): SignalWindow | undefined {
     const { count, events } = SIGNAL_FIELDS[signal];
-    const withData = this.points.filter(
-      (p) => typeof p.counters[count] === 'number' && typeof p.counters[events] === 'number',
-    );
-    if (withData.length < 2) return undefined;
-    const exposure = (withData[withData.length - 1]!.at - withData[0]!.at) / 1000;
-    return {
-      count: increase(withData.map((p) => p.counters[count] as number)),
-      events: increase(withData.map((p) => p.counters[events] as number)),
-      exposure,
-    };
+    let points = 0;
+    let firstAt = 0;
+    let lastAt = 0;
+    let countUp = 0;
+    let eventsUp = 0;
+    let lastCount = 0;
+    let lastEvents = 0;
+    const all = this.points;
+    for (let i = 0; i < all.length; i++) {
+      const p = all[i]!;
+      const c = p.counters[count];
+      const e = p.counters[events];
+      if (typeof c !== 'number' || typeof e !== 'number') continue;
+      if (points === 0) firstAt = p.at;
+      else {
+        countUp += step(lastCount, c);
+        eventsUp += step(lastEvents, e);
+      }
+      lastCount = c;
+      lastEvents = e;
+      lastAt = p.at;
+      points++;
+    }
+    if (points < 2) return undefined;
+    return { count: countUp, events: eventsUp, exposure: (lastAt - firstAt) / 1000 };
   }
+}
+
+/** What a counter added from one reading to the next; a drop means it restarted from zero. */
+function step(before: number, after: number): number {
+  const delta = after - before;
+  return delta >= 0 ? delta : after;
 }
 
 /** Prometheus-style increase: a drop means the counter restarted from zero. */
 export function increase(values: readonly number[]): number {
   let total = 0;
   for (let i = 1; i < values.length; i++) {
-    const delta = values[i]! - values[i - 1]!;
-    total += delta >= 0 ? delta : values[i]!;
+    total += step(values[i - 1]!, values[i]!);
   }
   return total;
 }

@@ -1,6 +1,6 @@
 // Requests per task from the task's own counter, for services that opt in with swarm-balance.requests.* labels.
 import { runBounded } from '../core/concurrency.js';
-import { readServiceLabels } from '../core/labels.js';
+import { readServiceLabels, type ServiceLabels } from '../core/labels.js';
 import { sumPrometheusMetric } from '../core/promtext.js';
 import { parseStubStatus } from '../core/stubstatus.js';
 import { AgentError, ParseError } from '../errors.js';
@@ -42,10 +42,11 @@ export function createHttpRequestsSampler(http: HttpClient, concurrency: number)
     async sample(tasks: readonly TaskRef[]): Promise<SamplerOutput> {
       const counters = new Map<string, SampledCounters>();
       const errors: SamplerProblem[] = [];
-      const opted = tasks.flatMap((task) => {
+      const opted: { task: TaskRef; labels: ServiceLabels }[] = [];
+      for (const task of tasks) {
         const labels = readServiceLabels(task.labels);
-        return labels.requestsUrl ? [{ task, labels }] : [];
-      });
+        if (labels.requestsUrl) opted.push({ task, labels });
+      }
       await runBounded(opted, concurrency, async ({ task, labels }) => {
         const ip = taskAddress(task);
         if (!ip) {

@@ -63,7 +63,7 @@ afterEach(async () => {
   agent = null;
 });
 
-async function start(dockerUp = true) {
+async function start(dockerUp = true, env: Record<string, string> = {}, setV8Flags?: (flags: string) => void) {
   const docker = switchableDocker(dockerUp);
   const config = parseConfig(
     {
@@ -73,6 +73,7 @@ async function start(dockerUp = true) {
       SWARM_BALANCE_PROC_ROOT: 'test/fixtures/proc',
       DOCKER_HOST: 'unix:///run/nowhere/docker.sock',
       SWARM_BALANCE_PEERS: '127.0.0.1:1',
+      ...env,
     },
     [],
     () => '',
@@ -80,6 +81,7 @@ async function start(dockerUp = true) {
   agent = await startAgent(config, {
     logger: pino({ level: process.env.SB_TEST_LOG ?? 'silent' }),
     docker: docker.api,
+    ...(setV8Flags ? { setV8Flags } : {}),
   });
   const base = `http://127.0.0.1:${agent.address().port}`;
   const metrics = async () => {
@@ -151,5 +153,28 @@ describe('the agent while the Docker API is unreachable', () => {
     expect(m.all('sampler_success').map((s) => s.value)).toEqual([0, 0]);
     expect(m.one('last_sample_timestamp_seconds')).toBe(0);
     expect((await cluster()).body.error).toContain('cannot reach the Docker API');
+  });
+});
+
+describe("the agent's heap mode", () => {
+  it('saves memory from the start and stops once it polls 250 peers or more', { timeout: 20_000 }, async () => {
+    const flags: string[] = [];
+    // Ports 1-300 on loopback refuse at once: a round over them is quick.
+    const peers = Array.from({ length: 300 }, (_, i) => `127.0.0.1:${i + 1}`).join(',');
+    await start(true, { SWARM_BALANCE_PEERS: peers }, (f) => flags.push(f));
+    expect(flags).toEqual(['--optimize-for-size']);
+    await waitFor(() => Promise.resolve(flags.length === 2), 10_000, 'the heap mode fitted to 300 peers');
+    expect(flags).toEqual(['--optimize-for-size', '--no-optimize-for-size']);
+  });
+
+  it('leaves V8 alone with SWARM_BALANCE_MEMORY_SAVING=off', { timeout: 20_000 }, async () => {
+    const flags: string[] = [];
+    const { metrics } = await start(true, { SWARM_BALANCE_MEMORY_SAVING: 'off' }, (f) => flags.push(f));
+    await waitFor(
+      async () => ((await metrics()).one('last_sample_timestamp_seconds') ?? 0) > 0,
+      5000,
+      'a first sample',
+    );
+    expect(flags).toEqual([]);
   });
 });

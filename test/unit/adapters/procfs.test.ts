@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createProcReader } from '../../../src/adapters/procfs.js';
 import { AgentError, ErrorCodes } from '../../../src/errors.js';
@@ -27,6 +27,18 @@ describe('createProcReader', () => {
     const read = createProcReader(root);
     expect(await read(1, 'net/tcp')).toBe(big);
     expect(await read(1, 'net/snmp')).toBe('Tcp: PassiveOpens\nTcp: 3\n');
+  });
+
+  it.each([
+    ['with a trailing slash', (r: string) => `${r}/`],
+    ['with a doubled slash and a dot', (r: string) => `${r}//./`],
+    ['relative to the working directory', (r: string) => relative(process.cwd(), r)],
+  ])('reads under a proc root written %s, and names the normalised path when it fails', async (_how, spell) => {
+    put(3, 'net/snmp', 'Tcp: PassiveOpens\nTcp: 4\n');
+    const read = createProcReader(spell(root));
+    expect(await read(3, 'net/snmp')).toBe('Tcp: PassiveOpens\nTcp: 4\n');
+    const err = (await read(3, 'net').catch((e: unknown) => e)) as AgentError;
+    expect(err.message).toContain(`cannot read ${join(spell(root), '3', 'net')}:`);
   });
 
   it('answers null for a process that is gone', async () => {

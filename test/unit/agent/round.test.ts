@@ -99,6 +99,7 @@ describe('createEvaluation', () => {
     const rounds: { peers: readonly string[]; firing: readonly string[] }[] = [];
     const asked: (readonly string[])[] = [];
     const after = vi.fn((_now: number) => Promise.resolve());
+    const fitted: { peers: number; rounds: number }[] = [];
     const evaluate = createEvaluation({
       evaluator: {
         hotTasks: () => ['web1'],
@@ -114,8 +115,9 @@ describe('createEvaluation', () => {
       },
       afterRound: after,
       logger: kept.logger,
+      memory: { fit: (n) => (fitted.push({ peers: n, rounds: rounds.length }), n < 250) },
     });
-    return { evaluate, rounds, asked, after, lines: kept.lines };
+    return { evaluate, rounds, asked, after, fitted, lines: kept.lines };
   }
 
   it("judges with the peers' addresses and this node's report listing the hot tasks' clients, then runs after-round", async () => {
@@ -124,6 +126,15 @@ describe('createEvaluation', () => {
     expect(e.rounds.map((r) => r.peers)).toEqual([['10.0.9.2:9479']]);
     expect(e.asked).toEqual([['web1']]);
     expect(e.after).toHaveBeenCalledWith(NOW);
+  });
+
+  it('fits the heap to the number of peers before it polls them, and to none when they cannot be resolved', async () => {
+    const three = evaluation(() => Promise.resolve(['10.0.9.2:9479', '10.0.9.3:9479', '10.0.9.4:9479']));
+    await three.evaluate(NOW, snapshot());
+    expect(three.fitted).toEqual([{ peers: 3, rounds: 0 }]);
+    const none = evaluation(() => Promise.reject(new Error('queryA ENOTFOUND tasks.swarm-balance')));
+    await none.evaluate(NOW, snapshot());
+    expect(none.fitted).toEqual([{ peers: 0, rounds: 0 }]);
   });
 
   it('judges this node alone, with a warning naming SWARM_BALANCE_PEERS, when the peers cannot be resolved', async () => {

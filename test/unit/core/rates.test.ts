@@ -138,6 +138,53 @@ describe('TaskHistory', () => {
     { minLength: 0, maxLength: 40 },
   );
 
+  it('gives, per signal, the increase over exactly the samples that carry both its counters', () => {
+    const sparse = fc.array(
+      fc.record(
+        {
+          gapMs: fc.integer({ min: 1, max: 30 * S }),
+          connectionsAccepted: counterValue,
+          requests: counterValue,
+          receiveBytes: counterValue,
+          receivePackets: counterValue,
+        },
+        { requiredKeys: ['gapMs'] },
+      ),
+      { maxLength: 20 },
+    );
+    fc.assert(
+      fc.property(sparse, (points) => {
+        const h = new TaskHistory();
+        const kept: { at: number; counters: TaskCounters }[] = [];
+        let at = 0;
+        for (const { gapMs, ...counters } of points) {
+          at += gapMs;
+          h.add(at, counters);
+          kept.push({ at, counters });
+        }
+        const fields = {
+          connections: ['connectionsAccepted', 'connectionsAccepted'],
+          requests: ['requests', 'requests'],
+          bytes: ['receiveBytes', 'receivePackets'],
+        } as const;
+        for (const signal of SIGNALS) {
+          const [count, events] = fields[signal];
+          const withData = kept.filter((p) => p.counters[count] !== undefined && p.counters[events] !== undefined);
+          const expected =
+            withData.length < 2
+              ? undefined
+              : {
+                  count: increase(withData.map((p) => p.counters[count]!)),
+                  events: increase(withData.map((p) => p.counters[events]!)),
+                  exposure: (withData[withData.length - 1]!.at - withData[0]!.at) / 1000,
+                };
+          expect(h.window()[signal]).toEqual(expected);
+        }
+      }),
+      { seed: 77, numRuns: 500 },
+    );
+  });
+
   it('never reports a negative count, event total, exposure or rate, resets and pruning included', () => {
     fc.assert(
       fc.property(
