@@ -1,5 +1,6 @@
 // dockerode loads, at start, modules for what the agent never does: ssh2 (DOCKER_HOST=ssh://, which
-// the agent refuses), gRPC, protobuf and node:crypto (BuildKit sessions) and tar-fs (image builds).
+// the agent refuses), gRPC, protobuf and node:crypto (BuildKit sessions) and tar-fs (image builds), and a
+// logger that is silent unless DEBUG is set.
 // Together about 17 MB of resident memory on every node (BENCHMARKS.md, agent-footprint). And
 // docker-modem requires node:https (with node:tls and OpenSSL's setup, ~2.5 MiB) for DOCKER_HOST over
 // TLS only. This module, imported before dockerode, puts a stand-in for each into the CommonJS cache:
@@ -11,11 +12,16 @@ import { dirname, join } from 'node:path';
 const requireHere = createRequire(import.meta.url);
 const cache = requireHere.cache;
 
-/** Who requires each module: resolution must start where the requiring file sits. */
-function requirers(): { from: NodeJS.Require; id: string; constructors: string[]; callable?: boolean }[] {
+/** dockerode's and docker-modem's own `require`: resolution must start where the requiring file sits. */
+function dockerodeRequires(): { fromDockerode: NodeJS.Require; fromModem: NodeJS.Require } {
   const dockerodeLib = join(dirname(requireHere.resolve('dockerode/package.json')), 'lib', 'docker.js');
   const fromDockerode = createRequire(dockerodeLib);
-  const fromModem = createRequire(fromDockerode.resolve('docker-modem'));
+  return { fromDockerode, fromModem: createRequire(fromDockerode.resolve('docker-modem')) };
+}
+
+/** Who requires each module. */
+function requirers(): { from: NodeJS.Require; id: string; constructors: string[]; callable?: boolean }[] {
+  const { fromDockerode, fromModem } = dockerodeRequires();
   return [
     // docker-modem/lib/ssh.js reads `.Client` when it is loaded and calls `new Client()` later.
     { from: fromModem, id: 'ssh2', constructors: ['Client'] },
@@ -77,9 +83,51 @@ function put(
   cache[file] = entry;
 }
 
+type QuietDebug = (() => void) & {
+  namespace: string;
+  enabled: false;
+  extend(sub: string, delimiter?: string): QuietDebug;
+};
+const quietDebug = (namespace: string): QuietDebug =>
+  Object.assign(() => undefined, {
+    namespace,
+    enabled: false as const,
+    extend: (sub: string, delimiter = ':') => quietDebug(`${namespace}${delimiter}${sub}`),
+  });
+
+/**
+ * docker-modem logs through the `debug` package, which brings node:tty, supports-color and ms (~0.45 MiB) and
+ * writes only when DEBUG, read once as it loads, names the namespace. Without DEBUG its loggers do nothing: a
+ * stand-in makes such loggers without loading it; any other use of it (`debug.enable()`, …) loads the real one.
+ * With DEBUG set nothing is put in its place. Returns whether the stand-in was put.
+ */
+export function debugStandIn(from: NodeJS.Require, env: NodeJS.ProcessEnv = process.env): boolean {
+  const file = from.resolve('debug');
+  if (env.DEBUG || cache[file]) return false;
+  let real: Record<PropertyKey, unknown> | undefined;
+  const load = (): Record<PropertyKey, unknown> => {
+    if (!real) {
+      delete cache[file];
+      real = from(file) as Record<PropertyKey, unknown>;
+    }
+    return real;
+  };
+  const entry = new Module(file);
+  entry.filename = file;
+  entry.loaded = true;
+  // An arrow function as the target: it has no `prototype`, which a Proxy would have to report unchanged.
+  entry.exports = new Proxy((_namespace: string) => undefined, {
+    apply: (_target, _self, args: unknown[]) => quietDebug(String(args[0])),
+    get: (_target, key) => load()[key],
+  });
+  cache[file] = entry;
+  return true;
+}
+
 try {
   for (const { from, id, constructors, callable } of requirers()) standIn(from, id, constructors, callable);
   builtinStandIn('https');
+  debugStandIn(dockerodeRequires().fromModem);
 } catch {
   // A dockerode release laid out differently: load everything as before, only the memory is lost.
 }

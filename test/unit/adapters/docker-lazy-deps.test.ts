@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDockerApi } from '../../../src/adapters/docker.js';
+import { debugStandIn } from '../../../src/adapters/docker-lazy-deps.js';
 import { writeSelfSignedCert } from '../../support/tls.js';
 
 const here = createRequire(import.meta.url);
@@ -79,4 +80,29 @@ describe("dockerode's lazy dependencies", () => {
     expect(dialled).toMatchObject([{ method: 'POST', path: '/session' }]);
     expect(loadedBuiltins('crypto')).toEqual(['crypto']);
   });
+
+  it("makes docker-modem's loggers silent without DEBUG, and loads the real `debug` for any other use", () => {
+    // The test runner may have loaded `debug` itself: take it out of the cache, as in an agent that has not.
+    const debugFiles = loadedFiles('debug');
+    for (const f of debugFiles) delete here.cache[f];
+    expect(debugStandIn(fromModem, {})).toBe(true);
+    const createDebug = fromModem('debug') as ((ns: string) => QuietLogger) & { humanize?: (ms: number) => string };
+    const log = createDebug('modem');
+    expect(log('Sending: %s', 'x')).toBeUndefined();
+    expect([log.namespace, log.enabled, log.extend('sub').namespace]).toEqual(['modem', false, 'modem:sub']);
+    expect(loadedFiles('debug')).toHaveLength(1);
+    // Any other member is the real module's, loaded then.
+    expect(createDebug.humanize?.(60_000)).toBe('1m');
+    expect(loadedFiles('debug').length).toBeGreaterThan(1);
+  });
+
+  it('puts no stand-in for `debug` when DEBUG is set', () => {
+    expect(debugStandIn(fromModem, { DEBUG: 'modem' })).toBe(false);
+  });
 });
+
+type QuietLogger = ((...args: unknown[]) => unknown) & {
+  namespace: string;
+  enabled: boolean;
+  extend(sub: string): QuietLogger;
+};
