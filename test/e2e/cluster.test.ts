@@ -242,6 +242,9 @@ describe('the cluster view on a real 3-node swarm', () => {
       10_000,
       'firing in every shadow before the leader goes',
     );
+    // A shadow learns that the leader announced from the leader's next report (its firing list): give every
+    // shadow a few polls of it before the leader goes.
+    await new Promise((r) => setTimeout(r, 3 * INTERVAL_MS));
     await stopNode(oldLeader);
     try {
       await handOver(oldLeader);
