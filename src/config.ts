@@ -346,7 +346,7 @@ const AFTER_CHANNELS = [
     kind: 'enum',
     default: 'auto',
     choices: ['auto', 'on', 'off'],
-    help: "V8's memory-saving heap: auto (on unless this agent polls 250 peers or more), on or off",
+    help: "V8's memory-saving heap (and no Maglev compiler while no peer is polled): auto (on unless this agent polls 250 peers or more), on or off",
   },
   {
     key: 'logLevel',

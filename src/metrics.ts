@@ -2,31 +2,30 @@
 // per-task and per-service series as text from the current state (core/metrics-text.ts), so series
 // of gone tasks and services vanish with them.
 import { promisify } from 'node:util';
-import { gzip, gzipSync } from 'node:zlib';
+import { gzip } from 'node:zlib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServiceResult } from './core/evaluate.js';
 import { writeTextFamilies } from './core/metrics-text.js';
 import type { TaskReport } from './core/types.js';
-import { registerProcessMetrics } from './process-metrics.js';
+import { storedGzipMember } from './gzip-member.js';
+import { processMetrics } from './process-metrics.js';
 import type { SamplerRun } from './samplers/registry.js';
 import { REVISION } from './version.js';
 
 const gzipAsync = promisify(gzip);
 /** zlib's default level: about 1/20 of the text on the wire, made once per interval off the event loop. */
 const GZIP_OPTIONS = { level: 6 };
-/**
- * The agent's own families are a few KB: compressed on the event loop (some 30 µs; the thread pool's round
- * trip costs more than that), with a window the size of the text rather than 32 KB to set up.
- */
-const HEAD_GZIP_OPTIONS = { level: 6, windowBits: 12, memLevel: 4 };
 /** How long one rendering of the agent's own families answers /metrics (MetricsOptions.headMaxAgeMs). */
 export const HEAD_MAX_AGE_MS = 1000;
 
 interface TextPart {
   tasks: readonly TaskReport[];
   services: readonly ServiceResult[];
-  bytes: Buffer;
+  /** The text; let go once its gzip member is made, and written again if a client asks for it uncompressed. */
+  bytes: Buffer | null;
   gzip: Promise<Buffer> | null;
+  /** The length of this text once written, else of the one before it: the text changes little. */
+  sizeHint: number | undefined;
 }
 
 export const PREFIX = 'swarm_balance_';
@@ -115,36 +114,44 @@ export function createMetrics(
     ['version', 'revision', 'nodejs'],
     (g) => g.set({ version, revision: REVISION, nodejs: process.versions.node }, 1),
   );
-  const processMetrics = registerProcessMetrics(registry);
+  const own = processMetrics();
 
   const textPart = cachedTextPart(source);
-  const head = async () => `${await registry.metrics()}\n`;
+  // The process's families after the registry's, in the same pass: they are read synchronously.
+  const head = async () => {
+    const registered = await registry.metrics();
+    return `${registered}\n${own.text()}`;
+  };
   const headPart = reusedHead(head, options.headMaxAgeMs ?? HEAD_MAX_AGE_MS);
   const exposition: MetricsExposition = {
     contentType: registry.contentType,
-    metrics: async () => `${await head()}${textPart().bytes.toString()}`,
+    metrics: async () => `${await head()}${textBytesOf(textPart()).toString()}`,
     body: async (gzip) => {
       const part = textPart();
       const first = headPart();
-      if (!gzip) return [await first.bytes, part.bytes];
-      part.gzip ??= gzipAsync(part.bytes, GZIP_OPTIONS);
-      first.gzip ??= first.bytes.then((b) => gzipSync(b, HEAD_GZIP_OPTIONS));
+      if (!gzip) return [await first.bytes, textBytesOf(part)];
+      part.gzip ??= gzipPart(part).catch((err: unknown) => {
+        // Not kept: the next scrape compresses again.
+        part.gzip = null;
+        throw err;
+      });
+      first.gzip ??= first.bytes.then(storedGzipMember);
       return Promise.all([first.gzip, part.gzip]);
     },
   };
 
   return {
     exposition,
-    close: () => processMetrics.stop(),
+    close: () => own.stop(),
     ...createCounters(registers),
   };
 }
 
 /**
  * The per-task and per-service families are written as text (core/metrics-text.ts), once per change
- * of the source's reports or results: the agent replaces both once per interval. Their bytes and their
- * gzip member are made once per change too, so an unchanged scrape only adds the agent's own few
- * families; the gzip runs on the thread pool, not on the event loop.
+ * of the source's reports or results: the agent replaces both once per interval. Their gzip member is
+ * made once per change too (their bytes once per change and encoding asked), so an unchanged scrape only
+ * adds the agent's own few families; the gzip runs on the thread pool, not on the event loop.
  */
 function cachedTextPart(source: MetricsSource): () => TextPart {
   let cached: TextPart | null = null;
@@ -152,12 +159,31 @@ function cachedTextPart(source: MetricsSource): () => TextPart {
     const tasks = source.tasks();
     const services = source.services();
     if (cached?.tasks !== tasks || cached.services !== services) {
-      // Only the bytes are kept, written piece by piece: no string of the whole text is ever made.
-      const bytes = textBytes((write) => writeTextFamilies(PREFIX, tasks, services, write), cached?.bytes.length);
-      cached = { tasks, services, bytes, gzip: null };
+      cached = { tasks, services, bytes: null, gzip: null, sizeHint: cached?.sizeHint };
     }
     return cached;
   };
+}
+
+/** The part's text, written now if it was let go (or never written). */
+function textBytesOf(part: TextPart): Buffer {
+  if (!part.bytes) {
+    // Only the bytes are kept, written piece by piece: no string of the whole text is ever made.
+    part.bytes = textBytes((write) => writeTextFamilies(PREFIX, part.tasks, part.services, write), part.sizeHint);
+    part.sizeHint = part.bytes.length;
+  }
+  return part.bytes;
+}
+
+/**
+ * The part's gzip member, made on the thread pool. Prometheus always asks for gzip, so the text is let
+ * go once compressed: at 500 tasks that is ~0.5 MB less held between intervals.
+ */
+async function gzipPart(part: TextPart): Promise<Buffer> {
+  const bytes = textBytesOf(part);
+  const member = await gzipAsync(bytes, GZIP_OPTIONS);
+  if (part.bytes === bytes) part.bytes = null;
+  return member;
 }
 
 /**

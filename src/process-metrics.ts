@@ -1,11 +1,10 @@
 // The agent's own process: CPU, memory, file descriptors, start time and event-loop delay, under the
 // names every Prometheus client library uses (process_*, and prom-client's nodejs_eventloop_lag_*),
-// so stock dashboards and alerts work. Cheap at scrape time: process.cpuUsage() (once for the three
-// CPU counters) and memoryUsage.rss() are system calls, the descriptors one readdir; the limit is read once.
-import { existsSync, readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+// so stock dashboards and alerts work. Written as text in one synchronous pass: Prometheus scrapes
+// every 15 s or more, so each scrape finds cold caches, and every object and thread-pool round trip
+// per scrape costs several times what it costs when scraped back to back.
+import { existsSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface ProcessMetricsOptions {
   /** Where /proc/self lives (default /proc/self); the agent's own, not SWARM_BALANCE_PROC_ROOT. */
@@ -15,130 +14,141 @@ export interface ProcessMetricsOptions {
 }
 
 export interface ProcessMetrics {
+  /** The families below as exposition text, read now; the event-loop figures start over. */
+  text(): string;
+  /** How process_open_fds is counted: the size of the fd directory, a listing of it, or not at all. */
+  fdCount: FdCount['how'];
   /** Stops the event-loop delay sampler. */
   stop(): void;
 }
 
-export function registerProcessMetrics(registry: Registry, options: ProcessMetricsOptions = {}): ProcessMetrics {
-  const registers = [registry];
-  const procSelf = options.procSelf ?? '/proc/self';
-  // One reading per rendering: registry.metrics() calls the three counters' collect in one synchronous
-  // pass, so they share a system call and agree (user + system = total).
-  let usage: NodeJS.CpuUsage | null = null;
-  const cpu = (): NodeJS.CpuUsage => {
-    if (usage === null) {
-      usage = process.cpuUsage();
-      queueMicrotask(() => {
-        usage = null;
-      });
-    }
-    return usage;
-  };
-  const cpuCounter = (name: string, help: string, pick: (u: NodeJS.CpuUsage) => number) =>
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        this.reset();
-        this.inc(pick(cpu()) / 1e6);
-      },
-    });
-  cpuCounter('process_cpu_user_seconds_total', 'User CPU time spent, in seconds.', (u) => u.user);
-  cpuCounter('process_cpu_system_seconds_total', 'System CPU time spent, in seconds.', (u) => u.system);
-  cpuCounter('process_cpu_seconds_total', 'User and system CPU time spent, in seconds.', (u) => u.user + u.system);
-
-  new Gauge({
-    name: 'process_resident_memory_bytes',
-    help: 'Resident memory size, in bytes.',
-    registers,
-    collect() {
-      this.set(process.memoryUsage.rss());
-    },
-  });
-  const started = Math.round(Date.now() / 1000 - process.uptime());
-  new Gauge({
-    name: 'process_start_time_seconds',
-    help: 'Start time of the process since the Unix epoch, in seconds.',
-    registers,
-    collect() {
-      this.set(started);
-    },
-  });
-
-  registerFdMetrics(registers, procSelf);
-
-  return registerLagMetrics(registers, options.lagResolutionMs ?? 10);
+export interface ProcessFamily {
+  name: string;
+  type: 'counter' | 'gauge';
+  help: string;
 }
 
-/** Open descriptors and their limit; Linux only. */
-function registerFdMetrics(registers: Registry[], procSelf: string): void {
-  // Linux only: without a /proc the two series are left out rather than shown as 0.
-  if (existsSync(`${procSelf}/fd`)) {
-    new Gauge({
-      name: 'process_open_fds',
-      help: 'Open file descriptors.',
-      registers,
-      async collect() {
-        const entries = await readdir(`${procSelf}/fd`).catch(() => null);
-        // One entry is the descriptor readdir itself holds on /proc/self/fd while listing it.
-        if (entries) this.set(Math.max(0, entries.length - 1));
-      },
-    });
-  }
-  const maxFds = readMaxFds(procSelf);
-  if (maxFds !== null)
-    new Gauge({
-      name: 'process_max_fds',
-      help: 'Limit of open file descriptors (the soft limit, read at start).',
-      registers,
-      collect() {
-        this.set(maxFds);
-      },
-    });
-}
-
-/** Event-loop delay since the last scrape: mean, median, 99th percentile and maximum. */
-function registerLagMetrics(registers: Registry[], resolutionMs: number): ProcessMetrics {
-  // The delay histogram runs all the time (a libuv timer every `resolution` ms); each scrape reads
-  // what happened since the one before and starts over, as prom-client's default metrics do.
-  const lag: IntervalHistogram = monitorEventLoopDelay({ resolution: resolutionMs });
-  lag.enable();
-  const lagGauge = (name: string, help: string, pick: (h: IntervalHistogram) => number) =>
-    new Gauge({
-      name,
-      help,
-      registers,
-      collect() {
-        this.reset();
-        if (lag.count > 0) this.set(pick(lag) / 1e9);
-      },
-    });
-  lagGauge(
+const fam = (name: string, type: ProcessFamily['type'], help: string): ProcessFamily => ({ name, type, help });
+const F = {
+  cpuUser: fam('process_cpu_user_seconds_total', 'counter', 'User CPU time spent, in seconds.'),
+  cpuSystem: fam('process_cpu_system_seconds_total', 'counter', 'System CPU time spent, in seconds.'),
+  cpu: fam('process_cpu_seconds_total', 'counter', 'User and system CPU time spent, in seconds.'),
+  rss: fam('process_resident_memory_bytes', 'gauge', 'Resident memory size, in bytes.'),
+  start: fam('process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch, in seconds.'),
+  openFds: fam('process_open_fds', 'gauge', 'Open file descriptors.'),
+  maxFds: fam('process_max_fds', 'gauge', 'Limit of open file descriptors (the soft limit, read at start).'),
+  lagMean: fam(
     'nodejs_eventloop_lag_mean_seconds',
+    'gauge',
     'Mean event-loop delay since the last scrape, in seconds.',
-    (h) => h.mean,
-  );
-  lagGauge('nodejs_eventloop_lag_p50_seconds', 'Median event-loop delay since the last scrape, in seconds.', (h) =>
-    h.percentile(50),
-  );
-  lagGauge(
+  ),
+  lagP50: fam(
+    'nodejs_eventloop_lag_p50_seconds',
+    'gauge',
+    'Median event-loop delay since the last scrape, in seconds.',
+  ),
+  lagP99: fam(
     'nodejs_eventloop_lag_p99_seconds',
+    'gauge',
     '99th percentile of the event-loop delay since the last scrape, in seconds.',
-    (h) => h.percentile(99),
-  );
-  // Registered last: its collect resets the histogram the gauges above have read.
-  new Gauge({
-    name: 'nodejs_eventloop_lag_max_seconds',
-    help: 'Largest event-loop delay since the last scrape, in seconds.',
-    registers,
-    collect() {
-      this.reset();
-      if (lag.count > 0) this.set(lag.max / 1e9);
+  ),
+  lagMax: fam(
+    'nodejs_eventloop_lag_max_seconds',
+    'gauge',
+    'Largest event-loop delay since the last scrape, in seconds.',
+  ),
+} as const;
+
+/** Every family this module can write, in the order it writes them (the fd ones only on Linux). */
+export const PROCESS_FAMILIES: readonly ProcessFamily[] = Object.values(F);
+
+/** One family as prom-client writes it: HELP, TYPE, one unlabelled sample, a blank line after. */
+const sample = (f: ProcessFamily, value: number): string =>
+  `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n${f.name} ${value}\n\n`;
+
+export function processMetrics(options: ProcessMetricsOptions = {}): ProcessMetrics {
+  const procSelf = options.procSelf ?? '/proc/self';
+  const started = Math.round(Date.now() / 1000 - process.uptime());
+  const fds = fdCount(`${procSelf}/fd`);
+  const maxFds = readMaxFds(procSelf);
+  // The delay histogram runs all the time (a libuv timer every `resolution` ms); each scrape reads
+  // what happened since the one before and starts over, as prom-client's default metrics do. Node's
+  // reset also forgets when the timer last fired, so the first interval after a scrape (at most one
+  // resolution) is not measured: a block that starts in it is not seen.
+  const lag: IntervalHistogram = monitorEventLoopDelay({ resolution: options.lagResolutionMs ?? 10 });
+  lag.enable();
+  const lagSeconds = (read: (h: IntervalHistogram) => number) => (lag.count > 0 ? read(lag) / 1e9 : 0);
+
+  return {
+    fdCount: fds.how,
+    text() {
+      // One CPU reading for the three counters, so user + system = total.
+      const cpu = process.cpuUsage();
+      let out =
+        sample(F.cpuUser, cpu.user / 1e6) +
+        sample(F.cpuSystem, cpu.system / 1e6) +
+        sample(F.cpu, (cpu.user + cpu.system) / 1e6) +
+        sample(F.rss, process.memoryUsage.rss()) +
+        sample(F.start, started);
+      const open = fds.count();
+      if (open !== null) out += sample(F.openFds, open);
+      if (maxFds !== null) out += sample(F.maxFds, maxFds);
+      out +=
+        sample(
+          F.lagMean,
+          lagSeconds((h) => h.mean),
+        ) +
+        sample(
+          F.lagP50,
+          lagSeconds((h) => h.percentile(50)),
+        ) +
+        sample(
+          F.lagP99,
+          lagSeconds((h) => h.percentile(99)),
+        ) +
+        sample(
+          F.lagMax,
+          lagSeconds((h) => h.max),
+        );
       lag.reset();
+      return out;
     },
-  });
-  return { stop: () => lag.disable() };
+    stop: () => lag.disable(),
+  };
+}
+
+interface FdCount {
+  how: 'size' | 'listing' | 'none';
+  count(): number | null;
+}
+
+/** procfs's magic number in statfs(2)'s f_type. */
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/**
+ * Open descriptors, Linux only (elsewhere, or without a /proc, the series is left out rather than 0).
+ * Since Linux 6.2 the size of a procfs fd directory is its number of entries: one stat(2), no listing.
+ * Older kernels say 0 there, and a directory that is not procfs (tests) says something else: listed.
+ */
+export function fdCount(fdDir: string): FdCount {
+  if (!existsSync(fdDir)) return { how: 'none', count: () => null };
+  const size = () => statSync(fdDir, { throwIfNoEntry: false })?.size ?? null;
+  try {
+    if (statfsSync(fdDir).type === PROC_SUPER_MAGIC && (size() ?? 0) > 0) return { how: 'size', count: size };
+  } catch {
+    // No statfs here: list the directory.
+  }
+  return {
+    how: 'listing',
+    count() {
+      try {
+        // One entry is the descriptor the listing itself holds on a real /proc/self/fd.
+        return Math.max(0, readdirSync(fdDir).length - 1);
+      } catch {
+        return null;
+      }
+    },
+  };
 }
 
 /** The soft "Max open files" of /proc/self/limits; null where there is none (not Linux) or "unlimited". */

@@ -1,7 +1,7 @@
 // prom-client's index loads, at start, parts the agent never uses: the default process metrics (with
 // @opentelemetry/api, 51 modules), the Pushgateway client (node:https, node:zlib), the cluster
 // aggregator and the Summary (tdigest). The agent uses only Registry, Counter and Gauge
-// (src/metrics.ts, src/process-metrics.ts). This module, imported before prom-client, puts a stand-in
+// (src/metrics.ts). This module, imported before prom-client, puts a stand-in
 // for each unused part into the CommonJS cache: the real module is loaded the first time the stand-in
 // is called, constructed or read, so nothing changes for a caller that does use one.
 import Module, { createRequire } from 'node:module';

@@ -51,11 +51,11 @@ export interface AgentHandle {
 function memoryMode(config: Config, log: Logger, setV8Flags?: (flags: string) => void): MemoryMode {
   const memory = new MemoryMode(
     config.memorySaving,
-    (saving, peers) =>
+    (mode, peers) =>
       log.info(
-        { part: 'memory', peers, setting: config.memorySaving },
-        saving
-          ? "V8's memory-saving heap is on"
+        { part: 'memory', peers, setting: config.memorySaving, maglev: mode.maglev },
+        mode.saving
+          ? `V8's memory-saving heap is on, Maglev ${mode.maglev ? 'on' : 'off'}: this agent polls ${peers} peers`
           : `V8's memory-saving heap is off: this agent polls ${peers} peers (SWARM_BALANCE_MEMORY_SAVING=auto turns it off from ${MANY_PEERS})`,
       ),
     setV8Flags,

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { TEXT_FAMILIES } from '../../src/core/metrics-text.js';
 import { createMetrics, PREFIX } from '../../src/metrics.js';
+import { PROCESS_FAMILIES } from '../../src/process-metrics.js';
 import { metricsSource } from './metrics-source.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -276,12 +277,12 @@ export function metricNamesIn(expr: string): string[] {
 
 /**
  * Every metric name the agent exposes, from its own code: the prom-client metrics createMetrics
- * registers and the families written as text (src/core/metrics-text.ts). Histograms and summaries
+ * registers and the families written as text (src/core/metrics-text.ts, src/process-metrics.ts). Histograms and summaries
  * also get their _bucket/_sum/_count series.
  */
 export function agentMetricNames(): string[] {
   const registry = emptyAgentRegistry();
-  const names = new Set<string>(TEXT_FAMILIES.map((f) => PREFIX + f.name));
+  const names = new Set<string>([...TEXT_FAMILIES.map((f) => PREFIX + f.name), ...PROCESS_FAMILIES.map((f) => f.name)]);
   for (const m of registry.getMetricsAsArray()) {
     const { name, type } = m as unknown as { name: string; type: string };
     names.add(name);

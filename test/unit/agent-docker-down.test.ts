@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startAgent, type AgentHandle } from '../../src/agent/index.js';
 import type { DockerApi } from '../../src/adapters/docker.js';
 import { parseConfig } from '../../src/config.js';
+import { maglevOnAtStart, modeFlags } from '../../src/memory-mode.js';
 import { parsePromText, waitFor } from '../support/agent-process.js';
 
 /** A standalone engine with no tasks; while `up` is false every call fails as a dead socket does. */
@@ -162,9 +163,13 @@ describe("the agent's heap mode", () => {
     // Ports 1-300 on loopback refuse at once: a round over them is quick.
     const peers = Array.from({ length: 300 }, (_, i) => `127.0.0.1:${i + 1}`).join(',');
     await start(true, { SWARM_BALANCE_PEERS: peers }, (f) => flags.push(f));
-    expect(flags).toEqual(['--optimize-for-size']);
+    const maglev = maglevOnAtStart();
+    expect(flags).toEqual([modeFlags({ saving: true, maglev: false }, maglev)]);
     await waitFor(() => Promise.resolve(flags.length === 2), 10_000, 'the heap mode fitted to 300 peers');
-    expect(flags).toEqual(['--optimize-for-size', '--no-optimize-for-size']);
+    expect(flags).toEqual([
+      modeFlags({ saving: true, maglev: false }, maglev),
+      modeFlags({ saving: false, maglev: true }, maglev),
+    ]);
   });
 
   it('leaves V8 alone with SWARM_BALANCE_MEMORY_SAVING=off', { timeout: 20_000 }, async () => {

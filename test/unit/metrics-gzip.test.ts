@@ -117,6 +117,36 @@ describe('/metrics compression', () => {
     expect(gunzipSync(c[1]!).toString()).not.toContain('task_name="web.1"');
   });
 
+  it('lets the per-task text go once it is compressed, and writes the same text again for an uncompressed scrape', async () => {
+    const { exposition, state } = setup();
+    const before = (await exposition.body!(false))[1]!;
+    const zipped = (await exposition.body!(true))[1]!;
+    const after = (await exposition.body!(false))[1]!;
+    // Written again: another Buffer, the same bytes, the ones the member holds.
+    expect(after).not.toBe(before);
+    expect(after.equals(before)).toBe(true);
+    expect(gunzipSync(zipped).equals(after)).toBe(true);
+    // Then kept for the uncompressed scrapes of the same reports, and the member still reused.
+    expect((await exposition.body!(false))[1]).toBe(after);
+    expect((await exposition.body!(true))[1]).toBe(zipped);
+    state.tasks = state.tasks.slice(0, 3);
+    const fewer = (await exposition.body!(true))[1]!;
+    const text = gunzipSync(fewer).toString();
+    expect(text).toContain('task_name="web.3"');
+    expect(text).not.toContain('task_name="web.4"');
+    expect((await exposition.body!(false))[1]!.toString()).toBe(text);
+  });
+
+  it('sends its own families as a stored gzip member: the text itself, framed and checksummed', async () => {
+    const { exposition } = setup({ headMaxAgeMs: 60_000 });
+    const [head] = await exposition.body!(true);
+    const [text] = await exposition.body!(false);
+    expect(gunzipSync(head!).equals(text!)).toBe(true);
+    // 10 bytes of header, 5 per stored block, 8 of trailer: no compression.
+    expect(head!.length).toBe(text!.length + 10 + 5 * Math.ceil(text!.length / 0xffff) + 8);
+    expect(head!.includes(text!)).toBe(true);
+  });
+
   it('reuses the rendering of its own families, and its gzip member, within the reuse window', async () => {
     const { exposition, metrics } = setup({ headMaxAgeMs: 60_000 });
     const a = await exposition.body!(true);

@@ -1,11 +1,16 @@
 // The agent's own process figures: what they say must match what the process is and does.
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseMaxOpenFiles, registerProcessMetrics, type ProcessMetrics } from '../../src/process-metrics.js';
+import {
+  fdCount,
+  parseMaxOpenFiles,
+  processMetrics,
+  PROCESS_FAMILIES,
+  type ProcessMetrics,
+} from '../../src/process-metrics.js';
 import { parsePromText } from '../support/agent-process.js';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
@@ -21,13 +26,13 @@ afterEach(() => {
 });
 
 function setup(procSelf?: string) {
-  const registry = new Registry();
-  stops.push(registerProcessMetrics(registry, { lagResolutionMs: 1, ...(procSelf ? { procSelf } : {}) }));
+  const metrics = processMetrics({ lagResolutionMs: 1, ...(procSelf ? { procSelf } : {}) });
+  stops.push(metrics);
   const scrape = async () => {
-    const samples = parsePromText(await registry.metrics());
+    const samples = parsePromText(metrics.text());
     return (name: string) => samples.find((s) => s.name === name)?.value;
   };
-  return { registry, scrape };
+  return { metrics, scrape };
 }
 
 /** Keeps the one JavaScript thread busy for `ms`. */
@@ -48,7 +53,7 @@ describe('parseMaxOpenFiles', () => {
   });
 });
 
-describe('registerProcessMetrics', () => {
+describe('processMetrics', () => {
   it('counts the CPU the process spends', async () => {
     const { scrape } = setup();
     const before = (await scrape())('process_cpu_seconds_total')!;
@@ -83,10 +88,23 @@ describe('registerProcessMetrics', () => {
     expect(Math.abs(get('process_start_time_seconds')! - (Date.now() / 1000 - process.uptime()))).toBeLessThanOrEqual(
       1,
     );
-    // The test's own listing holds one descriptor more while it runs, as the metric's did.
+    // The test's own listing holds one descriptor more while it runs.
     const open = readdirSync('/proc/self/fd').length - 1;
     expect(Math.abs(get('process_open_fds')! - open)).toBeLessThanOrEqual(2);
     expect(get('process_max_fds')).toBeGreaterThan(0);
+  });
+
+  it('writes each family once, in the order of PROCESS_FAMILIES, with HELP and TYPE as prom-client does', () => {
+    const { metrics } = setup();
+    const text = metrics.text();
+    const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]);
+    expect(types).toEqual(PROCESS_FAMILIES.map((f) => [f.name, f.type]));
+    for (const f of PROCESS_FAMILIES) {
+      expect(text).toContain(`# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n${f.name} `);
+      // Written as they are: nothing in them needs the exposition format's escapes.
+      expect(f.help).not.toMatch(/[\\\n]/);
+    }
+    expect(text.endsWith('\n\n')).toBe(true);
   });
 
   it('reads the descriptor limit from the limits file and counts the fd directory', async () => {
@@ -94,14 +112,21 @@ describe('registerProcessMetrics', () => {
     mkdirSync(join(dir, 'fd'));
     for (const n of ['0', '1', '2', '3', '4']) writeFileSync(join(dir, 'fd', n), '');
     writeFileSync(join(dir, 'limits'), LIMITS.replace(/1048576/g, '4096'));
-    const get = await setup(dir).scrape();
+    const { metrics, scrape } = setup(dir);
+    const get = await scrape();
     expect(get('process_max_fds')).toBe(4096);
-    // Five entries; one is taken off for the listing's own descriptor, which a real /proc/self/fd shows.
+    // Not procfs: listed. Five entries; one is taken off for the listing's own descriptor, which a real
+    // /proc/self/fd shows.
+    expect(metrics.fdCount).toBe('listing');
     expect(get('process_open_fds')).toBe(4);
+    writeFileSync(join(dir, 'fd', '5'), '');
+    expect((await scrape())('process_open_fds')).toBe(5);
   });
 
   it('leaves the descriptor series out where there is no /proc', async () => {
-    const get = await setup('/nonexistent/self').scrape();
+    const { metrics, scrape } = setup('/nonexistent/self');
+    expect(metrics.fdCount).toBe('none');
+    const get = await scrape();
     expect(get('process_open_fds')).toBeUndefined();
     expect(get('process_max_fds')).toBeUndefined();
     expect(get('process_cpu_seconds_total')).toBeGreaterThan(0);
@@ -113,6 +138,9 @@ describe('registerProcessMetrics', () => {
     const { scrape } = setup();
     await sleep(50);
     await scrape();
+    // Node's delay histogram starts its first interval afresh after a reset (each scrape's): a block in
+    // that first interval (up to one resolution, 1 ms here) is not seen, so the block starts after it.
+    await sleep(20);
     spin(400);
     await sleep(20);
     const blocked = await scrape();
@@ -123,5 +151,38 @@ describe('registerProcessMetrics', () => {
     // A busy machine may stall the loop a little on its own; the 400 ms block must be gone all the same.
     expect(quiet('nodejs_eventloop_lag_max_seconds')).toBeLessThan(blocked('nodejs_eventloop_lag_max_seconds')!);
     expect(quiet('nodejs_eventloop_lag_p50_seconds')).toBeLessThan(0.2);
+  });
+});
+
+describe('fdCount', () => {
+  const kernel = /^(\d+)\.(\d+)/.exec(release())!;
+  const sizeCounts = Number(kernel[1]) > 6 || (Number(kernel[1]) === 6 && Number(kernel[2]) >= 2);
+
+  it.runIf(sizeCounts)(
+    "reads /proc/self/fd's size on Linux 6.2 or later, and follows descriptors opened and closed",
+    () => {
+      const counter = fdCount('/proc/self/fd');
+      expect(counter.how).toBe('size');
+      const before = counter.count()!;
+      // No listing is open while the size is read: the same count as a listing's entries less its own.
+      expect(Math.abs(before - (readdirSync('/proc/self/fd').length - 1))).toBeLessThanOrEqual(1);
+      const fds = [openSync('/dev/null', 'r'), openSync('/dev/null', 'r'), openSync('/dev/null', 'r')];
+      try {
+        expect(counter.count()).toBe(before + 3);
+      } finally {
+        for (const fd of fds) closeSync(fd);
+      }
+      expect(counter.count()).toBe(before);
+    },
+  );
+
+  it('lists a directory that is not procfs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-fd-'));
+    for (const n of ['0', '1', '2']) writeFileSync(join(dir, n), '');
+    const counter = fdCount(dir);
+    expect(counter.how).toBe('listing');
+    expect(counter.count()).toBe(2);
+    rmSync(dir, { recursive: true });
+    expect(counter.count()).toBeNull();
   });
 });

@@ -6,6 +6,7 @@ import { PREFIX } from '../../src/metrics.js';
 import { emptyAgentRegistry } from '../support/dashboard.js';
 import { ErrorCodes } from '../../src/errors.js';
 import { TEXT_FAMILIES } from '../../src/core/metrics-text.js';
+import { PROCESS_FAMILIES } from '../../src/process-metrics.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -19,6 +20,7 @@ describe('README', () => {
   const names = [
     ...registry.getMetricsAsArray().map((m) => (m.name.startsWith(PREFIX) ? m.name.slice(PREFIX.length) : m.name)),
     ...TEXT_FAMILIES.map((f) => f.name),
+    ...PROCESS_FAMILIES.map((f) => f.name),
   ];
   it.each(names.map((n) => [n]))('lists the metric %s', (name) => {
     expect(readme).toContain(`\`${name}\``);
