@@ -232,7 +232,12 @@ describe('npm run demo', () => {
     expect(output).toContain('SIGINT: stopping');
     expect(output).not.toContain('chat | RESOLVED');
     expect(output).toContain(`removed service sbdemo-${runId}-web`);
-    expect(output).toContain(`removed container sbdemo-${runId}-client-pin`);
+    // The firing message is read every 200 ms: the Ctrl-C can come after step 5 has begun, which removes the
+    // pinning client itself and may start the spreading one. Before step 5 the cleanup must remove the pinning
+    // client; after it, whichever client is left (none, if the Ctrl-C came between the two), checked below.
+    if (!output.includes('5/6 the client switches')) {
+      expect(output).toContain(`removed container sbdemo-${runId}-client-pin`);
+    }
     expect(output).toMatch(/cleanup done in [\d.]+s: nothing labelled swarm-balance\.demo=\w+ is left/);
     await expectCleanedUp(runId, before);
   });
