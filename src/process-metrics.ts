@@ -77,7 +77,8 @@ export function processMetrics(options: ProcessMetricsOptions = {}): ProcessMetr
   // resolution) is not measured: a block that starts in it is not seen.
   const lag: IntervalHistogram = monitorEventLoopDelay({ resolution: options.lagResolutionMs ?? 10 });
   lag.enable();
-  const lagSeconds = (read: (h: IntervalHistogram) => number) => (lag.count > 0 ? read(lag) / 1e9 : 0);
+  // With no sample since the last scrape the histogram's figures mean nothing: 0, as prom-client shows them.
+  const lagSeconds = (ns: number) => (lag.count > 0 ? ns / 1e9 : 0);
 
   return {
     fdCount: fds.how,
@@ -94,22 +95,10 @@ export function processMetrics(options: ProcessMetricsOptions = {}): ProcessMetr
       if (open !== null) out += sample(F.openFds, open);
       if (maxFds !== null) out += sample(F.maxFds, maxFds);
       out +=
-        sample(
-          F.lagMean,
-          lagSeconds((h) => h.mean),
-        ) +
-        sample(
-          F.lagP50,
-          lagSeconds((h) => h.percentile(50)),
-        ) +
-        sample(
-          F.lagP99,
-          lagSeconds((h) => h.percentile(99)),
-        ) +
-        sample(
-          F.lagMax,
-          lagSeconds((h) => h.max),
-        );
+        sample(F.lagMean, lagSeconds(lag.mean)) +
+        sample(F.lagP50, lagSeconds(lag.percentile(50))) +
+        sample(F.lagP99, lagSeconds(lag.percentile(99))) +
+        sample(F.lagMax, lagSeconds(lag.max));
       lag.reset();
       return out;
     },
@@ -132,7 +121,14 @@ const PROC_SUPER_MAGIC = 0x9fa0;
  */
 export function fdCount(fdDir: string): FdCount {
   if (!existsSync(fdDir)) return { how: 'none', count: () => null };
-  const size = () => statSync(fdDir, { throwIfNoEntry: false })?.size ?? null;
+  // A failed reading leaves the series out of that scrape rather than failing the scrape.
+  const size = () => {
+    try {
+      return statSync(fdDir, { throwIfNoEntry: false })?.size ?? null;
+    } catch {
+      return null;
+    }
+  };
   try {
     if (statfsSync(fdDir).type === PROC_SUPER_MAGIC && (size() ?? 0) > 0) return { how: 'size', count: size };
   } catch {
