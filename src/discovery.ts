@@ -1,6 +1,6 @@
 // Keeps this node's task list current: a full resync on a timer or when the event stream says something changed.
 import type { Logger } from 'pino';
-import type { DockerApi, DockerEvent } from './adapters/docker.js';
+import { isApiRefusal, type DockerApi, type DockerEvent } from './adapters/docker.js';
 import {
   composeService,
   COMPOSE_PROJECT_LABEL,
@@ -39,6 +39,11 @@ export interface DiscoverySnapshot {
   error: string | null;
   /** On a manager: the swarm's nodes, its leader (and the one before), where tasks and agents run. */
   swarm?: SwarmView | null;
+  /**
+   * Set when the engine says it is a manager but refuses the swarm's calls (a demotion under way, an
+   * election without a leader): the node counts as a worker until they answer again.
+   */
+  swarmRefused?: string | null;
 }
 
 const CONTAINER_ACTIONS = new Set([
@@ -72,6 +77,8 @@ export class Discovery {
   /** The last leader seen, and the one before it: announcement state is taken over only from the latter. */
   private knownLeader: string | null = null;
   private previousLeader: string | null = null;
+  /** The engine, a manager by its info, refused the swarm's calls at the last resync. */
+  private swarmRefusing = false;
 
   /** `hostname`: Docker names a container's host after its id, which is how the agent finds itself. */
   constructor(
@@ -87,23 +94,19 @@ export class Discovery {
 
   /** Re-reads the engine when something changed or the resync is due; otherwise keeps the snapshot. */
   async refresh(now: number): Promise<DiscoverySnapshot> {
-    const resyncDue = this.dirty || !this.snapshot.dockerUp || now - this.lastResync >= this.resyncMs;
+    let resyncDue = this.dirty || !this.snapshot.dockerUp || now - this.lastResync >= this.resyncMs;
     try {
+      if (!resyncDue && this.snapshot.node.role === 'manager') {
+        // Leadership moves without touching our tasks; ask every cycle so a new leader acts at once.
+        // An engine that answers but refuses (demoted, or no leader) is read again whole, not called down.
+        resyncDue = !(await this.followLeader().catch(refusedOnly));
+      }
       if (resyncDue) {
         this.dirty = false;
         this.snapshot = await this.resync();
         this.lastResync = now;
-      } else if (this.snapshot.node.role === 'manager') {
-        // Leadership moves without touching our tasks; ask every cycle so a new leader acts at once.
-        const leaderId = this.noteLeader(
-          nodesFromApi(await this.docker.listNodes(true)).find((n) => n.leader)?.id ?? null,
-        );
-        const leader = leaderId === this.snapshot.node.id;
-        const swarm = this.snapshot.swarm
-          ? { ...this.snapshot.swarm, leader: leaderId, previousLeader: this.previousLeader }
-          : null;
-        if (leader !== this.snapshot.node.leader || swarm?.leader !== this.snapshot.swarm?.leader)
-          this.snapshot = { ...this.snapshot, node: { ...this.snapshot.node, leader }, swarm };
+        // Refused calls are a passing state (a demotion under way, an election): read whole again next cycle.
+        if (this.snapshot.swarmRefused) this.dirty = true;
       }
       if (this.downSince !== null) {
         this.logger.info({ downForMs: now - this.downSince }, 'Docker API reachable again');
@@ -124,6 +127,18 @@ export class Discovery {
     return this.snapshot;
   }
 
+  /** The engine's leader now, into the snapshot; true when the engine answered. */
+  private async followLeader(): Promise<true> {
+    const leaderId = this.noteLeader(nodesFromApi(await this.docker.listNodes(true)).find((n) => n.leader)?.id ?? null);
+    const leader = leaderId === this.snapshot.node.id;
+    const swarm = this.snapshot.swarm
+      ? { ...this.snapshot.swarm, leader: leaderId, previousLeader: this.previousLeader }
+      : null;
+    if (leader !== this.snapshot.node.leader || swarm?.leader !== this.snapshot.swarm?.leader)
+      this.snapshot = { ...this.snapshot, node: { ...this.snapshot.node, leader }, swarm };
+    return true;
+  }
+
   stop(): void {
     this.watching?.abort();
     this.watching = null;
@@ -133,10 +148,11 @@ export class Discovery {
     const info = await this.docker.info();
     const swarm = (info.Swarm ?? {}) as Record<string, unknown>;
     const inSwarm = swarm.LocalNodeState === 'active' && typeof swarm.NodeID === 'string' && swarm.NodeID !== '';
-    const manager = inSwarm && swarm.ControlAvailable === true;
     const name = typeof info.Name === 'string' ? info.Name : '';
     const id = inSwarm ? (swarm.NodeID as string) : String(info.ID ?? name);
-    const nodes = manager ? nodesFromApi(await this.docker.listNodes()) : [];
+    const managed = inSwarm && swarm.ControlAvailable === true ? await this.managerView() : null;
+    const manager = managed !== null && managed.refused === null;
+    const nodes = manager ? managed.nodes : [];
     const leaderId = manager ? this.noteLeader(nodes.find((n) => n.leader)?.id ?? null) : null;
     const node: NodeState = {
       id,
@@ -144,10 +160,8 @@ export class Discovery {
       role: inSwarm ? (manager ? 'manager' : 'worker') : 'standalone',
       leader: manager && leaderId === id,
     };
-
-    const { services, addresses } = manager
-      ? await this.swarmServices()
-      : { services: [], addresses: new Map<string, string>() };
+    const services = manager ? managed.services : [];
+    const addresses = manager ? managed.addresses : new Map<string, string>();
     const labelsByService = new Map(services.map((s) => [s.id, s.labels]));
     const all = await this.docker.listContainers([]);
     const endpoints = endpointsFromList(all, { id, name });
@@ -189,7 +203,32 @@ export class Discovery {
       ownService,
       error: null,
       swarm: view,
+      swarmRefused: managed?.refused ?? null,
     };
+  }
+
+  /**
+   * What only a manager can say: the nodes, services and running tasks. A refusal (the engine answered
+   * with an error status) is kept as the reason, said once until they answer again; no answer at all throws.
+   */
+  private async managerView(): Promise<ManagerView> {
+    try {
+      const nodes = nodesFromApi(await this.docker.listNodes());
+      const view = { nodes, ...(await this.swarmServices()), refused: null };
+      if (this.swarmRefusing) this.logger.info("the swarm's calls answer this manager again");
+      this.swarmRefusing = false;
+      return view;
+    } catch (err) {
+      refusedOnly(err);
+      const reason = errorMessage(err);
+      if (!this.swarmRefusing)
+        this.logger.warn(
+          { err: reason },
+          "the engine says this node is a manager but refuses the swarm's calls; sampling its tasks as a worker's until they answer",
+        );
+      this.swarmRefusing = true;
+      return { nodes: [], services: [], addresses: new Map(), refused: reason };
+    }
   }
 
   /** Records the leader the engine names now; returns it. */
@@ -241,6 +280,20 @@ export class Discovery {
     }
     this.dirty = true;
   }
+}
+
+interface ManagerView {
+  nodes: SwarmNode[];
+  services: ServiceInfo[];
+  addresses: Map<string, string>;
+  /** Why the swarm's calls were refused; null when they answered. */
+  refused: string | null;
+}
+
+/** False for an engine's refusal (it answered, with an error status); anything else is thrown on. */
+function refusedOnly(err: unknown): false {
+  if (isApiRefusal(err)) return false;
+  throw err;
 }
 
 /** Where peers and tasks are, by the engine: task addresses, then node addresses and hostnames. */

@@ -42,7 +42,15 @@ export async function doctorCommand(
           ? ', the leader: this agent will announce'
           : ', not the leader: shadow evaluator'
         : '';
-    checks.push({ ok: true, what: 'Swarm role', detail: `node ${snap.node.name} is ${snap.node.role}${leader}` });
+    checks.push(
+      snap.swarmRefused
+        ? {
+            ok: false,
+            what: 'Swarm role',
+            detail: `node ${snap.node.name} is a manager by the engine's info, but the swarm's calls are refused (${snap.swarmRefused}); it counts as a worker until they answer`,
+          }
+        : { ok: true, what: 'Swarm role', detail: `node ${snap.node.name} is ${snap.node.role}${leader}` },
+    );
     checks.push(await checkProcRoot(config, snap));
   }
   const peers = await peerAddresses(config.peers, snap.ownService, config.listen.port, resolveAddresses).catch(
