@@ -21,14 +21,18 @@
 // Variants (the `exposition` column says what a scrape finds):
 //   `agent`        the code as it is, scraped back to back: the per-task and per-service families written as text
 //                  by src/core/metrics-text.ts and kept until the source's reports or results change (the agent
-//                  replaces them once per interval), the agent's own families reused within their reuse window;
-//   `fresh-head`   the same with the agent's own families rendered for every scrape (headMaxAgeMs 0): what a scrape
-//                  costs when scrapes come further apart than that window, as Prometheus's do;
+//                  replaces them once per interval), the registry's gauges and counters kept until they change,
+//                  the process's families read for every scrape;
+//   `fresh-head`   the same with the registry's families rendered for every scrape (reuseOwnFamilies false): what
+//                  a scrape costs when they changed since the last one;
 //   `uncached`     the reports replaced before every scrape, so each one renders and compresses everything;
 //   `prom-client`  those families registered as prom-client metrics instead, as the agent did before
-//                  (bench/support/prom-client-families.ts).
-// --pace-ms=N waits N ms after each sequential scrape (1100: past the 1 s reuse of the agent's own families, as
-// Prometheus's scrapes come); `net of idle` is then the figure to read, the idle time being most of the phase.
+//                  (bench/support/prom-client-families.ts);
+//   `bare-http`    the floor: the bytes the agent's exposition gave once (both encodings), answered from memory by
+//                  a bare node:http server (no routing, no credentials check, nothing read per scrape), so the
+//                  CPU of Node's HTTP server and the kernel for the same answer shows beside the agent's.
+// --pace-ms=N waits N ms after each sequential scrape (1100: caches go cold between scrapes, as they do at
+// Prometheus's pace); `in request` is then the figure to read, the idle time being most of the phase.
 // Before timing, the child checks that its rendering gives the same set of series and values as the prom-client one.
 // --node-exporter=PATH (e.g. /usr/bin/prometheus-node-exporter from Debian's prometheus-node-exporter) starts that
 // binary on a free 127.0.0.1 port with its default collectors, scrapes it the same way (same encoding; sequential
@@ -37,7 +41,7 @@
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -88,13 +92,14 @@ interface PhaseFigures {
 type FromChild =
   | { type: 'ready'; port: number; tasks: number; services: number; direct: number[]; check: string }
   | ({ type: 'phase' } & PhaseFigures);
-type Variant = 'agent' | 'fresh-head' | 'uncached' | 'prom-client';
+type Variant = 'agent' | 'fresh-head' | 'uncached' | 'prom-client' | 'bare-http';
 /** What a scrape of each variant finds. */
 const EXPOSITION: Record<Variant, string> = {
   agent: 'unchanged',
   'fresh-head': 'unchanged; own families rendered per scrape',
   uncached: 'changed before every scrape',
   'prom-client': 'rendered by prom-client every scrape',
+  'bare-http': "the agent's bytes, frozen, from a bare node:http server",
 };
 
 // ---- server (child) -------------------------------------------------------------------------------------
@@ -128,6 +133,25 @@ function buildSource(taskCount: number, serviceCount: number) {
   return { tasks, results };
 }
 
+/** The exposition's bytes as they are now, answered from memory by node:http alone, in the agent's headers. */
+async function bareServer(exposition: MetricsExposition): Promise<Server> {
+  const zipped = await exposition.body!(true);
+  const plain = await exposition.body!(false);
+  return createServer((req, res) => {
+    const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+    const parts = gzip ? zipped : plain;
+    res.writeHead(200, {
+      'content-type': exposition.contentType,
+      'content-length': parts.reduce((n, p) => n + p.length, 0),
+      vary: 'accept-encoding',
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    });
+    res.cork();
+    for (const part of parts.slice(0, -1)) res.write(part);
+    res.end(parts.at(-1));
+  });
+}
+
 /** Sorted `name{labels} value` lines, so two renderings can be compared whatever their order. */
 // The process's own series (CPU, memory, event-loop delay) change from one rendering to the next: left out.
 const seriesSet = (text: string): string[] =>
@@ -158,8 +182,8 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
     samplerRuns: () => runs,
     lastSampleSeconds: () => 1_764_151_200,
   });
-  const agentExposition = (fresh: boolean, headMaxAgeMs?: number): MetricsExposition =>
-    createMetrics(new Registry(), source(fresh), VERSION, headMaxAgeMs === undefined ? {} : { headMaxAgeMs })
+  const agentExposition = (fresh: boolean, reuseOwnFamilies?: boolean): MetricsExposition =>
+    createMetrics(new Registry(), source(fresh), VERSION, reuseOwnFamilies === undefined ? {} : { reuseOwnFamilies })
       .exposition;
   const promClientRegistry = (): Registry => {
     const r = new Registry();
@@ -174,7 +198,7 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
   const exposition: MetricsExposition =
     variant === 'prom-client'
       ? promClientRegistry()
-      : agentExposition(variant === 'uncached', variant === 'fresh-head' ? 0 : undefined);
+      : agentExposition(variant === 'uncached', variant === 'fresh-head' ? false : undefined);
   const reference = seriesSet(await promClientRegistry().metrics());
   const got = seriesSet(await exposition.metrics());
   const same = got.length === reference.length && got.every((l, i) => l === reference[i]);
@@ -183,19 +207,23 @@ async function server(taskCount: number, serviceCount: number, variant: Variant)
       `${variant}: rendering differs from prom-client's: ${got.length} vs ${reference.length} series; first difference ${got.find((l, i) => l !== reference[i])}`,
     );
   const check = `same ${got.length} series and values as prom-client`;
-  const srv = buildServer({
-    exposition,
-    logger: pino({ level: 'silent' }),
-    ready: () => true,
-    peerToken: null,
-    report: () => Promise.resolve({}),
-    cluster: () => ({ status: 503, body: {} }),
-  });
+  const srv =
+    variant === 'bare-http'
+      ? await bareServer(exposition)
+      : buildServer({
+          exposition,
+          logger: pino({ level: 'silent' }),
+          ready: () => true,
+          peerToken: null,
+          report: () => Promise.resolve({}),
+          cluster: () => ({ status: 503, body: {} }),
+        });
   let requests = 0;
   // CPU (all threads) from each request's arrival to its response's hand-off to the socket: with one scraper
   // and pauses between scrapes, the cost of a scrape without the idle timers around it.
   let inRequestUs = 0;
-  srv.on('request', (_req, res: ServerResponse) => {
+  // Before the server's own listener, so its synchronous part is counted too.
+  srv.prependListener('request', (_req, res: ServerResponse) => {
     requests++;
     const start = ownCpuUs();
     res.once('finish', () => {

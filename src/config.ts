@@ -3,6 +3,7 @@ import { loadCron } from './adapters/cron.js';
 import { ConfigError, ErrorCodes, errorMessage } from './errors.js';
 import { formatDuration, parseDuration } from './core/duration.js';
 import { REPORT_MAX_BYTES } from './core/report-limits.js';
+import { MANY_PEERS } from './memory-mode.js';
 import { parseCommandArgs, type OptionSpec } from './args.js';
 import { CHANNEL_SETTINGS, type ChannelSetting } from './channels/index.js';
 
@@ -346,7 +347,7 @@ const AFTER_CHANNELS = [
     kind: 'enum',
     default: 'auto',
     choices: ['auto', 'on', 'off'],
-    help: "V8's memory-saving heap (and no Maglev compiler while no peer is polled): auto (on unless this agent polls 250 peers or more), on or off",
+    help: `V8's memory-saving heap (and no Maglev compiler while no peer is polled): auto (on unless this agent polls ${MANY_PEERS} peers or more), on or off`,
   },
   {
     key: 'logLevel',

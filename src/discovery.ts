@@ -151,6 +151,7 @@ export class Discovery {
     const name = typeof info.Name === 'string' ? info.Name : '';
     const id = inSwarm ? (swarm.NodeID as string) : String(info.ID ?? name);
     const managed = inSwarm && swarm.ControlAvailable === true ? await this.managerView() : null;
+    if (!managed) this.swarmRefusing = false; // a worker now: nothing of a manager's is awaited
     const manager = managed !== null && managed.refused === null;
     const nodes = manager ? managed.nodes : [];
     const leaderId = manager ? this.noteLeader(nodes.find((n) => n.leader)?.id ?? null) : null;

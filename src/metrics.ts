@@ -15,8 +15,6 @@ import { REVISION } from './version.js';
 const gzipAsync = promisify(gzip);
 /** zlib's default level: about 1/20 of the text on the wire, made once per interval off the event loop. */
 const GZIP_OPTIONS = { level: 6 };
-/** How long one rendering of the agent's own families answers /metrics (MetricsOptions.headMaxAgeMs). */
-export const HEAD_MAX_AGE_MS = 1000;
 
 interface TextPart {
   tasks: readonly TaskReport[];
@@ -40,13 +38,18 @@ export interface MetricsSource {
   lastSampleSeconds(): number;
 }
 
+/** A prom-client counter as the agent's parts see it: each increase marks the agent's own families changed. */
+export interface CountBy<L extends string> {
+  inc(labels: Partial<Record<L, string | number>>, value?: number): void;
+}
+
 export interface AgentMetrics {
   /** Stops what runs between scrapes (the event-loop delay sampler). */
   close(): void;
-  samplerErrors: Counter<'sampler' | 'reason'>;
-  notifications: Counter<'channel' | 'result'>;
-  remediations: Counter<'service' | 'action' | 'result'>;
-  peerReportsRejected: Counter<'reason'>;
+  samplerErrors: CountBy<'sampler' | 'reason'>;
+  notifications: CountBy<'channel' | 'result'>;
+  remediations: CountBy<'service' | 'action' | 'result'>;
+  peerReportsRejected: CountBy<'reason'>;
 }
 
 /** What the server needs to answer /metrics. */
@@ -62,13 +65,12 @@ export interface MetricsExposition {
 
 export interface MetricsOptions {
   /**
-   * A rendering of the agent's own families (its gauges, counters, process_* and nodejs_* series)
-   * answers the scrapes that come within this many ms of its start, with its bytes and its gzip
-   * member; 0 renders them for every scrape. Scrapes that come while one is being rendered share it.
-   * So those series are at most this old (plus the rendering's own time); Prometheus scrapes every
-   * 15 s or more, and one that comes later renders them afresh.
+   * The registry's rendering (the agent's gauges and counters) answers every scrape until something it
+   * shows changes: the source's figures or a counter. false renders it for every scrape. The registry
+   * is the agent's own: a metric registered on it from outside is rendered only with those changes.
+   * The process's families are read for every scrape either way.
    */
-  headMaxAgeMs?: number;
+  reuseOwnFamilies?: boolean;
 }
 
 export function createMetrics(
@@ -115,36 +117,48 @@ export function createMetrics(
     (g) => g.set({ version, revision: REVISION, nodejs: process.versions.node }, 1),
   );
   const own = processMetrics();
+  let changes = 0;
+  const counters = createCounters(registers, () => changes++);
 
   const textPart = cachedTextPart(source);
-  // The process's families after the registry's, in the same pass: they are read synchronously.
-  const head = async () => {
-    const registered = await registry.metrics();
-    return `${registered}\n${own.text()}`;
-  };
-  const headPart = reusedHead(head, options.headMaxAgeMs ?? HEAD_MAX_AGE_MS);
+  const registryPart = reusedRendering(
+    () => registry.metrics(),
+    options.reuseOwnFamilies === false ? () => null : () => ownFamiliesKey(source, changes),
+  );
+  // The process's families after the registry's, read for every scrape: one synchronous pass.
   const exposition: MetricsExposition = {
     contentType: registry.contentType,
-    metrics: async () => `${await head()}${textBytesOf(textPart()).toString()}`,
+    metrics: async () => `${await registry.metrics()}\n${own.text()}${textBytesOf(textPart()).toString()}`,
     body: async (gzip) => {
       const part = textPart();
-      const first = headPart();
-      if (!gzip) return [await first.bytes, textBytesOf(part)];
+      const registered = registryPart();
+      const processText = Buffer.from(`\n${own.text()}`);
+      if (!gzip) return [await registered.bytes, processText, textBytesOf(part)];
       part.gzip ??= gzipPart(part).catch((err: unknown) => {
         // Not kept: the next scrape compresses again.
         part.gzip = null;
         throw err;
       });
-      first.gzip ??= first.bytes.then(storedGzipMember);
-      return Promise.all([first.gzip, part.gzip]);
+      registered.gzip ??= registered.bytes.then(storedGzipMember);
+      return Promise.all([registered.gzip, storedGzipMember(processText), part.gzip]);
     },
   };
 
   return {
     exposition,
     close: () => own.stop(),
-    ...createCounters(registers),
+    ...counters,
   };
+}
+
+/**
+ * What the registry's families show, as one string: equal strings, equal renderings. The gauges read
+ * only these; `changes` counts the counters' increases.
+ */
+function ownFamiliesKey(source: MetricsSource, changes: number): string {
+  const runs = source.samplerRuns().map((r) => `${r.name}:${r.success}:${r.durationSeconds}`);
+  const peers = Object.entries(source.peers()).map(([state, n]) => `${state}:${n}`);
+  return `${source.dockerUp()} ${source.evaluator()} ${source.lastSampleSeconds()} ${changes} ${peers.join()} ${runs.join()}`;
 }
 
 /**
@@ -206,62 +220,57 @@ export function textBytes(render: (write: (text: string) => void) => void, sizeH
   return used < buf.length * 0.75 ? Buffer.from(buf.subarray(0, used)) : buf.subarray(0, used);
 }
 
-interface HeadPart {
-  startedAt: number;
+interface Rendering {
+  key: string | null;
   bytes: Promise<Buffer>;
   gzip: Promise<Buffer> | null;
 }
 
-/** The last rendering of the agent's own families while it is in flight or younger than `maxAgeMs`, else a new one. */
-function reusedHead(render: () => Promise<string>, maxAgeMs: number): () => HeadPart {
-  let last: HeadPart | null = null;
-  let inFlight = false;
+/**
+ * The last rendering while `key()` gives what it gave then (null: a rendering per call), else a new
+ * one; a failed rendering is not kept.
+ */
+function reusedRendering(render: () => Promise<string>, key: () => string | null): () => Rendering {
+  let last: Rendering | null = null;
   return () => {
-    const now = performance.now();
-    if (last && (inFlight || now - last.startedAt < maxAgeMs)) return last;
-    const part: HeadPart = { startedAt: now, bytes: render().then((text) => Buffer.from(text)), gzip: null };
+    const now = key();
+    if (now !== null && last?.key === now) return last;
+    const part: Rendering = { key: now, bytes: render().then((text) => Buffer.from(text)), gzip: null };
     last = part;
-    inFlight = true;
-    part.bytes.then(
-      () => {
-        inFlight = false;
-      },
-      () => {
-        // A failed rendering is not kept: the next scrape tries again.
-        inFlight = false;
-        if (last === part) last = null;
-      },
-    );
+    part.bytes.catch(() => {
+      if (last === part) last = null;
+    });
     return part;
   };
 }
 
-/** The counters the agent's parts increase. */
-function createCounters(registers: Registry[]): Omit<AgentMetrics, 'close'> {
+/** The counters the agent's parts increase; `changed` hears of every increase. */
+function createCounters(registers: Registry[], changed: () => void): Omit<AgentMetrics, 'close'> {
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): CountBy<L> => {
+    const c = new Counter<L>({ name: PREFIX + name, help, labelNames, registers });
+    return {
+      inc(labels, value) {
+        c.inc(labels, value);
+        changed();
+      },
+    };
+  };
   return {
-    samplerErrors: new Counter({
-      name: PREFIX + 'sampler_errors_total',
-      help: 'Sampler problems by reason (malformed file or body, refused or timed-out request).',
-      labelNames: ['sampler', 'reason'],
-      registers,
-    }),
-    notifications: new Counter({
-      name: PREFIX + 'notifications_total',
-      help: 'Notifications by channel and result.',
-      labelNames: ['channel', 'result'],
-      registers,
-    }),
-    remediations: new Counter({
-      name: PREFIX + 'remediations_total',
-      help: 'Remediation actions by service, action and result.',
-      labelNames: ['service', 'action', 'result'],
-      registers,
-    }),
-    peerReportsRejected: new Counter({
-      name: PREFIX + 'peer_reports_rejected_total',
-      help: 'Peer reports refused, by reason: a body past the report limits, or a report speaking for more than its own node.',
-      labelNames: ['reason'],
-      registers,
-    }),
+    samplerErrors: counter(
+      'sampler_errors_total',
+      'Sampler problems by reason (malformed file or body, refused or timed-out request).',
+      ['sampler', 'reason'],
+    ),
+    notifications: counter('notifications_total', 'Notifications by channel and result.', ['channel', 'result']),
+    remediations: counter('remediations_total', 'Remediation actions by service, action and result.', [
+      'service',
+      'action',
+      'result',
+    ]),
+    peerReportsRejected: counter(
+      'peer_reports_rejected_total',
+      'Peer reports refused, by reason: a body past the report limits, or a report speaking for more than its own node.',
+      ['reason'],
+    ),
   };
 }

@@ -3,7 +3,7 @@
 // so stock dashboards and alerts work. Written as text in one synchronous pass: Prometheus scrapes
 // every 15 s or more, so each scrape finds cold caches, and every object and thread-pool round trip
 // per scrape costs several times what it costs when scraped back to back.
-import { existsSync, readdirSync, readFileSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statfsSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 export interface ProcessMetricsOptions {
@@ -18,6 +18,8 @@ export interface ProcessMetrics {
   text(): string;
   /** How process_open_fds is counted: the size of the fd directory, a listing of it, or not at all. */
   fdCount: FdCount['how'];
+  /** Where process_resident_memory_bytes comes from: statm held open, or the runtime's reading. */
+  rss: 'statm' | 'runtime';
   /** Stops the event-loop delay sampler. */
   stop(): void;
 }
@@ -70,6 +72,7 @@ export function processMetrics(options: ProcessMetricsOptions = {}): ProcessMetr
   const procSelf = options.procSelf ?? '/proc/self';
   const started = Math.round(Date.now() / 1000 - process.uptime());
   const fds = fdCount(`${procSelf}/fd`);
+  const resident = residentBytes(`${procSelf}/statm`);
   const maxFds = readMaxFds(procSelf);
   // The delay histogram runs all the time (a libuv timer every `resolution` ms); each scrape reads
   // what happened since the one before and starts over, as prom-client's default metrics do. Node's
@@ -82,6 +85,7 @@ export function processMetrics(options: ProcessMetricsOptions = {}): ProcessMetr
 
   return {
     fdCount: fds.how,
+    rss: resident.how,
     text() {
       // One CPU reading for the three counters, so user + system = total.
       const cpu = process.cpuUsage();
@@ -89,7 +93,7 @@ export function processMetrics(options: ProcessMetricsOptions = {}): ProcessMetr
         sample(F.cpuUser, cpu.user / 1e6) +
         sample(F.cpuSystem, cpu.system / 1e6) +
         sample(F.cpu, (cpu.user + cpu.system) / 1e6) +
-        sample(F.rss, process.memoryUsage.rss()) +
+        sample(F.rss, resident.bytes()) +
         sample(F.start, started);
       const open = fds.count();
       if (open !== null) out += sample(F.openFds, open);
@@ -102,13 +106,73 @@ export function processMetrics(options: ProcessMetricsOptions = {}): ProcessMetr
       lag.reset();
       return out;
     },
-    stop: () => lag.disable(),
+    stop: () => {
+      lag.disable();
+      fds.close();
+      resident.close();
+    },
   };
+}
+
+interface Resident {
+  how: 'statm' | 'runtime';
+  bytes(): number;
+  close(): void;
+}
+
+/**
+ * Resident bytes from `statm` held open and read again in place: one pread(2) a scrape, where the
+ * runtime's reading opens, reads and closes /proc/self/stat. statm counts pages: the page size is
+ * taken once, from both readings at start. Without a statm (not Linux), the runtime's reading.
+ */
+export function residentBytes(statmPath: string): Resident {
+  const runtime: Resident = { how: 'runtime', bytes: () => process.memoryUsage.rss(), close: () => undefined };
+  let fd: number;
+  try {
+    fd = openSync(statmPath, 'r');
+  } catch {
+    return runtime;
+  }
+  const buf = Buffer.alloc(128);
+  const pages = (): number => {
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    // "size resident shared text lib data dt": the second field.
+    const space = buf.indexOf(0x20);
+    return space > 0 && space < n ? parseInt(buf.toString('latin1', space + 1, n), 10) : NaN;
+  };
+  try {
+    const first = pages();
+    const pageSize = nearestPageSize(process.memoryUsage.rss() / first);
+    if (!Number.isFinite(first) || first <= 0 || pageSize === null) throw new Error('not a statm');
+    return {
+      how: 'statm',
+      bytes() {
+        try {
+          const n = pages();
+          if (Number.isFinite(n)) return n * pageSize;
+        } catch {
+          // Read as the runtime does below.
+        }
+        return process.memoryUsage.rss();
+      },
+      close: closeOnce(fd),
+    };
+  } catch {
+    closeSync(fd);
+    return runtime;
+  }
+}
+
+/** The page size a bytes-per-page ratio stands for: 4, 16 or 64 KiB (the two readings are a few pages apart). */
+function nearestPageSize(ratio: number): number | null {
+  for (const size of [4096, 16384, 65536]) if (Math.abs(ratio - size) / size < 0.25) return size;
+  return null;
 }
 
 interface FdCount {
   how: 'size' | 'listing' | 'none';
   count(): number | null;
+  close(): void;
 }
 
 /** procfs's magic number in statfs(2)'s f_type. */
@@ -116,23 +180,29 @@ const PROC_SUPER_MAGIC = 0x9fa0;
 
 /**
  * Open descriptors, Linux only (elsewhere, or without a /proc, the series is left out rather than 0).
- * Since Linux 6.2 the size of a procfs fd directory is its number of entries: one stat(2), no listing.
- * Older kernels say 0 there, and a directory that is not procfs (tests) says something else: listed.
+ * Since Linux 6.2 the size of a procfs fd directory is its number of entries: the directory is held
+ * open and fstat(2) gives the count, one system call with no path to walk (the count includes that
+ * descriptor, and statm's: both are open). Older kernels say 0 there, and a directory that is not
+ * procfs (tests) says something else: listed.
  */
 export function fdCount(fdDir: string): FdCount {
-  if (!existsSync(fdDir)) return { how: 'none', count: () => null };
-  // A failed reading leaves the series out of that scrape rather than failing the scrape.
-  const size = () => {
-    try {
-      return statSync(fdDir, { throwIfNoEntry: false })?.size ?? null;
-    } catch {
-      return null;
-    }
-  };
+  if (!existsSync(fdDir)) return { how: 'none', count: () => null, close: () => undefined };
   try {
-    if (statfsSync(fdDir).type === PROC_SUPER_MAGIC && (size() ?? 0) > 0) return { how: 'size', count: size };
+    if (statfsSync(fdDir).type === PROC_SUPER_MAGIC) {
+      const fd = openSync(fdDir, 'r');
+      // A failed reading leaves the series out of that scrape rather than failing the scrape.
+      const size = () => {
+        try {
+          return fstatSync(fd).size;
+        } catch {
+          return null;
+        }
+      };
+      if ((size() ?? 0) > 0) return { how: 'size', count: size, close: closeOnce(fd) };
+      closeSync(fd);
+    }
   } catch {
-    // No statfs here: list the directory.
+    // No statfs here, or the directory cannot be held open: list it.
   }
   return {
     how: 'listing',
@@ -144,6 +214,16 @@ export function fdCount(fdDir: string): FdCount {
         return null;
       }
     },
+    close: () => undefined,
+  };
+}
+
+/** Closes `fd` on the first call only: a second close could close a descriptor opened since under that number. */
+function closeOnce(fd: number): () => void {
+  let open = true;
+  return () => {
+    if (open) closeSync(fd);
+    open = false;
   };
 }
 

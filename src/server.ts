@@ -250,6 +250,8 @@ async function sendMetrics(exposition: MetricsExposition, req: IncomingMessage, 
     ...(gzip ? { 'content-encoding': 'gzip' } : {}),
   });
   if (req.method === 'HEAD') return void res.end();
+  // One writev for the headers and every part: end() uncorks.
+  res.cork();
   for (const part of parts.slice(0, -1)) res.write(part);
   res.end(parts.at(-1));
 }

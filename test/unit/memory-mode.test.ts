@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   MANY_PEERS,
@@ -9,6 +10,7 @@ import {
   type HeapMode,
   type MemorySaving,
 } from '../../src/memory-mode.js';
+import { SETTINGS } from '../../src/config.js';
 
 describe('memorySavingWanted', () => {
   it.each([
@@ -94,5 +96,16 @@ describe('modeFlags and maglevOnAtStart', () => {
         for (const flag of modeFlags({ saving, maglev }, true).split(' ')) {
           expect(known).toContain(`  --${flag.replace(/^--(no-)?/, '')} (`);
         }
+  });
+});
+
+describe('the threshold as documented', () => {
+  it("is the code's in the setting's help and in the README row", () => {
+    const setting = SETTINGS.find((s) => s.env === 'SWARM_BALANCE_MEMORY_SAVING')!;
+    expect(setting.help).toContain(`polls ${MANY_PEERS} peers or more`);
+    const row = readFileSync('README.md', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('| `SWARM_BALANCE_MEMORY_SAVING`'));
+    expect(row).toContain(`polls ${MANY_PEERS} peers or more`);
   });
 });

@@ -1,7 +1,6 @@
 // /metrics gzipped when asked, from the agent's real exposition over a real HTTP server.
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -18,16 +17,22 @@ afterEach(() => {
 });
 
 function setup(options: MetricsOptions = {}) {
-  const state = { tasks: [] as TaskReport[], services: [] };
+  const state = {
+    tasks: [] as TaskReport[],
+    services: [],
+    dockerUp: true,
+    peers: {} as Record<string, number>,
+    lastSample: 1_764_151_200,
+  };
   for (let i = 1; i <= 200; i++) state.tasks.push(taskReport({ slot: String(i), id: `t${i}`, name: `web.${i}` }));
   const source: MetricsSource = {
     tasks: () => state.tasks,
     services: () => state.services,
-    dockerUp: () => true,
+    dockerUp: () => state.dockerUp,
     evaluator: () => false,
-    peers: () => ({}),
+    peers: () => ({ ...state.peers }),
     samplerRuns: () => [],
-    lastSampleSeconds: () => 1_764_151_200,
+    lastSampleSeconds: () => state.lastSample,
   };
   const registry = new Registry();
   const metrics = createMetrics(registry, source, '0.1.0', options);
@@ -110,75 +115,107 @@ describe('/metrics compression', () => {
     const { exposition, state } = setup();
     const a = await exposition.body!(true);
     const b = await exposition.body!(true);
-    expect(b[1]).toBe(a[1]);
+    expect(b[2]).toBe(a[2]);
     state.tasks = state.tasks.slice(1);
     const c = await exposition.body!(true);
-    expect(c[1]).not.toBe(a[1]);
-    expect(gunzipSync(c[1]!).toString()).not.toContain('task_name="web.1"');
+    expect(c[2]).not.toBe(a[2]);
+    expect(gunzipSync(c[2]!).toString()).not.toContain('task_name="web.1"');
   });
 
   it('lets the per-task text go once it is compressed, and writes the same text again for an uncompressed scrape', async () => {
     const { exposition, state } = setup();
-    const before = (await exposition.body!(false))[1]!;
-    const zipped = (await exposition.body!(true))[1]!;
-    const after = (await exposition.body!(false))[1]!;
+    const before = (await exposition.body!(false))[2]!;
+    const zipped = (await exposition.body!(true))[2]!;
+    const after = (await exposition.body!(false))[2]!;
     // Written again: another Buffer, the same bytes, the ones the member holds.
     expect(after).not.toBe(before);
     expect(after.equals(before)).toBe(true);
     expect(gunzipSync(zipped).equals(after)).toBe(true);
     // Then kept for the uncompressed scrapes of the same reports, and the member still reused.
-    expect((await exposition.body!(false))[1]).toBe(after);
-    expect((await exposition.body!(true))[1]).toBe(zipped);
+    expect((await exposition.body!(false))[2]).toBe(after);
+    expect((await exposition.body!(true))[2]).toBe(zipped);
     state.tasks = state.tasks.slice(0, 3);
-    const fewer = (await exposition.body!(true))[1]!;
+    const fewer = (await exposition.body!(true))[2]!;
     const text = gunzipSync(fewer).toString();
     expect(text).toContain('task_name="web.3"');
     expect(text).not.toContain('task_name="web.4"');
-    expect((await exposition.body!(false))[1]!.toString()).toBe(text);
+    expect((await exposition.body!(false))[2]!.toString()).toBe(text);
   });
 
-  it('sends its own families as a stored gzip member: the text itself, framed and checksummed', async () => {
-    const { exposition } = setup({ headMaxAgeMs: 60_000 });
-    const [head] = await exposition.body!(true);
-    const [text] = await exposition.body!(false);
-    expect(gunzipSync(head!).equals(text!)).toBe(true);
-    // 10 bytes of header, 5 per stored block, 8 of trailer: no compression.
-    expect(head!.length).toBe(text!.length + 10 + 5 * Math.ceil(text!.length / 0xffff) + 8);
-    expect(head!.includes(text!)).toBe(true);
+  it('sends its own families as stored gzip members: the text itself, framed and checksummed', async () => {
+    const { exposition } = setup();
+    const zipped = await exposition.body!(true);
+    const plain = await exposition.body!(false);
+    // 10 bytes of header, 5 per stored block, 8 of trailer: no compression. The process's families are
+    // read for each scrape, so the second member is measured against its own inflated text.
+    const stored = (text: Buffer) => text.length + 10 + 5 * Math.ceil(text.length / 0xffff) + 8;
+    expect(zipped[0]!.length).toBe(stored(plain[0]!));
+    expect(gunzipSync(zipped[0]!).equals(plain[0]!)).toBe(true);
+    expect(zipped[0]!.includes(plain[0]!)).toBe(true);
+    expect(zipped[1]!.length).toBe(stored(gunzipSync(zipped[1]!)));
+    expect(gunzipSync(zipped[1]!).toString()).toMatch(/^\n# HELP process_cpu_user_seconds_total /);
   });
 
-  it('reuses the rendering of its own families, and its gzip member, within the reuse window', async () => {
-    const { exposition, metrics } = setup({ headMaxAgeMs: 60_000 });
+  it("reuses the registry's rendering and its gzip member until something it shows changes", async () => {
+    const { exposition, metrics, state } = setup();
     const a = await exposition.body!(true);
-    metrics.notifications.inc({ channel: 'slack', result: 'ok' });
     const b = await exposition.body!(true);
     expect(b[0]).toBe(a[0]);
-    expect(gunzipSync(b[0]!).toString()).not.toContain('notifications_total{');
-    const plain = await exposition.body!(false);
-    expect(plain[0]!.toString()).toBe(gunzipSync(a[0]!).toString());
+    // The process's families are read for every scrape.
+    expect(b[1]).not.toBe(a[1]);
+    const unzip = (parts: Buffer[]) => gunzipSync(parts[0]!).toString();
+
+    metrics.notifications.inc({ channel: 'slack', result: 'ok' });
+    const c = await exposition.body!(true);
+    expect(c[0]).not.toBe(a[0]);
+    expect(unzip(c)).toContain('swarm_balance_notifications_total{channel="slack",result="ok"} 1');
+    expect(await exposition.body!(true).then((d) => d[0])).toBe(c[0]);
+
+    const changes: [string, () => void, string][] = [
+      ['the engine', () => (state.dockerUp = false), 'swarm_balance_docker_up 0'],
+      ['the peers', () => (state.peers = { ok: 2 }), 'swarm_balance_peers{state="ok"} 2'],
+      [
+        'the last sample',
+        () => (state.lastSample += 10),
+        `swarm_balance_last_sample_timestamp_seconds ${state.lastSample + 10}`,
+      ],
+      [
+        'a counter again',
+        () => metrics.samplerErrors.inc({ sampler: 'http_requests', reason: 'timeout' }, 2),
+        'reason="timeout"} 2',
+      ],
+    ];
+    let before = c[0];
+    for (const [what, change, shown] of changes) {
+      change();
+      const next = await exposition.body!(true);
+      expect(next[0], what).not.toBe(before);
+      expect(unzip(next), what).toContain(shown);
+      expect((await exposition.body!(false))[0]!.toString(), what).toBe(unzip(next));
+      before = next[0];
+    }
   });
 
-  it('renders its own families again once the reuse window has passed', async () => {
-    const { exposition, metrics } = setup({ headMaxAgeMs: 30 });
+  it("renders the registry's families for every scrape when not reusing them", async () => {
+    const { exposition, registry } = setup({ reuseOwnFamilies: false });
+    let reads = 0;
+    new Gauge({
+      name: 'test_reads',
+      help: 'Counts its collects.',
+      registers: [registry],
+      collect() {
+        this.set(++reads);
+      },
+    });
     const a = await exposition.body!(true);
-    metrics.notifications.inc({ channel: 'slack', result: 'ok' });
-    await sleep(60);
     const b = await exposition.body!(true);
     expect(b[0]).not.toBe(a[0]);
-    expect(gunzipSync(b[0]!).toString()).toContain('swarm_balance_notifications_total{channel="slack",result="ok"} 1');
-  });
-
-  it('renders its own families for every scrape with a window of 0, sharing one rendering among scrapes in flight', async () => {
-    const { exposition, metrics } = setup({ headMaxAgeMs: 0 });
-    const [a, b] = await Promise.all([exposition.body!(true), exposition.body!(true)]);
-    expect(b[0]).toBe(a[0]);
-    metrics.notifications.inc({ channel: 'slack', result: 'ok' });
-    const c = await exposition.body!(false);
-    expect(c[0]!.toString()).toContain('swarm_balance_notifications_total{channel="slack",result="ok"} 1');
+    expect(gunzipSync(a[0]!).toString()).toContain('test_reads 1');
+    expect(gunzipSync(b[0]!).toString()).toContain('test_reads 2');
   });
 
   it('keeps no failed rendering: the next scrape renders again', async () => {
-    const { exposition, registry } = setup({ headMaxAgeMs: 60_000 });
+    const { exposition, registry } = setup();
     let fail = true;
     new Gauge({
       name: 'test_flaky',

@@ -9,6 +9,7 @@ import {
   parseMaxOpenFiles,
   processMetrics,
   PROCESS_FAMILIES,
+  residentBytes,
   type ProcessMetrics,
 } from '../../src/process-metrics.js';
 import { parsePromText } from '../support/agent-process.js';
@@ -173,6 +174,9 @@ describe('fdCount', () => {
         for (const fd of fds) closeSync(fd);
       }
       expect(counter.count()).toBe(before);
+      // The directory is held open for the counts, and let go on close.
+      counter.close();
+      expect(Math.abs(readdirSync('/proc/self/fd').length - 1 - (before - 1))).toBeLessThanOrEqual(1);
     },
   );
 
@@ -184,5 +188,43 @@ describe('fdCount', () => {
     expect(counter.count()).toBe(2);
     rmSync(dir, { recursive: true });
     expect(counter.count()).toBeNull();
+  });
+});
+
+describe('residentBytes', () => {
+  it.runIf(process.platform === 'linux')(
+    "reads this process's resident memory from statm held open, and follows memory touched",
+    () => {
+      const resident = residentBytes('/proc/self/statm');
+      try {
+        expect(resident.how).toBe('statm');
+        const before = resident.bytes();
+        expect(Math.abs(before - process.memoryUsage.rss())).toBeLessThan(8 * 1024 * 1024);
+        const touched = Buffer.alloc(64 * 1024 * 1024, 1);
+        const after = resident.bytes();
+        expect(after - before).toBeGreaterThan(60 * 1024 * 1024);
+        expect(Math.abs(after - process.memoryUsage.rss())).toBeLessThan(8 * 1024 * 1024);
+        expect(touched[touched.length - 1]).toBe(1);
+      } finally {
+        resident.close();
+      }
+    },
+  );
+
+  it("asks the runtime where there is no statm, or a file that is not this process's", () => {
+    expect(residentBytes('/nonexistent/statm').how).toBe('runtime');
+    const dir = mkdtempSync(join(tmpdir(), 'sb-statm-'));
+    try {
+      // Pages that do not match the runtime's reading by any page size: not this process's.
+      writeFileSync(join(dir, 'statm'), '1000 3 2 1 0 5 0\n');
+      writeFileSync(join(dir, 'garbage'), 'no numbers here');
+      for (const file of ['statm', 'garbage']) {
+        const resident = residentBytes(join(dir, file));
+        expect(resident.how).toBe('runtime');
+        expect(Math.abs(resident.bytes() - process.memoryUsage.rss())).toBeLessThan(8 * 1024 * 1024);
+      }
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 });
