@@ -15,6 +15,8 @@ import { REVISION } from './version.js';
 const gzipAsync = promisify(gzip);
 /** zlib's default level: about 1/20 of the text on the wire, made once per interval off the event loop. */
 const GZIP_OPTIONS = { level: 6 };
+/** How long one reading of the process's families answers /metrics: scrapes back to back share it. */
+export const PROCESS_MAX_AGE_MS = 1000;
 
 interface TextPart {
   tasks: readonly TaskReport[];
@@ -68,7 +70,8 @@ export interface MetricsOptions {
    * The registry's rendering (the agent's gauges and counters) answers every scrape until something it
    * shows changes: the source's figures or a counter. false renders it for every scrape. The registry
    * is the agent's own: a metric registered on it from outside is rendered only with those changes.
-   * The process's families are read for every scrape either way.
+   * The process's families are read again once their reading is PROCESS_MAX_AGE_MS old (Prometheus
+   * scrapes every 15 s or more); false reads them for every scrape too.
    */
   reuseOwnFamilies?: boolean;
 }
@@ -121,26 +124,29 @@ export function createMetrics(
   const counters = createCounters(registers, () => changes++);
 
   const textPart = cachedTextPart(source);
+  const reuse = options.reuseOwnFamilies !== false;
   const registryPart = reusedRendering(
     () => registry.metrics(),
-    options.reuseOwnFamilies === false ? () => null : () => ownFamiliesKey(source, changes),
+    reuse ? () => ownFamiliesKey(source, changes) : () => null,
   );
-  // The process's families after the registry's, read for every scrape: one synchronous pass.
+  // The process's families after the registry's, in one synchronous pass.
+  const processPart = reusedReading(() => Buffer.from(`\n${own.text()}`), reuse ? PROCESS_MAX_AGE_MS : 0);
   const exposition: MetricsExposition = {
     contentType: registry.contentType,
     metrics: async () => `${await registry.metrics()}\n${own.text()}${textBytesOf(textPart()).toString()}`,
     body: async (gzip) => {
       const part = textPart();
       const registered = registryPart();
-      const processText = Buffer.from(`\n${own.text()}`);
-      if (!gzip) return [await registered.bytes, processText, textBytesOf(part)];
+      const proc = processPart();
+      if (!gzip) return [await registered.bytes, proc.bytes, textBytesOf(part)];
       part.gzip ??= gzipPart(part).catch((err: unknown) => {
         // Not kept: the next scrape compresses again.
         part.gzip = null;
         throw err;
       });
       registered.gzip ??= registered.bytes.then(storedGzipMember);
-      return Promise.all([registered.gzip, storedGzipMember(processText), part.gzip]);
+      proc.gzip ??= storedGzipMember(proc.bytes);
+      return Promise.all([registered.gzip, proc.gzip, part.gzip]);
     },
   };
 
@@ -241,6 +247,23 @@ function reusedRendering(render: () => Promise<string>, key: () => string | null
       if (last === part) last = null;
     });
     return part;
+  };
+}
+
+interface Reading {
+  startedAt: number;
+  bytes: Buffer;
+  gzip: Buffer | null;
+}
+
+/** The last reading while younger than `maxAgeMs`, else a new one (0: a reading per call). */
+function reusedReading(read: () => Buffer, maxAgeMs: number): () => Reading {
+  let last: Reading | null = null;
+  return () => {
+    const now = performance.now();
+    if (last && now - last.startedAt < maxAgeMs) return last;
+    last = { startedAt: now, bytes: read(), gzip: null };
+    return last;
   };
 }
 

@@ -1,13 +1,20 @@
 // /metrics gzipped when asked, from the agent's real exposition over a real HTTP server.
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskReport } from '../../src/core/types.js';
 import { Gauge } from 'prom-client';
-import { createMetrics, textBytes, type MetricsOptions, type MetricsSource } from '../../src/metrics.js';
+import {
+  createMetrics,
+  PROCESS_MAX_AGE_MS,
+  textBytes,
+  type MetricsOptions,
+  type MetricsSource,
+} from '../../src/metrics.js';
 import { buildServer } from '../../src/server.js';
 import { taskReport } from './support/factories.js';
 
@@ -161,8 +168,8 @@ describe('/metrics compression', () => {
     const a = await exposition.body!(true);
     const b = await exposition.body!(true);
     expect(b[0]).toBe(a[0]);
-    // The process's families are read for every scrape.
-    expect(b[1]).not.toBe(a[1]);
+    // Back to back, the process's families are shared too.
+    expect(b[1]).toBe(a[1]);
     const unzip = (parts: Buffer[]) => gunzipSync(parts[0]!).toString();
 
     metrics.notifications.inc({ channel: 'slack', result: 'ok' });
@@ -196,6 +203,18 @@ describe('/metrics compression', () => {
     }
   });
 
+  it("reads the process's families again once their reading is a second old, the registry's staying", async () => {
+    const { exposition } = setup();
+    const a = await exposition.body!(true);
+    await sleep(PROCESS_MAX_AGE_MS + 50);
+    const b = await exposition.body!(true);
+    expect(b[0]).toBe(a[0]);
+    expect(b[1]).not.toBe(a[1]);
+    const cpu = (parts: Buffer[]) =>
+      Number(/^process_cpu_seconds_total (\S+)$/m.exec(gunzipSync(parts[1]!).toString())![1]);
+    expect(cpu(b)).toBeGreaterThanOrEqual(cpu(a));
+  });
+
   it("renders the registry's families for every scrape when not reusing them", async () => {
     const { exposition, registry } = setup({ reuseOwnFamilies: false });
     let reads = 0;
@@ -212,6 +231,8 @@ describe('/metrics compression', () => {
     expect(b[0]).not.toBe(a[0]);
     expect(gunzipSync(a[0]!).toString()).toContain('test_reads 1');
     expect(gunzipSync(b[0]!).toString()).toContain('test_reads 2');
+    // And the process's families, read for every scrape.
+    expect(b[1]).not.toBe(a[1]);
   });
 
   it('keeps no failed rendering: the next scrape renders again', async () => {
