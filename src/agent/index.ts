@@ -120,8 +120,9 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   logStarted(log, config, port, samplers.names, notifier.channels);
 
   const countProblems = build.problemCounter(metrics);
+  const standDown = (snap: { node: { name: string } }) => evaluator.standDown(snap.node.name);
   const round = async () =>
-    void (await runRound({ discovery, samplers, table, state, countProblems, evaluate }, Date.now()));
+    void (await runRound({ discovery, samplers, table, state, countProblems, evaluate, standDown }, Date.now()));
   const loop = startLoop(round, config.intervalMs, (err) =>
     log.error({ err: errorMessage(err) }, 'sampling cycle failed'),
   );

@@ -20,6 +20,8 @@ export interface RoundParts {
   countProblems(run: SamplerRun): void;
   /** Judges the cluster; called only on an agent that evaluates. */
   evaluate(now: number, snap: DiscoverySnapshot): Promise<void>;
+  /** Drops the verdicts and the evaluator's role of an agent that no longer evaluates. */
+  standDown(snap: DiscoverySnapshot): void;
 }
 
 export interface RoundResult {
@@ -54,6 +56,7 @@ export async function runRound(parts: RoundParts, now: number): Promise<RoundRes
   parts.state.tasks = parts.table.reports();
   const evaluated = evaluates(snap);
   if (evaluated) await parts.evaluate(now, snap);
+  else parts.standDown(snap);
   if (snap.dockerUp) {
     parts.state.lastSample = now;
     parts.state.ready = true;

@@ -86,6 +86,19 @@ export class ClusterEvaluator {
     return counts;
   }
 
+  /**
+   * The node stopped evaluating (demoted to a worker, or its engine refuses the swarm's calls): its
+   * verdicts and role are dropped, as a round that does not evaluate drops them, without polling anyone.
+   * The detector states are kept, as they are when the engine goes away.
+   */
+  standDown(node: string): void {
+    if (!this.status.evaluating && !this.status.active) return;
+    this.status = { evaluating: false, active: false, activeEvaluator: null };
+    this.results = [];
+    if (this.wasActive) this.logger.info({ active: false, node }, 'this agent is no longer the active evaluator');
+    this.wasActive = false;
+  }
+
   async round(now: number, snap: DiscoverySnapshot, own: NodeReport, peers: readonly string[]): Promise<void> {
     const polled = peers.length > 0 ? await this.poller.poll(peers, this.hotTasks(), this.roundBudgetMs) : [];
     const evaluating = snap.dockerUp && snap.node.role !== 'worker';

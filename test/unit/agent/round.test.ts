@@ -26,6 +26,7 @@ function parts(snap: DiscoverySnapshot) {
   const state = emptySampleState();
   const counted: SamplerRun[] = [];
   const evaluate = vi.fn((_now: number, _snap: DiscoverySnapshot) => Promise.resolve());
+  const standDown = vi.fn((_snap: DiscoverySnapshot) => undefined);
   const round: RoundParts = {
     discovery: { refresh: () => Promise.resolve(snap) },
     samplers: {
@@ -38,8 +39,9 @@ function parts(snap: DiscoverySnapshot) {
     state,
     countProblems: (r) => counted.push(r),
     evaluate,
+    standDown,
   };
-  return { round, sampled, state, counted, evaluate };
+  return { round, sampled, state, counted, evaluate, standDown };
 }
 
 describe('tasksToSample', () => {
@@ -72,6 +74,8 @@ describe('runRound', () => {
     const result = await runRound(p.round, NOW);
     expect(result.evaluated).toBe(evaluated);
     expect(p.evaluate).toHaveBeenCalledTimes(evaluated ? 1 : 0);
+    // A node that does not evaluate drops what it judged before (a demoted manager's verdicts and role).
+    expect(p.standDown).toHaveBeenCalledTimes(evaluated ? 0 : 1);
   });
 
   it('a complete round sets the last sample time and readiness, and counts each run', async () => {

@@ -116,6 +116,26 @@ describe('ClusterEvaluator', () => {
     expect(h.evaluator.firing()).toEqual(['svc-web']);
   });
 
+  it('stands down when its node stops evaluating: no verdicts, no role, nothing firing; then leads again without announcing anew', async () => {
+    const h = harness();
+    h.script.answer = [peerOk(collapsed.peer)];
+    const { snap, own } = self('manager', true, collapsed.own);
+    for (let t = 0; t <= 70 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
+    expect(h.announced).toHaveLength(1);
+    expect(h.evaluator.firing()).toEqual(['svc-web']);
+    const polls = h.polls.length;
+    h.evaluator.standDown('node-1');
+    expect(h.evaluator.current().status).toEqual({ evaluating: false, active: false, activeEvaluator: null });
+    expect(h.evaluator.current().results).toEqual([]);
+    expect(h.evaluator.firing()).toEqual([]);
+    expect(h.evaluator.hotTasks()).toEqual([]);
+    expect(h.polls).toHaveLength(polls);
+    // Leading again with the collapse still there: the detector states were kept, so it is not announced again.
+    for (let t = 80 * S; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
+    expect(h.announced).toHaveLength(1);
+    expect(h.evaluator.firing()).toEqual(['svc-web']);
+  });
+
   it('announces on a standalone agent judging the services whose tasks all sit on its node', async () => {
     const h = harness();
     const local = serviceInfo({
