@@ -9,7 +9,14 @@ export interface DockerProxy {
   close(): Promise<void>;
 }
 
-export type BeforeForward = (req: IncomingMessage) => Promise<void>;
+/** An answer the proxy gives itself instead of forwarding: a status and a JSON body, as the engine answers. */
+export interface OwnAnswer {
+  status: number;
+  json: unknown;
+}
+
+/** Runs before a request is forwarded; an answer returned is sent instead, and the engine never sees it. */
+export type BeforeForward = (req: IncomingMessage) => Promise<void | OwnAnswer>;
 
 export async function startDockerProxy(
   socketPath: string,
@@ -20,7 +27,14 @@ export async function startDockerProxy(
   const seen: DockerProxy['seen'] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
-      await before(req);
+      const own = await before(req);
+      if (own) {
+        seen.push({ method: req.method ?? '', path: req.url ?? '', status: own.status });
+        req.resume();
+        res.writeHead(own.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(own.json));
+        return;
+      }
       const upstream = request(
         { socketPath: target, path: req.url, method: req.method, headers: req.headers },
         (up) => {
