@@ -44,6 +44,9 @@ export async function startPeer(behaviour: Behaviour): Promise<FakePeer> {
     });
     behaviour(req, res, response);
   });
+  // As the agent's server keeps pollers' connections (src/server.ts): Node's 5 s default would close
+  // them between rounds that last as long as the peer timeout.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
