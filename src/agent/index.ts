@@ -121,8 +121,9 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
 
   const countProblems = build.problemCounter(metrics);
   const standDown = (snap: { node: { name: string } }) => evaluator.standDown(snap.node.name);
-  const round = async () =>
-    void (await runRound({ discovery, samplers, table, state, countProblems, evaluate, standDown }, Date.now()));
+  const verdicts = () => evaluator.current().results;
+  const parts = { discovery, samplers, table, state, countProblems, evaluate, standDown, verdicts };
+  const round = async () => void (await runRound(parts, Date.now()));
   const loop = startLoop(round, config.intervalMs, (err) =>
     log.error({ err: errorMessage(err) }, 'sampling cycle failed'),
   );

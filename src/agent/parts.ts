@@ -74,8 +74,8 @@ export function metricsSource(
   evaluator: () => ClusterEvaluator,
 ): MetricsSource {
   return {
-    tasks: () => state.tasks,
-    services: () => evaluator().current().results,
+    tasks: () => state.shown.tasks,
+    services: () => state.shown.services,
     dockerUp: () => discovery.current().dockerUp,
     evaluator: () => evaluator().current().status.active,
     peers: () => evaluator().peerCounts(),

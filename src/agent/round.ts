@@ -2,6 +2,7 @@
 // task table, and on a manager judge the cluster. Returns what the round found.
 import type { Logger } from 'pino';
 import type { ClusterEvaluator } from '../cluster/evaluator.js';
+import type { ServiceResult } from '../core/evaluate.js';
 import { readServiceLabels } from '../core/labels.js';
 import type { TaskTable } from '../core/task-table.js';
 import type { NodeReport, TaskRef } from '../core/types.js';
@@ -22,6 +23,8 @@ export interface RoundParts {
   evaluate(now: number, snap: DiscoverySnapshot): Promise<void>;
   /** Drops the verdicts and the evaluator's role of an agent that no longer evaluates. */
   standDown(snap: DiscoverySnapshot): void;
+  /** The verdicts as the round leaves them. */
+  verdicts(): readonly ServiceResult[];
 }
 
 export interface RoundResult {
@@ -57,6 +60,7 @@ export async function runRound(parts: RoundParts, now: number): Promise<RoundRes
   const evaluated = evaluates(snap);
   if (evaluated) await parts.evaluate(now, snap);
   else parts.standDown(snap);
+  parts.state.shown = { tasks: parts.state.tasks, services: parts.verdicts() };
   if (snap.dockerUp) {
     parts.state.lastSample = now;
     parts.state.ready = true;

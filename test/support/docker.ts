@@ -119,6 +119,21 @@ export async function waitForRunning(service: string, replicas: number, timeoutM
   }
 }
 
+/**
+ * The task ids of the service's running containers, sorted: under load a task the swarm has shut down
+ * can keep its container running for a while, and the agent (rightly) samples what runs.
+ */
+export async function runningContainerTasks(service: string): Promise<string[]> {
+  const out = await docker([
+    'ps',
+    '--filter',
+    `label=com.docker.swarm.service.name=${service}`,
+    '--format',
+    '{{.Label "com.docker.swarm.task.id"}}',
+  ]);
+  return lines(out).sort();
+}
+
 export interface TaskIp {
   taskId: string;
   slot: number;

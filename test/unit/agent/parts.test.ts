@@ -4,6 +4,8 @@ import { evalSettings, keepAliveMs, metricsSource } from '../../../src/agent/par
 import { emptySampleState } from '../../../src/agent/state.js';
 import { AGENT_DEFAULTS, parseConfig } from '../../../src/config.js';
 import { snapshot } from '../support/cluster-factories.js';
+import { taskReport } from '../support/factories.js';
+import { clusterResult } from './fixtures.js';
 
 describe('evalSettings', () => {
   it("takes the thresholds from the configuration and the test's alpha and hysteresis from AGENT_DEFAULTS", () => {
@@ -30,7 +32,7 @@ describe('keepAliveMs', () => {
 });
 
 describe('metricsSource', () => {
-  it("reads the rounds' state at each scrape, the last sample in seconds", () => {
+  it("reads the rounds' state at each scrape, the last sample in seconds, one round's tasks and verdicts", () => {
     const state = emptySampleState();
     const source = metricsSource(state, { current: () => snapshot({ dockerUp: false }) }, () => {
       throw new Error('not asked');
@@ -38,5 +40,11 @@ describe('metricsSource', () => {
     state.lastSample = 1_700_000_000_500;
     expect(source.lastSampleSeconds()).toBe(1_700_000_000.5);
     expect(source.dockerUp()).toBe(false);
+    // The tasks and verdicts a finished round left together, not the tasks of the round under way.
+    const shown = { tasks: [taskReport({ id: 'web1' })], services: [clusterResult('ok')] };
+    state.shown = shown;
+    state.tasks = [taskReport({ id: 'web2' })];
+    expect(source.tasks()).toBe(shown.tasks);
+    expect(source.services()).toBe(shown.services);
   });
 });

@@ -7,9 +7,10 @@ import { TaskTable } from '../../../src/core/task-table.js';
 import type { TaskRef } from '../../../src/core/types.js';
 import type { DiscoverySnapshot } from '../../../src/discovery.js';
 import type { SamplerRun } from '../../../src/samplers/registry.js';
+import type { ServiceResult } from '../../../src/core/evaluate.js';
 import { nodeReport, snapshot } from '../support/cluster-factories.js';
 import { taskRef } from '../support/factories.js';
-import { keptLogger } from './fixtures.js';
+import { clusterResult, keptLogger } from './fixtures.js';
 
 const NOW = 1_700_000_000_000;
 
@@ -27,6 +28,7 @@ function parts(snap: DiscoverySnapshot) {
   const counted: SamplerRun[] = [];
   const evaluate = vi.fn((_now: number, _snap: DiscoverySnapshot) => Promise.resolve());
   const standDown = vi.fn((_snap: DiscoverySnapshot) => undefined);
+  const judged: { results: ServiceResult[] } = { results: [] };
   const round: RoundParts = {
     discovery: { refresh: () => Promise.resolve(snap) },
     samplers: {
@@ -40,8 +42,9 @@ function parts(snap: DiscoverySnapshot) {
     countProblems: (r) => counted.push(r),
     evaluate,
     standDown,
+    verdicts: () => judged.results,
   };
-  return { round, sampled, state, counted, evaluate, standDown };
+  return { round, sampled, state, counted, evaluate, standDown, judged };
 }
 
 describe('tasksToSample', () => {
@@ -76,6 +79,24 @@ describe('runRound', () => {
     expect(p.evaluate).toHaveBeenCalledTimes(evaluated ? 1 : 0);
     // A node that does not evaluate drops what it judged before (a demoted manager's verdicts and role).
     expect(p.standDown).toHaveBeenCalledTimes(evaluated ? 0 : 1);
+  });
+
+  it("shows /metrics one round's tasks with that round's verdicts, never this round's tasks with the last verdicts", async () => {
+    const p = parts(snapshot({ tasks: [tasks[0]!] }));
+    p.judged.results = [clusterResult('firing')];
+    const whileJudging: { tasks: string[]; services: number }[] = [];
+    p.evaluate.mockImplementation(() => {
+      // A scrape while this round judges sees the round before's pair (here the first: nothing yet),
+      // although this round's tasks are already sampled.
+      expect(p.state.tasks.map((t) => t.id)).toEqual(['web1']);
+      whileJudging.push({ tasks: p.state.shown.tasks.map((t) => t.id), services: p.state.shown.services.length });
+      p.judged.results = [clusterResult('ok')];
+      return Promise.resolve();
+    });
+    await runRound(p.round, NOW);
+    expect(whileJudging).toEqual([{ tasks: [], services: 0 }]);
+    expect(p.state.shown.tasks).toBe(p.state.tasks);
+    expect(p.state.shown.services).toBe(p.judged.results);
   });
 
   it('a complete round sets the last sample time and readiness, and counts each run', async () => {
