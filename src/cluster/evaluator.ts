@@ -88,13 +88,15 @@ export class ClusterEvaluator {
 
   /**
    * The node stopped evaluating (demoted to a worker, or its engine refuses the swarm's calls): its
-   * verdicts and role are dropped, as a round that does not evaluate drops them, without polling anyone.
+   * verdicts, role and peers' states are dropped, as a round that does not evaluate drops them, without polling anyone.
    * The detector states are kept, as they are when the engine goes away.
    */
   standDown(node: string): void {
     if (!this.status.evaluating && !this.status.active) return;
     this.status = { evaluating: false, active: false, activeEvaluator: null };
     this.results = [];
+    // It polls no one now: the peers' last states would be shown as current (swarm_balance_peers).
+    this.peerResults = [];
     if (this.wasActive) this.logger.info({ active: false, node }, 'this agent is no longer the active evaluator');
     this.wasActive = false;
   }

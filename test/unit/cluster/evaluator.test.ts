@@ -116,7 +116,7 @@ describe('ClusterEvaluator', () => {
     expect(h.evaluator.firing()).toEqual(['svc-web']);
   });
 
-  it('stands down when its node stops evaluating: no verdicts, no role, nothing firing; then leads again without announcing anew', async () => {
+  it('stands down when its node stops evaluating: no verdicts, no role, nothing firing, no peer counts; then leads again without announcing anew', async () => {
     const h = harness();
     h.script.answer = [peerOk(collapsed.peer)];
     const { snap, own } = self('manager', true, collapsed.own);
@@ -130,6 +130,9 @@ describe('ClusterEvaluator', () => {
     expect(h.evaluator.firing()).toEqual([]);
     expect(h.evaluator.hotTasks()).toEqual([]);
     expect(h.polls).toHaveLength(polls);
+    // It polls nobody now: no counts of what its peers said last (swarm_balance_peers).
+    expect(h.evaluator.current().peers).toEqual([]);
+    expect(Object.values(h.evaluator.peerCounts()).every((n) => n === 0)).toBe(true);
     // Leading again with the collapse still there: the detector states were kept, so it is not announced again.
     for (let t = 80 * S; t <= 120 * S; t += 10 * S) await h.evaluator.round(t, snap, own, [PEER]);
     expect(h.announced).toHaveLength(1);
