@@ -70,11 +70,14 @@ function build(e: AlertEvent, chatId: string, b: fmt.Budget): TelegramMessage {
   };
 }
 
-/** A plain message (digest, remediation notice), its `<`, `>` and `&` as entities. */
+/**
+ * A plain message (digest, remediation notice), its `<`, `>` and `&` as entities. Telegram counts an
+ * entity as one character, and refuses one cut in half: the text is cut before it is escaped.
+ */
 export function renderTelegramText(m: TextMessage, chatId: string) {
   return {
     chat_id: chatId,
-    text: cutText(fmt.escapeHtml(m.lines.join('\n')), TELEGRAM_LIMITS.text),
+    text: fmt.escapeHtml(cutText(m.lines.join('\n'), TELEGRAM_LIMITS.text)),
     parse_mode: 'HTML',
     disable_web_page_preview: true,
   } as const;

@@ -11,7 +11,14 @@ export interface TextMessage {
   structured: unknown;
 }
 
-/** `text` cut to at most `max` characters (UTF-16 code units), ending in "…" when cut. */
+/**
+ * `text` cut to at most `max` characters (UTF-16 code units), ending in "…" when cut; a cut never
+ * splits a surrogate pair (half an emoji is invalid UTF-16, sent as U+FFFD or refused).
+ */
 export function cutText(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
 }

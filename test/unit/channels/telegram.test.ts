@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderTelegramText, telegram, TELEGRAM_LIMITS } from '../../../src/channels/telegram.js';
+import { renderTelegramText, telegram, TELEGRAM_LIMITS, visibleLength } from '../../../src/channels/telegram.js';
 import { alertEvent } from '../render/fixtures.js';
-import { channelBasics, configured, cutPlainText, textMessage } from './kit.js';
+import { channelBasics, configured, textMessage } from './kit.js';
 
 const ON = { SWARM_BALANCE_TELEGRAM_BOT_TOKEN: '123:secret', SWARM_BALANCE_TELEGRAM_CHAT_ID: '-100' };
 
@@ -33,9 +33,16 @@ describe('the telegram module', () => {
     expect(channel.renderText(textMessage(['digest']))).toMatchObject({ chat_id: '-100', text: 'digest' });
   });
 
-  it('sends a plain message in HTML mode with <, > and & as entities, cut to 4096 characters', () => {
+  it('sends a plain message in HTML mode with <, > and & as entities, cut to 4096 characters as Telegram counts them', () => {
     expect(renderTelegramText(textMessage(['<b>a & b</b>']), '-100').text).toBe('&lt;b&gt;a &amp; b&lt;/b&gt;');
-    cutPlainText((m) => renderTelegramText(m, '-100'), '<'.repeat(2000), TELEGRAM_LIMITS.text);
+    // An entity is one character to Telegram: 2,000 of them are not cut.
+    const few = renderTelegramText(textMessage(['<'.repeat(2000)]), '-100').text;
+    expect(few).toBe('&lt;'.repeat(2000));
+    // Past the limit, cut to 4096 visible characters without cutting an entity in half.
+    const many = renderTelegramText(textMessage(['a&'.repeat(3000)]), '-100').text;
+    expect(visibleLength(many)).toBe(TELEGRAM_LIMITS.text);
+    expect(many.endsWith('&amp;…') || many.endsWith('a…')).toBe(true);
+    expect(many.replace(/&amp;/g, '')).not.toContain('&');
   });
 
   it('keeps the bot token out of output also where it stands in the address', () => {

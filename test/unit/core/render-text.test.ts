@@ -15,5 +15,9 @@ describe('cutText', () => {
   it('counts UTF-16 code units, as the channels whose limits it applies count them', () => {
     expect(cutText('😀😀😀', 5)).toBe('😀😀…');
     expect(cutText('😀😀😀', 6)).toBe('😀😀😀');
+    // A cut inside a pair drops the whole character: never half an emoji.
+    expect(cutText('😀😀😀', 4)).toBe('😀…');
+    expect(cutText('a😀😀', 3)).toBe('a…');
+    expect(cutText('a😀😀', 4)).toBe('a😀…');
   });
 });
