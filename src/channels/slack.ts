@@ -3,7 +3,7 @@
 // Limits (docs.slack.dev Block Kit reference): header text 150 characters, section text 3000,
 // context elements 10, blocks per message 50. `&`, `<`, `>` are sent as entities (Slack formatting: escaping).
 import type { AlertEvent } from '../core/alert.js';
-import { cutText, type TextMessage } from '../core/render-text.js';
+import type { TextMessage } from '../core/render-text.js';
 import * as fmt from '../core/render/shared.js';
 import * as say from '../core/render/words.js';
 import { defineChannel } from './types.js';
@@ -94,9 +94,12 @@ function build(e: AlertEvent, b: fmt.Budget): SlackMessage {
   return { text: fmt.truncate(say.summaryLine(e), SLACK_LIMITS.sectionText, fmt.escapeSlack), blocks };
 }
 
-/** A plain message (digest, remediation notice): entities for `&<>`, cut to a section's length. */
+/**
+ * A plain message (digest, remediation notice): entities for `&<>`, cut to a section's length by whole
+ * characters, never inside an entity.
+ */
 export function renderSlackText(m: TextMessage): { text: string } {
-  return { text: cutText(m.lines.map(fmt.escapeSlack).join('\n'), SLACK_LIMITS.sectionText) };
+  return { text: fmt.truncate(m.lines.join('\n'), SLACK_LIMITS.sectionText, fmt.escapeSlack) };
 }
 
 export const slack = defineChannel({

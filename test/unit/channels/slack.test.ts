@@ -20,5 +20,11 @@ describe('the slack module', () => {
   it("cuts a plain message to a section's length", () => {
     const text = cutPlainText(renderSlackText, 'x'.repeat(5000), SLACK_LIMITS.sectionText);
     expect(text.endsWith('…')).toBe(true);
+    // Never inside an entity: "&a…" would show as it is.
+    for (const pad of [0, 1, 2, 3, 4]) {
+      const cut = renderSlackText(textMessage(['x'.repeat(SLACK_LIMITS.sectionText - 5 + pad) + '&&&&&&'])).text;
+      expect(cut.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+      expect(cut.replace(/&amp;/g, '')).not.toContain('&');
+    }
   });
 });
