@@ -176,12 +176,19 @@ describe('a mild 60/40 split over 2 replicas (case 8)', () => {
   it('is judged on real traffic and never flagged', async () => {
     const service = `${PREFIX}mild`;
     const [a, b] = await startDemoService(service, 2);
-    await load(['--mode', 'connections', '--target', `${a!.ip}:8080`, '--rate', '6', '--duration', '45'], {
-      name: `${PREFIX}mild-a`,
-    });
-    await load(['--mode', 'connections', '--target', `${b!.ip}:8080`, '--rate', '4', '--duration', '45'], {
-      name: `${PREFIX}mild-b`,
-    });
+    // Both clients send from the same moment: one started seconds before the other (a loaded engine) would
+    // put all the first events on one replica, a real collapse for that while.
+    const startAt = String(Date.now() + 15_000);
+    const client = (ip: string, rate: string, name: string) =>
+      load(
+        ['--mode', 'connections', '--target', `${ip}:8080`, '--rate', rate, '--duration', '45', '--start-at', startAt],
+        {
+          name: `${PREFIX}${name}`,
+        },
+      );
+    await Promise.all([client(a!.ip, '6', 'mild-a'), client(b!.ip, '4', 'mild-b')]);
+    if (Date.now() > Number(startAt)) throw new Error('the two clients took more than 15 s to start');
+    await sleep(Number(startAt) - Date.now());
     const seen: string[] = [];
     // Judged ones carry their figures (stats); the contract's verdict union says so only per kind.
     const judged: (ClusterResult & { verdict: { stats?: SkewStats | null } })[] = [];

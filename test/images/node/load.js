@@ -19,6 +19,7 @@
 //   --path P            request path (/)                                     LOAD_PATH
 //   --timeout MS        per-request timeout (5000)                           LOAD_TIMEOUT
 //   --progress S        every S seconds print a progress JSON line to stderr LOAD_PROGRESS
+//   --start-at MS       begin at this time (Unix ms), so clients started apart send together  LOAD_START_AT
 //
 // At the end prints ONE JSON line to stdout: {mode, requests, ok, errors, connections,
 // byAddress: {ip: requests}, connectionsByAddress, statusCodes, errorSamples, durationMs, ...}
@@ -165,6 +166,8 @@ const stop = () => {
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 
+const startAt = num(o['start-at'], 0);
+if (startAt > Date.now()) await sleep(startAt - Date.now());
 const t0 = Date.now();
 const progress =
   progressS > 0
