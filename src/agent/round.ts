@@ -42,9 +42,12 @@ export function tasksToSample(snap: DiscoverySnapshot): TaskRef[] {
   return snap.tasks.filter((t) => t.serviceName !== snap.ownService && !readServiceLabels(t.labels).ignore);
 }
 
-/** Workers see no services nor peers: only managers (and a standalone engine) evaluate. */
+/**
+ * Workers see no services nor peers: only managers (and a standalone engine) evaluate. An agent that has
+ * not reached its engine yet knows no node, its own included: it would take every peer for a stranger.
+ */
 export function evaluates(snap: DiscoverySnapshot): boolean {
-  return snap.node.role !== 'worker';
+  return snap.node.role !== 'worker' && snap.node.id !== '';
 }
 
 export async function runRound(parts: RoundParts, now: number): Promise<RoundResult> {

@@ -81,6 +81,21 @@ describe('runRound', () => {
     expect(p.standDown).toHaveBeenCalledTimes(evaluated ? 0 : 1);
   });
 
+  it('an agent that has not reached its engine yet neither polls nor judges: it knows no node, its own included', async () => {
+    const p = parts(
+      snapshot({
+        dockerUp: false,
+        error: 'not yet connected',
+        node: { id: '', name: '', role: 'standalone', leader: false },
+        swarm: undefined,
+      }),
+    );
+    const result = await runRound(p.round, NOW);
+    expect(result.evaluated).toBe(false);
+    expect(p.evaluate).not.toHaveBeenCalled();
+    expect(p.standDown).toHaveBeenCalledTimes(1);
+  });
+
   it("shows /metrics one round's tasks with that round's verdicts, never this round's tasks with the last verdicts", async () => {
     const p = parts(snapshot({ tasks: [tasks[0]!] }));
     p.judged.results = [clusterResult('firing')];
