@@ -88,8 +88,8 @@ export class ClusterEvaluator {
 
   /**
    * The node stopped evaluating (demoted to a worker, or its engine refuses the swarm's calls): its
-   * verdicts, role and peers' states are dropped, as a round that does not evaluate drops them, without polling anyone.
-   * The detector states are kept, as they are when the engine goes away.
+   * verdicts, role and peers' states are dropped, as a round that does not evaluate drops them, without
+   * polling anyone. The detector states are kept, as they are when the engine goes away.
    */
   standDown(node: string): void {
     if (!this.status.evaluating && !this.status.active) return;

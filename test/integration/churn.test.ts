@@ -105,35 +105,29 @@ describe('task churn under scraping', () => {
       ).catch(async (err: Error) => {
         // The containers behind the series the engine does not count as running: what the agent saw.
         const extra = shown.filter((id) => !running.includes(id));
-        const ps = await Promise.all(
-          extra.map((id) =>
-            docker([
-              'ps',
-              '-a',
-              '--no-trunc',
-              '--filter',
-              `label=com.docker.swarm.task.id=${id}`,
-              '--format',
-              '{{.ID}} {{.Status}} {{.Names}}',
-            ]).catch((e: Error) => e.message),
-          ),
-        );
-        const tasks = await Promise.all(
-          extra.map((id) =>
-            docker([
+        const say = (args: string[]) => docker(args).catch((e: Error) => e.message);
+        const ps = await say([
+          'ps',
+          '-a',
+          '--filter',
+          `label=com.docker.swarm.service.name=${SERVICE}`,
+          '--format',
+          '{{.Label "com.docker.swarm.task.id"}} {{.Status}}',
+        ]);
+        const tasks = extra.length
+          ? await say([
               'inspect',
               '--type',
               'task',
               '--format',
-              '{{.DesiredState}} {{.Status.State}} {{.Status.Err}}',
-              id,
-            ]).catch((e: Error) => e.message),
-          ),
-        );
+              '{{.ID}} {{.DesiredState}} {{.Status.State}}',
+              ...extra,
+            ])
+          : '';
         const last = series(await scrape(agent.url), 'swarm_balance_last_sample_timestamp_seconds')[0]?.value;
         const age = last === undefined ? 'never' : `${(Date.now() / 1000 - last).toFixed(1)} s ago`;
         throw new Error(
-          `${err.message}\nthe agent's last sample: ${age}\ncontainers of the extra tasks:\n${ps.join('')}\ntheir tasks:\n${tasks.join('')}`,
+          `${err.message}\nthe agent's last sample: ${age}\nthe service's containers:\n${ps}\nthe extra tasks:\n${tasks}`,
         );
       });
       // No series of any kind is left for a gone task of this service.
