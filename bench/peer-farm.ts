@@ -14,15 +14,19 @@ export interface FarmOptions {
   serviceCount: number;
   port: number;
   token: string;
-  /** `static`: pre-encoded bytes from a bare node:http server; `agent`: the agent's own buildServer (JSON.stringify per request). */
+  /**
+   * `static`: pre-encoded bytes from a bare node:http server; `agent`: the agent's own buildServer
+   * (JSON.stringify per request), answering as an agent from before `known` (never the windows alone).
+   */
   mode: 'static' | 'agent';
   /** server.keepAliveTimeout in ms; null keeps Node's default (5 s), which the agent's buildServer also keeps. */
   keepAliveMs: number | null;
 }
 
 export type FarmMessage =
-  | { type: 'ready'; addresses: string[]; reportBytes: number; leanBytes: number }
-  | { type: 'cpu'; userMs: number; systemMs: number };
+  | { type: 'ready'; addresses: string[]; reportBytes: number; leanBytes: number; deltaBytes: number }
+  /** `deltas`: answers so far that were the windows alone. */
+  | { type: 'cpu'; userMs: number; systemMs: number; deltas: number };
 
 /** 127.1.0.1 … 127.1.0.250, 127.1.1.1 …: every address routes to lo on Linux. */
 export const farmHost = (i: number): string => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
@@ -37,12 +41,37 @@ const leanReport = (report: NodeReport, withEndpoints: boolean): NodeReport => (
   endpoints: withEndpoints ? report.endpoints : [],
 });
 
+/**
+ * What an agent answers `?lean=1&known=…` (src/core/report-delta.ts), written out for the same reason: the
+ * report with its tag, and the windows alone for an evaluator that already holds that tag. A farm peer's
+ * tasks never change, so its tag never does.
+ */
+const WINDOW_SIGNALS = ['connections', 'requests', 'bytes'] as const;
+const tagged = (report: NodeReport, tag: string) => ({ ...report, tag });
+function windowsOnly(report: NodeReport, tag: string) {
+  const { tasks, ...rest } = report;
+  const windows = tasks.map((t) =>
+    WINDOW_SIGNALS.flatMap((s) => {
+      const w = t.window[s];
+      return w ? [w.count, w.events, w.exposure] : [null, null, null];
+    }),
+  );
+  return { ...rest, same: tag, windows };
+}
+
 /** Each peer answers as an agent does: its whole report, or only what judging reads when asked `?lean=1`. */
-function peerServer(opts: FarmOptions, i: number): { server: Server; bytes: number; leanBytes: number } {
+function peerServer(
+  opts: FarmOptions,
+  i: number,
+  answered: { delta: number },
+): { server: Server; bytes: number; leanBytes: number; deltaBytes: number } {
   const report = nodeReport({ node: i, tasks: opts.tasks, serviceCount: opts.serviceCount });
   const body = bodyBytes(report);
   const lean = bodyBytes(leanReport(report, false));
   const leanWithEndpoints = bodyBytes(leanReport(report, true));
+  const tag = `farm${i}.1`;
+  const leanTagged = bodyBytes(tagged(leanReport(report, false), tag));
+  const delta = bodyBytes(windowsOnly(leanReport(report, false), tag));
   if (opts.mode === 'agent') {
     const server = buildServer({
       exposition: new Registry(),
@@ -53,7 +82,7 @@ function peerServer(opts: FarmOptions, i: number): { server: Server; bytes: numb
         Promise.resolve(asksLean ? leanReport(report, inbound.length > 0) : report),
       cluster: () => ({ status: 503, body: {} }),
     });
-    return { server, bytes: body.length, leanBytes: lean.length };
+    return { server, bytes: body.length, leanBytes: lean.length, deltaBytes: 0 };
   }
   const wanted = `Bearer ${opts.token}`;
   const server = createServer((req, res) => {
@@ -62,10 +91,15 @@ function peerServer(opts: FarmOptions, i: number): { server: Server; bytes: numb
       return;
     }
     const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
-    const answer = query.get('lean') !== '1' ? body : query.get('inbound') ? leanWithEndpoints : lean;
+    const known = query.get('known');
+    let answer = query.get('lean') !== '1' ? body : query.get('inbound') ? leanWithEndpoints : lean;
+    if (answer === lean && known !== null) {
+      answer = known === tag ? delta : leanTagged;
+      if (answer === delta) answered.delta++;
+    }
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length }).end(answer);
   });
-  return { server, bytes: body.length, leanBytes: lean.length };
+  return { server, bytes: body.length, leanBytes: lean.length, deltaBytes: delta.length };
 }
 
 async function main(): Promise<void> {
@@ -73,8 +107,10 @@ async function main(): Promise<void> {
   const addresses: string[] = [];
   let total = 0;
   let leanTotal = 0;
+  let deltaTotal = 0;
+  const answered = { delta: 0 };
   for (let i = 0; i < opts.count; i++) {
-    const { server, bytes, leanBytes } = peerServer(opts, i);
+    const { server, bytes, leanBytes, deltaBytes } = peerServer(opts, i, answered);
     if (opts.keepAliveMs !== null) server.keepAliveTimeout = opts.keepAliveMs;
     const host = farmHost(i);
     await new Promise<void>((resolve, reject) => {
@@ -84,6 +120,7 @@ async function main(): Promise<void> {
     addresses.push(`${host}:${opts.port}`);
     total += bytes;
     leanTotal += leanBytes;
+    deltaTotal += deltaBytes;
   }
   const send = (m: FarmMessage) => process.send!(m);
   send({
@@ -91,11 +128,12 @@ async function main(): Promise<void> {
     addresses,
     reportBytes: Math.round(total / opts.count),
     leanBytes: Math.round(leanTotal / opts.count),
+    deltaBytes: Math.round(deltaTotal / opts.count),
   });
   process.on('message', (m) => {
     if (m === 'cpu') {
       const u = process.cpuUsage();
-      send({ type: 'cpu', userMs: u.user / 1000, systemMs: u.system / 1000 });
+      send({ type: 'cpu', userMs: u.user / 1000, systemMs: u.system / 1000, deltas: answered.delta });
     }
   });
   process.on('disconnect', () => process.exit(0));

@@ -88,6 +88,10 @@ interface CaseResult {
   reportBytes: number;
   /** The same report as an evaluator asking `?lean=1` gets it (no hot task named). */
   leanBytes: number;
+  /** The windows alone, as a peer answers an evaluator that holds its tag (`?known=`). */
+  deltaBytes: number;
+  /** Answers of the farm that were the windows alone, over the whole case. */
+  deltaAnswers: number;
   baseRssMiB: number;
   cold: RoundFigures;
   warm: RoundFigures[];
@@ -177,9 +181,12 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
     console.error(
       `memory saving with ${addresses.length} peers (${spec.memorySaving}): ${memory.fit(addresses.length)}`,
     );
-    const farmCpu = async (): Promise<number> => {
+    const farmAsk = async (): Promise<Extract<FarmMessage, { type: 'cpu' }>> => {
       farm.send('cpu');
-      const m = await nextMessage<Extract<FarmMessage, { type: 'cpu' }>>(farm, 'cpu');
+      return nextMessage<Extract<FarmMessage, { type: 'cpu' }>>(farm, 'cpu');
+    };
+    const farmCpu = async (): Promise<number> => {
+      const m = await farmAsk();
       return m.userMs + m.systemMs;
     };
 
@@ -309,6 +316,7 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       }
     }
     judge = null;
+    const deltaAnswers = (await farmAsk()).deltas;
     await http.close();
     await pool?.close();
     await taskHttp.close();
@@ -317,6 +325,8 @@ async function runCase(spec: CaseSpec): Promise<CaseResult> {
       spec,
       reportBytes: ready.reportBytes,
       leanBytes: ready.leanBytes,
+      deltaBytes: ready.deltaBytes,
+      deltaAnswers,
       baseRssMiB,
       cold,
       warm,
@@ -431,7 +441,8 @@ function table(results: CaseResult[], markdown: boolean): string {
     'peers',
     'conc.',
     'fetch',
-    'report B whole / lean',
+    'report B whole / lean / windows alone',
+    'answers of windows alone',
     'cold ms',
     'warm ms (med/max)',
     'own sample ms warm',
@@ -456,7 +467,8 @@ function table(results: CaseResult[], markdown: boolean): string {
       String(r.spec.peers),
       String(r.spec.concurrency),
       r.fetch,
-      `${r.reportBytes} / ${r.leanBytes}`,
+      `${r.reportBytes} / ${r.leanBytes} / ${r.deltaBytes}`,
+      String(r.deltaAnswers),
       f0(r.cold.ms),
       `${f0(median(warmMs))} / ${f0(Math.max(...warmMs))}`,
       f0(median(r.warm.map((x) => x.ownMs))),

@@ -27,9 +27,10 @@ export interface ServerDeps {
   ready(): boolean;
   /**
    * `inbound`: task ids whose inbound connections the caller wants listed; `lean`: the caller asked for
-   * only what judging reads (`?lean=1`, see core/report-for-peers.ts).
+   * only what judging reads (`?lean=1`, see core/report-for-peers.ts); `known`: the tag of the caller's
+   * last report from this agent (`?known=`, core/report-delta.ts), null when it did not ask.
    */
-  report(inbound: string[], lean: boolean): Promise<unknown>;
+  report(inbound: string[], lean: boolean, known: string | null): Promise<unknown>;
   /**
    * /v1/cluster: the agent answers with a ClusterAnswer (core/cluster-view.ts); the server only serialises
    * it, so its own tests may hand it any body.
@@ -200,6 +201,7 @@ async function handle(deps: ServerDeps, gates: Gates, req: IncomingMessage, res:
           await deps.report(
             (url.searchParams.get('inbound') ?? '').split(',').filter(Boolean).slice(0, 1000),
             url.searchParams.get('lean') === '1',
+            url.searchParams.get('known'),
           ),
         ),
       );

@@ -12,7 +12,8 @@ import { createProcReader } from '../adapters/procfs.js';
 import { peerAddresses } from '../cluster/peers.js';
 import { AGENT_DEFAULTS, type Config } from '../config.js';
 import { DigestAccumulator } from '../core/digest.js';
-import { leanReport, reportForPeers } from '../core/report-for-peers.js';
+import { ReportTags } from '../core/report-delta.js';
+import { answerPeer } from '../core/report-for-peers.js';
 import { TaskTable } from '../core/task-table.js';
 import { Discovery } from '../discovery.js';
 import { errorMessage } from '../errors.js';
@@ -100,6 +101,8 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
   const memory = memoryMode(config, log, deps.setV8Flags);
   const evaluate = createEvaluation({ evaluator, peers, report, afterRound, logger: log, memory });
 
+  // Tags this agent's report for evaluators that ask again with `known` (core/report-delta.ts).
+  const reportTags = new ReportTags();
   const server = buildServer({
     exposition: metrics.exposition,
     logger: log.child({ part: 'server' }),
@@ -110,10 +113,7 @@ export async function startAgent(config: Config, deps: AgentDeps): Promise<Agent
     readAuth: { token: config.metricsToken, users: config.basicAuthUsers },
     ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     // Peers get only what evaluation reads (Swarm tasks, swarm-balance.* labels); the local evaluator sees all.
-    report: async (inbound, lean) => {
-      const forPeers = reportForPeers(await report(inbound));
-      return lean ? leanReport(forPeers, inbound.length > 0) : forPeers;
-    },
+    report: async (inbound, lean, known) => answerPeer(await report(inbound), { inbound, lean, known }, reportTags),
     cluster: () => clusterAnswer(evaluator.current(), discovery.current(), state.lastSample, config.dockerHost),
   });
   const port = await listen(server, config.listen.host, config.listen.port);

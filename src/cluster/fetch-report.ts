@@ -2,6 +2,7 @@
 // and any failure becomes a state with a stable reason. Runs on the main thread or in a fetch worker alike.
 import { HttpStatusError, type HttpClient } from '../adapters/http.js';
 import type { PeerState } from '../core/cluster-view.js';
+import type { KnownReport } from '../core/report-delta.js';
 import { createReportReader } from '../core/report-reader.js';
 import type { NodeReport } from '../core/types.js';
 import { AgentError, ErrorCodes, ParseError, errorMessage } from '../errors.js';
@@ -17,7 +18,8 @@ export interface PeerResult {
 
 /**
  * `keepText`: also return the body's text when the report is exactly what it says (a fetch worker sends
- * that text on rather than serialising the report again).
+ * that text on rather than serialising the report again). `known`: the peer's last tagged report, when
+ * the URL asks `known` (core/report-delta.ts); the answer then says what to keep next (`known`).
  */
 export async function fetchReport(
   http: HttpClient,
@@ -26,10 +28,12 @@ export async function fetchReport(
   headers: Record<string, string> | undefined,
   maxBytes: number,
   keepText = false,
-): Promise<PeerResult & { text?: string }> {
+  known?: KnownReport | null,
+): Promise<PeerResult & { text?: string; known?: KnownReport | null }> {
   try {
     const reader = createReportReader(maxBytes);
     await http.getChunks(url, headers, (chunk) => reader.push(chunk));
+    if (known !== undefined) return { peer, state: 'ok', ...reader.finishKnown(known ?? undefined) };
     if (!keepText) return { peer, state: 'ok', report: reader.finish() };
     const { report, text } = reader.finishWithText();
     return { peer, state: 'ok', report, ...(text === null ? {} : { text }) };

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { HttpClient } from '../adapters/http.js';
 import type { PeerState } from '../core/cluster-view.js';
 import { runBounded } from '../core/concurrency.js';
+import type { KnownReport } from '../core/report-delta.js';
 import { fetchReport, notAsked, type PeerResult } from './fetch-report.js';
 import type { FetchPool } from './fetch-pool.js';
 
@@ -22,6 +23,8 @@ export const PEER_STATES: readonly PeerState[] = [
 
 export class PeerPoller {
   private readonly lastState = new Map<string, string>();
+  /** Each peer's last tagged report: its next answer may be the windows alone (core/report-delta.ts). */
+  private readonly known = new Map<string, KnownReport>();
 
   /**
    * `maxBytes`: the size cap (SWARM_BALANCE_PEER_MAX_BYTES); by default only the HTTP client's own limit.
@@ -59,17 +62,42 @@ export class PeerPoller {
       const poll = { scheme: this.scheme, query, headers, concurrency: this.concurrency, deadline, budgetMs };
       await this.pool.poll(peers, poll, take);
     } else {
+      // A round that names hot tasks wants their inbound connections, which a delta does not carry.
+      const asksKnown = inbound.length === 0;
       await runBounded(peers, this.concurrency, async (peer) => {
-        take(
-          Date.now() >= deadline
-            ? notAsked(peer, budgetMs)
-            : await fetchReport(this.http, peer, `${this.scheme}://${peer}/v1/report${query}`, headers, this.maxBytes),
+        if (Date.now() >= deadline) return take(notAsked(peer, budgetMs));
+        if (!asksKnown) {
+          const url = `${this.scheme}://${peer}/v1/report${query}`;
+          return take(await fetchReport(this.http, peer, url, headers, this.maxBytes));
+        }
+        const before = this.known.get(peer);
+        const url = `${this.scheme}://${peer}/v1/report${query}&known=${before ? before.tag : ''}`;
+        const { known, ...result } = await fetchReport(
+          this.http,
+          peer,
+          url,
+          headers,
+          this.maxBytes,
+          false,
+          before ?? null,
         );
+        this.keep(peer, result.state, known);
+        take(result);
       });
     }
     const current = new Set(peers);
     for (const peer of this.lastState.keys()) if (!current.has(peer)) this.lastState.delete(peer);
+    for (const peer of this.known.keys()) if (!current.has(peer)) this.known.delete(peer);
     return results;
+  }
+
+  /**
+   * What to keep for a peer's next delta: its new tagged report, nothing once it answers untagged or
+   * sends a body that was refused (a delta of something else), as before after a timeout or an error.
+   */
+  private keep(peer: string, state: PeerState, known: KnownReport | null | undefined): void {
+    if (known) this.known.set(peer, known);
+    else if (known === null || state === 'invalid' || state === 'too_large') this.known.delete(peer);
   }
 
   /** Logged when a peer's state (or the reason its body was refused) changes. */

@@ -1,6 +1,7 @@
 // A peer's /v1/report, read as it arrives: bounded while the bytes come in (bounded-json.ts), then
 // checked field by field (report-schema.ts). The only way a peer's body becomes a NodeReport.
 import { BoundedJsonReader } from './bounded-json.js';
+import { isDelta, mergeDelta, splitTag, type KnownReport } from './report-delta.js';
 import { isExactReport } from './report-exact.js';
 import { REPORT_LIMITS } from './report-limits.js';
 import { parseNodeReport } from './report-schema.js';
@@ -14,6 +15,11 @@ export interface ReportReader {
    * normalised): parsing that text again gives the same report without checking it again.
    */
   finishWithText(): { report: NodeReport; text: string | null };
+  /**
+   * The report, read as a delta of `known` when it is one (report-delta.ts), and what to keep for the
+   * peer's next delta: the tagged report's tasks, `known` again after a delta, null for an untagged body.
+   */
+  finishKnown(known: KnownReport | undefined): { report: NodeReport; known: KnownReport | null };
 }
 
 /** A body of exactly the known shape is taken as parsed; anything else is checked and copied. */
@@ -28,6 +34,14 @@ export function createReportReader(maxBytes: number = REPORT_LIMITS.maxBytes): R
     finishWithText: () => {
       const { value, text } = reader.parseWithText();
       return isExactReport(value) ? { report: value, text } : { report: parseNodeReport(value), text: null };
+    },
+    finishKnown: (known) => {
+      const value = reader.parse();
+      if (isDelta(value)) return { report: mergeDelta(value, known), known: known! };
+      const tagged = splitTag(value);
+      if (!tagged) return { report: checked(value), known: null };
+      const report = checked(tagged.rest);
+      return { report, known: { tag: tagged.tag, nodeId: report.node.id, tasks: report.tasks } };
     },
   };
 }

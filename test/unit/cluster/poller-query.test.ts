@@ -1,5 +1,6 @@
-// What the poller asks each peer for: only what judging reads (?lean=1), and the hot tasks' inbound
-// connections when there are any. A peer from before `lean` answers its whole report, read as well.
+// What the poller asks each peer for: only what judging reads (?lean=1), the tag of the tasks it holds
+// (?known=, none yet here), and the hot tasks' inbound connections when there are any. A peer from
+// before `lean` and `known` answers its whole report, untagged, read as well.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -34,8 +35,15 @@ describe('PeerPoller query', () => {
     const poller = new PeerPoller(http, null, 2, pino({ level: 'silent' }));
     const quiet = await poller.poll([peer], []);
     const hot = await poller.poll([peer], ['t1', 'task 2']);
+    const again = await poller.poll([peer], []);
     await http.close();
-    expect(urls).toEqual(['/v1/report?lean=1', '/v1/report?lean=1&inbound=t1,task%202']);
+    // An untagged answer leaves nothing to name: the next round asks `known=` again.
+    expect(urls).toEqual([
+      '/v1/report?lean=1&known=',
+      '/v1/report?lean=1&inbound=t1,task%202',
+      '/v1/report?lean=1&known=',
+    ]);
+    expect(again[0]?.report).toEqual(quiet[0]?.report);
     for (const [r] of [quiet, hot]) {
       expect(r?.state).toBe('ok');
       expect(r?.report?.tasks[0]?.counters).toEqual({ connectionsAccepted: 7 });
