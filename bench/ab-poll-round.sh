@@ -27,6 +27,8 @@ trap 'rm -rf "$a_src"' EXIT
 # The base's src/ with this tree's bench harness and test support on top.
 git archive "$base" src tsconfig.json package.json | tar -x -C "$a_src"
 cp -r bench test "$a_src/"
+# Benches that import parts of src/ a base from before them lacks (and that this A/B does not run).
+rm -f "$a_src/bench/peer-answer.ts"
 ln -s "$PWD/node_modules" "$a_src/node_modules"
 build() { # $1 source tree, $2 output folder
   rm -rf "$2"

@@ -10,6 +10,10 @@ import { AgentError, ErrorCodes, ParseError, errorMessage } from '../errors.js';
 export interface PeerResult {
   peer: string;
   state: PeerState;
+  /**
+   * Read it before the next poll: when it came as windows alone, its tasks are those the poller keeps for
+   * the peer's next delta, which sets its windows on them (core/report-delta.ts).
+   */
   report?: NodeReport;
   error?: string;
   /** Why the body was refused (`invalid` and `too_large`): too_deep, string_too_long, report_shape, … */

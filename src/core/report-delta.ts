@@ -13,11 +13,16 @@ const WINDOW_NUMBERS = SIGNALS.length * 3;
 /** A tag as a peer of this version makes it; anything else is refused rather than cached and echoed. */
 const TAG = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** A tagged report as the evaluator keeps it for the next round: the tasks a delta's windows belong to. */
+/**
+ * A tagged report as the evaluator keeps it for the next round: the tasks a delta's windows belong to.
+ * A delta sets its windows on these very tasks rather than on copies: nothing keeps a round's tasks past
+ * the round (the evaluator keeps a summary of each report, and verdicts copy what they show), and 50,000
+ * new task objects a round at 5,000 peers were garbage the next round.
+ */
 export interface KnownReport {
   tag: string;
   nodeId: string;
-  tasks: readonly TaskReport[];
+  tasks: TaskReport[];
 }
 
 /** A report with the tag of its tasks (what a peer sends when asked `known` and its tasks changed). */
@@ -153,31 +158,10 @@ export function mergeDelta(body: Record<string, unknown>, known: KnownReport | u
   const windows = body.windows;
   if (!Array.isArray(windows) || windows.length !== known.tasks.length)
     fail(`windows are not one per task of the tagged report (${known.tasks.length})`);
-  const tasks = new Array<TaskReport>(windows.length);
-  for (let i = 0; i < windows.length; i++) tasks[i] = withWindow(known.tasks[i]!, windowOf(windows[i], i));
-  top.tasks = tasks;
+  // Every window is checked before any is set: a refused delta leaves the kept tasks as they were.
+  const fresh = new Array<TaskWindow>(windows.length);
+  for (let i = 0; i < windows.length; i++) fresh[i] = windowOf(windows[i], i);
+  for (let i = 0; i < fresh.length; i++) known.tasks[i]!.window = fresh[i]!;
+  top.tasks = known.tasks.slice();
   return top;
-}
-
-/** The task with new windows, written out field by field: every merged task gets the same shape. */
-function withWindow(t: TaskReport, window: TaskWindow): TaskReport {
-  const out: TaskReport = {
-    id: t.id,
-    name: t.name,
-    containerId: t.containerId,
-    serviceId: t.serviceId,
-    serviceName: t.serviceName,
-    stack: t.stack,
-    slot: t.slot,
-    nodeId: t.nodeId,
-    nodeName: t.nodeName,
-    health: t.health,
-    startedAt: t.startedAt,
-    networks: t.networks,
-    counters: t.counters,
-    window,
-    rates: t.rates,
-  };
-  if (t.inbound) out.inbound = t.inbound;
-  return out;
 }

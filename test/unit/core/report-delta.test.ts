@@ -161,6 +161,13 @@ describe('finishKnown refuses what does not follow the report it keeps', () => {
     expect(refusal(() => read(body, keep))).toMatch(new RegExp(`^report-shape: report .*${message.source}`));
   });
 
+  it('leaves the kept tasks as they were when a window is refused', () => {
+    const before = structuredClone(known.tasks);
+    const windows = [[5, 5, 60, null, null, null, null, null, null], Array(9).fill(null), [1, 1]];
+    expect(refusal(() => read({ ...delta, windows }, known))).toMatch(/windows\[2\] is not 9/);
+    expect(known.tasks).toEqual(before);
+  });
+
   it('a tag that is not one an agent makes', () => {
     expect(refusal(() => read({ ...report(10), tag: 'a/b?c' }))).toMatch(/report-shape: report tag is not a tag/);
     expect(refusal(() => read({ ...report(10), tag: 7 }))).toMatch(/report-shape: report tag is not a tag/);
