@@ -2,7 +2,8 @@
 // rarely; their windows change every sample. An evaluator that read a tagged report asks the next time
 // with `?known=<tag>`, and a peer whose tasks are still those answers with the windows alone, in the
 // same order: at 5,000 peers that is most of the round's bytes, strings and garbage not made again.
-// The peer side (ReportTags, answerKnown) and the evaluator's side (readTagged, mergeDelta) both live here.
+// The peer's side (ReportTags, answerKnown) and the evaluator's (splitTag, mergeDelta) both live here;
+// report-reader.ts puts the evaluator's together.
 import { ParseError } from '../errors.js';
 import { parseNodeReport } from './report-schema.js';
 import type { NodeReport, Signal, SignalWindow, TaskReport, TaskWindow } from './types.js';
@@ -104,7 +105,7 @@ export const isDelta = (body: unknown): body is Record<string, unknown> & { same
   isObj(body) && 'same' in body;
 
 /**
- * A body that carries a tag: its tag, and the body without it (checked as any report is, by `check`).
+ * A body that carries a tag: its tag, and the body without it, for the caller to check as any report.
  * Null for a body without one (an agent from before deltas, or one not asked `known`).
  */
 export function splitTag(body: unknown): { tag: string; rest: Record<string, unknown> } | null {
