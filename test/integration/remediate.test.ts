@@ -97,7 +97,16 @@ describe('an opted-in vip service without published ports', () => {
     await oneRemediation({ service: 'sbrem-a', action: 'verify' }, 'verdict after settle');
     await docker(['rm', '-f', 'sbrem-a-client']);
     await waitForRunning('sbrem-a', 2, 60_000);
-    const target = (await taskIps('sbrem-a', NET))[1]!;
+    // Running is not yet attached: under load the engine lists a new task's address on the overlay a moment
+    // after its container runs, and the rolling update may still replace a task.
+    let ips: Awaited<ReturnType<typeof taskIps>> = [];
+    await waitFor(
+      async () => (ips = await taskIps('sbrem-a', NET)).length === 2,
+      60_000,
+      `two running sbrem-a tasks with an address on ${NET}`,
+      () => JSON.stringify(ips),
+    );
+    const target = ips[1]!;
     await startPinnedConnections('sbrem-a-client2', NET, target.ip);
     await waitFor(
       async () => /cooldown: endpoint mode switched/.test(agent!.logs()),
