@@ -66,22 +66,10 @@ export class PeerPoller {
       const asksKnown = inbound.length === 0;
       await runBounded(peers, this.concurrency, async (peer) => {
         if (Date.now() >= deadline) return take(notAsked(peer, budgetMs));
-        if (!asksKnown) {
-          const url = `${this.scheme}://${peer}/v1/report${query}`;
-          return take(await fetchReport(this.http, peer, url, headers, this.maxBytes));
-        }
-        const before = this.known.get(peer);
-        const url = `${this.scheme}://${peer}/v1/report${query}&known=${before ? before.tag : ''}`;
-        const { known, ...result } = await fetchReport(
-          this.http,
-          peer,
-          url,
-          headers,
-          this.maxBytes,
-          false,
-          before ?? null,
-        );
-        this.keep(peer, result.state, known);
+        const before = asksKnown ? (this.known.get(peer) ?? null) : undefined;
+        const url = `${this.scheme}://${peer}/v1/report${query}${asksKnown ? `&known=${before?.tag ?? ''}` : ''}`;
+        const { known, ...result } = await fetchReport(this.http, peer, url, headers, this.maxBytes, false, before);
+        if (asksKnown) this.keep(peer, result.state, known);
         take(result);
       });
     }

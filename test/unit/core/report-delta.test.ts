@@ -106,6 +106,12 @@ describe('answerKnown and finishKnown', () => {
     expect(ask(true, null)).toEqual(leanReport(withAddress, false));
     expect(ask(true, '')).toEqual({ ...leanReport(withAddress, false), tag: 'b.1' });
     expect(ask(true, 'b.1')).toMatchObject({ same: 'b.1' });
+    // Whatever a client sends as `known`, it is only compared: the answer carries this agent's own tag.
+    for (const hostile of ['x'.repeat(10_000), 'b.1 ', '../b.1', '<b.1>', 'b.1\u0000']) {
+      const answer = ask(true, hostile) as Record<string, unknown>;
+      expect(answer.tag).toBe('b.1');
+      expect(JSON.stringify(answer)).not.toContain(hostile);
+    }
     // Naming hot tasks asks for their inbound connections and the addresses: never a delta.
     expect(ask(true, 'b.1', ['t1'])).toEqual(leanReport(withAddress, true));
   });
